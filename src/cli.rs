@@ -1,0 +1,173 @@
+//! The command line: what the user typed (clap structs) and how it becomes
+//! validated configuration before any work starts.
+
+use crate::config::{self, ConfigFile};
+use crate::source::SourceSpec;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Snapshot every AWS IAM role of an organization into a Parquet lake, and
+/// find risky and unused permissions in it.
+#[derive(Debug, Parser)]
+#[command(name = "iamlake", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Capture every role, its policies, the decision for each sensitive
+    /// action on `*`, and last-accessed data into one date's partition.
+    Snapshot(SnapshotArgs),
+    /// Run the main job on the bundled fixtures: snapshot every fixture day
+    /// into a local lake.
+    Demo(DemoArgs),
+    /// Work with fixture folders.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+    /// Evaluate one request offline and explain the decision.
+    Simulate(SimulateArgs),
+    /// Check a lake's files against the conventions Snowflake and Athena need.
+    Lint(LintArgs),
+    /// Print generated documentation (docs/LAKE.md is `iamlake docs lake`).
+    #[command(hide = true)]
+    Docs {
+        /// Which document: `lake`.
+        #[arg(value_parser = ["lake"])]
+        which: String,
+    },
+}
+
+/// `iamlake snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Where roles come from: `fixtures:DIR` (a folder of AWS CLI output;
+    /// see docs/FIXTURES.md).
+    #[arg(long, value_name = "SOURCE")]
+    pub source: SourceSpec,
+    /// Lake root folder.
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Snapshot date (YYYY-MM-DD); also picks DIR/<date>/ in a fixture series.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: NaiveDate,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags shared by commands that snapshot.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// File of sensitive actions, one per line (# comments allowed);
+    /// overrides the config file and the default list.
+    #[arg(long, value_name = "FILE")]
+    pub actions_file: Option<PathBuf>,
+    /// Config file (default: ./iamlake.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `iamlake demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Fixture series to run on (default: the bundled fixtures/default).
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Lake root folder.
+    #[arg(long, value_name = "DIR", default_value = "lake")]
+    pub lake: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `iamlake fixtures …`.
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// Generate a deterministic synthetic organization, one folder per day.
+    Generate(GenerateArgs),
+}
+
+/// `iamlake fixtures generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of accounts.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub accounts: u32,
+    /// Roles per account on the first day.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub roles_per_account: u32,
+    /// Number of daily states to write.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3_660))]
+    pub days: u32,
+    /// Seed: the same seed and sizes give byte-identical output.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First day of the series.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2026-10-01")]
+    pub start_date: NaiveDate,
+    /// Output folder (created; must be empty or absent).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `iamlake simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Request file: action, resource, principal_arn, context,
+    /// identity_policies, permissions_boundary, scp_levels (docs/EVALUATION.md).
+    #[arg(long, value_name = "FILE")]
+    pub request: PathBuf,
+    /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `iamlake lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Lake root folder.
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+}
+
+/// Settings resolved from flags, the config file and defaults.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub sensitive_actions: Vec<String>,
+    pub owner_tag_keys: Vec<String>,
+}
+
+impl CommonArgs {
+    /// Applies the documented precedence: flag, config file, default.
+    pub fn resolve(&self) -> Result<Resolved, config::ConfigError> {
+        let file = ConfigFile::load(self.config.as_deref())?;
+        let sensitive_actions = match &self.actions_file {
+            Some(path) => config::read_actions_file(path)?,
+            None => file.snapshot.sensitive_actions.unwrap_or_else(|| {
+                config::DEFAULT_SENSITIVE_ACTIONS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            }),
+        };
+        let owner_tag_keys = file.snapshot.owner_tag_keys.unwrap_or_else(|| {
+            config::DEFAULT_OWNER_TAG_KEYS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
+        Ok(Resolved {
+            sensitive_actions,
+            owner_tag_keys,
+        })
+    }
+}

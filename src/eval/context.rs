@@ -1,0 +1,104 @@
+//! The request context: known condition keys and their (multi-)values.
+
+use std::collections::HashMap;
+
+/// Request context keys with their values. Key lookup is case-insensitive (IAM condition key
+/// names are), values are kept as given.
+#[derive(Clone, Debug)]
+pub struct Context {
+    values: HashMap<Box<str>, (Box<str>, Vec<String>)>,
+    /// When true (the default, for "what can this role do" questions), a key a condition needs
+    /// that is not in the context makes that condition Unknown and is reported as missing.
+    /// When false, absent keys are absent with AWS semantics (IfExists true, Null per its value,
+    /// negated operators true, others false).
+    pub absent_keys_unknown: bool,
+    /// Lower-cased key prefixes whose keys are all known even when
+    /// `absent_keys_unknown` is set: a role's tags are known in full, so an
+    /// absent `aws:PrincipalTag/x` is absent, not unknown.
+    complete_prefixes: Vec<Box<str>>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl Context {
+    /// An empty context where absent keys are unknown.
+    pub fn new() -> Context {
+        Context {
+            values: HashMap::new(),
+            absent_keys_unknown: true,
+            complete_prefixes: Vec::new(),
+        }
+    }
+
+    /// An empty context where absent keys are simply absent (a fully described request).
+    pub fn new_complete() -> Context {
+        Context {
+            absent_keys_unknown: false,
+            ..Context::new()
+        }
+    }
+
+    /// Builder form of setting [`Context::absent_keys_unknown`].
+    pub fn with_absent_keys_unknown(mut self, unknown: bool) -> Context {
+        self.absent_keys_unknown = unknown;
+        self
+    }
+
+    /// Sets `key` (case-insensitive) to `values`, replacing any earlier values.
+    pub fn insert(&mut self, key: impl Into<String>, values: Vec<String>) {
+        let key: String = key.into();
+        let lc = key.to_lowercase().into_boxed_str();
+        self.values.insert(lc, (key.into_boxed_str(), values));
+    }
+
+    /// Values of `key` (case-insensitive), if present.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.get_lc(&key.to_lowercase())
+    }
+
+    /// True when `key` (case-insensitive) is present.
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Keys as first inserted (original spelling), in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.values.values().map(|(k, _)| &**k)
+    }
+
+    /// Declares every key starting with `prefix` (case-insensitive) fully
+    /// known: absent ones are absent even when absent keys are otherwise
+    /// unknown.
+    pub fn mark_complete_prefix(&mut self, prefix: &str) {
+        self.complete_prefixes
+            .push(prefix.to_lowercase().into_boxed_str());
+    }
+
+    /// Whether an absent key (already lower-cased) counts as unknown.
+    pub(crate) fn absent_is_unknown(&self, key_lc: &str) -> bool {
+        self.absent_keys_unknown
+            && !self
+                .complete_prefixes
+                .iter()
+                .any(|p| key_lc.starts_with(&**p))
+    }
+
+    /// Lookup with an already lower-cased key (the hot path: no allocation).
+    pub(crate) fn get_lc(&self, key_lc: &str) -> Option<&[String]> {
+        self.values.get(key_lc).map(|(_, v)| v.as_slice())
+    }
+}

@@ -1,0 +1,313 @@
+//! Evaluation of a request against a role's policies (identity, permissions boundary, SCPs),
+//! following AWS's documented order: explicit deny anywhere wins; then every gate (each SCP
+//! level, the boundary, the identity policies) must have an Allow.
+
+use std::borrow::Cow;
+use std::iter;
+
+use serde::Serialize;
+
+use crate::eval::condition::Tri;
+use crate::eval::context::Context;
+use crate::eval::policy::{Effect, Policy, Prepared, RequestResource, Statement};
+
+/// Which kind of policy a statement came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Identity,
+    Boundary,
+    Scp,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Identity => "identity",
+            Layer::Boundary => "boundary",
+            Layer::Scp => "scp",
+        }
+    }
+}
+
+/// The outcome of an evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Allowed,
+    ConditionallyAllowed,
+    ImplicitDeny,
+    ExplicitDeny,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Allowed => "allowed",
+            DecisionKind::ConditionallyAllowed => "conditionally_allowed",
+            DecisionKind::ImplicitDeny => "implicit_deny",
+            DecisionKind::ExplicitDeny => "explicit_deny",
+        }
+    }
+
+    /// Rank by permissiveness: explicit_deny 0 < implicit_deny 1 < conditionally_allowed 2 <
+    /// allowed 3.
+    pub fn permissiveness(self) -> u8 {
+        match self {
+            DecisionKind::ExplicitDeny => 0,
+            DecisionKind::ImplicitDeny => 1,
+            DecisionKind::ConditionallyAllowed => 2,
+            DecisionKind::Allowed => 3,
+        }
+    }
+
+    /// Allowed or conditionally allowed.
+    pub fn is_allowed(self) -> bool {
+        matches!(
+            self,
+            DecisionKind::Allowed | DecisionKind::ConditionallyAllowed
+        )
+    }
+}
+
+/// A statement that contributed to a decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MatchedStatement {
+    pub policy_id: String,
+    pub layer: Layer,
+    /// 0-based position in the policy's `Statement` list.
+    pub statement_index: u32,
+    pub sid: Option<String>,
+    pub effect: Effect,
+    /// True when the statement matched only Unknown (it depends on missing context keys).
+    pub conditional: bool,
+}
+
+/// The result of [`evaluate`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub decision: DecisionKind,
+    /// The deciding layer: the layer of the explicit deny (the first in SCP, boundary, identity
+    /// order when several deny), the gate that had no Allow (identity
+    /// when nothing allows at all), `identity` when allowed, and for conditionally_allowed the
+    /// first layer (in SCP, boundary, identity order) whose unknown deny or unknown-only allows
+    /// made it conditional.
+    pub decided_by: Option<Layer>,
+    pub matched_statements: Vec<MatchedStatement>,
+    /// Sorted, deduplicated context keys whose absence made the decision conditional.
+    pub missing_context_keys: Vec<String>,
+}
+
+/// One request: an action on a resource with a context.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    /// `service:action`, any case.
+    pub action: &'a str,
+    pub resource: RequestResource,
+    pub context: &'a Context,
+}
+
+impl<'a> Request<'a> {
+    /// `action` on any resource.
+    pub fn any(action: &'a str, context: &'a Context) -> Request<'a> {
+        Request {
+            action,
+            resource: RequestResource::Any,
+            context,
+        }
+    }
+
+    /// `action` on the resource `arn`.
+    pub fn on(action: &'a str, arn: impl Into<String>, context: &'a Context) -> Request<'a> {
+        Request {
+            action,
+            resource: RequestResource::Arn(arn.into()),
+            context,
+        }
+    }
+}
+
+/// The policies that apply to a role.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicySet<'a> {
+    /// Inline and managed identity policies.
+    pub identity: &'a [Policy],
+    pub boundary: Option<&'a Policy>,
+    /// SCP levels, root first; each level must allow (at least one of its policies).
+    pub scp_levels: &'a [Vec<Policy>],
+}
+
+/// The gates in evaluation order.
+fn gates<'s>(set: &PolicySet<'s>) -> impl Iterator<Item = (Layer, &'s [Policy])> + use<'s> {
+    set.scp_levels
+        .iter()
+        .map(|l| (Layer::Scp, l.as_slice()))
+        .chain(
+            set.boundary
+                .map(|b| (Layer::Boundary, std::slice::from_ref(b))),
+        )
+        .chain(iter::once((Layer::Identity, set.identity)))
+}
+
+struct Hit<'p> {
+    gate: usize,
+    layer: Layer,
+    policy: &'p Policy,
+    index: usize,
+    stmt: &'p Statement,
+    conditional: bool,
+    keys: std::ops::Range<usize>,
+}
+
+impl Hit<'_> {
+    fn to_matched(&self) -> MatchedStatement {
+        MatchedStatement {
+            policy_id: self.policy.id().to_string(),
+            layer: self.layer,
+            statement_index: u32::try_from(self.index).unwrap_or(u32::MAX),
+            sid: self.stmt.sid.clone(),
+            effect: self.stmt.effect,
+            conditional: self.conditional,
+        }
+    }
+}
+
+fn lower_action(action: &str) -> Cow<'_, str> {
+    if action
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        Cow::Owned(action.to_lowercase())
+    } else {
+        Cow::Borrowed(action)
+    }
+}
+
+/// Evaluates `req` against the policies in `set`.
+pub fn evaluate(set: &PolicySet<'_>, req: &Request<'_>) -> Decision {
+    let action_lc = lower_action(req.action);
+    let prep = Prepared {
+        action_lc: &action_lc,
+        service_lc: action_lc.split_once(':').map_or("", |(s, _)| s),
+        resource: &req.resource,
+        context: req.context,
+    };
+    let mut missing: Vec<&str> = Vec::new();
+
+    // 1. Explicit denies, anywhere.
+    let mut true_denies: Vec<Hit<'_>> = Vec::new();
+    let mut unknown_denies: Vec<Hit<'_>> = Vec::new();
+    for (gate, (layer, policies)) in gates(set).enumerate() {
+        for policy in policies {
+            for (index, stmt) in policy.compiled_statements().iter().enumerate() {
+                if stmt.effect != Effect::Deny {
+                    continue;
+                }
+                let start = missing.len();
+                let r = stmt.matches(&prep, &mut missing);
+                let hit = |conditional| Hit {
+                    gate,
+                    layer,
+                    policy,
+                    index,
+                    stmt,
+                    conditional,
+                    keys: start..missing.len(),
+                };
+                match r {
+                    Tri::True => true_denies.push(hit(false)),
+                    Tri::Unknown => unknown_denies.push(hit(true)),
+                    Tri::False => {}
+                }
+            }
+        }
+    }
+    if let Some(first) = true_denies.first() {
+        return Decision {
+            decision: DecisionKind::ExplicitDeny,
+            decided_by: Some(first.layer),
+            matched_statements: true_denies.iter().map(Hit::to_matched).collect(),
+            missing_context_keys: Vec::new(),
+        };
+    }
+
+    // 2. Every gate must have an Allow (True or Unknown).
+    let mut allows: Vec<Hit<'_>> = Vec::new();
+    // Per gate: (layer, had a True allow, had an Unknown allow).
+    let mut first_fail: Option<Layer> = None;
+    let mut any_allow = false;
+    let mut gate_true: Vec<bool> = Vec::new();
+    let mut conditional_layer: Option<Layer> = unknown_denies.first().map(|h| h.layer);
+    for (gate, (layer, policies)) in gates(set).enumerate() {
+        let (mut t, mut u) = (false, false);
+        for policy in policies {
+            for (index, stmt) in policy.compiled_statements().iter().enumerate() {
+                if stmt.effect != Effect::Allow {
+                    continue;
+                }
+                let start = missing.len();
+                let r = stmt.matches(&prep, &mut missing);
+                let conditional = match r {
+                    Tri::True => false,
+                    Tri::Unknown => true,
+                    Tri::False => continue,
+                };
+                t |= !conditional;
+                u |= conditional;
+                allows.push(Hit {
+                    gate,
+                    layer,
+                    policy,
+                    index,
+                    stmt,
+                    conditional,
+                    keys: start..missing.len(),
+                });
+            }
+        }
+        if !t && !u {
+            first_fail.get_or_insert(layer);
+        } else {
+            any_allow = true;
+        }
+        if !t && u && conditional_layer.is_none() {
+            conditional_layer = Some(layer);
+        }
+        gate_true.push(t);
+    }
+    if let Some(layer) = first_fail {
+        return Decision {
+            decision: DecisionKind::ImplicitDeny,
+            decided_by: Some(if any_allow { layer } else { Layer::Identity }),
+            matched_statements: Vec::new(),
+            missing_context_keys: Vec::new(),
+        };
+    }
+
+    // 3. Allowed, possibly only conditionally. A gate with a True allow is reported by its True
+    // allows; a gate with only Unknown allows by those, and their keys are the missing ones.
+    let contributing = allows
+        .iter()
+        .filter(|h| gate_true.get(h.gate).copied().unwrap_or(false) != h.conditional)
+        .chain(unknown_denies.iter());
+    let mut matched_statements = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for h in contributing {
+        matched_statements.push(h.to_matched());
+        if h.conditional {
+            keys.extend(missing[h.keys.clone()].iter().map(|k| (*k).to_string()));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let (decision, decided_by) = match conditional_layer {
+        None => (DecisionKind::Allowed, Layer::Identity),
+        Some(l) => (DecisionKind::ConditionallyAllowed, l),
+    };
+    Decision {
+        decision,
+        decided_by: Some(decided_by),
+        matched_statements,
+        missing_context_keys: keys,
+    }
+}

@@ -1,0 +1,29 @@
+//! IAM policy evaluation: parses policy documents once into compiled form and answers
+//! "is this role allowed to do action A (on resource R / on any resource)?" with AWS's
+//! documented evaluation logic, three-valued where the request context is incomplete.
+//!
+//! Entry points: [`Policy::parse`], [`evaluate`], [`trusted_principals`], [`simulate_request`].
+
+pub mod any_resource;
+mod condition;
+mod context;
+mod error;
+mod evaluate;
+mod policy;
+mod principal;
+mod request;
+mod template;
+mod wildcard;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+pub use context::Context;
+pub use error::{PolicyError, RequestError};
+pub use evaluate::{Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate};
+pub use policy::{Effect, Policy, RequestResource};
+pub use principal::trusted_principals;
+pub use request::{SimulateRequest, simulate_request};
+pub use wildcard::wildcard_match;

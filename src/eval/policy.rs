@@ -1,0 +1,499 @@
+//! Policy documents: parsing `serde_json::Value` into compiled statements, and matching one
+//! statement against a request.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::eval::any_resource::{self, Cover, NotCover};
+use crate::eval::condition::{self, Clause, CondValue, Tri};
+use crate::eval::context::Context;
+use crate::eval::error::PolicyError;
+use crate::eval::template::{self, Resolved, TTok};
+use crate::eval::wildcard::Pattern;
+
+/// A statement's effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    /// "Allow" or "Deny", as policies spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// The resource a request is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestResource {
+    /// "On any resource": see [`crate::eval::any_resource`] for what a statement must name.
+    Any,
+    /// One concrete ARN (matched case-sensitively).
+    Arn(String),
+}
+
+#[derive(Clone, Debug)]
+enum Actions {
+    Action(Box<[Pattern]>),
+    NotAction(Box<[Pattern]>),
+}
+
+#[derive(Clone, Debug)]
+enum ResMatcher {
+    Static(Pattern),
+    Dynamic(Box<[TTok]>),
+}
+
+#[derive(Clone, Debug)]
+struct ResPat {
+    matcher: ResMatcher,
+    cover: Cover,
+    not_cover: NotCover,
+}
+
+#[derive(Clone, Debug)]
+enum Resources {
+    /// Neither element (trust policies): matches any resource.
+    Absent,
+    Resource(Box<[ResPat]>),
+    NotResource(Box<[ResPat]>),
+}
+
+/// A compiled statement.
+#[derive(Clone, Debug)]
+pub(crate) struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    actions: Actions,
+    resources: Resources,
+    conditions: Box<[Clause]>,
+}
+
+/// The parts of a request a statement looks at, prepared once per request.
+pub(crate) struct Prepared<'r> {
+    /// `service:action`, lower-cased.
+    pub action_lc: &'r str,
+    /// The service prefix of the action, lower-cased.
+    pub service_lc: &'r str,
+    pub resource: &'r RequestResource,
+    pub context: &'r Context,
+}
+
+/// A compiled policy document.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    id: String,
+    version: Option<String>,
+    statements: Vec<Statement>,
+}
+
+type StmtResult<T> = Result<T, (String, String)>;
+
+fn err(field: impl Into<String>, reason: impl Into<String>) -> (String, String) {
+    (field.into(), reason.into())
+}
+
+/// A string or a list of strings.
+fn str_list<'v>(v: &'v Value, field: &str) -> StmtResult<Vec<&'v str>> {
+    match v {
+        Value::String(s) => Ok(vec![s.as_str()]),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.as_str()
+                    .ok_or_else(|| err(format!("{field}[{i}]"), "expected a string"))
+            })
+            .collect(),
+        _ => Err(err(field, "expected a string or a list of strings")),
+    }
+}
+
+/// A condition value: string, number or boolean, or a list of those; normalised to strings.
+fn cond_values(v: &Value, field: &str) -> StmtResult<Vec<String>> {
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                scalar(x).ok_or_else(|| {
+                    err(
+                        format!("{field}[{i}]"),
+                        "expected a string, number or boolean",
+                    )
+                })
+            })
+            .collect(),
+        other => scalar(other).map(|s| vec![s]).ok_or_else(|| {
+            err(
+                field,
+                "expected a string, number, boolean or a list of them",
+            )
+        }),
+    }
+}
+
+fn parse_principal(v: &Value, field: &str) -> StmtResult<()> {
+    match v {
+        Value::String(s) if s == "*" => Ok(()),
+        Value::Object(m) => {
+            for (k, val) in m {
+                match k.as_str() {
+                    "AWS" | "Service" | "Federated" | "CanonicalUser" => {
+                        str_list(val, &format!("{field}.{k}"))?;
+                    }
+                    _ => return Err(err(format!("{field}.{k}"), "unknown principal type")),
+                }
+            }
+            Ok(())
+        }
+        _ => Err(err(field, "expected \"*\" or an object of principal types")),
+    }
+}
+
+fn parse_actions(list: &[&str]) -> Box<[Pattern]> {
+    list.iter()
+        .map(|a| Pattern::new(&a.to_lowercase()))
+        .collect()
+}
+
+fn parse_resources(list: &[&str], vars: bool) -> Box<[ResPat]> {
+    list.iter()
+        .map(|r| {
+            let toks = template::tokenize(r, true, vars);
+            let not_cover = any_resource::not_cover_of(&toks);
+            let (matcher, cover) = match template::as_static(&toks) {
+                Some(st) => (
+                    ResMatcher::Static(Pattern::from_tokens(&st)),
+                    any_resource::cover_of(&st),
+                ),
+                None => (ResMatcher::Dynamic(toks.into_boxed_slice()), Cover::Never),
+            };
+            ResPat {
+                matcher,
+                cover,
+                not_cover,
+            }
+        })
+        .collect()
+}
+
+fn parse_condition(v: &Value, vars: bool) -> Result<Vec<Clause>, PolicyErrorPart> {
+    let Value::Object(ops) = v else {
+        return Err(PolicyErrorPart::Field(err(
+            "Condition",
+            "expected an object",
+        )));
+    };
+    let mut clauses = Vec::new();
+    for (op, keys) in ops {
+        let Some((family, negated, if_exists, set)) = condition::parse_operator(op) else {
+            return Err(PolicyErrorPart::Operator(op.clone()));
+        };
+        let Value::Object(keys) = keys else {
+            return Err(PolicyErrorPart::Field(err(
+                format!("Condition.{op}"),
+                "expected an object of condition keys",
+            )));
+        };
+        for (key, vals) in keys {
+            let field = format!("Condition.{op}.{key}");
+            let raw = cond_values(vals, &field).map_err(PolicyErrorPart::Field)?;
+            let wild = condition::family_is_wild(family);
+            let mut values = Vec::with_capacity(raw.len());
+            for (i, s) in raw.iter().enumerate() {
+                let toks = template::tokenize(s, wild, vars);
+                let value = match template::as_static(&toks) {
+                    Some(st) => CondValue::Static(
+                        condition::compile_value(family, &st)
+                            .map_err(|r| PolicyErrorPart::Field(err(format!("{field}[{i}]"), r)))?,
+                    ),
+                    None => CondValue::Dynamic(toks.into_boxed_slice()),
+                };
+                values.push(value);
+            }
+            clauses.push(Clause {
+                family,
+                negated,
+                if_exists,
+                set,
+                key: key.as_str().into(),
+                key_lc: key.to_lowercase().into_boxed_str(),
+                values: values.into_boxed_slice(),
+            });
+        }
+    }
+    Ok(clauses)
+}
+
+enum PolicyErrorPart {
+    Field((String, String)),
+    Operator(String),
+}
+
+fn parse_statement(v: &Value, vars: bool) -> Result<Statement, PolicyErrorPart> {
+    let f = PolicyErrorPart::Field;
+    let Value::Object(m) = v else {
+        return Err(f(err("Statement", "expected an object")));
+    };
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "Sid"
+                | "Effect"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Principal"
+                | "NotPrincipal"
+                | "Condition"
+        ) {
+            return Err(f(err(k.as_str(), "unknown statement element")));
+        }
+    }
+    let sid = match m.get("Sid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(f(err("Sid", "expected a string"))),
+    };
+    let effect = match m.get("Effect") {
+        Some(Value::String(s)) if s == "Allow" => Effect::Allow,
+        Some(Value::String(s)) if s == "Deny" => Effect::Deny,
+        Some(_) => return Err(f(err("Effect", "expected \"Allow\" or \"Deny\""))),
+        None => return Err(f(err("Effect", "missing"))),
+    };
+    let actions = match (m.get("Action"), m.get("NotAction")) {
+        (Some(a), None) => Actions::Action(parse_actions(&str_list(a, "Action").map_err(f)?)),
+        (None, Some(a)) => Actions::NotAction(parse_actions(&str_list(a, "NotAction").map_err(f)?)),
+        (Some(_), Some(_)) => return Err(f(err("NotAction", "cannot be combined with Action"))),
+        (None, None) => return Err(f(err("Action", "missing (need Action or NotAction)"))),
+    };
+    let resources = match (m.get("Resource"), m.get("NotResource")) {
+        (Some(r), None) => {
+            Resources::Resource(parse_resources(&str_list(r, "Resource").map_err(f)?, vars))
+        }
+        (None, Some(r)) => Resources::NotResource(parse_resources(
+            &str_list(r, "NotResource").map_err(f)?,
+            vars,
+        )),
+        (Some(_), Some(_)) => {
+            return Err(f(err("NotResource", "cannot be combined with Resource")));
+        }
+        (None, None) => Resources::Absent,
+    };
+    match (m.get("Principal"), m.get("NotPrincipal")) {
+        (Some(p), None) => parse_principal(p, "Principal").map_err(f)?,
+        (None, Some(p)) => parse_principal(p, "NotPrincipal").map_err(f)?,
+        (Some(_), Some(_)) => {
+            return Err(f(err("NotPrincipal", "cannot be combined with Principal")));
+        }
+        (None, None) => {}
+    }
+    let conditions = match m.get("Condition") {
+        Some(c) => parse_condition(c, vars)?,
+        None => Vec::new(),
+    };
+    Ok(Statement {
+        sid,
+        effect,
+        actions,
+        resources,
+        conditions: conditions.into_boxed_slice(),
+    })
+}
+
+impl Policy {
+    /// Parses and compiles a policy document. `id` names the policy in decisions and errors
+    /// (an ARN, `inline:<name>`, an SCP id, ...).
+    pub fn parse(id: impl Into<String>, doc: &Value) -> Result<Policy, PolicyError> {
+        let id: String = id.into();
+        let Value::Object(m) = doc else {
+            return Err(PolicyError::NotAnObject { policy_id: id });
+        };
+        let doc_err = |field: &str, reason: &str| PolicyError::Document {
+            policy_id: id.clone(),
+            field: field.to_string(),
+            reason: reason.to_string(),
+        };
+        for k in m.keys() {
+            if !matches!(k.as_str(), "Version" | "Id" | "Statement") {
+                return Err(doc_err(k, "unknown policy element"));
+            }
+        }
+        let version = match m.get("Version") {
+            None => None,
+            Some(Value::String(v)) if v == "2012-10-17" || v == "2008-10-17" => Some(v.clone()),
+            Some(_) => {
+                return Err(doc_err(
+                    "Version",
+                    "expected \"2012-10-17\" or \"2008-10-17\"",
+                ));
+            }
+        };
+        if let Some(idv) = m.get("Id")
+            && !idv.is_string()
+        {
+            return Err(doc_err("Id", "expected a string"));
+        }
+        // As in AWS, policy variables exist only in the 2012-10-17 language; older (or absent)
+        // versions treat `${...}` as literal text.
+        let vars = version.as_deref() == Some("2012-10-17");
+        let raw: Vec<&Value> = match m.get("Statement") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(v @ Value::Object(_)) => vec![v],
+            Some(_) => {
+                return Err(doc_err(
+                    "Statement",
+                    "expected an object or a list of objects",
+                ));
+            }
+            None => return Err(doc_err("Statement", "missing")),
+        };
+        let mut statements = Vec::with_capacity(raw.len());
+        for (i, s) in raw.into_iter().enumerate() {
+            match parse_statement(s, vars) {
+                Ok(st) => statements.push(st),
+                Err(PolicyErrorPart::Field((field, reason))) => {
+                    return Err(PolicyError::Statement {
+                        policy_id: id,
+                        statement: i,
+                        field,
+                        reason,
+                    });
+                }
+                Err(PolicyErrorPart::Operator(operator)) => {
+                    return Err(PolicyError::UnknownOperator {
+                        policy_id: id,
+                        statement: i,
+                        operator,
+                    });
+                }
+            }
+        }
+        Ok(Policy {
+            id,
+            version,
+            statements,
+        })
+    }
+
+    /// Parses a policy document from raw bytes (as stored, or URL-decoded from IAM).
+    pub fn parse_json(id: impl Into<String>, bytes: &[u8]) -> Result<Policy, PolicyError> {
+        let id: String = id.into();
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => Policy::parse(id, &v),
+            Err(e) => Err(PolicyError::InvalidJson {
+                policy_id: id,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// The id given to [`Policy::parse`].
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The document's `Version`, if it had one.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// Number of statements.
+    pub fn statement_count(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// `(Sid, Effect)` of each statement, in document order.
+    pub fn statements(&self) -> impl Iterator<Item = (Option<&str>, Effect)> {
+        self.statements.iter().map(|s| (s.sid.as_deref(), s.effect))
+    }
+
+    pub(crate) fn compiled_statements(&self) -> &[Statement] {
+        &self.statements
+    }
+}
+
+impl Statement {
+    fn action_matches(&self, action_lc: &str) -> bool {
+        match &self.actions {
+            Actions::Action(p) => p.iter().any(|p| p.matches(action_lc)),
+            Actions::NotAction(p) => !p.iter().any(|p| p.matches(action_lc)),
+        }
+    }
+
+    fn resource_matches<'p>(&'p self, req: &Prepared<'_>, missing: &mut Vec<&'p str>) -> Tri {
+        let (pats, negated) = match &self.resources {
+            Resources::Absent => return Tri::True,
+            Resources::Resource(p) => (p, false),
+            Resources::NotResource(p) => (p, true),
+        };
+        match req.resource {
+            RequestResource::Any => Tri::from_bool(if negated {
+                pats.iter()
+                    .all(|p| !p.not_cover.may_match_service(req.service_lc))
+            } else {
+                pats.iter()
+                    .any(|p| p.cover.covers(req.service_lc, req.action_lc))
+            }),
+            RequestResource::Arn(arn) => {
+                let mut any = Tri::False;
+                for p in pats.iter() {
+                    let r = match &p.matcher {
+                        ResMatcher::Static(pat) => Tri::from_bool(pat.matches(arn)),
+                        ResMatcher::Dynamic(toks) => {
+                            match template::resolve(toks, req.context, missing) {
+                                Resolved::Unknown => Tri::Unknown,
+                                Resolved::NoMatch => Tri::False,
+                                Resolved::Tokens(t) => {
+                                    Tri::from_bool(Pattern::from_tokens(&t).matches(arn))
+                                }
+                            }
+                        }
+                    };
+                    any = any.or(r);
+                    if any == Tri::True {
+                        break;
+                    }
+                }
+                if negated { any.not() } else { any }
+            }
+        }
+    }
+
+    /// Three-valued match of this statement against the request. Keys that made the result
+    /// Unknown are appended to `missing` (only when the result is Unknown).
+    pub(crate) fn matches<'p>(&'p self, req: &Prepared<'_>, missing: &mut Vec<&'p str>) -> Tri {
+        if !self.action_matches(req.action_lc) {
+            return Tri::False;
+        }
+        let start = missing.len();
+        let mut acc = self.resource_matches(req, missing);
+        if acc != Tri::False {
+            for c in self.conditions.iter() {
+                acc = acc.and(c.eval(req.context, missing));
+                if acc == Tri::False {
+                    break;
+                }
+            }
+        }
+        if acc != Tri::Unknown {
+            missing.truncate(start);
+        }
+        acc
+    }
+}

@@ -1,0 +1,1323 @@
+//! Table-driven unit tests for parsing, conditions, wildcards, variables and evaluation layers.
+
+use serde_json::{Value, json};
+
+use crate::eval::{
+    Context, Decision, DecisionKind, Effect, Layer, Policy, PolicyError, PolicySet, Request,
+    RequestResource, simulate_request, trusted_principals, wildcard_match,
+};
+
+fn pol(id: &str, doc: Value) -> Policy {
+    match Policy::parse(id, &doc) {
+        Ok(p) => p,
+        Err(e) => panic!("policy {id} failed to parse: {e}"),
+    }
+}
+
+fn ctx_of(pairs: &[(&str, &[&str])], unknown: bool) -> Context {
+    let mut c = Context::new().with_absent_keys_unknown(unknown);
+    for (k, v) in pairs {
+        c.insert(*k, v.iter().map(|s| s.to_string()).collect());
+    }
+    c
+}
+
+fn run(identity: &[Policy], action: &str, resource: Option<&str>, ctx: &Context) -> Decision {
+    let set = PolicySet {
+        identity,
+        boundary: None,
+        scp_levels: &[],
+    };
+    let req = Request {
+        action,
+        resource: resource.map_or(RequestResource::Any, |r| {
+            RequestResource::Arn(r.to_string())
+        }),
+        context: ctx,
+    };
+    crate::eval::evaluate(&set, &req)
+}
+
+/// Allow * on * with one condition operator; returns the decision kind for `ctx`.
+fn cond(op: &str, key: &str, values: Value, ctx: &Context) -> DecisionKind {
+    let p = pol(
+        "c",
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {op: {key: values}}}}),
+    );
+    run(&[p], "s3:GetObject", None, ctx).decision
+}
+
+const T: DecisionKind = DecisionKind::Allowed;
+const F: DecisionKind = DecisionKind::ImplicitDeny;
+const U: DecisionKind = DecisionKind::ConditionallyAllowed;
+
+#[test]
+fn condition_operators_table() {
+    // (operator, policy values, context values (None = key absent), expected) with
+    // absent keys treated as absent (AWS semantics).
+    type Case<'a> = (&'a str, Value, Option<&'a [&'a str]>, DecisionKind);
+    let cases: Vec<Case> = vec![
+        ("StringEquals", json!("a"), Some(&["a"]), T),
+        ("StringEquals", json!("a"), Some(&["A"]), F),
+        ("StringEquals", json!(["x", "a"]), Some(&["a"]), T),
+        ("StringEquals", json!("a"), None, F),
+        ("StringEquals", json!("a*"), Some(&["ab"]), F),
+        ("StringNotEquals", json!("a"), Some(&["b"]), T),
+        ("StringNotEquals", json!(["a", "b"]), Some(&["b"]), F),
+        ("StringNotEquals", json!("a"), None, T),
+        (
+            "StringEqualsIgnoreCase",
+            json!("HeLLo"),
+            Some(&["hello"]),
+            T,
+        ),
+        (
+            "StringEqualsIgnoreCase",
+            json!("Straße"),
+            Some(&["STRASSE"]),
+            F,
+        ),
+        ("StringEqualsIgnoreCase", json!("ÄB"), Some(&["äb"]), T),
+        (
+            "StringNotEqualsIgnoreCase",
+            json!("HeLLo"),
+            Some(&["hello"]),
+            F,
+        ),
+        ("StringNotEqualsIgnoreCase", json!("x"), Some(&["hello"]), T),
+        ("StringLike", json!("home/*"), Some(&["home/a/b"]), T),
+        ("StringLike", json!("home/?"), Some(&["home/ab"]), F),
+        ("StringLike", json!("home/??"), Some(&["home/ab"]), T),
+        ("StringLike", json!("Home/*"), Some(&["home/a"]), F),
+        ("StringNotLike", json!("home/*"), Some(&["work/a"]), T),
+        (
+            "StringNotLike",
+            json!(["home/*", "work/*"]),
+            Some(&["work/a"]),
+            F,
+        ),
+        ("NumericEquals", json!(10), Some(&["10"]), T),
+        ("NumericEquals", json!("10"), Some(&["10.0"]), T),
+        ("NumericEquals", json!(10), Some(&["abc"]), F),
+        ("NumericNotEquals", json!(10), Some(&["11"]), T),
+        ("NumericNotEquals", json!(10), Some(&["10"]), F),
+        ("NumericLessThan", json!(3600), Some(&["100"]), T),
+        ("NumericLessThan", json!(3600), Some(&["3600"]), F),
+        ("NumericLessThanEquals", json!(3600), Some(&["3600"]), T),
+        ("NumericGreaterThan", json!(1.5), Some(&["2"]), T),
+        ("NumericGreaterThan", json!(1.5), Some(&["1.5"]), F),
+        ("NumericGreaterThanEquals", json!(-1), Some(&["-1"]), T),
+        (
+            "DateEquals",
+            json!("2020-01-01T00:00:00Z"),
+            Some(&["1577836800"]),
+            T,
+        ),
+        (
+            "DateEquals",
+            json!("2020-01-01"),
+            Some(&["2020-01-01T00:00:00Z"]),
+            T,
+        ),
+        (
+            "DateNotEquals",
+            json!("2020-01-01T00:00:00Z"),
+            Some(&["2020-01-02T00:00:00Z"]),
+            T,
+        ),
+        (
+            "DateLessThan",
+            json!("2020-06-30T00:00:00Z"),
+            Some(&["2020-06-29T23:59:59Z"]),
+            T,
+        ),
+        (
+            "DateLessThan",
+            json!("2020-06-30T00:00:00Z"),
+            Some(&["2020-06-30T00:00:00Z"]),
+            F,
+        ),
+        (
+            "DateLessThanEquals",
+            json!("2020-06-30T00:00:00Z"),
+            Some(&["2020-06-30T00:00:00Z"]),
+            T,
+        ),
+        (
+            "DateGreaterThan",
+            json!("2020-01-01T00:00:00Z"),
+            Some(&["2020-01-01T02:00:00+01:00"]),
+            T,
+        ),
+        (
+            "DateGreaterThanEquals",
+            json!(1577836800),
+            Some(&["2020-01-01T00:00:00Z"]),
+            T,
+        ),
+        (
+            "DateGreaterThan",
+            json!("2020-01-01T00:00:00Z"),
+            Some(&["not a date"]),
+            F,
+        ),
+        ("Bool", json!("true"), Some(&["true"]), T),
+        ("Bool", json!(true), Some(&["True"]), T),
+        ("Bool", json!("false"), Some(&["true"]), F),
+        ("Bool", json!("true"), None, F),
+        (
+            "BinaryEquals",
+            json!("QmluYXJ5VmFsdWVJbkJhc2U2NA=="),
+            Some(&["QmluYXJ5VmFsdWVJbkJhc2U2NA"]),
+            T,
+        ),
+        ("BinaryEquals", json!("QUJD"), Some(&["QUJE"]), F),
+        (
+            "IpAddress",
+            json!("203.0.113.0/24"),
+            Some(&["203.0.113.7"]),
+            T,
+        ),
+        (
+            "IpAddress",
+            json!("203.0.113.0/24"),
+            Some(&["203.0.114.7"]),
+            F,
+        ),
+        ("IpAddress", json!("10.0.0.1"), Some(&["10.0.0.1"]), T),
+        ("IpAddress", json!("0.0.0.0/0"), Some(&["1.2.3.4"]), T),
+        (
+            "IpAddress",
+            json!("2001:DB8:1234:5678::/64"),
+            Some(&["2001:db8:1234:5678::1"]),
+            T,
+        ),
+        (
+            "IpAddress",
+            json!("2001:DB8:1234:5678::/64"),
+            Some(&["2001:db8:1234:5679::1"]),
+            F,
+        ),
+        (
+            "IpAddress",
+            json!("10.0.0.0/8"),
+            Some(&["::ffff:10.1.2.3"]),
+            T,
+        ),
+        ("IpAddress", json!("10.0.0.0/8"), Some(&["2001:db8::1"]), F),
+        (
+            "NotIpAddress",
+            json!(["192.0.2.0/24", "203.0.113.0/24"]),
+            Some(&["198.51.100.1"]),
+            T,
+        ),
+        (
+            "NotIpAddress",
+            json!(["192.0.2.0/24", "203.0.113.0/24"]),
+            Some(&["192.0.2.9"]),
+            F,
+        ),
+        ("NotIpAddress", json!("192.0.2.0/24"), None, T),
+        (
+            "ArnEquals",
+            json!("arn:aws:sns:us-east-1:123456789012:topic"),
+            Some(&["arn:aws:sns:us-east-1:123456789012:topic"]),
+            T,
+        ),
+        (
+            "ArnLike",
+            json!("arn:aws:sns:*:123456789012:*"),
+            Some(&["arn:aws:sns:eu-west-1:123456789012:t"]),
+            T,
+        ),
+        (
+            "ArnLike",
+            json!("arn:aws:sns:*:123456789012:*"),
+            Some(&["arn:aws:sns:eu-west-1:999999999999:t"]),
+            F,
+        ),
+        // A `*` in one segment does not cross into the next one.
+        (
+            "ArnLike",
+            json!("arn:aws:s*:us-east-1:123456789012:x"),
+            Some(&["arn:aws:sns:extra:us-east-1:123456789012:x"]),
+            F,
+        ),
+        (
+            "ArnLike",
+            json!("arn:aws:iam::123456789012:role/*"),
+            Some(&["arn:aws:iam::123456789012:role/a/b:c"]),
+            T,
+        ),
+        (
+            "ArnEquals",
+            json!("arn:aws:iam::*:role/x"),
+            Some(&["arn:aws:iam::111122223333:role/x"]),
+            T,
+        ),
+        (
+            "ArnLike",
+            json!("arn:aws:iam::1:role/x"),
+            Some(&["not-an-arn"]),
+            F,
+        ),
+        (
+            "ArnNotEquals",
+            json!("arn:aws:iam::1:role/x"),
+            Some(&["arn:aws:iam::1:role/y"]),
+            T,
+        ),
+        (
+            "ArnNotLike",
+            json!("arn:aws:iam::1:role/*"),
+            Some(&["arn:aws:iam::1:role/y"]),
+            F,
+        ),
+        ("ArnNotLike", json!("arn:aws:iam::1:role/*"), None, T),
+        ("Null", json!("true"), None, T),
+        ("Null", json!("true"), Some(&["x"]), F),
+        ("Null", json!("false"), Some(&["x"]), T),
+        ("Null", json!("false"), None, F),
+        ("Null", json!(true), Some(&[]), T),
+        // IfExists: absent → true, present → as the base operator.
+        ("StringEqualsIfExists", json!("a"), None, T),
+        ("StringEqualsIfExists", json!("a"), Some(&["b"]), F),
+        ("StringEqualsIfExists", json!("a"), Some(&["a"]), T),
+        ("NumericLessThanIfExists", json!(5), None, T),
+        ("NumericLessThanIfExists", json!(5), Some(&["6"]), F),
+        ("DateLessThanIfExists", json!("2020-01-01"), None, T),
+        ("BoolIfExists", json!("true"), Some(&["false"]), F),
+        ("BoolIfExists", json!("true"), None, T),
+        ("IpAddressIfExists", json!("10.0.0.0/8"), None, T),
+        ("ArnLikeIfExists", json!("arn:*:*:*:*:*"), None, T),
+        ("StringNotEqualsIfExists", json!("a"), Some(&["a"]), F),
+        ("BinaryEqualsIfExists", json!("QUJD"), None, T),
+        // Set operators.
+        (
+            "ForAllValues:StringEquals",
+            json!(["a", "b"]),
+            Some(&["a", "b"]),
+            T,
+        ),
+        (
+            "ForAllValues:StringEquals",
+            json!(["a", "b"]),
+            Some(&["a", "c"]),
+            F,
+        ),
+        ("ForAllValues:StringEquals", json!(["a", "b"]), None, T),
+        ("ForAllValues:StringEquals", json!(["a", "b"]), Some(&[]), T),
+        (
+            "ForAnyValue:StringEquals",
+            json!(["a", "b"]),
+            Some(&["c", "b"]),
+            T,
+        ),
+        (
+            "ForAnyValue:StringEquals",
+            json!(["a", "b"]),
+            Some(&["c", "d"]),
+            F,
+        ),
+        ("ForAnyValue:StringEquals", json!(["a", "b"]), None, F),
+        ("ForAnyValue:StringEquals", json!(["a", "b"]), Some(&[]), F),
+        ("ForAnyValue:StringEqualsIfExists", json!(["a"]), None, T),
+        (
+            "ForAllValues:StringLike",
+            json!(["env*", "team"]),
+            Some(&["environment", "team"]),
+            T,
+        ),
+        // Negated with set operators: ForAllValues → no context value is in the list.
+        (
+            "ForAllValues:StringNotEquals",
+            json!(["a", "b"]),
+            Some(&["c", "d"]),
+            T,
+        ),
+        (
+            "ForAllValues:StringNotEquals",
+            json!(["a", "b"]),
+            Some(&["c", "a"]),
+            F,
+        ),
+        ("ForAllValues:StringNotEquals", json!(["a", "b"]), None, T),
+        // ForAnyValue negated → at least one context value is not in the list.
+        (
+            "ForAnyValue:StringNotEquals",
+            json!(["a", "b"]),
+            Some(&["a", "c"]),
+            T,
+        ),
+        (
+            "ForAnyValue:StringNotEquals",
+            json!(["a", "b"]),
+            Some(&["a", "b"]),
+            F,
+        ),
+        ("ForAnyValue:StringNotEquals", json!(["a", "b"]), None, F),
+        (
+            "ForAnyValue:NumericGreaterThan",
+            json!(5),
+            Some(&["1", "9"]),
+            T,
+        ),
+        (
+            "ForAllValues:NumericGreaterThan",
+            json!(5),
+            Some(&["1", "9"]),
+            F,
+        ),
+        (
+            "ForAnyValue:IpAddress",
+            json!("10.0.0.0/8"),
+            Some(&["1.1.1.1", "10.9.9.9"]),
+            T,
+        ),
+        (
+            "ForAllValues:ArnLike",
+            json!("arn:aws:iam::1:role/*"),
+            Some(&["arn:aws:iam::1:role/a", "arn:aws:iam::1:user/b"]),
+            F,
+        ),
+        // Operator names are case-insensitive here; condition keys always are.
+        ("stringequals", json!("a"), Some(&["a"]), T),
+    ];
+    for (i, (op, values, ctxv, want)) in cases.into_iter().enumerate() {
+        let ctx = match ctxv {
+            Some(v) => ctx_of(&[("test:Key", v)], false),
+            None => ctx_of(&[], false),
+        };
+        let got = cond(op, "test:key", values.clone(), &ctx);
+        assert_eq!(got, want, "case {i}: {op} {values} ctx {ctxv:?}");
+    }
+}
+
+#[test]
+fn absent_keys_unknown_makes_conditions_unknown() {
+    let ctx = Context::new();
+    for op in [
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIfExists",
+        "ForAllValues:StringEquals",
+        "ForAnyValue:StringEquals",
+        "Null",
+        "Bool",
+    ] {
+        let v = if op == "Null" || op == "Bool" {
+            json!("true")
+        } else {
+            json!("a")
+        };
+        assert_eq!(cond(op, "aws:PrincipalTag/team", v, &ctx), U, "{op}");
+    }
+    let p = pol(
+        "p",
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}, "Bool": {"aws:SecureTransport": true}}}}),
+    );
+    let d = run(&[p], "s3:GetObject", None, &ctx);
+    assert_eq!(d.decision, U);
+    assert_eq!(d.decided_by, Some(Layer::Identity));
+    assert_eq!(
+        d.missing_context_keys,
+        vec!["aws:PrincipalTag/team", "aws:SecureTransport"]
+    );
+    assert_eq!(d.matched_statements.len(), 1);
+    assert!(d.matched_statements[0].conditional);
+    // A known False condition beats an unknown one.
+    let p = pol(
+        "p",
+        json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x", "aws:RequestedRegion": "eu-west-1"}}}}),
+    );
+    let ctx = ctx_of(&[("aws:requestedregion", &["us-east-1"])], true);
+    assert_eq!(run(&[p], "s3:GetObject", None, &ctx).decision, F);
+}
+
+#[test]
+fn condition_keys_case_insensitive_values_case_sensitive() {
+    let ctx = ctx_of(&[("AWS:PRINCIPALTAG/Team", &["Blue"])], false);
+    assert_eq!(
+        cond("StringEquals", "aws:principaltag/team", json!("Blue"), &ctx),
+        T
+    );
+    assert_eq!(
+        cond("StringEquals", "aws:principaltag/team", json!("blue"), &ctx),
+        F
+    );
+}
+
+#[test]
+fn multiple_keys_and_operators_are_anded() {
+    let p = pol(
+        "p",
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
+            "StringEquals": {"k:a": "1", "k:b": "2"}, "Bool": {"k:c": "true"}}}}),
+    );
+    let ok = ctx_of(
+        &[("k:a", &["1"]), ("k:b", &["2"]), ("k:c", &["true"])],
+        false,
+    );
+    let bad = ctx_of(
+        &[("k:a", &["1"]), ("k:b", &["3"]), ("k:c", &["true"])],
+        false,
+    );
+    assert_eq!(run(std::slice::from_ref(&p), "x:y", None, &ok).decision, T);
+    assert_eq!(run(&[p], "x:y", None, &bad).decision, F);
+}
+
+#[test]
+fn unknown_operator_is_a_parse_error() {
+    let doc = json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}]});
+    let e = Policy::parse("inline:x", &doc).unwrap_err();
+    assert_eq!(
+        e,
+        PolicyError::UnknownOperator {
+            policy_id: "inline:x".into(),
+            statement: 1,
+            operator: "StringEqualz".into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "inline:x: statement 1: unknown condition operator \"StringEqualz\""
+    );
+    assert!(Policy::parse("x", &json!({"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"NullIfExists": {"a": "true"}}}})).is_err());
+}
+
+#[test]
+fn parse_errors_name_the_field() {
+    let cases = [
+        (json!([]), "not a JSON object"),
+        (json!({}), "Statement: missing"),
+        (json!({"Version": "2013", "Statement": []}), "Version"),
+        (
+            json!({"Statement": [{"Effect": "Maybe", "Action": "*"}]}),
+            "statement 0: Effect",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow"}]}),
+            "statement 0: Action",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": ["a", 1]}]}),
+            "statement 0: Action[1]",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "*"}]}),
+            "NotAction",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "*"}]}),
+            "NotResource",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Actions": "*"}]}),
+            "Actions: unknown",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"NumericLessThan": {"k": "abc"}}}]}),
+            "statement 0: Condition.NumericLessThan.k[0]: not a number",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"IpAddress": {"aws:SourceIp": ["1.2.3.4/40"]}}}]}),
+            "Condition.IpAddress.aws:SourceIp[0]",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"StringEquals": {"k": {"x": 1}}}}]}),
+            "Condition.StringEquals.k",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Principal": {"Bogus": "x"}}]}),
+            "Principal.Bogus",
+        ),
+    ];
+    for (doc, want) in cases {
+        let e = Policy::parse("pid", &doc)
+            .expect_err(&doc.to_string())
+            .to_string();
+        assert!(e.starts_with("pid"), "{e}");
+        assert!(e.contains(want), "{e} should contain {want}");
+    }
+}
+
+#[test]
+fn parse_shapes() {
+    let p = pol(
+        "p",
+        json!({"Version": "2012-10-17", "Id": "x", "Statement": {"Sid": "One", "Effect": "Deny", "Action": "s3:*", "Resource": ["a", "b"]}}),
+    );
+    assert_eq!(p.id(), "p");
+    assert_eq!(p.statement_count(), 1);
+    assert_eq!(
+        p.statements().collect::<Vec<_>>(),
+        vec![(Some("One"), Effect::Deny)]
+    );
+    // Trust policy statements have no Resource.
+    let t = pol(
+        "t",
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    );
+    let ctx = Context::new();
+    assert_eq!(
+        run(&[t], "sts:AssumeRole", Some("arn:aws:iam::1:role/x"), &ctx).decision,
+        T
+    );
+}
+
+#[test]
+fn action_wildcards_and_case() {
+    let p = pol(
+        "p",
+        json!({"Statement": {"Effect": "Allow", "Action": ["S3:get*", "ec2:Describe?nstances", "iam:*AccessKey*"], "Resource": "*"}}),
+    );
+    let ctx = Context::new();
+    let ps = std::slice::from_ref(&p);
+    for (action, want) in [
+        ("s3:GetObject", T),
+        ("S3:GETOBJECT", T),
+        ("s3:PutObject", F),
+        ("ec2:DescribeInstances", T),
+        ("ec2:DescribeXInstances", F),
+        ("iam:CreateAccessKey", T),
+        ("iam:ListAccessKeys", T),
+        ("iam:ListUsers", F),
+        ("sts:GetCallerIdentity", F),
+    ] {
+        assert_eq!(run(ps, action, None, &ctx).decision, want, "{action}");
+    }
+}
+
+#[test]
+fn not_action_and_not_resource() {
+    // AWS example: allow everything except IAM.
+    let p = pol(
+        "p",
+        json!({"Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}}),
+    );
+    let ctx = Context::new();
+    let ps = std::slice::from_ref(&p);
+    assert_eq!(run(ps, "s3:ListBucket", None, &ctx).decision, T);
+    assert_eq!(run(ps, "iam:CreateUser", None, &ctx).decision, F);
+    let p = pol(
+        "p",
+        json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "NotResource": ["arn:aws:s3:::secret", "arn:aws:s3:::secret/*"]}}),
+    );
+    let ps = std::slice::from_ref(&p);
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::public/k"), &ctx).decision,
+        T
+    );
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::secret/k"), &ctx).decision,
+        F
+    );
+    // NotResource naming s3 ARNs does not cover "any s3 resource".
+    assert_eq!(run(ps, "s3:GetObject", None, &ctx).decision, F);
+}
+
+#[test]
+fn resource_wildcards_are_case_sensitive() {
+    let p = pol(
+        "p",
+        json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::Bucket-?/*"}}),
+    );
+    let ctx = Context::new();
+    let ps = std::slice::from_ref(&p);
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::Bucket-1/a/b"), &ctx).decision,
+        T
+    );
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::bucket-1/a/b"), &ctx).decision,
+        F
+    );
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::Bucket-12/a"), &ctx).decision,
+        F
+    );
+}
+
+#[test]
+fn wildcard_forms() {
+    let cases = [
+        ("*", "", true),
+        ("*", "a:b/c", true),
+        ("a*", "a", true),
+        ("*a", "ba", true),
+        ("*a", "ab", false),
+        ("a*b*c", "abc", true),
+        ("a*b*c", "aXbYc", true),
+        ("a*b*c", "aXbY", false),
+        ("a?c", "abc", true),
+        ("a?c", "ac", false),
+        ("a?c", "aéc", true),
+        ("?", "", false),
+        ("??*", "a", false),
+        ("*?", "é", true),
+        ("a*a", "a", false),
+        ("a*a", "aa", true),
+        ("**", "xyz", true),
+        ("*ab*ab*", "abab", true),
+        ("*ab*ab*", "aba", false),
+        ("x*?y", "xy", false),
+        ("x*?y", "xzy", true),
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::b/", true),
+        ("exact", "exact", true),
+        ("exact", "Exact", false),
+    ];
+    for (p, s, want) in cases {
+        assert_eq!(wildcard_match(p, s), want, "{p} vs {s}");
+    }
+}
+
+#[test]
+fn policy_variables() {
+    let p = pol(
+        "p",
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::home/${aws:username}/*"},
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::lit/${*}${?}${$}"},
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::team/${aws:PrincipalTag/team, 'shared'}/*"}
+        ]}),
+    );
+    let ps = std::slice::from_ref(&p);
+    let alice = ctx_of(&[("aws:username", &["alice"])], false);
+    assert_eq!(
+        run(
+            ps,
+            "s3:GetObject",
+            Some("arn:aws:s3:::home/alice/x"),
+            &alice
+        )
+        .decision,
+        T
+    );
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::home/bob/x"), &alice).decision,
+        F
+    );
+    // ${*} ${?} ${$} are literal characters, not wildcards.
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::lit/*?$"), &alice).decision,
+        T
+    );
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::lit/ab$"), &alice).decision,
+        F
+    );
+    // Default value when the key is absent.
+    assert_eq!(
+        run(
+            ps,
+            "s3:GetObject",
+            Some("arn:aws:s3:::team/shared/x"),
+            &alice
+        )
+        .decision,
+        T
+    );
+    let red = ctx_of(&[("aws:principaltag/TEAM", &["red"])], false);
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::team/red/x"), &red).decision,
+        T
+    );
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::team/shared/x"), &red).decision,
+        F
+    );
+    // Unknown username with absent keys unknown → conditionally allowed, key reported.
+    let unknown = Context::new();
+    let d = run(
+        ps,
+        "s3:GetObject",
+        Some("arn:aws:s3:::home/alice/x"),
+        &unknown,
+    );
+    assert_eq!(d.decision, U);
+    assert_eq!(d.missing_context_keys, vec!["aws:username"]);
+    // Substituted values are literal: a `*` in a username is not a wildcard.
+    let star = ctx_of(&[("aws:username", &["*"])], false);
+    assert_eq!(
+        run(ps, "s3:GetObject", Some("arn:aws:s3:::home/alice/x"), &star).decision,
+        F
+    );
+    // Variables in condition values.
+    let c = pol(
+        "c",
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"StringLike": {"s3:prefix": ["home/${aws:username}/*", "${*}literal"]}}}}),
+    );
+    let cs = std::slice::from_ref(&c);
+    let ctx = ctx_of(
+        &[
+            ("aws:username", &["alice"]),
+            ("s3:prefix", &["home/alice/docs"]),
+        ],
+        false,
+    );
+    assert_eq!(run(cs, "s3:ListBucket", None, &ctx).decision, T);
+    let ctx = ctx_of(
+        &[
+            ("aws:username", &["bob"]),
+            ("s3:prefix", &["home/alice/docs"]),
+        ],
+        false,
+    );
+    assert_eq!(run(cs, "s3:ListBucket", None, &ctx).decision, F);
+    let ctx = ctx_of(
+        &[("aws:username", &["bob"]), ("s3:prefix", &["*literal"])],
+        false,
+    );
+    assert_eq!(run(cs, "s3:ListBucket", None, &ctx).decision, T);
+    let ctx = ctx_of(
+        &[("aws:username", &["bob"]), ("s3:prefix", &["xliteral"])],
+        false,
+    );
+    assert_eq!(run(cs, "s3:ListBucket", None, &ctx).decision, F);
+    let ctx = ctx_of(&[("s3:prefix", &["home/alice/docs"])], true);
+    let d = run(cs, "s3:ListBucket", None, &ctx);
+    assert_eq!(
+        (d.decision, d.missing_context_keys),
+        (U, vec!["aws:username".to_string()])
+    );
+    // Without Version 2012-10-17, `${...}` is literal text (as in AWS).
+    let old = pol(
+        "o",
+        json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::home/${aws:username}"}}),
+    );
+    assert_eq!(
+        run(
+            std::slice::from_ref(&old),
+            "s3:GetObject",
+            Some("arn:aws:s3:::home/${aws:username}"),
+            &alice
+        )
+        .decision,
+        T
+    );
+    assert_eq!(
+        run(
+            &[old],
+            "s3:GetObject",
+            Some("arn:aws:s3:::home/alice"),
+            &alice
+        )
+        .decision,
+        F
+    );
+}
+
+fn any_resource(statements: Value, action: &str) -> DecisionKind {
+    let p = pol(
+        "p",
+        json!({"Version": "2012-10-17", "Statement": statements}),
+    );
+    run(&[p], action, None, &Context::new()).decision
+}
+
+#[test]
+fn any_resource_rule() {
+    let allow =
+        |action: &str, res: Value| json!([{"Effect": "Allow", "Action": action, "Resource": res}]);
+    let cases = [
+        (allow("s3:GetObject", json!("*")), "s3:GetObject", T),
+        (allow("s3:*", json!("arn:aws:s3:::*")), "s3:GetObject", T),
+        (allow("s3:*", json!("arn:aws:s3:::*")), "s3:ListBucket", T),
+        (allow("s3:*", json!("arn:aws:s3:::*/*")), "s3:GetObject", T),
+        (allow("s3:*", json!("arn:aws:s3:::*/*")), "s3:ListBucket", F),
+        (allow("s3:*", json!("arn:*:s3:*:*:*")), "s3:ListBucket", T),
+        (
+            allow("s3:*", json!("arn:aws:s3:::my-bucket/*")),
+            "s3:GetObject",
+            F,
+        ),
+        (
+            allow("s3:*", json!("arn:aws:s3:::my-bucket")),
+            "s3:ListBucket",
+            F,
+        ),
+        (allow("*", json!("arn:aws:*")), "ec2:RunInstances", T),
+        (allow("*", json!("arn:aws:iam::*")), "iam:PassRole", T),
+        (allow("*", json!("arn:aws:iam::*")), "s3:GetObject", F),
+        (allow("iam:*", json!("arn:aws:iam:::*")), "iam:PassRole", F),
+        (allow("iam:*", json!("arn:aws:iam::*:*")), "iam:PassRole", T),
+        (
+            allow("iam:*", json!("arn:aws:iam::123456789012:role/*")),
+            "iam:PassRole",
+            F,
+        ),
+        (
+            allow("ec2:*", json!("arn:aws:ec2:*:*:*")),
+            "ec2:RunInstances",
+            T,
+        ),
+        (
+            allow("ec2:*", json!("arn:aws:ec2:::*")),
+            "ec2:RunInstances",
+            F,
+        ),
+        (
+            allow("ec2:*", json!("arn:aws:ec2:us-east-1:*:*")),
+            "ec2:RunInstances",
+            F,
+        ),
+        (
+            allow("ec2:*", json!("arn:aws:e?2:*:*:*")),
+            "ec2:RunInstances",
+            T,
+        ),
+        (allow("*", json!("arn:aws-cn:s3:::*")), "s3:GetObject", T),
+        (allow("*", json!("arn:aws:s3:::")), "s3:GetObject", F),
+        (
+            allow("*", json!(["arn:aws:s3:::a", "*"])),
+            "s3:GetObject",
+            T,
+        ),
+        // NotResource on another service applies to everything of this one.
+        (
+            json!([{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": "arn:aws:s3:::bucket/*"}]),
+            "iam:PassRole",
+            T,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::bucket/*"}]),
+            "s3:GetObject",
+            F,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s*"}]),
+            "sqs:SendMessage",
+            F,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3*"}]),
+            "sqs:SendMessage",
+            T,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "*", "NotResource": "*"}]),
+            "sqs:SendMessage",
+            F,
+        ),
+        // A Deny on one bucket does not deny "any resource".
+        (
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                   {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::secret/*"}]),
+            "s3:GetObject",
+            T,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                   {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::*"}]),
+            "s3:GetObject",
+            DecisionKind::ExplicitDeny,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                   {"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:iam::*:role/*"}]),
+            "s3:GetObject",
+            DecisionKind::ExplicitDeny,
+        ),
+        // Variables never cover any resource.
+        (
+            allow("s3:*", json!("arn:aws:s3:::${aws:username}*")),
+            "s3:GetObject",
+            F,
+        ),
+    ];
+    for (i, (stmts, action, want)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            any_resource(stmts.clone(), action),
+            want,
+            "case {i}: {action} {stmts}"
+        );
+    }
+}
+
+fn allow_all(id: &str) -> Policy {
+    pol(
+        id,
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "FullAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    )
+}
+
+#[test]
+fn evaluation_layers() {
+    let ctx = Context::new();
+    let identity = vec![
+        pol(
+            "inline:s3",
+            json!({"Statement": [{"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+        ),
+        pol(
+            "inline:ec2",
+            json!({"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}),
+        ),
+    ];
+    let boundary = pol(
+        "boundary",
+        json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "sqs:*"], "Resource": "*"}]}),
+    );
+    let scp_root = vec![allow_all("p-full")];
+    let scp_ou = vec![pol(
+        "p-ou",
+        json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "ec2:*"], "Resource": "*"}]}),
+    )];
+    let levels = vec![scp_root.clone(), scp_ou.clone()];
+    let set = PolicySet {
+        identity: &identity,
+        boundary: Some(&boundary),
+        scp_levels: &levels,
+    };
+    let ev =
+        |set: &PolicySet, action: &str| crate::eval::evaluate(set, &Request::any(action, &ctx));
+
+    let d = ev(&set, "s3:GetObject");
+    assert_eq!(d.decision, T);
+    assert_eq!(d.decided_by, Some(Layer::Identity));
+    let layers: Vec<(Layer, &str)> = d
+        .matched_statements
+        .iter()
+        .map(|m| (m.layer, m.policy_id.as_str()))
+        .collect();
+    assert_eq!(
+        layers,
+        vec![
+            (Layer::Scp, "p-full"),
+            (Layer::Scp, "p-ou"),
+            (Layer::Boundary, "boundary"),
+            (Layer::Identity, "inline:s3")
+        ]
+    );
+    assert_eq!(d.matched_statements[3].sid.as_deref(), Some("S3"));
+    assert_eq!(d.matched_statements[0].statement_index, 0);
+    // ec2: SCPs allow, boundary does not.
+    let d = ev(&set, "ec2:RunInstances");
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Boundary)));
+    // sqs: the OU SCP does not allow.
+    let d = ev(&set, "sqs:SendMessage");
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Scp)));
+    // The root SCP allows iam but the OU level does not.
+    let d = ev(&set, "iam:ListRoles");
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Scp)));
+    // Nothing allows lambda at all → identity.
+    let ou_only = vec![scp_ou.clone()];
+    let d = ev(
+        &PolicySet {
+            scp_levels: &ou_only,
+            ..set
+        },
+        "lambda:InvokeFunction",
+    );
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Identity)));
+    // Allowed by SCPs and boundary but not identity → identity.
+    let no_id: Vec<Policy> = Vec::new();
+    let set2 = PolicySet {
+        identity: &no_id,
+        ..set
+    };
+    assert_eq!(ev(&set2, "s3:GetObject").decided_by, Some(Layer::Identity));
+    // An empty SCP level allows nothing.
+    let empty_level = vec![scp_root.clone(), Vec::new()];
+    let set3 = PolicySet {
+        scp_levels: &empty_level,
+        ..set
+    };
+    assert_eq!(
+        (
+            ev(&set3, "s3:GetObject").decision,
+            ev(&set3, "s3:GetObject").decided_by
+        ),
+        (F, Some(Layer::Scp))
+    );
+
+    // Denies in each layer.
+    let deny_s3 = |id: &str| {
+        pol(
+            id,
+            json!({"Statement": [{"Sid": "NoS3", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}),
+        )
+    };
+    let with_deny_scp = vec![vec![allow_all("p-full"), deny_s3("p-deny")], scp_ou.clone()];
+    let d = ev(
+        &PolicySet {
+            scp_levels: &with_deny_scp,
+            ..set
+        },
+        "s3:GetObject",
+    );
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Scp))
+    );
+    assert_eq!(d.matched_statements.len(), 1);
+    assert_eq!(d.matched_statements[0].policy_id, "p-deny");
+    assert_eq!(d.matched_statements[0].effect, Effect::Deny);
+    let b2 = pol(
+        "boundary",
+        json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Deny", "Action": "s3:Get*", "Resource": "*"}]}),
+    );
+    let d = ev(
+        &PolicySet {
+            boundary: Some(&b2),
+            ..set
+        },
+        "s3:GetObject",
+    );
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Boundary))
+    );
+    assert_eq!(d.matched_statements[0].statement_index, 1);
+    let id2 = vec![identity[0].clone(), deny_s3("inline:deny")];
+    let d = ev(
+        &PolicySet {
+            identity: &id2,
+            ..set
+        },
+        "s3:GetObject",
+    );
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Identity))
+    );
+    assert_eq!(d.matched_statements[0].sid.as_deref(), Some("NoS3"));
+    // A deny in identity still wins when an SCP does not allow.
+    let d = ev(
+        &PolicySet {
+            identity: &id2,
+            ..set
+        },
+        "s3:GetObject",
+    );
+    assert_eq!(d.decision, DecisionKind::ExplicitDeny);
+}
+
+#[test]
+fn conditionally_allowed_layers_and_keys() {
+    let ctx = Context::new();
+    let identity = vec![allow_all("id")];
+    // The SCP allows only from the org network; the boundary denies without MFA.
+    let levels = vec![vec![pol(
+        "scp",
+        json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}),
+    )]];
+    let boundary = pol(
+        "b",
+        json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "NeedMfa", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}),
+    );
+    let set = PolicySet {
+        identity: &identity,
+        boundary: Some(&boundary),
+        scp_levels: &levels,
+    };
+    let d = crate::eval::evaluate(&set, &Request::any("s3:GetObject", &ctx));
+    assert_eq!(d.decision, U);
+    assert_eq!(
+        d.missing_context_keys,
+        vec!["aws:MultiFactorAuthPresent", "aws:SourceIp"]
+    );
+    assert_eq!(d.decided_by, Some(Layer::Boundary));
+    let summary: Vec<(&str, Layer, bool, Effect)> = d
+        .matched_statements
+        .iter()
+        .map(|m| (m.policy_id.as_str(), m.layer, m.conditional, m.effect))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("scp", Layer::Scp, true, Effect::Allow),
+            ("b", Layer::Boundary, false, Effect::Allow),
+            ("id", Layer::Identity, false, Effect::Allow),
+            ("b", Layer::Boundary, true, Effect::Deny),
+        ]
+    );
+    // With the keys known it becomes a plain answer.
+    let ok = ctx_of(
+        &[
+            ("aws:SourceIp", &["10.1.1.1"]),
+            ("aws:MultiFactorAuthPresent", &["true"]),
+        ],
+        true,
+    );
+    assert_eq!(
+        crate::eval::evaluate(&set, &Request::any("s3:GetObject", &ok)).decision,
+        T
+    );
+    let no_mfa = ctx_of(
+        &[
+            ("aws:SourceIp", &["10.1.1.1"]),
+            ("aws:MultiFactorAuthPresent", &["false"]),
+        ],
+        true,
+    );
+    assert_eq!(
+        crate::eval::evaluate(&set, &Request::any("s3:GetObject", &no_mfa)).decision,
+        DecisionKind::ExplicitDeny
+    );
+    let outside = ctx_of(&[("aws:SourceIp", &["8.8.8.8"])], true);
+    let d = crate::eval::evaluate(&set, &Request::any("s3:GetObject", &outside));
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Scp)));
+    // A True allow in a gate hides unknown allows there: no missing keys from them.
+    let identity2 = vec![
+        allow_all("id"),
+        pol(
+            "id2",
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:x": "1"}}}]}),
+        ),
+    ];
+    let d = run(&identity2, "s3:GetObject", None, &ctx);
+    assert_eq!(
+        (
+            d.decision,
+            d.missing_context_keys.len(),
+            d.matched_statements.len()
+        ),
+        (T, 0, 1)
+    );
+}
+
+#[test]
+fn decision_serialises_with_expected_names() {
+    let d = run(&[allow_all("p")], "s3:GetObject", None, &Context::new());
+    let v = serde_json::to_value(&d).unwrap_or_default();
+    assert_eq!(
+        v,
+        json!({"decision": "allowed", "decided_by": "identity", "matched_statements": [
+            {"policy_id": "p", "layer": "identity", "statement_index": 0, "sid": "FullAccess", "effect": "Allow", "conditional": false}],
+            "missing_context_keys": []})
+    );
+    for (k, s) in [
+        (DecisionKind::Allowed, "allowed"),
+        (DecisionKind::ConditionallyAllowed, "conditionally_allowed"),
+        (DecisionKind::ImplicitDeny, "implicit_deny"),
+        (DecisionKind::ExplicitDeny, "explicit_deny"),
+    ] {
+        assert_eq!(k.as_str(), s);
+        assert_eq!(serde_json::to_value(k).unwrap_or_default(), json!(s));
+    }
+    assert_eq!(
+        serde_json::to_value(Layer::Scp).unwrap_or_default(),
+        json!("scp")
+    );
+}
+
+#[test]
+fn trusted_principals_lists_allow_principals() {
+    let doc = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": ["123456789012", "arn:aws:iam::111122223333:role/x"]}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity"},
+        {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]});
+    assert_eq!(
+        trusted_principals(&doc),
+        vec![
+            "arn:aws:iam::111122223333:role/x",
+            "arn:aws:iam::123456789012:root",
+            "federated:cognito-identity.amazonaws.com",
+            "service:ec2.amazonaws.com",
+            "service:lambda.amazonaws.com",
+        ]
+    );
+    assert_eq!(
+        trusted_principals(
+            &json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}})
+        ),
+        vec!["*"]
+    );
+    assert_eq!(
+        trusted_principals(&json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}}})),
+        vec!["*"]
+    );
+    assert!(trusted_principals(&json!(42)).is_empty());
+}
+
+#[test]
+fn simulate_request_file() {
+    let req = json!({
+        "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+        "principal_arn": "arn:aws:iam::123456789012:role/x",
+        "context": {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"], "aws:MultiFactorAuthAge": 30, "aws:SecureTransport": true},
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}, "NumericLessThan": {"aws:MultiFactorAuthAge": 3600},
+                "Bool": {"aws:SecureTransport": "true"}, "ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b", "c"]},
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/x"}}}]}],
+        "permissions_boundary": null,
+        "scp_levels": [[{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]]
+    });
+    let d = simulate_request(&req).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.decision, T);
+    let mut any = req.clone();
+    any["resource"] = json!("*");
+    assert_eq!(simulate_request(&any).map(|d| d.decision), Ok(F));
+    let mut bad = req.clone();
+    bad["identity_policies"] = json!([{"Statement": []}, {"Statement": []},
+        {"Statement": [{"Effect": "Allow", "Action": "*"}, {"Effect": "Allow", "Action": "*", "Condition": {"StringEqualz": {"a": "b"}}}]}]);
+    assert_eq!(
+        simulate_request(&bad).map_err(|e| e.to_string()),
+        Err(
+            "identity_policies[2]: statement 1: unknown condition operator \"StringEqualz\""
+                .to_string()
+        )
+    );
+    let mut bad = req.clone();
+    bad["scp_levels"] = json!([[], [{"Statement": {"Effect": "Allow"}}]]);
+    assert!(
+        simulate_request(&bad)
+            .map_err(|e| e.to_string())
+            .unwrap_err()
+            .starts_with("scp_levels[1][0]: statement 0: Action")
+    );
+    let mut bad = req.clone();
+    bad["permissions_boundary"] = json!("nope");
+    assert!(
+        simulate_request(&bad)
+            .map_err(|e| e.to_string())
+            .unwrap_err()
+            .starts_with("permissions_boundary")
+    );
+    let mut bad = req.clone();
+    bad["context"] = json!({"k": {"x": 1}});
+    assert_eq!(
+        simulate_request(&bad).map_err(|e| e.to_string()),
+        Err("context.k: expected a string, number, boolean or a list of them".into())
+    );
+    assert!(simulate_request(&json!({"resource": "x"})).is_err());
+    // Missing keys are unknown by default; absent_keys_unknown: false makes them absent.
+    let mut partial = req.clone();
+    partial["context"] = json!({"aws:SourceIp": "10.0.0.1"});
+    let d = simulate_request(&partial).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.decision, U);
+    assert_eq!(
+        d.missing_context_keys,
+        vec![
+            "aws:MultiFactorAuthAge",
+            "aws:SecureTransport",
+            "aws:TagKeys"
+        ]
+    );
+    partial["absent_keys_unknown"] = json!(false);
+    assert_eq!(simulate_request(&partial).map(|d| d.decision), Ok(F));
+}
+
+#[test]
+fn parse_json_bytes() {
+    let p = Policy::parse_json(
+        "b",
+        br#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+    );
+    assert_eq!(p.map(|p| p.statement_count()), Ok(1));
+    let e = Policy::parse_json("b", b"{nope")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("b: policy document is not valid JSON"), "{e}");
+}

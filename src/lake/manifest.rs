@@ -1,0 +1,124 @@
+//! The per-date manifest: written last, it is what makes a date's partition
+//! complete. A date without one is ignored by every reader of ours.
+
+use super::LakeError;
+use super::layout::{self, MANIFESTS_DIR};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// The manifest of one snapshot date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always "iamlake".
+    pub tool: String,
+    /// The iamlake version that wrote the partition.
+    pub tool_version: String,
+    /// [`crate::model::SCHEMA_VERSION`] at write time.
+    pub schema_version: u32,
+    /// Unique id of this run; a re-run of the same date gets a new one.
+    pub snapshot_id: String,
+    /// The partition's date.
+    pub snapshot_date: NaiveDate,
+    /// Where the data came from (`fixtures:DIR`, …).
+    pub source: String,
+    /// When the run started and finished (UTC).
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// `complete` when every account was collected, `partial` otherwise.
+    pub status: String,
+    /// The sensitive actions `simulations` was computed for.
+    pub sensitive_actions: Vec<String>,
+    /// Per table: row count and files.
+    pub tables: BTreeMap<String, TableEntry>,
+    /// Per account: whether it was collected.
+    pub accounts: Vec<AccountEntry>,
+}
+
+/// One table's part of the partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub rows: u64,
+    pub files: Vec<FileEntry>,
+}
+
+/// One data file, by its path relative to the lake root.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// One account's collection status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountEntry {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// Roles collected.
+    pub roles: u64,
+    /// Roles for which no Access Advisor data was found.
+    pub roles_without_last_accessed: u64,
+}
+
+impl Manifest {
+    /// Reads the manifest of `date`, `None` when the date is incomplete.
+    pub fn read(lake: &Path, date: NaiveDate) -> Result<Option<Manifest>, LakeError> {
+        let path = layout::manifest_path(lake, date);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(LakeError::io(&path, "reading manifest")(e)),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| LakeError::Manifest {
+                path,
+                message: e.to_string(),
+            })
+    }
+
+    /// Writes the manifest atomically: a temporary file in the same folder,
+    /// flushed to disk, then renamed over the final name.
+    pub fn write(&self, lake: &Path) -> Result<(), LakeError> {
+        let path = layout::manifest_path(lake, self.snapshot_date);
+        let dir = path.parent().expect("manifest path has a parent");
+        fs::create_dir_all(dir).map_err(LakeError::io(dir, "creating folder"))?;
+        let tmp = dir.join(format!(".manifest.{}.tmp", self.snapshot_id));
+        let text = serde_json::to_string_pretty(self).expect("manifest serializes");
+        let mut f = fs::File::create(&tmp).map_err(LakeError::io(&tmp, "creating"))?;
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(LakeError::io(&tmp, "writing"))?;
+        fs::rename(&tmp, &path).map_err(LakeError::io(&path, "publishing manifest"))
+    }
+}
+
+/// The dates that have a manifest (complete partitions), oldest first.
+pub fn complete_dates(lake: &Path) -> Result<Vec<NaiveDate>, LakeError> {
+    let dir = lake.join(MANIFESTS_DIR);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(LakeError::io(&dir, "listing manifests")(e)),
+    };
+    let mut dates = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(LakeError::io(&dir, "listing manifests"))?;
+        let name = entry.file_name();
+        if let Some(date) = name.to_str().and_then(layout::parse_partition_dir_name)
+            && entry.path().join("manifest.json").is_file()
+        {
+            dates.push(date);
+        }
+    }
+    dates.sort();
+    Ok(dates)
+}

@@ -1,0 +1,49 @@
+//! The lake on disk: where each table's partitions and each date's manifest
+//! live ([`layout`]), writing a date's partition atomically ([`writer`]), the
+//! manifest that marks a date complete ([`manifest`]), and the lint that keeps
+//! files readable by Snowflake and Athena ([`lint`]).
+
+pub mod layout;
+pub mod lint;
+pub mod manifest;
+pub mod writer;
+
+use std::io;
+use std::path::PathBuf;
+
+/// What can go wrong writing or reading the lake.
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    /// A file or folder operation failed.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    /// Writing Parquet failed.
+    #[error("{}: writing Parquet: {source}", path.display())]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// A manifest could not be parsed.
+    #[error("{}: not a valid manifest: {message}", path.display())]
+    Manifest { path: PathBuf, message: String },
+}
+
+impl LakeError {
+    pub(crate) fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+    ) -> impl FnOnce(io::Error) -> LakeError {
+        let path = path.into();
+        move |source| LakeError::Io {
+            path,
+            action,
+            source,
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Writes one date's partition of several tables, atomically.
+//!
+//! Files are written under `<lake>/_staging/<snapshot_id>/` and only moved into
+//! the tables' folders once every table is complete; the manifest is written
+//! last. A run that fails (bad input, full disk) leaves the date exactly as it
+//! was before, and one killed mid-publish leaves no manifest, so readers treat
+//! the date as incomplete rather than read half of it.
+
+use super::LakeError;
+use super::layout::{self, STAGING_DIR, TRASH_DIR};
+use super::manifest::{FileEntry, Manifest, TableEntry};
+use crate::model::TableDef;
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+/// Rows per row group: small enough to stream an account at a time without
+/// buffering much, large enough for good compression and fast scans.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// Rows per file before a new `part-NNNNN.parquet` is started, so that one
+/// huge table becomes several files warehouses can scan in parallel.
+const FILE_ROWS: u64 = 4_000_000;
+
+/// The writer properties every lake file uses.
+///
+/// Snappy rather than ZSTD: every engine we target (Snowflake, Athena, DuckDB,
+/// pyarrow, polars) reads it. `coerce_types` writes the standard list and map
+/// names (`list`/`element`, `key_value`) that Athena and Snowflake expect.
+pub fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_coerce_types(true)
+        .set_created_by(format!("iamlake {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+struct TableWriter {
+    def: TableDef,
+    /// Staging folder of this table's partition.
+    dir: PathBuf,
+    writer: Option<ArrowWriter<File>>,
+    current: Option<(PathBuf, u64)>,
+    files: Vec<FileEntry>,
+    rows: u64,
+    date: NaiveDate,
+}
+
+impl TableWriter {
+    fn open_next(&mut self) -> Result<(), LakeError> {
+        let name = layout::part_file_name(self.files.len() + usize::from(self.current.is_some()));
+        let path = self.dir.join(&name);
+        let file = File::create(&path).map_err(LakeError::io(&path, "creating"))?;
+        let writer = ArrowWriter::try_new(file, self.def.schema(), Some(writer_properties()))
+            .map_err(|source| LakeError::Parquet {
+                path: path.clone(),
+                source,
+            })?;
+        self.writer = Some(writer);
+        self.current = Some((path, 0));
+        Ok(())
+    }
+
+    fn close_current(&mut self) -> Result<(), LakeError> {
+        let (Some(writer), Some((path, rows))) = (self.writer.take(), self.current.take()) else {
+            return Ok(());
+        };
+        writer.close().map_err(|source| LakeError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        let file = File::open(&path).map_err(LakeError::io(&path, "reopening"))?;
+        file.sync_all()
+            .map_err(LakeError::io(&path, "flushing to disk"))?;
+        let bytes = file
+            .metadata()
+            .map_err(LakeError::io(&path, "reading size"))?
+            .len();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        self.files.push(FileEntry {
+            path: format!(
+                "{}/{}/{}",
+                self.def.name,
+                layout::partition_dir_name(self.date),
+                name
+            ),
+            rows,
+            bytes,
+        });
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), LakeError> {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|(_, rows)| *rows >= FILE_ROWS)
+        {
+            self.close_current()?;
+            self.open_next()?;
+        }
+        let (Some(writer), Some((path, rows))) = (self.writer.as_mut(), self.current.as_mut())
+        else {
+            unreachable!("a table writer always has an open file until finish")
+        };
+        writer.write(batch).map_err(|source| LakeError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        *rows += batch.num_rows() as u64;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+}
+
+/// Writes one date's partition of a set of tables.
+pub struct PartitionWriter {
+    lake: PathBuf,
+    date: NaiveDate,
+    snapshot_id: String,
+    staging: PathBuf,
+    tables: Vec<TableWriter>,
+    published: bool,
+}
+
+impl PartitionWriter {
+    /// Starts a partition for `date` in `lake`. Nothing outside
+    /// `<lake>/_staging/<snapshot_id>` is touched until [`Self::publish`].
+    pub fn create(
+        lake: &Path,
+        date: NaiveDate,
+        snapshot_id: &str,
+        tables: &[TableDef],
+    ) -> Result<PartitionWriter, LakeError> {
+        let staging = lake.join(STAGING_DIR).join(snapshot_id);
+        let mut out = PartitionWriter {
+            lake: lake.to_path_buf(),
+            date,
+            snapshot_id: snapshot_id.to_string(),
+            staging: staging.clone(),
+            tables: Vec::new(),
+            published: false,
+        };
+        for def in tables {
+            let dir = staging
+                .join(def.name)
+                .join(layout::partition_dir_name(date));
+            fs::create_dir_all(&dir).map_err(LakeError::io(&dir, "creating folder"))?;
+            let mut tw = TableWriter {
+                def: *def,
+                dir,
+                writer: None,
+                current: None,
+                files: Vec::new(),
+                rows: 0,
+                date,
+            };
+            // Every table gets a file even when it has no rows, so a
+            // warehouse sees an empty partition rather than a missing one.
+            tw.open_next()?;
+            out.tables.push(tw);
+        }
+        Ok(out)
+    }
+
+    /// Appends a batch to a table's partition.
+    ///
+    /// # Panics
+    /// If `table` was not among the tables given to [`Self::create`]: that is
+    /// a programming error, not bad input.
+    pub fn write(&mut self, table: &str, batch: &RecordBatch) -> Result<(), LakeError> {
+        let tw = self
+            .tables
+            .iter_mut()
+            .find(|t| t.def.name == table)
+            .unwrap_or_else(|| panic!("table {table} is not part of this partition"));
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        tw.write(batch)
+    }
+
+    /// Rows written so far to `table`.
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|t| t.def.name == table)
+            .map_or(0, |t| t.rows)
+    }
+
+    /// Closes every file, moves the partition into place, then writes the
+    /// manifest `manifest(tables)` returns. The order is what makes a re-run
+    /// safe: the old manifest goes first (the date turns incomplete), the old
+    /// folders move to `_trash`, the new ones move in, the new manifest is
+    /// written, and only then is the old data deleted.
+    pub fn publish(
+        mut self,
+        manifest: impl FnOnce(BTreeMap<String, TableEntry>) -> Manifest,
+    ) -> Result<Manifest, LakeError> {
+        let mut entries = BTreeMap::new();
+        for tw in &mut self.tables {
+            tw.close_current()?;
+            entries.insert(
+                tw.def.name.to_string(),
+                TableEntry {
+                    rows: tw.rows,
+                    files: tw.files.clone(),
+                },
+            );
+        }
+        let manifest = manifest(entries);
+        let trash = self.lake.join(TRASH_DIR).join(&self.snapshot_id);
+
+        let old_manifest = layout::manifest_path(&self.lake, self.date);
+        if old_manifest.exists() {
+            fs::create_dir_all(&trash).map_err(LakeError::io(&trash, "creating folder"))?;
+            let to = trash.join("manifest.json");
+            fs::rename(&old_manifest, &to)
+                .map_err(LakeError::io(&old_manifest, "retiring old manifest"))?;
+        }
+        for tw in &self.tables {
+            let target = layout::partition_dir(&self.lake, tw.def.name, self.date);
+            if target.exists() {
+                let to = trash.join(tw.def.name);
+                fs::create_dir_all(&trash).map_err(LakeError::io(&trash, "creating folder"))?;
+                fs::rename(&target, &to)
+                    .map_err(LakeError::io(&target, "retiring old partition"))?;
+            }
+            let parent = target.parent().expect("partition has a table folder");
+            fs::create_dir_all(parent).map_err(LakeError::io(parent, "creating folder"))?;
+            fs::rename(&tw.dir, &target).map_err(LakeError::io(&target, "publishing partition"))?;
+        }
+        manifest.write(&self.lake)?;
+        self.published = true;
+
+        // Old data and the empty staging folder go only now; failing to
+        // delete them loses nothing, so it is not an error.
+        let _ = fs::remove_dir_all(&trash);
+        let _ = fs::remove_dir_all(&self.staging);
+        remove_if_empty(&self.lake.join(TRASH_DIR));
+        remove_if_empty(&self.lake.join(STAGING_DIR));
+        Ok(manifest)
+    }
+}
+
+impl Drop for PartitionWriter {
+    /// A run that never published removes its staging files, so a failed run
+    /// leaves no trace beyond what was there before.
+    fn drop(&mut self) {
+        if !self.published {
+            for tw in &mut self.tables {
+                tw.writer.take();
+            }
+            let _ = fs::remove_dir_all(&self.staging);
+            remove_if_empty(&self.lake.join(STAGING_DIR));
+        }
+    }
+}
+
+fn remove_if_empty(dir: &Path) {
+    // remove_dir only succeeds on an empty folder, which is what we want.
+    let _ = fs::remove_dir(dir);
+}

@@ -1,0 +1,16 @@
+//! The `iamlake` binary: parse the command line, run it, report errors.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = iamlake::cli::Cli::parse();
+    match iamlake::app::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // `{:#}` prints the whole chain: "snapshot failed: <file>: <field>: <why>".
+            eprintln!("error: {err:#}");
+            ExitCode::from(iamlake::app::EXIT_FAILED)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Generates docs/LAKE.md from the table definitions, so the documented
+//! schema is the written schema (a test compares the committed file).
+
+use super::columns::{ColType, Column};
+use super::{SCHEMA_VERSION, SNAPSHOT_TABLES, TableDef};
+use std::fmt::Write;
+
+/// The type as written in the docs (Athena's spelling, which reads well).
+pub fn type_name(ty: &ColType) -> String {
+    match ty {
+        ColType::Utf8 => "string".into(),
+        ColType::Int32 => "int".into(),
+        ColType::Int64 => "bigint".into(),
+        ColType::Boolean => "boolean".into(),
+        ColType::Date => "date".into(),
+        ColType::Timestamp => "timestamp (µs, UTC)".into(),
+        ColType::List(inner) => format!("array<{}>", type_name(inner)),
+        ColType::Utf8Map => "map<string,string>".into(),
+        ColType::Struct(cols) => {
+            let inner: Vec<String> = cols
+                .iter()
+                .map(|c| format!("{}:{}", c.name, type_name(&c.ty)))
+                .collect();
+            format!("struct<{}>", inner.join(","))
+        }
+    }
+}
+
+fn table_section(out: &mut String, t: &TableDef) {
+    let _ = writeln!(out, "### `{}`\n\n{}\n", t.name, t.doc);
+    let _ = writeln!(
+        out,
+        "| column | type | null | meaning |\n| --- | --- | --- | --- |"
+    );
+    for c in t.columns {
+        row(out, c);
+    }
+    let _ = writeln!(
+        out,
+        "| snapshot_date | string (partition, YYYY-MM-DD) | no | The snapshot date, from the folder name. |\n"
+    );
+}
+
+fn row(out: &mut String, c: &Column) {
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} |",
+        c.name,
+        type_name(&c.ty).replace('|', "\\|"),
+        if c.nullable { "yes" } else { "no" },
+        c.doc.replace('|', "\\|")
+    );
+}
+
+/// The whole of docs/LAKE.md.
+pub fn lake_markdown() -> String {
+    let mut out = String::new();
+    out.push_str(include_str!("lake_intro.md"));
+    let _ = writeln!(out, "\n## Tables (schema version {SCHEMA_VERSION})\n");
+    out.push_str("Generated from `src/model/` by `iamlake docs lake`; do not edit by hand.\n\n");
+    for t in SNAPSHOT_TABLES {
+        table_section(&mut out, &t);
+    }
+    out.trim_end().to_string() + "\n"
+}

@@ -1,0 +1,55 @@
+//! The lake's tables: one module per table, each holding its row type and the
+//! single definition of its Arrow schema.
+//!
+//! Everything else follows from these definitions: the Parquet writer builds
+//! record batches against them, the warehouse DDL and `docs/LAKE.md` are
+//! generated from them, and the schema lint checks written files against the
+//! conventions Snowflake and Athena need (see [`crate::lake::lint`]).
+
+pub mod columns;
+pub mod docs;
+pub mod last_accessed;
+pub mod role_policies;
+pub mod roles;
+pub mod simulations;
+
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use std::sync::Arc;
+
+pub use columns::Column;
+
+/// Bumped whenever a column is added, removed or changes type; written into
+/// every manifest so readers can tell which layout a partition has.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A lake table: its name (the folder under the lake root) and its columns.
+#[derive(Debug, Clone, Copy)]
+pub struct TableDef {
+    /// lower_snake_case table name, also the folder name in the lake.
+    pub name: &'static str,
+    /// One sentence on what a row is, used in generated docs and DDL comments.
+    pub doc: &'static str,
+    /// The columns, in file order.
+    pub columns: &'static [Column],
+}
+
+impl TableDef {
+    /// The Arrow schema every file of this table is written with.
+    pub fn schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self.columns.iter().map(Column::field).collect();
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// The tables `snapshot` writes, in the order they are written.
+pub const SNAPSHOT_TABLES: [TableDef; 4] = [
+    roles::TABLE,
+    role_policies::TABLE,
+    simulations::TABLE,
+    last_accessed::TABLE,
+];
+
+/// Looks a table up by name among every table iamlake writes.
+pub fn table(name: &str) -> Option<TableDef> {
+    SNAPSHOT_TABLES.iter().copied().find(|t| t.name == name)
+}

@@ -1,0 +1,112 @@
+//! The `role_policies` table: one row per (role, policy) pair, with the
+//! normalized policy document, so a role's effective permissions can be
+//! re-evaluated from the lake alone.
+
+use super::TableDef;
+use super::columns::{self, ColType, Column};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+
+/// The table definition; see each column's `doc`.
+pub const TABLE: TableDef = TableDef {
+    name: "role_policies",
+    doc: "One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.",
+    columns: COLUMNS,
+};
+
+const COLUMNS: &[Column] = &[
+    Column::required(
+        "account_id",
+        ColType::Utf8,
+        "12-digit AWS account id that owns the role.",
+    ),
+    Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
+    Column::required("role_name", ColType::Utf8, "Role name."),
+    Column::required("role_arn", ColType::Utf8, "Role ARN."),
+    Column::required(
+        "kind",
+        ColType::Utf8,
+        "inline | customer_managed | aws_managed | boundary.",
+    ),
+    Column::required(
+        "policy_name",
+        ColType::Utf8,
+        "Policy name (the inline policy's name, or the managed policy's name).",
+    ),
+    Column::optional(
+        "policy_arn",
+        ColType::Utf8,
+        "Managed policy ARN; null for inline policies.",
+    ),
+    Column::optional(
+        "policy_version",
+        ColType::Utf8,
+        "Default version id of a managed policy (v1, v2, ...); null for inline policies.",
+    ),
+    Column::required(
+        "document",
+        ColType::Utf8,
+        "The policy document as normalized JSON text (compact, keys sorted).",
+    ),
+    Column::required(
+        "statement_count",
+        ColType::Int32,
+        "Number of statements in the document.",
+    ),
+];
+
+/// How a policy applies to a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    Inline,
+    CustomerManaged,
+    AwsManaged,
+    Boundary,
+}
+
+impl PolicyKind {
+    /// The value written to the `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Inline => "inline",
+            PolicyKind::CustomerManaged => "customer_managed",
+            PolicyKind::AwsManaged => "aws_managed",
+            PolicyKind::Boundary => "boundary",
+        }
+    }
+}
+
+/// One (role, policy) pair as written to the lake.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolePolicyRow {
+    pub account_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub kind: PolicyKind,
+    pub policy_name: String,
+    pub policy_arn: Option<String>,
+    pub policy_version: Option<String>,
+    pub document: String,
+    pub statement_count: i32,
+}
+
+/// Builds one record batch from rows.
+pub fn to_batch(rows: &[RolePolicyRow]) -> Result<RecordBatch, ArrowError> {
+    use columns::*;
+    RecordBatch::try_new(
+        TABLE.schema(),
+        vec![
+            utf8_req(rows.iter().map(|r| r.account_id.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_id.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_name.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_arn.as_str())),
+            utf8_req(rows.iter().map(|r| r.kind.as_str())),
+            utf8_req(rows.iter().map(|r| r.policy_name.as_str())),
+            utf8(rows.iter().map(|r| r.policy_arn.as_deref())),
+            utf8(rows.iter().map(|r| r.policy_version.as_deref())),
+            utf8_req(rows.iter().map(|r| r.document.as_str())),
+            int32(rows.iter().map(|r| Some(r.statement_count))),
+        ],
+    )
+}

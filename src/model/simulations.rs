@@ -1,0 +1,139 @@
+//! The `simulations` table: for every role and every sensitive action, whether
+//! the role may perform the action on any resource (`*`), decided by the local
+//! evaluator, with the statements and layer behind the decision.
+
+use super::TableDef;
+use super::columns::{self, ColType, Column};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+
+/// The table definition; see each column's `doc`.
+pub const TABLE: TableDef = TableDef {
+    name: "simulations",
+    doc: "One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.",
+    columns: COLUMNS,
+};
+
+/// The fields of one entry of `matched_statements`.
+pub const MATCHED_STATEMENT: &[Column] = &[
+    Column::required(
+        "policy_id",
+        ColType::Utf8,
+        "Policy ARN, inline:<name>, or SCP id.",
+    ),
+    Column::required("layer", ColType::Utf8, "identity | boundary | scp."),
+    Column::required(
+        "statement_index",
+        ColType::Int32,
+        "0-based position of the statement in the policy.",
+    ),
+    Column::optional("sid", ColType::Utf8, "The statement's Sid, if it has one."),
+    Column::required("effect", ColType::Utf8, "Allow | Deny."),
+    Column::required(
+        "conditional",
+        ColType::Boolean,
+        "True when the statement matched only if conditions the request does not carry hold.",
+    ),
+];
+
+const COLUMNS: &[Column] = &[
+    Column::required(
+        "account_id",
+        ColType::Utf8,
+        "12-digit AWS account id that owns the role.",
+    ),
+    Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
+    Column::required("role_name", ColType::Utf8, "Role name."),
+    Column::required("role_arn", ColType::Utf8, "Role ARN."),
+    Column::required(
+        "action",
+        ColType::Utf8,
+        "The sensitive action, e.g. iam:PassRole.",
+    ),
+    Column::required(
+        "resource",
+        ColType::Utf8,
+        "Always * : the question is whether the grant covers any resource (see docs/EVALUATION.md).",
+    ),
+    Column::required(
+        "decision",
+        ColType::Utf8,
+        "allowed | conditionally_allowed | implicit_deny | explicit_deny.",
+    ),
+    Column::optional(
+        "decided_by",
+        ColType::Utf8,
+        "identity | boundary | scp: the layer that decided.",
+    ),
+    Column::required(
+        "matched_statements",
+        ColType::List(&ColType::Struct(MATCHED_STATEMENT)),
+        "Statements behind the decision.",
+    ),
+    Column::required(
+        "condition_keys",
+        ColType::List(&ColType::Utf8),
+        "Condition keys the decision depends on that the request did not carry (non-empty only for conditionally_allowed).",
+    ),
+];
+
+/// One statement behind a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchedStatementRow {
+    pub policy_id: String,
+    pub layer: String,
+    pub statement_index: i32,
+    pub sid: Option<String>,
+    pub effect: String,
+    pub conditional: bool,
+}
+
+/// One (role, action) decision as written to the lake.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationRow {
+    pub account_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub action: String,
+    pub decision: String,
+    pub decided_by: Option<String>,
+    pub matched_statements: Vec<MatchedStatementRow>,
+    pub condition_keys: Vec<String>,
+}
+
+/// Builds one record batch from rows.
+pub fn to_batch(rows: &[SimulationRow]) -> Result<RecordBatch, ArrowError> {
+    use columns::*;
+    let statements = || rows.iter().flat_map(|r| r.matched_statements.iter());
+    let matched = struct_list(
+        MATCHED_STATEMENT,
+        vec![
+            utf8_req(statements().map(|s| s.policy_id.as_str())),
+            utf8_req(statements().map(|s| s.layer.as_str())),
+            int32(statements().map(|s| Some(s.statement_index))),
+            utf8(statements().map(|s| s.sid.as_deref())),
+            utf8_req(statements().map(|s| s.effect.as_str())),
+            boolean(statements().map(|s| Some(s.conditional))),
+        ],
+        rows.iter().map(|r| r.matched_statements.len()).collect(),
+    );
+    RecordBatch::try_new(
+        TABLE.schema(),
+        vec![
+            utf8_req(rows.iter().map(|r| r.account_id.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_id.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_name.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_arn.as_str())),
+            utf8_req(rows.iter().map(|r| r.action.as_str())),
+            utf8_req(rows.iter().map(|_| "*")),
+            utf8_req(rows.iter().map(|r| r.decision.as_str())),
+            utf8(rows.iter().map(|r| r.decided_by.as_deref())),
+            matched,
+            utf8_list(
+                rows.iter()
+                    .map(|r| r.condition_keys.iter().map(String::as_str)),
+            ),
+        ],
+    )
+}

@@ -1,0 +1,632 @@
+//! `iamlake snapshot`: reads every account of the organization from a source,
+//! evaluates each role's sensitive actions locally, and writes one date's
+//! partition of the snapshot tables, one account at a time.
+
+use crate::eval::{self, Context, Policy, PolicySet, Request, RequestResource};
+use crate::lake::LakeError;
+use crate::lake::manifest::{AccountEntry, Manifest};
+use crate::lake::writer::PartitionWriter;
+use crate::model::last_accessed::{self, LastAccessedRow};
+use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
+use crate::model::roles::{self, RoleRow};
+use crate::model::simulations::{self, MatchedStatementRow, SimulationRow};
+use crate::model::{SCHEMA_VERSION, SNAPSHOT_TABLES};
+use crate::source::aws_json::{ManagedPolicyDetail, RoleDetail};
+use crate::source::fixtures::{AccountData, AccountInfo};
+use crate::source::{FixtureSource, SourceError, SourceSpec, policy_doc};
+use chrono::{NaiveDate, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// A validated snapshot request.
+#[derive(Debug, Clone)]
+pub struct SnapshotConfig {
+    /// Where roles come from.
+    pub source: SourceSpec,
+    /// Lake root folder (created if missing).
+    pub lake: PathBuf,
+    /// The partition date.
+    pub date: NaiveDate,
+    /// Actions asked about for every role, on any resource.
+    pub sensitive_actions: Vec<String>,
+    /// Tag keys naming a role's owner team, in order.
+    pub owner_tag_keys: Vec<String>,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What can stop a snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    /// A policy document does not parse as an IAM policy.
+    #[error("{}: role {role}: policy {policy}: {source}", path.display())]
+    Policy {
+        path: PathBuf,
+        role: String,
+        policy: String,
+        #[source]
+        source: Box<eval::PolicyError>,
+    },
+    /// An SCP does not parse as a policy.
+    #[error("{}: SCP {scp}: {source}", path.display())]
+    Scp {
+        path: PathBuf,
+        scp: String,
+        #[source]
+        source: Box<eval::PolicyError>,
+    },
+    /// A role references a managed policy the account's file does not hold.
+    #[error(
+        "{}: role {role}: {what} {policy_arn} is not in the file's Policies list (get-account-authorization-details lists every attached policy, AWS managed ones included)",
+        path.display()
+    )]
+    MissingManagedPolicy {
+        path: PathBuf,
+        role: String,
+        what: &'static str,
+        policy_arn: String,
+    },
+    /// The lake path is unusable.
+    #[error("lake {}: {message}", path.display())]
+    LakePath { path: PathBuf, message: String },
+    /// Building a record batch failed (a bug: rows and schema disagree).
+    #[error("account {account_id}: building {table} rows: {source}")]
+    Arrow {
+        account_id: String,
+        table: &'static str,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+}
+
+/// What a snapshot did, for the terminal summary.
+#[derive(Debug, Clone)]
+pub struct SnapshotOutcome {
+    pub manifest: Manifest,
+    /// Per sensitive action: roles allowed, and roles conditionally allowed.
+    pub risky: BTreeMap<String, (u64, u64)>,
+}
+
+/// Runs a snapshot.
+pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
+    let started_at = Utc::now();
+    let SourceSpec::Fixtures(dir) = &cfg.source;
+    // Validate everything cheap before the first write.
+    let source = FixtureSource::open(dir, cfg.date)?;
+    check_lake_path(&cfg.lake)?;
+    let accounts = source.organization()?;
+    let scp_levels = compile_scps(&accounts)?;
+
+    let snapshot_id = format!(
+        "{}-{:x}",
+        started_at.format("%Y%m%dT%H%M%S%.6fZ"),
+        std::process::id()
+    );
+    let mut writer = PartitionWriter::create(&cfg.lake, cfg.date, &snapshot_id, &SNAPSHOT_TABLES)?;
+    let bar = progress_bar(cfg.progress, accounts.len() as u64);
+    let mut account_entries = Vec::new();
+    let mut risky: BTreeMap<String, (u64, u64)> = cfg
+        .sensitive_actions
+        .iter()
+        .map(|a| (a.clone(), (0, 0)))
+        .collect();
+    let mut total_roles = 0u64;
+
+    for (account, levels) in accounts.iter().zip(&scp_levels) {
+        bar.set_message(format!("account {} · {total_roles} roles", account.id));
+        let data = source.account(&account.id)?;
+        let rows = collect_account(&source, account, &data, levels, cfg)?;
+        for sim in &rows.simulations {
+            let entry = risky.entry(sim.action.clone()).or_default();
+            match sim.decision.as_str() {
+                "allowed" => entry.0 += 1,
+                "conditionally_allowed" => entry.1 += 1,
+                _ => {}
+            }
+        }
+        total_roles += rows.roles.len() as u64;
+        write_account(&mut writer, &account.id, &rows)?;
+        account_entries.push(AccountEntry {
+            account_id: account.id.clone(),
+            account_name: account.name.clone(),
+            status: "ok".into(),
+            reason: None,
+            roles: rows.roles.len() as u64,
+            roles_without_last_accessed: rows.roles_without_last_accessed,
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let manifest = writer.publish(|tables| Manifest {
+        tool: "iamlake".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: SCHEMA_VERSION,
+        snapshot_id,
+        snapshot_date: cfg.date,
+        source: cfg.source.to_string(),
+        started_at,
+        finished_at: Utc::now(),
+        status: "complete".into(),
+        sensitive_actions: cfg.sensitive_actions.clone(),
+        tables,
+        accounts: account_entries,
+    })?;
+    Ok(SnapshotOutcome { manifest, risky })
+}
+
+fn check_lake_path(lake: &Path) -> Result<(), SnapshotError> {
+    if lake.exists() && !lake.is_dir() {
+        return Err(SnapshotError::LakePath {
+            path: lake.to_path_buf(),
+            message: "exists and is not a folder".into(),
+        });
+    }
+    std::fs::create_dir_all(lake).map_err(|e| SnapshotError::LakePath {
+        path: lake.to_path_buf(),
+        message: format!("cannot create: {e}"),
+    })
+}
+
+fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    // indicatif draws to stderr and hides itself when stderr is not a
+    // terminal, so batch logs stay clean.
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} accounts · {msg}",
+        )
+        .expect("static template is valid"),
+    );
+    bar
+}
+
+fn compile_scps(accounts: &[AccountInfo]) -> Result<Vec<Vec<Vec<Policy>>>, SnapshotError> {
+    accounts
+        .iter()
+        .map(|a| {
+            a.scp_levels
+                .iter()
+                .map(|level| {
+                    level
+                        .iter()
+                        .map(|scp| {
+                            Policy::parse(scp.id.clone(), &scp.document).map_err(|source| {
+                                SnapshotError::Scp {
+                                    path: scp.file.clone(),
+                                    scp: scp.id.clone(),
+                                    source: Box::new(source),
+                                }
+                            })
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One account's rows of every table.
+#[derive(Debug, Default)]
+struct AccountRows {
+    roles: Vec<RoleRow>,
+    policies: Vec<RolePolicyRow>,
+    simulations: Vec<SimulationRow>,
+    last_accessed: Vec<LastAccessedRow>,
+    roles_without_last_accessed: u64,
+}
+
+fn write_account(
+    writer: &mut PartitionWriter,
+    account_id: &str,
+    rows: &AccountRows,
+) -> Result<(), SnapshotError> {
+    let arrow_err = |table: &'static str| {
+        move |source| SnapshotError::Arrow {
+            account_id: account_id.to_string(),
+            table,
+            source,
+        }
+    };
+    writer.write(
+        roles::TABLE.name,
+        &roles::to_batch(&rows.roles).map_err(arrow_err(roles::TABLE.name))?,
+    )?;
+    writer.write(
+        role_policies::TABLE.name,
+        &role_policies::to_batch(&rows.policies).map_err(arrow_err(role_policies::TABLE.name))?,
+    )?;
+    writer.write(
+        simulations::TABLE.name,
+        &simulations::to_batch(&rows.simulations).map_err(arrow_err(simulations::TABLE.name))?,
+    )?;
+    writer.write(
+        last_accessed::TABLE.name,
+        &last_accessed::to_batch(&rows.last_accessed)
+            .map_err(arrow_err(last_accessed::TABLE.name))?,
+    )?;
+    Ok(())
+}
+
+/// A managed policy of the account, decoded and compiled on first use.
+struct Managed<'a> {
+    detail: &'a ManagedPolicyDetail,
+    document: Value,
+    policy: Policy,
+}
+
+fn collect_account(
+    source: &FixtureSource,
+    account: &AccountInfo,
+    data: &AccountData,
+    scp_levels: &[Vec<Policy>],
+    cfg: &SnapshotConfig,
+) -> Result<AccountRows, SnapshotError> {
+    let path = &data.details_path;
+    let by_arn: HashMap<&str, &ManagedPolicyDetail> = data
+        .details
+        .policies
+        .iter()
+        .map(|p| (p.arn.as_str(), p))
+        .collect();
+    let mut compiled: HashMap<String, Managed> = HashMap::new();
+    let mut out = AccountRows::default();
+
+    for role in &data.details.role_detail_list {
+        let role_err = |what: String, message: String| SourceError::Role {
+            path: path.clone(),
+            role: role.role_name.clone(),
+            what,
+            message,
+        };
+        let trust = policy_doc::decode(&role.assume_role_policy_document)
+            .map_err(|m| role_err("AssumeRolePolicyDocument".into(), m))?;
+
+        // Identity policies: inline first, then attached, in file order.
+        let mut identity: Vec<Policy> = Vec::new();
+        for inline in &role.role_policy_list {
+            let doc = policy_doc::decode(&inline.policy_document)
+                .map_err(|m| role_err(format!("inline policy {:?}", inline.policy_name), m))?;
+            let id = format!("inline:{}", inline.policy_name);
+            let policy =
+                Policy::parse(id.clone(), &doc).map_err(|source| SnapshotError::Policy {
+                    path: path.clone(),
+                    role: role.role_name.clone(),
+                    policy: id,
+                    source: Box::new(source),
+                })?;
+            out.policies.push(policy_row(
+                account,
+                role,
+                PolicyKind::Inline,
+                &inline.policy_name,
+                None,
+                None,
+                &doc,
+            ));
+            identity.push(policy);
+        }
+        for attached in &role.attached_managed_policies {
+            let m = managed(
+                &mut compiled,
+                &by_arn,
+                &attached.policy_arn,
+                path,
+                role,
+                "attached policy",
+            )?;
+            let kind = if attached.policy_arn.contains(":aws:policy/") {
+                PolicyKind::AwsManaged
+            } else {
+                PolicyKind::CustomerManaged
+            };
+            out.policies.push(policy_row(
+                account,
+                role,
+                kind,
+                &m.detail.policy_name,
+                Some(&attached.policy_arn),
+                m.detail.default_version().map(|v| v.version_id.as_str()),
+                &m.document,
+            ));
+            identity.push(m.policy.clone());
+        }
+        let boundary_arn = role
+            .permissions_boundary
+            .as_ref()
+            .map(|b| b.permissions_boundary_arn.clone());
+        let boundary = match &boundary_arn {
+            Some(arn) => {
+                let m = managed(
+                    &mut compiled,
+                    &by_arn,
+                    arn,
+                    path,
+                    role,
+                    "permissions boundary",
+                )?;
+                out.policies.push(policy_row(
+                    account,
+                    role,
+                    PolicyKind::Boundary,
+                    &m.detail.policy_name,
+                    Some(arn),
+                    m.detail.default_version().map(|v| v.version_id.as_str()),
+                    &m.document,
+                ));
+                Some(m.policy.clone())
+            }
+            None => None,
+        };
+
+        let context = principal_context(account, role);
+        let set = PolicySet {
+            identity: &identity,
+            boundary: boundary.as_ref(),
+            scp_levels,
+        };
+        for action in &cfg.sensitive_actions {
+            let decision = eval::evaluate(
+                &set,
+                &Request {
+                    action,
+                    resource: RequestResource::Any,
+                    context: &context,
+                },
+            );
+            out.simulations
+                .push(simulation_row(account, role, action, decision));
+        }
+
+        let la_path = source.last_accessed_path(&account.id, &role.role_name);
+        match source.last_accessed(&account.id, &role.role_name)? {
+            Some(details) => {
+                let job_type = details
+                    .job_type
+                    .clone()
+                    .unwrap_or_else(|| "SERVICE_LEVEL".into());
+                if details.job_status != "COMPLETED" {
+                    return Err(SourceError::Shape {
+                        path: la_path,
+                        field: "JobStatus".into(),
+                        message: format!(
+                            "is {:?}; only COMPLETED jobs hold data (re-export once the job is done)",
+                            details.job_status
+                        ),
+                    }
+                    .into());
+                }
+                for svc in details.services_last_accessed {
+                    for act in &svc.tracked_actions_last_accessed {
+                        out.last_accessed.push(LastAccessedRow {
+                            account_id: account.id.clone(),
+                            role_id: role.role_id.clone(),
+                            role_name: role.role_name.clone(),
+                            role_arn: role.arn.clone(),
+                            service_namespace: svc.service_namespace.clone(),
+                            service_name: svc.service_name.clone(),
+                            action: Some(format!("{}:{}", svc.service_namespace, act.action_name)),
+                            last_authenticated: act.last_accessed_time.map(|t| t.micros()),
+                            last_authenticated_region: act.last_accessed_region.clone(),
+                            last_authenticated_entity: act.last_accessed_entity.clone(),
+                            total_authenticated_entities: None,
+                            job_type: job_type.clone(),
+                        });
+                    }
+                    out.last_accessed.push(LastAccessedRow {
+                        account_id: account.id.clone(),
+                        role_id: role.role_id.clone(),
+                        role_name: role.role_name.clone(),
+                        role_arn: role.arn.clone(),
+                        service_namespace: svc.service_namespace,
+                        service_name: svc.service_name,
+                        action: None,
+                        last_authenticated: svc.last_authenticated.map(|t| t.micros()),
+                        last_authenticated_region: svc.last_authenticated_region,
+                        last_authenticated_entity: svc.last_authenticated_entity,
+                        total_authenticated_entities: svc.total_authenticated_entities,
+                        job_type: job_type.clone(),
+                    });
+                }
+            }
+            None => out.roles_without_last_accessed += 1,
+        }
+
+        let (description, max_session_duration) = data
+            .listed
+            .get(&role.role_id)
+            .cloned()
+            .unwrap_or((None, None));
+        let tags: Vec<(String, String)> = role
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect();
+        out.roles.push(RoleRow {
+            account_id: account.id.clone(),
+            account_name: account.name.clone(),
+            role_id: role.role_id.clone(),
+            role_name: role.role_name.clone(),
+            arn: role.arn.clone(),
+            path: role.path.clone(),
+            create_date: role.create_date.micros(),
+            description,
+            max_session_duration,
+            permissions_boundary_arn: boundary_arn,
+            trust_policy: policy_doc::normalize(&trust),
+            trusted_principals: eval::trusted_principals(&trust),
+            owner_team: owner_from_tags(&tags, &cfg.owner_tag_keys),
+            tags,
+            last_used_at: role
+                .role_last_used
+                .as_ref()
+                .and_then(|u| u.last_used_date)
+                .map(|t| t.micros()),
+            last_used_region: role.role_last_used.as_ref().and_then(|u| u.region.clone()),
+            managed_policy_arns: role
+                .attached_managed_policies
+                .iter()
+                .map(|p| p.policy_arn.clone())
+                .collect(),
+            inline_policy_names: role
+                .role_policy_list
+                .iter()
+                .map(|p| p.policy_name.clone())
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+fn managed<'c, 'a>(
+    compiled: &'c mut HashMap<String, Managed<'a>>,
+    by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
+    arn: &str,
+    path: &Path,
+    role: &RoleDetail,
+    what: &'static str,
+) -> Result<&'c Managed<'a>, SnapshotError> {
+    if !compiled.contains_key(arn) {
+        let missing = || SnapshotError::MissingManagedPolicy {
+            path: path.to_path_buf(),
+            role: role.role_name.clone(),
+            what,
+            policy_arn: arn.to_string(),
+        };
+        let detail = *by_arn.get(arn).ok_or_else(missing)?;
+        let version = detail.default_version().ok_or_else(missing)?;
+        let document =
+            policy_doc::decode(&version.document).map_err(|message| SourceError::Role {
+                path: path.to_path_buf(),
+                role: role.role_name.clone(),
+                what: format!("managed policy {arn} version {}", version.version_id),
+                message,
+            })?;
+        let policy =
+            Policy::parse(arn.to_string(), &document).map_err(|source| SnapshotError::Policy {
+                path: path.to_path_buf(),
+                role: role.role_name.clone(),
+                policy: arn.to_string(),
+                source: Box::new(source),
+            })?;
+        compiled.insert(
+            arn.to_string(),
+            Managed {
+                detail,
+                document,
+                policy,
+            },
+        );
+    }
+    Ok(&compiled[arn])
+}
+
+/// What the snapshot knows about the principal: its ARN, account and tags.
+/// Everything else a condition might ask (source IP, MFA, the resource's
+/// tags) is unknown, so conditions on it make a grant `conditionally_allowed`.
+fn principal_context(account: &AccountInfo, role: &RoleDetail) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert("aws:PrincipalArn", vec![role.arn.clone()]);
+    ctx.insert("aws:PrincipalAccount", vec![account.id.clone()]);
+    ctx.insert("aws:PrincipalType", vec!["AssumedRole".to_string()]);
+    for tag in &role.tags {
+        ctx.insert(
+            format!("aws:PrincipalTag/{}", tag.key),
+            vec![tag.value.clone()],
+        );
+    }
+    ctx.mark_complete_prefix("aws:PrincipalTag/");
+    ctx
+}
+
+/// The first tag (by the configured key order, keys matched without regard
+/// to case) with a non-empty value.
+pub fn owner_from_tags(tags: &[(String, String)], keys: &[String]) -> Option<String> {
+    keys.iter().find_map(|key| {
+        tags.iter()
+            .find(|(k, v)| k.eq_ignore_ascii_case(key) && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    })
+}
+
+fn policy_row(
+    account: &AccountInfo,
+    role: &RoleDetail,
+    kind: PolicyKind,
+    name: &str,
+    arn: Option<&str>,
+    version: Option<&str>,
+    doc: &Value,
+) -> RolePolicyRow {
+    RolePolicyRow {
+        account_id: account.id.clone(),
+        role_id: role.role_id.clone(),
+        role_name: role.role_name.clone(),
+        role_arn: role.arn.clone(),
+        kind,
+        policy_name: name.to_string(),
+        policy_arn: arn.map(str::to_string),
+        policy_version: version.map(str::to_string),
+        document: policy_doc::normalize(doc),
+        statement_count: policy_doc::statement_count(doc) as i32,
+    }
+}
+
+fn simulation_row(
+    account: &AccountInfo,
+    role: &RoleDetail,
+    action: &str,
+    d: eval::Decision,
+) -> SimulationRow {
+    SimulationRow {
+        account_id: account.id.clone(),
+        role_id: role.role_id.clone(),
+        role_name: role.role_name.clone(),
+        role_arn: role.arn.clone(),
+        action: action.to_string(),
+        decision: d.decision.as_str().to_string(),
+        decided_by: d.decided_by.map(|l| l.as_str().to_string()),
+        matched_statements: d
+            .matched_statements
+            .into_iter()
+            .map(|m| MatchedStatementRow {
+                policy_id: m.policy_id,
+                layer: m.layer.as_str().to_string(),
+                statement_index: m.statement_index as i32,
+                sid: m.sid,
+                effect: m.effect.as_str().to_string(),
+                conditional: m.conditional,
+            })
+            .collect(),
+        condition_keys: d.missing_context_keys,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_follows_key_order_case_insensitively() {
+        let tags = vec![
+            ("Owner".to_string(), "alice@example.com".to_string()),
+            ("Team".to_string(), "payments".to_string()),
+        ];
+        let keys = vec!["team".to_string(), "owner".to_string()];
+        assert_eq!(owner_from_tags(&tags, &keys).as_deref(), Some("payments"));
+        assert_eq!(
+            owner_from_tags(&tags[..1], &keys).as_deref(),
+            Some("alice@example.com")
+        );
+        assert_eq!(owner_from_tags(&[("team".into(), " ".into())], &keys), None);
+    }
+}

@@ -1,0 +1,351 @@
+//! The JSON shapes of the AWS API / CLI outputs iamlake reads, field for field
+//! as `aws organizations …` and `aws iam …` print them (PascalCase keys).
+//!
+//! Only the fields iamlake uses are declared; unknown fields are ignored, so
+//! newer CLI versions with extra fields still parse.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A point in time as AWS prints it: ISO 8601 text (`2024-01-02T03:04:05Z`,
+/// `…+00:00`, with or without fractional seconds) or epoch seconds (what the
+/// SDKs' JSON serializers emit). Stored as microseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AwsTime(pub i64);
+
+impl AwsTime {
+    /// Parses the textual forms.
+    pub fn parse(text: &str) -> Option<AwsTime> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Some(AwsTime(t.with_timezone(&Utc).timestamp_micros()));
+        }
+        // Zone-less forms are taken as UTC, as the IAM API always means UTC.
+        for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(text, fmt) {
+                return Some(AwsTime(t.and_utc().timestamp_micros()));
+            }
+        }
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| AwsTime(t.and_utc().timestamp_micros()))
+    }
+
+    /// Microseconds since the epoch.
+    pub fn micros(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for AwsTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => AwsTime::parse(&s).ok_or_else(|| {
+                serde::de::Error::custom(format!("{s:?} is not an ISO 8601 timestamp"))
+            }),
+            Value::Number(n) => n
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .map(|secs| AwsTime((secs * 1_000_000.0).round() as i64))
+                .ok_or_else(|| serde::de::Error::custom("timestamp number out of range")),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a timestamp, found {other}"
+            ))),
+        }
+    }
+}
+
+/// `aws organizations list-accounts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAccounts {
+    pub accounts: Vec<OrgAccount>,
+}
+
+/// One account of `list-accounts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgAccount {
+    pub id: String,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// ACTIVE | SUSPENDED | PENDING_CLOSURE (older field).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// ACTIVE | SUSPENDED | PENDING_ACTIVATION | CLOSED (newer field, preferred).
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+impl OrgAccount {
+    /// Whether the account is active; accounts with neither field are taken
+    /// as active, since a hand-written export usually omits them.
+    pub fn is_active(&self) -> bool {
+        match self.state.as_deref().or(self.status.as_deref()) {
+            Some(s) => s.eq_ignore_ascii_case("ACTIVE"),
+            None => true,
+        }
+    }
+}
+
+/// `organization/tree.json`: the organization's roots, OUs and each
+/// account's parent (assembled from `list-roots`,
+/// `list-organizational-units-for-parent` and `list-parents`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgTree {
+    pub roots: Vec<OrgNode>,
+    #[serde(default)]
+    pub organizational_units: Vec<OrgNode>,
+    #[serde(default)]
+    pub accounts: Vec<OrgNode>,
+}
+
+/// A root, OU or account in `tree.json`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgNode {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Absent for roots.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+}
+
+/// `organization/scps/<id>.json`: `describe-policy`'s Policy plus
+/// `list-targets-for-policy`'s Targets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScpFile {
+    pub policy: ScpPolicy,
+    pub targets: Vec<ScpTarget>,
+}
+
+/// `describe-policy`'s Policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScpPolicy {
+    pub policy_summary: ScpSummary,
+    /// The policy JSON as text (or an object, when hand-written).
+    pub content: Value,
+}
+
+/// `describe-policy`'s PolicySummary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScpSummary {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One target of `list-targets-for-policy`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScpTarget {
+    pub target_id: String,
+    /// ROOT | ORGANIZATIONAL_UNIT | ACCOUNT.
+    #[serde(rename = "Type")]
+    pub target_type: String,
+}
+
+/// One page (or the merged whole) of `aws iam get-account-authorization-details`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthorizationDetails {
+    #[serde(default)]
+    pub role_detail_list: Vec<RoleDetail>,
+    #[serde(default)]
+    pub policies: Vec<ManagedPolicyDetail>,
+}
+
+/// A role in `RoleDetailList`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleDetail {
+    pub path: String,
+    pub role_name: String,
+    pub role_id: String,
+    pub arn: String,
+    pub create_date: AwsTime,
+    pub assume_role_policy_document: Value,
+    #[serde(default)]
+    pub role_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<PermissionsBoundary>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+/// An inline policy of a role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    pub policy_name: String,
+    pub policy_document: Value,
+}
+
+/// An attached managed policy reference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachedPolicy {
+    pub policy_name: String,
+    pub policy_arn: String,
+}
+
+/// A role's permissions boundary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PermissionsBoundary {
+    pub permissions_boundary_arn: String,
+}
+
+/// A tag.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// `RoleLastUsed`; both fields absent when the role was never used.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleLastUsed {
+    #[serde(default)]
+    pub last_used_date: Option<AwsTime>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A managed policy in `Policies`, with its versions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedPolicyDetail {
+    pub policy_name: String,
+    pub arn: String,
+    #[serde(default)]
+    pub default_version_id: Option<String>,
+    #[serde(default)]
+    pub policy_version_list: Vec<PolicyVersion>,
+}
+
+impl ManagedPolicyDetail {
+    /// The default version: the one flagged `IsDefaultVersion`, else the one
+    /// named by `DefaultVersionId`.
+    pub fn default_version(&self) -> Option<&PolicyVersion> {
+        self.policy_version_list
+            .iter()
+            .find(|v| v.is_default_version)
+            .or_else(|| {
+                let id = self.default_version_id.as_deref()?;
+                self.policy_version_list.iter().find(|v| v.version_id == id)
+            })
+    }
+}
+
+/// One version of a managed policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyVersion {
+    pub document: Value,
+    pub version_id: String,
+    #[serde(default)]
+    pub is_default_version: bool,
+}
+
+/// `aws iam list-roles` (one page or merged): the fields authorization
+/// details lack.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRoles {
+    #[serde(default)]
+    pub roles: Vec<ListedRole>,
+}
+
+/// A role in `list-roles`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListedRole {
+    pub role_id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub max_session_duration: Option<i32>,
+}
+
+/// `aws iam get-service-last-accessed-details` (one page or merged).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceLastAccessedDetails {
+    /// IN_PROGRESS | COMPLETED | FAILED.
+    pub job_status: String,
+    /// SERVICE_LEVEL | ACTION_LEVEL; older outputs omit it (service level).
+    #[serde(default)]
+    pub job_type: Option<String>,
+    #[serde(default)]
+    pub services_last_accessed: Vec<ServiceLastAccessed>,
+}
+
+/// One service of Access Advisor's answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceLastAccessed {
+    #[serde(default)]
+    pub service_name: Option<String>,
+    pub service_namespace: String,
+    #[serde(default)]
+    pub last_authenticated: Option<AwsTime>,
+    #[serde(default)]
+    pub last_authenticated_entity: Option<String>,
+    #[serde(default)]
+    pub last_authenticated_region: Option<String>,
+    #[serde(default)]
+    pub total_authenticated_entities: Option<i32>,
+    #[serde(default)]
+    pub tracked_actions_last_accessed: Vec<TrackedAction>,
+}
+
+/// One tracked action (ACTION_LEVEL jobs only).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TrackedAction {
+    pub action_name: String,
+    #[serde(default)]
+    pub last_accessed_entity: Option<String>,
+    #[serde(default)]
+    pub last_accessed_time: Option<AwsTime>,
+    #[serde(default)]
+    pub last_accessed_region: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_timestamp_form_aws_prints() {
+        let want = AwsTime(1_704_164_645_000_000);
+        assert_eq!(AwsTime::parse("2024-01-02T03:04:05Z"), Some(want));
+        assert_eq!(AwsTime::parse("2024-01-02T03:04:05+00:00"), Some(want));
+        assert_eq!(AwsTime::parse("2024-01-02T05:04:05+02:00"), Some(want));
+        assert_eq!(AwsTime::parse("2024-01-02T03:04:05"), Some(want));
+        assert_eq!(
+            AwsTime::parse("2024-01-02T03:04:05.250Z"),
+            Some(AwsTime(want.0 + 250_000))
+        );
+        let from_number: AwsTime = serde_json::from_str("1704164645").unwrap();
+        assert_eq!(from_number, want);
+        assert!(serde_json::from_str::<AwsTime>("\"yesterday\"").is_err());
+    }
+}

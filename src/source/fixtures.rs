@@ -1,0 +1,421 @@
+//! Reads an organization from a folder of AWS CLI/API output (docs/FIXTURES.md):
+//! the bundled fixtures, `iamlake fixtures generate` output, or a real export.
+//!
+//! Every error names the file, and the JSON field or role it is about, because
+//! the person fixing it has a text editor open on that file.
+
+use super::aws_json::{
+    AuthorizationDetails, ListAccounts, ListRoles, OrgAccount, OrgTree, ScpFile,
+    ServiceLastAccessedDetails,
+};
+use super::policy_doc;
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// What can go wrong reading a fixture folder.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The file exists but could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not JSON at all (truncated, not text, …).
+    #[error("{}: not valid JSON (line {line}, column {column}): {message}", path.display())]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The file is JSON but not of the expected shape.
+    #[error("{}: field {field}: {message}", path.display())]
+    Shape {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    /// A policy document (or other per-role value) is unusable.
+    #[error("{}: role {role}: {what}: {message}", path.display())]
+    Role {
+        path: PathBuf,
+        role: String,
+        what: String,
+        message: String,
+    },
+    /// The folder holds no organization.
+    #[error(
+        "{}: not a fixtures folder: neither {date}/organization/accounts.json nor organization/accounts.json exists in it",
+        dir.display()
+    )]
+    NotAFixtureDir { dir: PathBuf, date: NaiveDate },
+    /// An account listed in accounts.json has no authorization details.
+    #[error(
+        "account {account_id}: {} is missing; every active account in organization/accounts.json needs one",
+        path.display()
+    )]
+    MissingAuthorizationDetails { account_id: String, path: PathBuf },
+    /// An SCP is attached to something the organization tree does not know.
+    #[error("{}: SCP {scp_id} targets {target_type} {target_id}, which is not in {tree}", path.display())]
+    UnknownScpTarget {
+        path: PathBuf,
+        scp_id: String,
+        target_type: String,
+        target_id: String,
+        tree: String,
+    },
+}
+
+/// A fixture folder for one snapshot date.
+#[derive(Debug, Clone)]
+pub struct FixtureSource {
+    root: PathBuf,
+}
+
+/// One SCP attached somewhere on an account's path from the root.
+#[derive(Debug, Clone)]
+pub struct Scp {
+    /// Policy id (p-…), used as the policy id in decisions.
+    pub id: String,
+    /// The decoded policy document.
+    pub document: Value,
+    /// The file it came from, for error messages.
+    pub file: PathBuf,
+}
+
+/// An account to collect, with the SCPs that apply to it.
+#[derive(Debug, Clone)]
+pub struct AccountInfo {
+    pub id: String,
+    pub name: Option<String>,
+    /// SCP levels from the root down to the account; each level is the SCPs
+    /// attached to that node. Empty when the folder has no SCPs.
+    pub scp_levels: Vec<Vec<Scp>>,
+}
+
+/// Everything collected for one account.
+#[derive(Debug, Clone)]
+pub struct AccountData {
+    /// The merged authorization details.
+    pub details: AuthorizationDetails,
+    /// The file they came from.
+    pub details_path: PathBuf,
+    /// role id → (description, max session duration), from roles.json.
+    pub listed: HashMap<String, (Option<String>, Option<i32>)>,
+}
+
+impl FixtureSource {
+    /// Opens `dir` for `date`: the day folder `dir/<date>/` when the folder
+    /// holds a series of days, else `dir` itself (a single export).
+    pub fn open(dir: &Path, date: NaiveDate) -> Result<FixtureSource, SourceError> {
+        let day = dir.join(date.to_string());
+        for root in [day, dir.to_path_buf()] {
+            if root.join("organization").join("accounts.json").is_file() {
+                return Ok(FixtureSource { root });
+            }
+        }
+        Err(SourceError::NotAFixtureDir {
+            dir: dir.to_path_buf(),
+            date,
+        })
+    }
+
+    /// The folder this source reads.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads the active accounts and the SCP levels over each, sorted by id.
+    pub fn organization(&self) -> Result<Vec<AccountInfo>, SourceError> {
+        let org = self.root.join("organization");
+        let accounts_path = org.join("accounts.json");
+        let accounts: Vec<OrgAccount> = read_pages(&accounts_path, |p: ListAccounts| p.accounts)?;
+        let tree_path = org.join("tree.json");
+        let tree: Option<OrgTree> = if tree_path.is_file() {
+            Some(read_json(&tree_path)?)
+        } else {
+            None
+        };
+        let scps = self.read_scps(&org.join("scps"))?;
+        let placement = ScpPlacement::new(tree.as_ref(), &tree_path, scps)?;
+
+        let mut out: Vec<AccountInfo> = accounts
+            .into_iter()
+            .filter(OrgAccount::is_active)
+            .map(|a| AccountInfo {
+                scp_levels: placement.levels_for(&a.id),
+                id: a.id,
+                name: a.name,
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn read_scps(&self, dir: &Path) -> Result<Vec<(ScpFile, PathBuf)>, SourceError> {
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut paths = json_files(dir)?;
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| Ok((read_json::<ScpFile>(&p)?, p)))
+            .collect()
+    }
+
+    /// Reads an account's authorization details (and roles.json if present).
+    pub fn account(&self, account_id: &str) -> Result<AccountData, SourceError> {
+        let dir = self.root.join(account_id);
+        let details_path = dir.join("authorization-details.json");
+        if !details_path.is_file() {
+            return Err(SourceError::MissingAuthorizationDetails {
+                account_id: account_id.to_string(),
+                path: details_path,
+            });
+        }
+        let details = read_pages(&details_path, |p: AuthorizationDetails| vec![p])?
+            .into_iter()
+            .fold(AuthorizationDetails::default(), |mut all, page| {
+                all.role_detail_list.extend(page.role_detail_list);
+                all.policies.extend(page.policies);
+                all
+            });
+        let roles_path = dir.join("roles.json");
+        let listed = if roles_path.is_file() {
+            read_pages(&roles_path, |p: ListRoles| p.roles)?
+                .into_iter()
+                .map(|r| (r.role_id, (r.description, r.max_session_duration)))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(AccountData {
+            details,
+            details_path,
+            listed,
+        })
+    }
+
+    /// The path Access Advisor data for a role is read from.
+    pub fn last_accessed_path(&self, account_id: &str, role_name: &str) -> PathBuf {
+        self.root
+            .join(account_id)
+            .join("last-accessed")
+            .join(format!("{role_name}.json"))
+    }
+
+    /// Reads a role's Access Advisor data; `None` when the file is absent.
+    pub fn last_accessed(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
+        let path = self.last_accessed_path(account_id, role_name);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let pages = read_pages(&path, |p: ServiceLastAccessedDetails| vec![p])?;
+        let mut pages = pages.into_iter();
+        let Some(mut all) = pages.next() else {
+            return Ok(None);
+        };
+        for page in pages {
+            all.services_last_accessed
+                .extend(page.services_last_accessed);
+        }
+        Ok(Some(all))
+    }
+}
+
+/// Where each SCP sits in the tree, resolved to per-account levels.
+struct ScpPlacement {
+    /// node id → parent id (accounts and OUs).
+    parents: HashMap<String, String>,
+    /// node id → SCPs attached to it.
+    attached: BTreeMap<String, Vec<Scp>>,
+    /// Root ids (normally one).
+    roots: Vec<String>,
+}
+
+impl ScpPlacement {
+    fn new(
+        tree: Option<&OrgTree>,
+        tree_path: &Path,
+        scps: Vec<(ScpFile, PathBuf)>,
+    ) -> Result<ScpPlacement, SourceError> {
+        let mut parents = HashMap::new();
+        let mut known: HashMap<String, &'static str> = HashMap::new();
+        let mut roots = Vec::new();
+        if let Some(tree) = tree {
+            for r in &tree.roots {
+                known.insert(r.id.clone(), "ROOT");
+                roots.push(r.id.clone());
+            }
+            for node in tree.organizational_units.iter().chain(&tree.accounts) {
+                if let Some(p) = &node.parent_id {
+                    parents.insert(node.id.clone(), p.clone());
+                }
+            }
+            for ou in &tree.organizational_units {
+                known.insert(ou.id.clone(), "ORGANIZATIONAL_UNIT");
+            }
+        }
+        let mut attached: BTreeMap<String, Vec<Scp>> = BTreeMap::new();
+        for (file, path) in scps {
+            let document =
+                policy_doc::decode(&file.policy.content).map_err(|message| SourceError::Shape {
+                    path: path.clone(),
+                    field: "Policy.Content".into(),
+                    message,
+                })?;
+            for target in &file.targets {
+                let node = match target.target_type.as_str() {
+                    // Without a tree there is one implicit root.
+                    "ROOT" if tree.is_none() => "<root>".to_string(),
+                    "ACCOUNT" => target.target_id.clone(),
+                    _ if known.contains_key(&target.target_id) => target.target_id.clone(),
+                    _ => {
+                        return Err(SourceError::UnknownScpTarget {
+                            path,
+                            scp_id: file.policy.policy_summary.id.clone(),
+                            target_type: target.target_type.clone(),
+                            target_id: target.target_id.clone(),
+                            tree: if tree.is_some() {
+                                tree_path.display().to_string()
+                            } else {
+                                "the organization (there is no organization/tree.json)".into()
+                            },
+                        });
+                    }
+                };
+                attached.entry(node).or_default().push(Scp {
+                    id: file.policy.policy_summary.id.clone(),
+                    document: document.clone(),
+                    file: path.clone(),
+                });
+            }
+        }
+        if tree.is_none() {
+            roots.push("<root>".to_string());
+        }
+        Ok(ScpPlacement {
+            parents,
+            attached,
+            roots,
+        })
+    }
+
+    /// SCP levels from the root down to the account. A node with no SCP in
+    /// the export is skipped rather than treated as deny-all: AWS requires
+    /// every node to have at least one SCP, so an empty node means the export
+    /// is partial, and guessing "deny everything" would hide every risk.
+    fn levels_for(&self, account_id: &str) -> Vec<Vec<Scp>> {
+        let mut path = vec![account_id.to_string()];
+        let mut cur = account_id.to_string();
+        // Bounded walk: a cyclic tree.json must not hang the snapshot.
+        while let Some(p) = self.parents.get(&cur) {
+            if path.len() > 64 || path.contains(p) {
+                break;
+            }
+            path.push(p.clone());
+            cur = p.clone();
+        }
+        if !self.roots.contains(&cur) {
+            // The account is not placed under a root in tree.json (or there is
+            // no tree): root-level SCPs apply to every account regardless.
+            if let Some(root) = self.roots.first() {
+                path.push(root.clone());
+            }
+        }
+        path.reverse();
+        path.iter()
+            .filter_map(|node| self.attached.get(node))
+            .filter(|scps| !scps.is_empty())
+            .cloned()
+            .collect()
+    }
+}
+
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    let read_err = |source| SourceError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn read_value(path: &Path) -> Result<Value, SourceError> {
+    let bytes = fs::read(path).map_err(|source| SourceError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| SourceError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+fn shape_error(
+    path: &Path,
+    prefix: &str,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> SourceError {
+    let inner = e.path().to_string();
+    let field = match (prefix.is_empty(), inner.as_str()) {
+        (true, _) => inner,
+        (false, ".") => prefix.to_string(),
+        (false, _) => format!("{prefix}.{inner}"),
+    };
+    SourceError::Shape {
+        path: path.to_path_buf(),
+        field,
+        message: e.into_inner().to_string(),
+    }
+}
+
+/// Reads one JSON document of type `T`.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, SourceError> {
+    let value = read_value(path)?;
+    serde_path_to_error::deserialize(value).map_err(|e| shape_error(path, "", e))
+}
+
+/// Reads a file holding either one document or a JSON list of pages (as
+/// saved from paginated calls), flattening each page with `items`.
+pub fn read_pages<P, T>(path: &Path, items: impl Fn(P) -> Vec<T>) -> Result<Vec<T>, SourceError>
+where
+    P: DeserializeOwned,
+{
+    match read_value(path)? {
+        Value::Array(pages) => {
+            let mut out = Vec::new();
+            for (i, page) in pages.into_iter().enumerate() {
+                let page: P = serde_path_to_error::deserialize(page)
+                    .map_err(|e| shape_error(path, &format!("[{i}]"), e))?;
+                out.extend(items(page));
+            }
+            Ok(out)
+        }
+        value => {
+            let page: P =
+                serde_path_to_error::deserialize(value).map_err(|e| shape_error(path, "", e))?;
+            Ok(items(page))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Where roles come from. Today: a folder of AWS CLI/API output ("fixtures"),
+//! read by [`fixtures`]; the shapes of that output live in [`aws_json`].
+
+pub mod aws_json;
+pub mod fixtures;
+pub mod policy_doc;
+
+pub use fixtures::{FixtureSource, SourceError};
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// A `--source` argument, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// `fixtures:DIR`: a folder in AWS's own output shapes (see docs/FIXTURES.md).
+    Fixtures(PathBuf),
+}
+
+impl FromStr for SourceSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some(("fixtures", dir)) if !dir.is_empty() => Ok(SourceSpec::Fixtures(dir.into())),
+            _ => Err(format!(
+                "unknown source {s:?}: expected fixtures:DIR (live AWS collection is not built yet)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceSpec::Fixtures(dir) => write!(f, "fixtures:{}", dir.display()),
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Policy documents as AWS hands them out: URL-encoded JSON text (the raw API)
+//! or a JSON object (the CLI, which decodes them). Both become a JSON value.
+
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+/// Turns a policy document field into a JSON object.
+///
+/// Accepts an object, a JSON string holding JSON text, or a URL-encoded JSON
+/// string. Returns a message (without location; the caller knows the file
+/// and role) when the value is none of these.
+pub fn decode(value: &Value) -> Result<Value, String> {
+    match value {
+        Value::Object(_) => Ok(value.clone()),
+        Value::String(text) => {
+            let trimmed = text.trim_start();
+            // The API percent-encodes the whole document, so an encoded
+            // document starts with %7B; a plain one starts with '{'.
+            let decoded = if trimmed.starts_with('{') {
+                text.clone()
+            } else {
+                percent_decode_str(text)
+                    .decode_utf8()
+                    .map_err(|e| format!("URL-encoded document is not UTF-8: {e}"))?
+                    .into_owned()
+            };
+            match serde_json::from_str::<Value>(&decoded) {
+                Ok(v @ Value::Object(_)) => Ok(v),
+                Ok(_) => Err("document is not a JSON object".to_string()),
+                Err(e) => Err(format!("document is not valid JSON: {e}")),
+            }
+        }
+        Value::Null => Err("document is missing (null)".to_string()),
+        other => Err(format!(
+            "expected a JSON object or string, found {}",
+            kind(other)
+        )),
+    }
+}
+
+/// Normalized JSON text: compact with object keys sorted, so equal documents
+/// compare equal as text. Sorted explicitly rather than relying on
+/// serde_json's default map, which any crate in the tree can switch to
+/// insertion order with the `preserve_order` feature.
+pub fn normalize(doc: &Value) -> String {
+    sorted(doc).to_string()
+}
+
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The number of statements in a document (one object counts as one).
+pub fn statement_count(doc: &Value) -> usize {
+    match doc.get("Statement") {
+        Some(Value::Array(list)) => list.len(),
+        Some(Value::Object(_)) => 1,
+        _ => 0,
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn accepts_object_plain_string_and_url_encoded() {
+        let obj = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+        let plain = Value::String(obj.to_string());
+        let encoded = Value::String(
+            percent_encoding::utf8_percent_encode(
+                &obj.to_string(),
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string(),
+        );
+        assert_eq!(decode(&obj).unwrap(), obj);
+        assert_eq!(decode(&plain).unwrap(), obj);
+        assert_eq!(decode(&encoded).unwrap(), obj);
+    }
+
+    #[test]
+    fn rejects_garbage_with_a_reason() {
+        assert!(
+            decode(&json!("%7B%22Version"))
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
+        assert!(decode(&json!(42)).unwrap_err().contains("a number"));
+        assert!(
+            decode(&json!("[1]"))
+                .unwrap_err()
+                .contains("not valid JSON")
+                || decode(&json!("[1]")).is_err()
+        );
+    }
+
+    #[test]
+    fn normalizes_key_order() {
+        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"d":2,"c":3}}"#).unwrap();
+        assert_eq!(normalize(&a), r#"{"a":{"c":3,"d":2},"b":1}"#);
+        assert_eq!(
+            statement_count(&json!({"Statement": {"Effect": "Allow"}})),
+            1
+        );
+    }
+}

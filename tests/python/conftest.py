@@ -1,0 +1,42 @@
+"""Shared fixtures: the iamlake binary built by scripts/test, and lakes made
+with it from the bundled fixtures and the hand-built mini organization."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def iamlake_bin() -> Path:
+    path = os.environ.get("IAMLAKE_BIN")
+    if not path:
+        target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+        path = target / "debug" / "iamlake"
+    path = Path(path)
+    assert path.is_file(), f"{path} is missing: run ./scripts/test, which builds it first"
+    return path
+
+
+def run(bin_path: Path, *args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(bin_path), *args], capture_output=True, text=True)
+    assert proc.returncode == 0, f"iamlake {' '.join(args)} failed:\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="session")
+def default_lake(iamlake_bin, tmp_path_factory) -> Path:
+    """The bundled 30-day fixture series, snapshotted by `demo`."""
+    lake = tmp_path_factory.mktemp("default") / "lake"
+    run(iamlake_bin, "demo", "--quiet", "--fixtures", str(REPO / "fixtures/default"), "--lake", str(lake))
+    return lake
+
+
+@pytest.fixture(scope="session")
+def mini_lake(iamlake_bin, tmp_path_factory) -> Path:
+    lake = tmp_path_factory.mktemp("mini") / "lake"
+    run(iamlake_bin, "snapshot", "--quiet", "--source", f"fixtures:{REPO / 'tests/data/mini'}",
+        "--lake", str(lake), "--date", "2026-10-01")
+    return lake

@@ -1,0 +1,378 @@
+//! `snapshot` on the hand-built mini organization: what lands in the lake,
+//! row for row, and the decision for every (role, sensitive action).
+
+use crate::util::*;
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
+use std::collections::BTreeMap;
+use std::fs;
+
+const DATE: &str = "2026-10-01";
+
+#[test]
+fn round_trip_matches_the_fixture() {
+    let lake = tempfile::tempdir().unwrap();
+    snapshot_ok(&data("mini"), lake.path(), DATE);
+
+    let m = manifest(lake.path(), DATE);
+    assert_eq!(m["status"], "complete");
+    assert_eq!(m["snapshot_date"], DATE);
+    assert_eq!(m["tool"], "iamlake");
+    let accounts: Vec<(String, u64)> = m["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["account_id"].as_str().unwrap().to_string(),
+                a["roles"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The suspended account is skipped.
+    assert_eq!(
+        accounts,
+        [("111111111111".into(), 3), ("222222222222".into(), 2)]
+    );
+    let rows = |t: &str| m["tables"][t]["rows"].as_u64().unwrap();
+    assert_eq!(rows("roles"), 5);
+    assert_eq!(rows("role_policies"), 5);
+    assert_eq!(rows("simulations"), 5 * 7);
+    // app: s3 (service + 2 actions), dynamodb, ssm; ci: ssm, sts.
+    assert_eq!(rows("last_accessed"), 7);
+    for table in ["roles", "role_policies", "simulations", "last_accessed"] {
+        let files = m["tables"][table]["files"].as_array().unwrap();
+        assert_eq!(
+            files[0]["path"],
+            format!("{table}/snapshot_date={DATE}/part-00000.parquet")
+        );
+        assert!(
+            lake.path()
+                .join(files[0]["path"].as_str().unwrap())
+                .is_file()
+        );
+        assert_eq!(
+            read_table(lake.path(), table, DATE).num_rows() as u64,
+            rows(table)
+        );
+    }
+
+    let roles = read_table(lake.path(), "roles", DATE);
+    let app = (0..roles.num_rows())
+        .find(|&i| str_at(&roles, "role_name", i).as_deref() == Some("app"))
+        .expect("app role");
+    assert_eq!(
+        str_at(&roles, "arn", app).unwrap(),
+        "arn:aws:iam::111111111111:role/service-role/app"
+    );
+    assert_eq!(str_at(&roles, "account_name", app).unwrap(), "prod-a");
+    assert_eq!(str_at(&roles, "path", app).unwrap(), "/service-role/");
+    // 2024-01-15T12:30:00Z
+    let created = roles
+        .column_by_name("create_date")
+        .unwrap()
+        .as_primitive::<TimestampMicrosecondType>();
+    assert_eq!(created.value(app), 1_705_321_800_000_000);
+    let msd = roles
+        .column_by_name("max_session_duration")
+        .unwrap()
+        .as_primitive::<Int32Type>();
+    assert_eq!(msd.value(app), 7200);
+    assert_eq!(str_at(&roles, "description", app), None);
+    // No team tag: the Owner tag (any case) names the owner.
+    assert_eq!(
+        str_at(&roles, "owner_team", app).unwrap(),
+        "payments@example.com"
+    );
+    assert!(roles.column_by_name("last_used_at").unwrap().is_null(app));
+    // The URL-encoded trust policy is stored decoded and normalized.
+    let trust: serde_json::Value =
+        serde_json::from_str(&str_at(&roles, "trust_policy", app).unwrap()).unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        "lambda.amazonaws.com"
+    );
+    let principals = roles
+        .column_by_name("trusted_principals")
+        .unwrap()
+        .as_list::<i32>()
+        .value(app);
+    assert_eq!(
+        principals.as_string::<i32>().value(0),
+        "service:lambda.amazonaws.com"
+    );
+    let tags = roles.column_by_name("tags").unwrap().as_map().value(app);
+    let keys: Vec<&str> = tags
+        .column(0)
+        .as_string::<i32>()
+        .iter()
+        .map(Option::unwrap)
+        .collect();
+    assert_eq!(keys, ["Owner", "env"]);
+
+    let admin = (0..roles.num_rows())
+        .find(|&i| str_at(&roles, "role_name", i).as_deref() == Some("admin"))
+        .unwrap();
+    assert_eq!(
+        str_at(&roles, "description", admin).unwrap(),
+        "Break-glass administrator"
+    );
+    assert_eq!(str_at(&roles, "owner_team", admin).unwrap(), "security");
+
+    // The managed policy's default version (v2) is stored, not v1.
+    let pols = read_table(lake.path(), "role_policies", DATE);
+    let kinds: BTreeMap<(String, String), (String, Option<String>)> = (0..pols.num_rows())
+        .map(|i| {
+            (
+                (
+                    str_at(&pols, "role_name", i).unwrap(),
+                    str_at(&pols, "policy_name", i).unwrap(),
+                ),
+                (
+                    str_at(&pols, "kind", i).unwrap(),
+                    str_at(&pols, "policy_version", i),
+                ),
+            )
+        })
+        .collect();
+    let k = |r: &str, p: &str| kinds[&(r.to_string(), p.to_string())].clone();
+    assert_eq!(
+        k("admin", "AdministratorAccess"),
+        ("aws_managed".into(), Some("v2".into()))
+    );
+    assert_eq!(
+        k("bounded", "iam-all"),
+        ("customer_managed".into(), Some("v2".into()))
+    );
+    assert_eq!(
+        k("bounded", "only-s3"),
+        ("boundary".into(), Some("v2".into()))
+    );
+    assert_eq!(k("app", "app-access"), ("inline".into(), None));
+    assert_eq!(k("ci", "deploy"), ("inline".into(), None));
+
+    let la = read_table(lake.path(), "last_accessed", DATE);
+    let get_object = (0..la.num_rows())
+        .find(|&i| str_at(&la, "action", i).as_deref() == Some("s3:GetObject"))
+        .unwrap();
+    assert_eq!(str_at(&la, "granularity", get_object).unwrap(), "action");
+    assert_eq!(
+        str_at(&la, "last_authenticated_region", get_object).unwrap(),
+        "eu-west-1"
+    );
+    let ts = la
+        .column_by_name("last_authenticated")
+        .unwrap()
+        .as_primitive::<TimestampMicrosecondType>();
+    // 2026-09-20T10:00:00Z
+    assert_eq!(ts.value(get_object), 1_789_898_400_000_000);
+}
+
+#[test]
+fn every_decision_is_the_one_worked_out_by_hand() {
+    let lake = tempfile::tempdir().unwrap();
+    snapshot_ok(&data("mini"), lake.path(), DATE);
+    let sims = read_table(lake.path(), "simulations", DATE);
+    let got: BTreeMap<(String, String), (String, String)> = (0..sims.num_rows())
+        .map(|i| {
+            (
+                (
+                    str_at(&sims, "role_name", i).unwrap(),
+                    str_at(&sims, "action", i).unwrap(),
+                ),
+                (
+                    str_at(&sims, "decision", i).unwrap(),
+                    str_at(&sims, "decided_by", i).unwrap_or_default(),
+                ),
+            )
+        })
+        .collect();
+    use Expect::*;
+    #[derive(Clone, Copy)]
+    enum Expect {
+        Allowed,
+        Conditional,
+        ImplicitBy(&'static str),
+        ExplicitBy(&'static str),
+    }
+    let actions = [
+        "dynamodb:GetItem",
+        "iam:CreateRole",
+        "iam:PassRole",
+        "s3:GetObject",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "sts:AssumeRole",
+    ];
+    let scp_deny = ExplicitBy("scp");
+    let none = ImplicitBy("identity");
+    let table: [(&str, [Expect; 7]); 5] = [
+        // AdministratorAccess, but the Production OU's SCP denies CreateRole.
+        (
+            "admin",
+            [
+                Allowed, scp_deny, Allowed, Allowed, Allowed, Allowed, Allowed,
+            ],
+        ),
+        // One bucket is not "any resource"; the VPC condition is unknown; the
+        // team-tag condition is known false (the role has no team tag).
+        ("app", [Conditional, scp_deny, none, none, none, none, none]),
+        // iam:* on *, but the boundary allows only s3:*.
+        (
+            "bounded",
+            [
+                ImplicitBy("boundary"),
+                scp_deny,
+                ImplicitBy("boundary"),
+                none,
+                ImplicitBy("boundary"),
+                ImplicitBy("boundary"),
+                ImplicitBy("boundary"),
+            ],
+        ),
+        // ssm:GetParameter* covers both SSM actions; dev-b has no deny SCP.
+        ("ci", [none, none, none, none, Allowed, Allowed, Allowed]),
+        ("reader", [none; 7]),
+    ];
+    for (role, expects) in table {
+        for (action, expect) in actions.iter().zip(expects) {
+            let (decision, by) = got[&(role.to_string(), action.to_string())].clone();
+            let want = match expect {
+                Allowed => ("allowed", "identity"),
+                Conditional => ("conditionally_allowed", "identity"),
+                ImplicitBy(l) => ("implicit_deny", l),
+                ExplicitBy(l) => ("explicit_deny", l),
+            };
+            assert_eq!((decision.as_str(), by.as_str()), want, "{role} {action}");
+        }
+    }
+
+    // Reasons: the conditional grant names its statement and missing key.
+    let i = (0..sims.num_rows())
+        .find(|&i| {
+            str_at(&sims, "role_name", i).as_deref() == Some("app")
+                && str_at(&sims, "action", i).as_deref() == Some("dynamodb:GetItem")
+        })
+        .unwrap();
+    let keys = sims
+        .column_by_name("condition_keys")
+        .unwrap()
+        .as_list::<i32>()
+        .value(i);
+    let keys: Vec<String> = keys
+        .as_string::<i32>()
+        .iter()
+        .map(|k| k.unwrap().to_lowercase())
+        .collect();
+    assert_eq!(keys, ["aws:sourcevpc"]);
+    let matched = sims
+        .column_by_name("matched_statements")
+        .unwrap()
+        .as_list::<i32>()
+        .value(i);
+    let matched = matched.as_struct();
+    let sids: Vec<Option<&str>> = matched
+        .column_by_name("sid")
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .collect();
+    assert!(sids.contains(&Some("TableInVpc")), "{sids:?}");
+}
+
+#[test]
+fn rerunning_a_date_replaces_only_that_date() {
+    let lake = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    copy_tree(&data("mini"), &src);
+    snapshot_ok(&src, lake.path(), "2026-10-01");
+    snapshot_ok(&src, lake.path(), "2026-10-02");
+    let first_id = manifest(lake.path(), "2026-10-01")["snapshot_id"].clone();
+    let other_day = |lake: &std::path::Path| {
+        tree_bytes(lake)
+            .into_iter()
+            .filter(|(p, _)| p.to_string_lossy().contains("2026-10-02"))
+            .collect::<Vec<_>>()
+    };
+    let before = other_day(lake.path());
+    assert_eq!(before.len(), 5, "4 tables + 1 manifest");
+
+    // The org loses a role; re-run the first date only.
+    let details = src.join("222222222222/authorization-details.json");
+    let mut pages: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
+    pages.as_array_mut().unwrap().pop();
+    fs::write(&details, pages.to_string()).unwrap();
+    snapshot_ok(&src, lake.path(), "2026-10-01");
+
+    let m = manifest(lake.path(), "2026-10-01");
+    assert_ne!(m["snapshot_id"], first_id);
+    assert_eq!(m["tables"]["roles"]["rows"], 4);
+    assert_eq!(read_table(lake.path(), "roles", "2026-10-01").num_rows(), 4);
+    assert_eq!(other_day(lake.path()), before);
+    // Nothing left behind: no staging, no trash, one file per table.
+    assert!(!lake.path().join("_staging").exists());
+    assert!(!lake.path().join("_trash").exists());
+    assert_eq!(
+        fs::read_dir(lake.path().join("roles/snapshot_date=2026-10-01"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn written_lake_passes_the_warehouse_lint() {
+    let lake = tempfile::tempdir().unwrap();
+    snapshot_ok(&data("mini"), lake.path(), DATE);
+    let issues = iamlake::lake::lint::lint_lake(lake.path()).unwrap();
+    assert!(issues.is_empty(), "{issues:#?}");
+    iamlake()
+        .arg("lint")
+        .arg("--lake")
+        .arg(lake.path())
+        .assert()
+        .success();
+
+    // And the lint does catch a stray file, through the CLI too.
+    fs::write(
+        lake.path()
+            .join(format!("roles/snapshot_date={DATE}/_SUCCESS")),
+        "",
+    )
+    .unwrap();
+    iamlake()
+        .arg("lint")
+        .arg("--lake")
+        .arg(lake.path())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "_SUCCESS: not a Parquet data file",
+        ));
+}
+
+#[test]
+fn actions_file_replaces_the_sensitive_list() {
+    let lake = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let actions = work.path().join("actions.txt");
+    fs::write(&actions, "# only these\niam:PassRole\nec2:RunInstances\n").unwrap();
+    iamlake()
+        .args(["snapshot", "--quiet", "--date", DATE])
+        .arg(format!("--source=fixtures:{}", data("mini").display()))
+        .arg("--lake")
+        .arg(lake.path())
+        .arg("--actions-file")
+        .arg(&actions)
+        .assert()
+        .success();
+    let sims = read_table(lake.path(), "simulations", DATE);
+    assert_eq!(sims.num_rows(), 5 * 2);
+    let m = manifest(lake.path(), DATE);
+    assert_eq!(
+        m["sensitive_actions"],
+        serde_json::json!(["iam:PassRole", "ec2:RunInstances"])
+    );
+}

@@ -1,0 +1,8 @@
+//! All integration tests, built as one binary (one link instead of many on a
+//! 2-core CI machine). Each topic lives in its own file.
+
+mod util;
+
+mod bad_input;
+mod cli;
+mod snapshot;

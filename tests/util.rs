@@ -1,0 +1,112 @@
+//! Shared harness: run the real binary, locate test data, read lake tables
+//! back with the arrow reader.
+
+use arrow::array::{Array, AsArray, RecordBatch, RecordBatchReader};
+use arrow::compute::concat_batches;
+use assert_cmd::Command;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The `iamlake` binary under test, run with no config file in scope.
+pub fn iamlake() -> Command {
+    let mut cmd = Command::cargo_bin("iamlake").expect("binary is built");
+    cmd.current_dir(std::env::temp_dir());
+    cmd
+}
+
+/// A folder under tests/data.
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// Copies a folder tree (for tests that corrupt a fixture).
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Runs `snapshot` of `source` into `lake` for `date`, asserting success.
+pub fn snapshot_ok(source: &Path, lake: &Path, date: &str) {
+    iamlake()
+        .args(["snapshot", "--quiet", "--date", date])
+        .arg("--source")
+        .arg(format!("fixtures:{}", source.display()))
+        .arg("--lake")
+        .arg(lake)
+        .assert()
+        .success();
+}
+
+/// Reads one date's partition of a table, all files, as one batch.
+pub fn read_table(lake: &Path, table: &str, date: &str) -> RecordBatch {
+    let dir = lake.join(table).join(format!("snapshot_date={date}"));
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut batches = Vec::new();
+    let mut schema = None;
+    for f in files {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(&f).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        schema = Some(reader.schema());
+        for b in reader {
+            batches.push(b.unwrap());
+        }
+    }
+    concat_batches(&schema.expect("at least one file"), &batches).unwrap()
+}
+
+/// A string column's value at `row` (None for null).
+pub fn str_at(batch: &RecordBatch, col: &str, row: usize) -> Option<String> {
+    let a = batch
+        .column_by_name(col)
+        .unwrap_or_else(|| panic!("no column {col}"));
+    let a = a.as_string::<i32>();
+    (!a.is_null(row)).then(|| a.value(row).to_string())
+}
+
+/// Reads the date's manifest as JSON.
+pub fn manifest(lake: &Path, date: &str) -> serde_json::Value {
+    let p = lake.join(format!("_manifests/snapshot_date={date}/manifest.json"));
+    serde_json::from_str(&fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
+}
+
+/// Every file under `dir` with its bytes, for "nothing changed" checks.
+pub fn tree_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    if !dir.exists() {
+        return out;
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
