@@ -2,8 +2,10 @@
 //! into `anyhow` errors with context, and results into exit codes and
 //! terminal output.
 
+use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
-    Cli, Command, DemoArgs, FixturesCommand, GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs,
+    AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
+    GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs,
 };
 use crate::lake::lint;
 use crate::snapshot::{self, SnapshotConfig, SnapshotOutcome};
@@ -25,9 +27,11 @@ pub const EXIT_FAILED: u8 = 1;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Snapshot(args) => snapshot_cmd(args),
+        Command::Analyze(args) => analyze_cmd(args),
         Command::Demo(args) => demo_cmd(args),
         Command::Fixtures(FixturesCommand::Generate(args)) => generate_cmd(args),
         Command::Simulate(args) => simulate_cmd(args),
+        Command::CheckPlan(args) => Ok(check_plan_cmd(args)),
         Command::Lint(args) => lint_cmd(args),
         Command::Docs { .. } => {
             print!("{}", crate::model::docs::lake_markdown());
@@ -70,6 +74,28 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
     }
 }
 
+fn analyze_config(lake: &Path, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeConfig {
+    AnalyzeConfig {
+        lake: lake.to_path_buf(),
+        date,
+        unused_days: o.unused_days,
+        owners: o.owners.clone(),
+        reviews: o.reviews.clone(),
+        alerts_out: o.alerts_out.clone(),
+        webhook: o.webhook.clone(),
+    }
+}
+
+fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = analyze_config(&args.lake, args.date, &args.options);
+    let outcome = analyze::run(&cfg)
+        .with_context(|| format!("analyze of {} failed; the lake is unchanged", args.date))?;
+    if !args.quiet {
+        print!("{}", analyze::summary_text(args.date, &outcome, &args.lake));
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
 /// The bundled fixtures: `fixtures/default` under the working directory, else
 /// under the source tree the binary was built from.
 fn default_fixtures() -> PathBuf {
@@ -107,12 +133,23 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         ProgressBar::new(index.days.len() as u64)
     };
+    // Snapshots are quick; the bar counts days analyzed.
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} days · {msg}",
         )
         .expect("static template is valid"),
     );
+    // The fixture series may ship sample owners and reviews files.
+    let mut options = args.analyze.clone();
+    for (slot, name) in [
+        (&mut options.owners, "owners.csv"),
+        (&mut options.reviews, "reviews.csv"),
+    ] {
+        if slot.is_none() && dir.join(name).is_file() {
+            *slot = Some(dir.join(name));
+        }
+    }
     let mut last = None;
     for date in &index.days {
         bar.set_message(date.to_string());
@@ -125,8 +162,15 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             progress: false,
         };
         let outcome = snapshot::run(&cfg).with_context(|| format!("snapshot of {date} failed"))?;
-        bar.inc(1);
         last = Some(outcome);
+    }
+    let mut last_analysis = None;
+    for date in &index.days {
+        bar.set_message(format!("analyze {date}"));
+        let cfg = analyze_config(&args.lake, *date, &options);
+        last_analysis =
+            Some(analyze::run(&cfg).with_context(|| format!("analyze of {date} failed"))?);
+        bar.inc(1);
     }
     bar.finish_and_clear();
     if !quiet {
@@ -140,6 +184,12 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         if let Some(outcome) = &last {
             print_snapshot_summary(&args.lake, outcome);
+        }
+        if let Some(outcome) = &last_analysis {
+            print!(
+                "{}",
+                analyze::summary_text(outcome.manifest.snapshot_date, outcome, &args.lake)
+            );
         }
         println!(
             "query it: duckdb -c \"select snapshot_date, count(*) from read_parquet('{}/roles/*/*.parquet', hive_partitioning=true) group by all order by 1\"",
@@ -267,4 +317,46 @@ fn explain(d: &eval::Decision) -> String {
         ));
     }
     out
+}
+
+/// `check-plan` has its own exit codes (0 pass, 1 violations, 2 error), so a
+/// CI job can tell "risky change" from "the check could not run".
+fn check_plan_cmd(args: CheckPlanArgs) -> ExitCode {
+    match check_plan_inner(&args) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(crate::plan::EXIT_ERROR)
+        }
+    }
+}
+
+fn check_plan_inner(args: &CheckPlanArgs) -> anyhow::Result<u8> {
+    use crate::cli::PlanFormat;
+    use crate::plan::{ManagedPolicies, Overrides, PlanCheckConfig};
+    let resolved = args.common.resolve()?;
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut cfg = PlanCheckConfig::new(resolved.sensitive_actions, today);
+    cfg.fail_on_conditional = args.fail_on_conditional;
+    cfg.check_all = args.all;
+    cfg.author = args.author.clone();
+    let overrides = match &args.overrides {
+        Some(p) => Overrides::load(p)?,
+        None => Overrides::empty(),
+    };
+    let managed = ManagedPolicies::bundled()?;
+    let report = crate::plan::check_plan_file(&args.plan, &managed, &overrides, &cfg)?;
+    match args.format {
+        PlanFormat::Text => print!("{}", report.render_text()),
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
+        PlanFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &report.to_sarif_with_fallback(Some(&args.sarif_location))
+            )?
+        ),
+    }
+    Ok(report.exit_code())
 }

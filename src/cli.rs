@@ -22,14 +22,20 @@ pub enum Command {
     /// Capture every role, its policies, the decision for each sensitive
     /// action on `*`, and last-accessed data into one date's partition.
     Snapshot(SnapshotArgs),
+    /// From the lake: unused permissions with owners and reviews, their
+    /// changes since the previous snapshot, team and daily summaries, alerts.
+    Analyze(AnalyzeArgs),
     /// Run the main job on the bundled fixtures: snapshot every fixture day
-    /// into a local lake.
+    /// into a local lake, then analyze each day.
     Demo(DemoArgs),
     /// Work with fixture folders.
     #[command(subcommand)]
     Fixtures(FixturesCommand),
     /// Evaluate one request offline and explain the decision.
     Simulate(SimulateArgs),
+    /// Check a Terraform plan (`terraform show -json`) for new risky IAM
+    /// grants. Exit 0 pass, 1 violations, 2 error.
+    CheckPlan(CheckPlanArgs),
     /// Check a lake's files against the conventions Snowflake and Athena need.
     Lint(LintArgs),
     /// Print generated documentation (docs/LAKE.md is `iamlake docs lake`).
@@ -73,6 +79,42 @@ pub struct CommonArgs {
     pub quiet: bool,
 }
 
+/// `iamlake analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Lake root folder.
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Date to analyze (must have a complete snapshot).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: NaiveDate,
+    #[command(flatten)]
+    pub options: AnalyzeOptions,
+    /// No summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Analyze settings shared by `analyze` and `demo`.
+#[derive(Debug, Args, Clone)]
+pub struct AnalyzeOptions {
+    /// Days without use after which a granted permission counts as unused.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub unused_days: i64,
+    /// Owners rules (CSV or YAML): account, role glob, path prefix → team.
+    #[arg(long, value_name = "FILE")]
+    pub owners: Option<PathBuf>,
+    /// Reviews (CSV or YAML): keep/delete decisions on unused permissions.
+    #[arg(long, value_name = "FILE")]
+    pub reviews: Option<PathBuf>,
+    /// Write one JSON line per (team, role) with what is new.
+    #[arg(long, value_name = "FILE")]
+    pub alerts_out: Option<PathBuf>,
+    /// POST each alert as JSON to this URL (with retries).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+}
+
 /// `iamlake demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -84,6 +126,8 @@ pub struct DemoArgs {
     pub lake: PathBuf,
     #[command(flatten)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    pub analyze: AnalyzeOptions,
 }
 
 /// `iamlake fixtures …`.
@@ -129,6 +173,50 @@ pub struct SimulateArgs {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Output format of `check-plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// Markdown for a pull-request comment.
+    Text,
+    /// A stable JSON document (docs/CHECK_PLAN.md).
+    Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+/// `iamlake check-plan`.
+#[derive(Debug, Args)]
+pub struct CheckPlanArgs {
+    /// Plan as JSON: `terraform show -json PLANFILE > plan.json`.
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    /// Overrides file (TOML): who or what may bypass, with a reason and an
+    /// optional expiry.
+    #[arg(long, value_name = "FILE")]
+    pub overrides: Option<PathBuf>,
+    /// The change's author, matched against `author` overrides.
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Also fail on grants allowed only under conditions.
+    #[arg(long)]
+    pub fail_on_conditional: bool,
+    /// Check every IAM resource in the plan, not only created or changed ones.
+    #[arg(long)]
+    pub all: bool,
+    /// The date overrides expire against (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    /// File that SARIF results are anchored to (plan JSON has no source
+    /// locations, and code scanning rejects results without one).
+    #[arg(long, value_name = "PATH", default_value = "main.tf")]
+    pub sarif_location: String,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `iamlake lint`.

@@ -1,10 +1,11 @@
 //! iamlake: snapshot every AWS IAM role of an organization into a
 //! hive-partitioned Parquet lake, evaluate sensitive grants locally, and
-//! (soon) analyze unused permissions and trends from the lake.
+//! analyze unused permissions, owners, reviews and trends from the lake.
 //!
 //! Start at [`app::run`] for what each command does; [`model`] defines the
 //! lake's tables, [`source`] reads roles, [`eval`] decides, [`lake`] writes.
 
+pub mod analyze;
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -12,5 +13,6 @@ pub mod eval;
 pub mod generate;
 pub mod lake;
 pub mod model;
+pub mod plan;
 pub mod snapshot;
 pub mod source;

@@ -4,6 +4,7 @@
 
 use crate::eval::{self, Context, Policy, PolicySet, Request, RequestResource};
 use crate::lake::LakeError;
+use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{AccountEntry, Manifest};
 use crate::lake::writer::PartitionWriter;
 use crate::model::last_accessed::{self, LastAccessedRow};
@@ -146,6 +147,7 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
 
     let manifest = writer.publish(|tables| Manifest {
         tool: "iamlake".into(),
+        kind: ManifestKind::Snapshot.as_str().into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         schema_version: SCHEMA_VERSION,
         snapshot_id,
@@ -157,6 +159,7 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
         sensitive_actions: cfg.sensitive_actions.clone(),
         tables,
         accounts: account_entries,
+        inputs: BTreeMap::new(),
     })?;
     Ok(SnapshotOutcome { manifest, risky })
 }

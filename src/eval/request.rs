@@ -12,6 +12,11 @@
 //! `aws:PrincipalAccount` unless the context already has them. `absent_keys_unknown` (default
 //! true, as [`Context::new`]) decides whether keys missing from `context` are unknown (the
 //! answer may be conditionally_allowed with the keys listed) or simply absent.
+//!
+//! The short form of `iamlake simulate` (`--policy F... [--boundary F] [--scp F...] --action A
+//! [--resource R] [--context key=value...] [--principal-arn ARN]`) builds the same
+//! [`SimulateRequest`] with [`SimulateRequest::from_args`]: each `--scp` file is one SCP
+//! *level* holding that one policy, and policy ids are the file paths.
 
 use serde_json::Value;
 
@@ -56,6 +61,62 @@ fn context_values(v: &Value, field: &str) -> Result<Vec<String>, RequestError> {
             )
         }),
     }
+}
+
+fn check_action(action: &str, field: &str) -> Result<String, RequestError> {
+    if action.contains(':') {
+        Ok(action.to_string())
+    } else {
+        Err(field_err(field, "expected service:action"))
+    }
+}
+
+fn resource_of(resource: Option<&str>) -> RequestResource {
+    match resource {
+        None | Some("*") => RequestResource::Any,
+        Some(r) => RequestResource::Arn(r.to_string()),
+    }
+}
+
+/// Sets `aws:PrincipalArn` and `aws:PrincipalAccount` from `arn` unless already present.
+fn apply_principal_arn(context: &mut Context, arn: &str) {
+    if !context.contains("aws:PrincipalArn") {
+        context.insert("aws:PrincipalArn", vec![arn.to_string()]);
+    }
+    let account = arn.split(':').nth(4).unwrap_or("");
+    if !account.is_empty() && !context.contains("aws:PrincipalAccount") {
+        context.insert("aws:PrincipalAccount", vec![account.to_string()]);
+    }
+}
+
+/// Parses `--context key=value` arguments: split at the first `=`, the value is the literal
+/// string; a key given more than once collects all its values (a multi-valued key). Keys are
+/// case-insensitive, so `aws:TagKeys=a` and `AWS:tagkeys=b` are the same key.
+fn context_from_args<S: AsRef<str>>(args: &[S]) -> Result<Context, RequestError> {
+    // (lower-cased key, key as first written, values) in argument order.
+    let mut keys: Vec<(String, String, Vec<String>)> = Vec::new();
+    for arg in args {
+        let arg = arg.as_ref();
+        let Some((key, value)) = arg.split_once('=') else {
+            return Err(field_err(
+                "--context",
+                format!("expected key=value, got {arg:?}"),
+            ));
+        };
+        if key.trim().is_empty() {
+            return Err(field_err("--context", format!("empty key in {arg:?}")));
+        }
+        let lc = key.to_lowercase();
+        match keys.iter_mut().find(|(k, _, _)| *k == lc) {
+            Some((_, _, values)) => values.push(value.to_string()),
+            None => keys.push((lc, key.to_string(), vec![value.to_string()])),
+        }
+    }
+    let mut context = Context::new();
+    for (_, key, values) in keys {
+        context.insert(key, values);
+    }
+    Ok(context)
 }
 
 fn policy_list(v: Option<&Value>, field: &str) -> Result<Vec<Policy>, RequestError> {
@@ -103,15 +164,13 @@ impl SimulateRequest {
             }
         }
         let action = match m.get("action") {
-            Some(Value::String(a)) if a.contains(':') => a.clone(),
-            Some(Value::String(_)) => return Err(field_err("action", "expected service:action")),
+            Some(Value::String(a)) => check_action(a, "action")?,
             Some(_) => return Err(field_err("action", "expected a string")),
             None => return Err(field_err("action", "missing")),
         };
         let resource = match m.get("resource") {
             None | Some(Value::Null) => RequestResource::Any,
-            Some(Value::String(r)) if r == "*" => RequestResource::Any,
-            Some(Value::String(r)) => RequestResource::Arn(r.clone()),
+            Some(Value::String(r)) => resource_of(Some(r)),
             Some(_) => return Err(field_err("resource", "expected a string")),
         };
         let mut context = Context::new();
@@ -131,15 +190,7 @@ impl SimulateRequest {
         }
         match m.get("principal_arn") {
             None | Some(Value::Null) => {}
-            Some(Value::String(arn)) => {
-                if !context.contains("aws:PrincipalArn") {
-                    context.insert("aws:PrincipalArn", vec![arn.clone()]);
-                }
-                let account = arn.split(':').nth(4).unwrap_or("");
-                if !account.is_empty() && !context.contains("aws:PrincipalAccount") {
-                    context.insert("aws:PrincipalAccount", vec![account.to_string()]);
-                }
-            }
+            Some(Value::String(arn)) => apply_principal_arn(&mut context, arn),
             Some(_) => return Err(field_err("principal_arn", "expected a string")),
         }
         let identity_policies = policy_list(m.get("identity_policies"), "identity_policies")?;
@@ -165,6 +216,58 @@ impl SimulateRequest {
             action,
             resource,
             context,
+            identity_policies,
+            permissions_boundary,
+            scp_levels,
+        })
+    }
+
+    /// Builds the request of the short form of `iamlake simulate` from command-line arguments
+    /// (the same request the request-file form builds for the same inputs):
+    ///
+    /// * `identity_policies`: `--policy` files as (path, parsed JSON document); the path is the
+    ///   policy id in decisions and in parse errors;
+    /// * `permissions_boundary`: `--boundary` file, likewise;
+    /// * `scps`: `--scp` files, **each one SCP level** holding that one policy, root first
+    ///   (so every given SCP must allow; several policies attached at one level cannot be
+    ///   expressed here: use the request file);
+    /// * `action`: `service:action`;
+    /// * `resource`: absent or `*` means any resource, anything else one ARN;
+    /// * `context`: `key=value` arguments, split at the first `=`, the value taken as the
+    ///   literal string; a key given twice becomes multi-valued. Keys not given are unknown
+    ///   (as with the file's default `absent_keys_unknown: true`);
+    /// * `principal_arn`: sets `aws:PrincipalArn` and `aws:PrincipalAccount` unless the
+    ///   context already has them.
+    ///
+    /// Errors name the file (policy parse errors) or the argument (`--action`, `--context`).
+    pub fn from_args<S: AsRef<str>>(
+        identity_policies: &[(String, Value)],
+        permissions_boundary: Option<&(String, Value)>,
+        scps: &[(String, Value)],
+        action: &str,
+        resource: Option<&str>,
+        context: &[S],
+        principal_arn: Option<&str>,
+    ) -> Result<SimulateRequest, RequestError> {
+        let action = check_action(action, "--action")?;
+        let mut ctx = context_from_args(context)?;
+        if let Some(arn) = principal_arn {
+            apply_principal_arn(&mut ctx, arn);
+        }
+        let parse = |(path, doc): &(String, Value)| Policy::parse(path.clone(), doc);
+        let identity_policies = identity_policies
+            .iter()
+            .map(parse)
+            .collect::<Result<_, _>>()?;
+        let permissions_boundary = permissions_boundary.map(parse).transpose()?;
+        let scp_levels = scps
+            .iter()
+            .map(|p| parse(p).map(|p| vec![p]))
+            .collect::<Result<_, _>>()?;
+        Ok(SimulateRequest {
+            action,
+            resource: resource_of(resource),
+            context: ctx,
             identity_policies,
             permissions_boundary,
             scp_levels,

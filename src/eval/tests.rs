@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::eval::{
     Context, Decision, DecisionKind, Effect, Layer, Policy, PolicyError, PolicySet, Request,
-    RequestResource, simulate_request, trusted_principals, wildcard_match,
+    RequestResource, SimulateRequest, simulate_request, trusted_principals, wildcard_match,
 };
 
 fn pol(id: &str, doc: Value) -> Policy {
@@ -1320,4 +1320,210 @@ fn parse_json_bytes() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("b: policy document is not valid JSON"), "{e}");
+}
+
+fn file(path: &str, doc: Value) -> (String, Value) {
+    (path.to_string(), doc)
+}
+
+/// The short form (`--policy F --action A --context k=v ...`).
+fn short(
+    policies: &[(String, Value)],
+    action: &str,
+    resource: Option<&str>,
+    context: &[&str],
+) -> Result<SimulateRequest, String> {
+    SimulateRequest::from_args(policies, None, &[], action, resource, context, None)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn simulate_short_form_context_args() {
+    let ip = [file(
+        "policies/ip.json",
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": "Office", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.1.0.0/16"}}}]}),
+    )];
+    // Without the key the IpAddress condition is unknown and the key reported missing.
+    let d = short(&ip, "s3:GetObject", None, &[]).map(|r| r.evaluate());
+    let d = d.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.decision, U);
+    assert_eq!(d.missing_context_keys, vec!["aws:SourceIp"]);
+    // With it the condition is evaluated, either way.
+    let d = short(&ip, "s3:GetObject", None, &["aws:SourceIp=10.1.2.3"])
+        .map(|r| r.evaluate())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.decision, T);
+    assert!(d.missing_context_keys.is_empty());
+    assert_eq!(d.matched_statements[0].policy_id, "policies/ip.json");
+    assert_eq!(d.matched_statements[0].sid.as_deref(), Some("Office"));
+    let d = short(
+        &ip,
+        "s3:GetObject",
+        Some("*"),
+        &["aws:SourceIp=192.168.0.1"],
+    )
+    .map(|r| r.evaluate().decision);
+    assert_eq!(d, Ok(F));
+
+    // Split at the first '='; the value is the literal string (even with '=' or spaces).
+    let r = short(&ip, "s3:GetObject", None, &["k=a=b", "e=", "s= x "])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.context.get("k"), Some(&["a=b".to_string()][..]));
+    assert_eq!(r.context.get("e"), Some(&[String::new()][..]));
+    assert_eq!(r.context.get("s"), Some(&[" x ".to_string()][..]));
+    // The same key twice (in any case) is multi-valued, in argument order.
+    let tags = [file(
+        "t.json",
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}}}]}),
+    )];
+    let r = short(
+        &tags,
+        "ec2:CreateTags",
+        None,
+        &["aws:TagKeys=a", "AWS:tagkeys=b"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        r.context.get("aws:TagKeys"),
+        Some(&["a".to_string(), "b".to_string()][..])
+    );
+    assert_eq!(r.evaluate().decision, T);
+    let r = short(
+        &tags,
+        "ec2:CreateTags",
+        None,
+        &["aws:TagKeys=a", "aws:TagKeys=c"],
+    );
+    assert_eq!(r.map(|r| r.evaluate().decision), Ok(F));
+
+    // Bad arguments are named.
+    assert_eq!(
+        short(&ip, "s3:GetObject", None, &["aws:SourceIp"]).map(|_| ()),
+        Err("--context: expected key=value, got \"aws:SourceIp\"".to_string())
+    );
+    assert_eq!(
+        short(&ip, "s3:GetObject", None, &["=x"]).map(|_| ()),
+        Err("--context: empty key in \"=x\"".to_string())
+    );
+    assert_eq!(
+        short(&ip, "GetObject", None, &[]).map(|_| ()),
+        Err("--action: expected service:action".to_string())
+    );
+}
+
+#[test]
+fn simulate_short_form_matches_request_file() {
+    let identity = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}}]});
+    let boundary =
+        json!({"Statement": {"Effect": "Allow", "Action": ["s3:*", "iam:*"], "Resource": "*"}});
+    let root = json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
+    let ou = json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]});
+    let files = [file("id.json", identity.clone())];
+    let b = file("boundary.json", boundary.clone());
+    let scps = [file("root.json", root.clone()), file("ou.json", ou.clone())];
+    let arn = "arn:aws:iam::123456789012:role/app";
+    for (action, resource, want) in [
+        ("s3:GetObject", Some("arn:aws:s3:::b/k"), T),
+        ("s3:GetObject", Some("arn:aws:s3:::other/k"), F),
+        ("s3:GetObject", None, F),
+        (
+            "s3:DeleteObject",
+            Some("arn:aws:s3:::b/k"),
+            DecisionKind::ExplicitDeny,
+        ),
+    ] {
+        let short = SimulateRequest::from_args(
+            &files,
+            Some(&b),
+            &scps,
+            action,
+            resource,
+            &["aws:SourceIp=10.0.0.1"],
+            Some(arn),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .evaluate();
+        let long = simulate_request(&json!({
+            "action": action, "resource": resource, "principal_arn": arn,
+            "context": {"aws:SourceIp": "10.0.0.1"},
+            "identity_policies": [identity], "permissions_boundary": boundary,
+            "scp_levels": [[root], [ou]],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(short.decision, want, "{action} {resource:?}");
+        assert_eq!(short.decision, long.decision);
+        assert_eq!(short.decided_by, long.decided_by);
+        assert_eq!(short.missing_context_keys, long.missing_context_keys);
+        assert_eq!(
+            short.matched_statements.len(),
+            long.matched_statements.len()
+        );
+    }
+    // Each --scp file is its own level: an SCP that allows nothing denies on its own.
+    let deny_all = file(
+        "scp-empty.json",
+        json!({"Statement": {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}}),
+    );
+    let r = SimulateRequest::from_args(
+        &files,
+        None,
+        &[file("root.json", root.clone()), deny_all],
+        "s3:GetObject",
+        Some("arn:aws:s3:::b/k"),
+        &[] as &[&str],
+        Some(arn),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.scp_levels.len(), 2);
+    let d = r.evaluate();
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Scp)));
+    // Policy errors name the file.
+    let bad = [
+        file("ok.json", root.clone()),
+        file("dir/bad.json", json!({"Statement": {"Effect": "Allow"}})),
+    ];
+    let e = SimulateRequest::from_args(&bad, None, &[], "s3:GetObject", None, &[] as &[&str], None)
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    assert_eq!(
+        e,
+        Err("dir/bad.json: statement 0: Action: missing (need Action or NotAction)".to_string())
+    );
+    let e = SimulateRequest::from_args(
+        &files,
+        Some(&file("b.json", json!([]))),
+        &[],
+        "s3:GetObject",
+        None,
+        &[] as &[&str],
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string());
+    assert_eq!(
+        e,
+        Err("b.json: policy document is not a JSON object".to_string())
+    );
+    let e = SimulateRequest::from_args(
+        &files,
+        None,
+        &[file(
+            "scp/x.json",
+            json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": 1}}),
+        )],
+        "s3:GetObject",
+        None,
+        &[] as &[&str],
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string());
+    assert!(
+        e.unwrap_err()
+            .starts_with("scp/x.json: statement 0: Resource")
+    );
 }

@@ -34,11 +34,43 @@ pub fn part_file_name(index: usize) -> String {
     format!("part-{index:05}.parquet")
 }
 
-/// `<lake>/_manifests/snapshot_date=D/manifest.json`.
+/// Which command wrote a partition; each has its own manifest per date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestKind {
+    /// The snapshot tables: `<lake>/_manifests/snapshot_date=D/manifest.json`.
+    Snapshot,
+    /// The analyze tables: `<lake>/_manifests/analyze/snapshot_date=D/manifest.json`.
+    Analyze,
+}
+
+impl ManifestKind {
+    /// The value of the manifest's `kind` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestKind::Snapshot => "snapshot",
+            ManifestKind::Analyze => "analyze",
+        }
+    }
+}
+
+/// `<lake>/_manifests/snapshot_date=D/manifest.json`: the snapshot manifest.
 pub fn manifest_path(lake: &Path, date: NaiveDate) -> PathBuf {
-    lake.join(MANIFESTS_DIR)
+    manifest_path_of(lake, ManifestKind::Snapshot, date)
+}
+
+/// The manifest path of either kind.
+pub fn manifest_path_of(lake: &Path, kind: ManifestKind, date: NaiveDate) -> PathBuf {
+    manifests_dir_of(lake, kind)
         .join(partition_dir_name(date))
         .join("manifest.json")
+}
+
+/// The folder holding one `snapshot_date=D` folder per manifest of `kind`.
+pub fn manifests_dir_of(lake: &Path, kind: ManifestKind) -> PathBuf {
+    match kind {
+        ManifestKind::Snapshot => lake.join(MANIFESTS_DIR),
+        ManifestKind::Analyze => lake.join(MANIFESTS_DIR).join("analyze"),
+    }
 }
 
 /// Parses a `snapshot_date=YYYY-MM-DD` folder name.

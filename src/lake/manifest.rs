@@ -2,7 +2,7 @@
 //! complete. A date without one is ignored by every reader of ours.
 
 use super::LakeError;
-use super::layout::{self, MANIFESTS_DIR};
+use super::layout::{self, ManifestKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -15,6 +15,9 @@ use std::path::Path;
 pub struct Manifest {
     /// Always "iamlake".
     pub tool: String,
+    /// `snapshot` or `analyze`: which command wrote the partition.
+    #[serde(default = "default_kind")]
+    pub kind: String,
     /// The iamlake version that wrote the partition.
     pub tool_version: String,
     /// [`crate::model::SCHEMA_VERSION`] at write time.
@@ -34,8 +37,17 @@ pub struct Manifest {
     pub sensitive_actions: Vec<String>,
     /// Per table: row count and files.
     pub tables: BTreeMap<String, TableEntry>,
-    /// Per account: whether it was collected.
+    /// Per account: whether it was collected (snapshot manifests).
+    #[serde(default)]
     pub accounts: Vec<AccountEntry>,
+    /// What the partition was computed from, e.g. the snapshot ids analyze
+    /// read (`snapshot`, `previous_snapshot`).
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
+}
+
+fn default_kind() -> String {
+    ManifestKind::Snapshot.as_str().to_string()
 }
 
 /// One table's part of the partition.
@@ -69,9 +81,18 @@ pub struct AccountEntry {
 }
 
 impl Manifest {
-    /// Reads the manifest of `date`, `None` when the date is incomplete.
+    /// Reads the snapshot manifest of `date`, `None` when the date is incomplete.
     pub fn read(lake: &Path, date: NaiveDate) -> Result<Option<Manifest>, LakeError> {
-        let path = layout::manifest_path(lake, date);
+        Manifest::read_kind(lake, ManifestKind::Snapshot, date)
+    }
+
+    /// Reads the manifest of either kind, `None` when there is none.
+    pub fn read_kind(
+        lake: &Path,
+        kind: ManifestKind,
+        date: NaiveDate,
+    ) -> Result<Option<Manifest>, LakeError> {
+        let path = layout::manifest_path_of(lake, kind, date);
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -88,7 +109,7 @@ impl Manifest {
     /// Writes the manifest atomically: a temporary file in the same folder,
     /// flushed to disk, then renamed over the final name.
     pub fn write(&self, lake: &Path) -> Result<(), LakeError> {
-        let path = layout::manifest_path(lake, self.snapshot_date);
+        let path = layout::manifest_path_of(lake, self.manifest_kind(), self.snapshot_date);
         let dir = path.parent().expect("manifest path has a parent");
         fs::create_dir_all(dir).map_err(LakeError::io(dir, "creating folder"))?;
         let tmp = dir.join(format!(".manifest.{}.tmp", self.snapshot_id));
@@ -101,9 +122,26 @@ impl Manifest {
     }
 }
 
-/// The dates that have a manifest (complete partitions), oldest first.
+impl Manifest {
+    /// The kind as an enum (unknown kinds are read as snapshot manifests,
+    /// which is what manifests written before the field existed are).
+    pub fn manifest_kind(&self) -> ManifestKind {
+        if self.kind == ManifestKind::Analyze.as_str() {
+            ManifestKind::Analyze
+        } else {
+            ManifestKind::Snapshot
+        }
+    }
+}
+
+/// The dates that have a snapshot manifest (complete partitions), oldest first.
 pub fn complete_dates(lake: &Path) -> Result<Vec<NaiveDate>, LakeError> {
-    let dir = lake.join(MANIFESTS_DIR);
+    complete_dates_of(lake, ManifestKind::Snapshot)
+}
+
+/// The dates that have a manifest of `kind`, oldest first.
+pub fn complete_dates_of(lake: &Path, kind: ManifestKind) -> Result<Vec<NaiveDate>, LakeError> {
+    let dir = layout::manifests_dir_of(lake, kind);
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

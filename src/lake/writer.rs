@@ -220,7 +220,8 @@ impl PartitionWriter {
         let manifest = manifest(entries);
         let trash = self.lake.join(TRASH_DIR).join(&self.snapshot_id);
 
-        let old_manifest = layout::manifest_path(&self.lake, self.date);
+        let old_manifest =
+            layout::manifest_path_of(&self.lake, manifest.manifest_kind(), self.date);
         if old_manifest.exists() {
             fs::create_dir_all(&trash).map_err(LakeError::io(&trash, "creating folder"))?;
             let to = trash.join("manifest.json");

@@ -6,8 +6,8 @@
 //! written down in the first place.
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Int32Array, Int64Array, ListArray, MapArray, StringArray,
-    StructArray, TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, ListArray, MapArray,
+    StringArray, StructArray, TimestampMicrosecondArray,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
@@ -27,6 +27,8 @@ pub enum ColType {
     Int32,
     /// Signed 64-bit integer.
     Int64,
+    /// 64-bit floating point.
+    Float64,
     /// true / false.
     Boolean,
     /// Calendar date (days since the epoch).
@@ -48,6 +50,7 @@ impl ColType {
             ColType::Utf8 => DataType::Utf8,
             ColType::Int32 => DataType::Int32,
             ColType::Int64 => DataType::Int64,
+            ColType::Float64 => DataType::Float64,
             ColType::Boolean => DataType::Boolean,
             ColType::Date => DataType::Date32,
             ColType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
@@ -139,6 +142,11 @@ pub fn int32(values: impl IntoIterator<Item = Option<i32>>) -> ArrayRef {
 /// A 64-bit integer column.
 pub fn int64(values: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
     Arc::new(Int64Array::from_iter(values))
+}
+
+/// A 64-bit float column.
+pub fn float64(values: impl IntoIterator<Item = Option<f64>>) -> ArrayRef {
+    Arc::new(Float64Array::from_iter(values))
 }
 
 /// A boolean column.

@@ -2,7 +2,7 @@
 //! schema is the written schema (a test compares the committed file).
 
 use super::columns::{ColType, Column};
-use super::{SCHEMA_VERSION, SNAPSHOT_TABLES, TableDef};
+use super::{ANALYZE_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, TableDef};
 use std::fmt::Write;
 
 /// The type as written in the docs (Athena's spelling, which reads well).
@@ -11,6 +11,7 @@ pub fn type_name(ty: &ColType) -> String {
         ColType::Utf8 => "string".into(),
         ColType::Int32 => "int".into(),
         ColType::Int64 => "bigint".into(),
+        ColType::Float64 => "double".into(),
         ColType::Boolean => "boolean".into(),
         ColType::Date => "date".into(),
         ColType::Timestamp => "timestamp (µs, UTC)".into(),
@@ -58,7 +59,12 @@ pub fn lake_markdown() -> String {
     out.push_str(include_str!("lake_intro.md"));
     let _ = writeln!(out, "\n## Tables (schema version {SCHEMA_VERSION})\n");
     out.push_str("Generated from `src/model/` by `iamlake docs lake`; do not edit by hand.\n\n");
+    out.push_str("Written by `snapshot`:\n\n");
     for t in SNAPSHOT_TABLES {
+        table_section(&mut out, &t);
+    }
+    out.push_str("Written by `analyze` (manifest at `_manifests/analyze/snapshot_date=D/manifest.json`):\n\n");
+    for t in ANALYZE_TABLES {
         table_section(&mut out, &t);
     }
     out.trim_end().to_string() + "\n"

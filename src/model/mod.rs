@@ -9,9 +9,13 @@
 pub mod columns;
 pub mod docs;
 pub mod last_accessed;
+pub mod ledger;
 pub mod role_policies;
 pub mod roles;
 pub mod simulations;
+pub mod summaries;
+pub mod unused_deltas;
+pub mod unused_permissions;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use std::sync::Arc;
@@ -49,7 +53,23 @@ pub const SNAPSHOT_TABLES: [TableDef; 4] = [
     last_accessed::TABLE,
 ];
 
+/// The tables `analyze` writes, in the order they are written.
+pub const ANALYZE_TABLES: [TableDef; 7] = [
+    unused_permissions::TABLE,
+    unused_deltas::TABLE,
+    summaries::TEAM_TABLE,
+    summaries::DAILY_TABLE,
+    ledger::PASSROLE_TABLE,
+    ledger::REVIEW_TABLE,
+    ledger::LEDGER_TABLE,
+];
+
+/// Every table iamlake writes: the snapshot's, then analyze's.
+pub fn all_tables() -> impl Iterator<Item = TableDef> {
+    SNAPSHOT_TABLES.into_iter().chain(ANALYZE_TABLES)
+}
+
 /// Looks a table up by name among every table iamlake writes.
 pub fn table(name: &str) -> Option<TableDef> {
-    SNAPSHOT_TABLES.iter().copied().find(|t| t.name == name)
+    all_tables().find(|t| t.name == name)
 }

@@ -1,0 +1,644 @@
+//! The analysis itself, as a pure function of two snapshots, the previous
+//! ledger, owners and reviews: unused permissions, their deltas, summaries,
+//! the new ledger and the alerts. No I/O here, so every rule is tested on
+//! hand-built days.
+//!
+//! Rules (also in docs/ANALYZE.md):
+//! - **Unused**: a permission Access Advisor lists for the role whose last
+//!   use is null or more than `unused_days` days before the snapshot date
+//!   (00:00 UTC). A wholly unused service is one `service` row; in a service
+//!   that is used, each unused tracked action is an `action` row.
+//! - **Grace**: a role created less than `unused_days` days before the date
+//!   is not flagged yet: it has not had the chance to use what it was given.
+//! - **iam:PassRole** is invisible to Access Advisor: for a role whose
+//!   policies grant it, the `iam` service is never called unused as a whole
+//!   (only its unused tracked actions are), and the role is listed in
+//!   `passrole_grants` instead.
+//! - **Identity** of a permission is (role id, permission): a role deleted
+//!   and recreated under the same name is a new role.
+
+use super::input::{RoleIn, Snapshot};
+use super::owners::Owners;
+use super::reviews::{self, Decision, Review};
+use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
+use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
+use crate::model::unused_deltas::DeltaRow;
+use crate::model::unused_permissions::UnusedRow;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Settings of one analysis.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Days without use after which a permission counts as unused.
+    pub unused_days: i64,
+    /// Whether alerts are delivered this run (only then are items marked
+    /// alerted in the ledger).
+    pub alerting: bool,
+    /// The sensitive actions, in report order.
+    pub sensitive_actions: Vec<String>,
+}
+
+/// A permission found unused in one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unused {
+    pub role: usize,
+    pub permission: String,
+    pub service: String,
+    pub granularity: &'static str,
+    pub last_used: Option<i64>,
+    pub days_unused: i32,
+}
+
+/// Everything analyze writes for one date.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    pub unused: Vec<UnusedRow>,
+    pub deltas: Vec<DeltaRow>,
+    pub teams: Vec<TeamRow>,
+    pub daily: Vec<DailyRow>,
+    pub passrole: Vec<PassRoleRow>,
+    pub reviews: Vec<ReviewStatusRow>,
+    pub ledger: Vec<LedgerRow>,
+    pub alerts: Vec<Alert>,
+}
+
+/// One alert: the new items of one role, for its owner team.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub snapshot_date: NaiveDate,
+    pub team: String,
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub role_name: String,
+    pub role_arn: String,
+    pub new_unused_permissions: Vec<AlertUnused>,
+    pub new_sensitive_grants: Vec<String>,
+}
+
+/// An unused permission in an alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertUnused {
+    pub permission: String,
+    pub days_unused: i32,
+    pub never_used: bool,
+}
+
+fn day_start_micros(date: NaiveDate) -> i64 {
+    date.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_micros()
+}
+
+fn days_since_epoch(date: NaiveDate) -> i32 {
+    (day_start_micros(date) / MICROS_PER_DAY) as i32
+}
+
+/// The unused permissions of one snapshot, by the rules above.
+pub fn find_unused(snap: &Snapshot, unused_days: i64) -> Vec<Unused> {
+    let now = day_start_micros(snap.date);
+    let cutoff = now - unused_days * MICROS_PER_DAY;
+    let index: HashMap<&str, usize> = snap
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.role_id.as_str(), i))
+        .collect();
+    // role → service → (service row's last use, [(action, last use)])
+    type Services<'a> = BTreeMap<&'a str, (Option<Option<i64>>, Vec<(&'a str, Option<i64>)>)>;
+    let mut by_role: BTreeMap<usize, Services> = BTreeMap::new();
+    for a in &snap.access {
+        let Some(&role) = index.get(a.role_id.as_str()) else {
+            continue;
+        };
+        let entry = by_role
+            .entry(role)
+            .or_default()
+            .entry(a.service_namespace.as_str())
+            .or_default();
+        match &a.action {
+            None => entry.0 = Some(a.last_authenticated),
+            Some(action) => entry.1.push((action.as_str(), a.last_authenticated)),
+        }
+    }
+    let mut out = Vec::new();
+    for (role_idx, services) in by_role {
+        let role = &snap.roles[role_idx];
+        if role.create_date > cutoff {
+            continue; // grace: younger than the threshold
+        }
+        let days =
+            |last: Option<i64>| ((now - last.unwrap_or(role.create_date)) / MICROS_PER_DAY) as i32;
+        let unused = |last: Option<i64>| last.is_none_or(|t| t < cutoff);
+        for (service, (service_last, actions)) in services {
+            // A service known only from action rows: its last use is the
+            // latest action use.
+            let service_last =
+                service_last.unwrap_or_else(|| actions.iter().filter_map(|(_, t)| *t).max());
+            let passrole_hides_iam = service == "iam" && snap.passrole.contains(&role.role_id);
+            if unused(service_last) && !passrole_hides_iam {
+                out.push(Unused {
+                    role: role_idx,
+                    permission: service.to_string(),
+                    service: service.to_string(),
+                    granularity: "service",
+                    last_used: service_last,
+                    days_unused: days(service_last),
+                });
+                continue;
+            }
+            for (action, last) in actions {
+                if unused(last) {
+                    out.push(Unused {
+                        role: role_idx,
+                        permission: action.to_string(),
+                        service: service.to_string(),
+                        granularity: "action",
+                        last_used: last,
+                        days_unused: days(last),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Everything granted to a role per Access Advisor: (role id, permission).
+fn granted(snap: &Snapshot) -> HashSet<(String, String)> {
+    snap.access
+        .iter()
+        .flat_map(|a| {
+            let service = (a.role_id.clone(), a.service_namespace.clone());
+            let action = a.action.as_ref().map(|x| (a.role_id.clone(), x.clone()));
+            std::iter::once(service).chain(action)
+        })
+        .collect()
+}
+
+fn risk_counts<'a>(
+    actions: &[String],
+    sims: impl Iterator<Item = &'a super::input::SimIn>,
+) -> (Vec<ActionRisk>, HashSet<&'a str>) {
+    let mut counts: BTreeMap<&str, (i32, i32)> = BTreeMap::new();
+    let mut risky = HashSet::new();
+    for s in sims {
+        let c = counts.entry(s.action.as_str()).or_default();
+        match s.decision.as_str() {
+            "allowed" => {
+                c.0 += 1;
+                risky.insert(s.role_id.as_str());
+            }
+            "conditionally_allowed" => c.1 += 1,
+            _ => {}
+        }
+    }
+    let list = actions
+        .iter()
+        .map(|a| {
+            let (allowed, conditionally_allowed) =
+                counts.get(a.as_str()).copied().unwrap_or_default();
+            ActionRisk {
+                action: a.clone(),
+                allowed,
+                conditionally_allowed,
+            }
+        })
+        .collect();
+    (list, risky)
+}
+
+/// Runs the analysis of `cur` against `prev` (the previous complete
+/// snapshot, if any) and the ledger of the previous analyze run.
+pub fn analyze(
+    cur: &Snapshot,
+    prev: Option<&Snapshot>,
+    prev_ledger: Vec<LedgerRow>,
+    owners: &Owners,
+    reviews_in: &[Review],
+    rules: &Rules,
+) -> Analysis {
+    let today = days_since_epoch(cur.date);
+    let owner_of: Vec<(String, &'static str)> =
+        cur.roles.iter().map(|r| owners.resolve(r)).collect();
+    let role_index: HashMap<&str, usize> = cur
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.role_id.as_str(), i))
+        .collect();
+
+    let mut ledger: BTreeMap<(String, String, String), LedgerRow> = prev_ledger
+        .into_iter()
+        .map(|l| ((l.kind.clone(), l.role_id.clone(), l.item.clone()), l))
+        .collect();
+
+    // --- unused permissions now, with review status and ledger memory
+    let found = find_unused(cur, rules.unused_days);
+    let mut unused_rows = Vec::with_capacity(found.len());
+    let mut alerts_by_role: BTreeMap<usize, Alert> = BTreeMap::new();
+    for u in &found {
+        let role = &cur.roles[u.role];
+        let (team, source) = owner_of[u.role].clone();
+        let review = reviews::find(
+            reviews_in,
+            &role.account_id,
+            role.account_name.as_deref(),
+            &role.role_name,
+            &u.permission,
+        );
+        let status = match review.map(|r| r.decision) {
+            Some(Decision::Keep) => "kept",
+            Some(Decision::Delete) => "to_delete",
+            None => "open",
+        };
+        let key = (
+            "unused".to_string(),
+            role.role_id.clone(),
+            u.permission.clone(),
+        );
+        let entry = ledger.entry(key).or_insert_with(|| LedgerRow {
+            account_id: role.account_id.clone(),
+            role_id: role.role_id.clone(),
+            role_name: role.role_name.clone(),
+            kind: "unused".into(),
+            item: u.permission.clone(),
+            first_seen: today,
+            last_seen: today,
+            alerted_on: None,
+        });
+        entry.last_seen = today;
+        // Only open items are alerted, and only once ever: kept and
+        // delete-reviewed items have already had a human look at them.
+        if rules.alerting && status == "open" && entry.alerted_on.is_none() {
+            entry.alerted_on = Some(today);
+            alert_for(&mut alerts_by_role, cur, u.role, &team)
+                .new_unused_permissions
+                .push(AlertUnused {
+                    permission: u.permission.clone(),
+                    days_unused: u.days_unused,
+                    never_used: u.last_used.is_none(),
+                });
+        }
+        unused_rows.push(UnusedRow {
+            account_id: role.account_id.clone(),
+            account_name: role.account_name.clone(),
+            role_id: role.role_id.clone(),
+            role_name: role.role_name.clone(),
+            role_arn: role.arn.clone(),
+            owner_team: team,
+            owner_source: source.to_string(),
+            permission: u.permission.clone(),
+            service_namespace: u.service.clone(),
+            granularity: u.granularity.to_string(),
+            last_used_at: u.last_used,
+            days_unused: u.days_unused,
+            review_status: status.to_string(),
+            review_reason: review.and_then(|r| r.reason.clone()),
+            reviewer: review.and_then(|r| r.reviewer.clone()),
+            first_seen: entry.first_seen,
+            alerted_on: entry.alerted_on,
+        });
+    }
+
+    // --- sensitive grants: remembered, and alerted once when new
+    for s in cur.sims.iter().filter(|s| s.decision == "allowed") {
+        let Some(&ri) = role_index.get(s.role_id.as_str()) else {
+            continue;
+        };
+        let role = &cur.roles[ri];
+        let key = (
+            "sensitive_grant".to_string(),
+            role.role_id.clone(),
+            s.action.clone(),
+        );
+        let entry = ledger.entry(key).or_insert_with(|| LedgerRow {
+            account_id: role.account_id.clone(),
+            role_id: role.role_id.clone(),
+            role_name: role.role_name.clone(),
+            kind: "sensitive_grant".into(),
+            item: s.action.clone(),
+            first_seen: today,
+            last_seen: today,
+            alerted_on: None,
+        });
+        entry.last_seen = today;
+        if rules.alerting && entry.alerted_on.is_none() {
+            entry.alerted_on = Some(today);
+            let team = owner_of[ri].0.clone();
+            alert_for(&mut alerts_by_role, cur, ri, &team)
+                .new_sensitive_grants
+                .push(s.action.clone());
+        }
+    }
+
+    // --- deltas against the previous snapshot
+    let mut deltas = Vec::new();
+    let prev_date = prev.map(|p| days_since_epoch(p.date));
+    let now_keys: HashSet<(&str, &str)> = found
+        .iter()
+        .map(|u| (cur.roles[u.role].role_id.as_str(), u.permission.as_str()))
+        .collect();
+    let prev_found = prev
+        .map(|p| find_unused(p, rules.unused_days))
+        .unwrap_or_default();
+    let prev_keys: HashSet<(&str, &str)> = match prev {
+        Some(p) => prev_found
+            .iter()
+            .map(|u| (p.roles[u.role].role_id.as_str(), u.permission.as_str()))
+            .collect(),
+        None => HashSet::new(),
+    };
+    for row in &unused_rows {
+        if prev_keys.contains(&(row.role_id.as_str(), row.permission.as_str())) {
+            continue;
+        }
+        // Seen unused on some date before the previous snapshot: it was
+        // resolved in between and is back.
+        let seen_before = prev_date.is_some_and(|pd| row.first_seen < pd);
+        deltas.push(DeltaRow {
+            account_id: row.account_id.clone(),
+            role_id: row.role_id.clone(),
+            role_name: row.role_name.clone(),
+            role_arn: row.role_arn.clone(),
+            owner_team: row.owner_team.clone(),
+            permission: row.permission.clone(),
+            granularity: row.granularity.clone(),
+            change: if seen_before { "reappeared" } else { "new" }.into(),
+            resolution: None,
+            previous_snapshot_date: prev_date,
+        });
+    }
+    if let Some(p) = prev {
+        let granted_now = granted(cur);
+        for u in &prev_found {
+            let role = &p.roles[u.role];
+            if now_keys.contains(&(role.role_id.as_str(), u.permission.as_str())) {
+                continue;
+            }
+            let resolution = if !role_index.contains_key(role.role_id.as_str()) {
+                "role_deleted"
+            } else if !granted_now.contains(&(role.role_id.clone(), u.permission.clone())) {
+                "removed"
+            } else {
+                "used"
+            };
+            let team = match role_index.get(role.role_id.as_str()) {
+                Some(&i) => owner_of[i].0.clone(),
+                None => owners.resolve(role).0,
+            };
+            deltas.push(DeltaRow {
+                account_id: role.account_id.clone(),
+                role_id: role.role_id.clone(),
+                role_name: role.role_name.clone(),
+                role_arn: role.arn.clone(),
+                owner_team: team,
+                permission: u.permission.clone(),
+                granularity: u.granularity.to_string(),
+                change: "resolved".into(),
+                resolution: Some(resolution.into()),
+                previous_snapshot_date: prev_date,
+            });
+        }
+    }
+    deltas.sort();
+
+    // --- what became of each review
+    let granted_now = granted(cur);
+    let granted_prev = prev.map(granted).unwrap_or_default();
+    let mut review_rows = Vec::new();
+    for r in reviews_in {
+        let roles: Vec<&RoleIn> = cur
+            .roles
+            .iter()
+            .filter(|role| {
+                role.role_name == r.role
+                    && (role.account_id == r.account
+                        || role
+                            .account_name
+                            .as_deref()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&r.account)))
+            })
+            .collect();
+        let is_granted = |set: &HashSet<(String, String)>, role_id: &str| {
+            set.iter()
+                .any(|(id, p)| id == role_id && (p.to_ascii_lowercase() == r.permission))
+        };
+        let (status, team) = match roles.first() {
+            None => ("unknown_role", None),
+            Some(role) => {
+                let team = Some(owners.resolve(role).0);
+                if is_granted(&granted_now, &role.role_id) {
+                    ("applied", team)
+                } else if r.decision == Decision::Delete
+                    && prev.is_some()
+                    && is_granted(&granted_prev, &role.role_id)
+                {
+                    ("done", team)
+                } else if r.decision == Decision::Delete
+                    && ledger.values().any(|l| {
+                        l.kind == "unused"
+                            && l.role_id == role.role_id
+                            && l.item.to_ascii_lowercase() == r.permission
+                    })
+                {
+                    // Gone now, and iamlake once saw it unused on this role.
+                    ("done", team)
+                } else {
+                    ("unknown_permission", team)
+                }
+            }
+        };
+        review_rows.push(ReviewStatusRow {
+            account: r.account.clone(),
+            role_name: r.role.clone(),
+            permission: r.permission.clone(),
+            decision: r.decision.as_str().into(),
+            reason: r.reason.clone(),
+            reviewer: r.reviewer.clone(),
+            review_date: r.date.map(days_since_epoch),
+            owner_team: team,
+            status: status.into(),
+            source: r.source.clone(),
+        });
+    }
+
+    // --- PassRole grants
+    let passrole: Vec<PassRoleRow> = cur
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| cur.passrole.contains(&r.role_id))
+        .map(|(i, r)| PassRoleRow {
+            account_id: r.account_id.clone(),
+            role_id: r.role_id.clone(),
+            role_name: r.role_name.clone(),
+            role_arn: r.arn.clone(),
+            owner_team: owner_of[i].0.clone(),
+            decision_on_any_resource: cur
+                .sims
+                .iter()
+                .find(|s| s.role_id == r.role_id && s.action.eq_ignore_ascii_case("iam:PassRole"))
+                .map_or_else(|| "not_evaluated".to_string(), |s| s.decision.clone()),
+        })
+        .collect();
+
+    // --- summaries
+    let teams = team_summary(
+        cur,
+        &owner_of,
+        &unused_rows,
+        &deltas,
+        &review_rows,
+        &passrole,
+        rules,
+    );
+    let daily = daily_summary(cur, &owner_of, &unused_rows, &deltas, rules);
+
+    Analysis {
+        unused: unused_rows,
+        deltas,
+        teams,
+        daily,
+        passrole,
+        reviews: review_rows,
+        ledger: ledger.into_values().collect(),
+        alerts: alerts_by_role.into_values().collect(),
+    }
+}
+
+fn alert_for<'a>(
+    alerts: &'a mut BTreeMap<usize, Alert>,
+    cur: &Snapshot,
+    role: usize,
+    team: &str,
+) -> &'a mut Alert {
+    alerts.entry(role).or_insert_with(|| {
+        let r = &cur.roles[role];
+        Alert {
+            snapshot_date: cur.date,
+            team: team.to_string(),
+            account_id: r.account_id.clone(),
+            account_name: r.account_name.clone(),
+            role_name: r.role_name.clone(),
+            role_arn: r.arn.clone(),
+            new_unused_permissions: Vec::new(),
+            new_sensitive_grants: Vec::new(),
+        }
+    })
+}
+
+fn team_summary(
+    cur: &Snapshot,
+    owner_of: &[(String, &'static str)],
+    unused: &[UnusedRow],
+    deltas: &[DeltaRow],
+    reviews: &[ReviewStatusRow],
+    passrole: &[PassRoleRow],
+    rules: &Rules,
+) -> Vec<TeamRow> {
+    let teams: BTreeSet<&str> = owner_of.iter().map(|(t, _)| t.as_str()).collect();
+    let team_of_role: HashMap<&str, &str> = cur
+        .roles
+        .iter()
+        .zip(owner_of)
+        .map(|(r, (t, _))| (r.role_id.as_str(), t.as_str()))
+        .collect();
+    teams
+        .into_iter()
+        .map(|team| {
+            let roles = owner_of.iter().filter(|(t, _)| t == team).count() as i32;
+            let (risky_by_action, risky) = risk_counts(
+                &rules.sensitive_actions,
+                cur.sims
+                    .iter()
+                    .filter(|s| team_of_role.get(s.role_id.as_str()) == Some(&team)),
+            );
+            let mine = unused.iter().filter(|u| u.owner_team == team);
+            let count =
+                |status: &str| mine.clone().filter(|u| u.review_status == status).count() as i32;
+            let (open, kept, to_delete) = (count("open"), count("kept"), count("to_delete"));
+            let done = reviews
+                .iter()
+                .filter(|r| r.status == "done" && r.owner_team.as_deref() == Some(team))
+                .count() as i32;
+            let total = open + kept + to_delete + done;
+            TeamRow {
+                owner_team: team.to_string(),
+                roles,
+                risky_roles: risky.len() as i32,
+                risky_by_action,
+                passrole_roles: passrole.iter().filter(|p| p.owner_team == team).count() as i32,
+                unused_open: open,
+                unused_kept: kept,
+                unused_to_delete: to_delete,
+                unused_done: done,
+                unused_new: deltas
+                    .iter()
+                    .filter(|d| d.owner_team == team && d.change != "resolved")
+                    .count() as i32,
+                review_progress: (total > 0)
+                    .then(|| f64::from(kept + to_delete + done) / f64::from(total)),
+            }
+        })
+        .collect()
+}
+
+fn daily_summary(
+    cur: &Snapshot,
+    owner_of: &[(String, &'static str)],
+    unused: &[UnusedRow],
+    deltas: &[DeltaRow],
+    rules: &Rules,
+) -> Vec<DailyRow> {
+    let row = |scope: &str, account: Option<(&str, Option<&str>)>| {
+        let in_scope = |id: &str| account.is_none_or(|(a, _)| a == id);
+        let roles: Vec<usize> = (0..cur.roles.len())
+            .filter(|&i| in_scope(&cur.roles[i].account_id))
+            .collect();
+        let role_ids: HashSet<&str> = roles
+            .iter()
+            .map(|&i| cur.roles[i].role_id.as_str())
+            .collect();
+        let (risky_by_action, risky) = risk_counts(
+            &rules.sensitive_actions,
+            cur.sims
+                .iter()
+                .filter(|s| role_ids.contains(s.role_id.as_str())),
+        );
+        let mine = unused.iter().filter(|u| in_scope(&u.account_id));
+        let changes = deltas.iter().filter(|d| in_scope(&d.account_id));
+        DailyRow {
+            scope: scope.to_string(),
+            account_id: account.map(|(a, _)| a.to_string()),
+            account_name: account.and_then(|(_, n)| n.map(str::to_string)),
+            roles: roles.len() as i32,
+            risky_roles: risky.len() as i32,
+            risky_by_action,
+            unused_permissions: mine.clone().count() as i32,
+            unused_open: mine.filter(|u| u.review_status == "open").count() as i32,
+            unused_new: changes.clone().filter(|d| d.change != "resolved").count() as i32,
+            unused_resolved: changes.filter(|d| d.change == "resolved").count() as i32,
+            unowned_roles: roles
+                .iter()
+                .filter(|&&i| owner_of[i].0 == super::owners::UNOWNED)
+                .count() as i32,
+        }
+    };
+    let accounts: BTreeMap<&str, Option<&str>> = cur
+        .roles
+        .iter()
+        .map(|r| (r.account_id.as_str(), r.account_name.as_deref()))
+        .collect();
+    std::iter::once(row("organization", None))
+        .chain(
+            accounts
+                .into_iter()
+                .map(|(id, name)| row("account", Some((id, name)))),
+        )
+        .collect()
+}

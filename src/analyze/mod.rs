@@ -1,0 +1,290 @@
+//! `iamlake analyze`: from the lake alone, the unused permissions of a date
+//! with owners and review status, their changes since the previous complete
+//! snapshot, per-team and per-day summaries, and alerts for what is new —
+//! written back to the lake as Parquet beside the snapshot tables.
+//!
+//! [`input`] reads the lake with polars, [`compute`] is the analysis (pure),
+//! [`owners`] and [`reviews`] read the two files kept in git, [`alerts`]
+//! delivers what is new. The rules are documented in [`compute`] and in
+//! docs/ANALYZE.md.
+
+pub mod alerts;
+pub mod compute;
+pub mod input;
+pub mod owners;
+pub mod reviews;
+
+use crate::lake::LakeError;
+use crate::lake::layout::ManifestKind;
+use crate::lake::manifest::Manifest;
+use crate::lake::writer::PartitionWriter;
+use crate::model::{
+    ANALYZE_TABLES, SCHEMA_VERSION, ledger, summaries, unused_deltas, unused_permissions,
+};
+use chrono::{NaiveDate, Utc};
+use compute::{Analysis, Rules};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What analyze needs, validated.
+#[derive(Debug, Clone)]
+pub struct AnalyzeConfig {
+    /// Lake root folder.
+    pub lake: PathBuf,
+    /// The date to analyze; it must have a complete snapshot.
+    pub date: NaiveDate,
+    /// Days without use after which a permission is unused (default 90).
+    pub unused_days: i64,
+    /// Owners rules file (CSV or YAML), if any.
+    pub owners: Option<PathBuf>,
+    /// Reviews file (CSV or YAML), if any.
+    pub reviews: Option<PathBuf>,
+    /// Write alerts as JSON lines here.
+    pub alerts_out: Option<PathBuf>,
+    /// POST each alert as JSON here.
+    pub webhook: Option<String>,
+}
+
+/// What can stop analyze.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    /// The date has no complete snapshot.
+    #[error("lake {}: no complete snapshot for {date} (run `iamlake snapshot` for it first; a date without a manifest is incomplete)", lake.display())]
+    NoSnapshot { lake: PathBuf, date: NaiveDate },
+    /// A manifest lists no files for a table.
+    #[error("lake {}: the {date} manifest lists no {table} table", lake.display())]
+    MissingTable {
+        lake: PathBuf,
+        date: NaiveDate,
+        table: String,
+    },
+    /// polars could not read a table.
+    #[error("lake {}: reading {table} of {date}: {message}", lake.display())]
+    Read {
+        lake: PathBuf,
+        date: NaiveDate,
+        table: String,
+        message: String,
+    },
+    /// The owners or reviews file is invalid.
+    #[error("{}: {at}: {message}", path.display())]
+    InputFile {
+        path: PathBuf,
+        at: String,
+        message: String,
+    },
+    /// Building a record batch failed (rows and schema disagree: a bug).
+    #[error("building {table} rows: {source}")]
+    Arrow {
+        table: &'static str,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+    /// Writing alerts failed.
+    #[error(transparent)]
+    Alerts(#[from] alerts::AlertError),
+}
+
+/// What analyze produced, for the terminal summary.
+#[derive(Debug, Clone)]
+pub struct AnalyzeOutcome {
+    pub analysis: Analysis,
+    pub previous_snapshot: Option<NaiveDate>,
+    pub manifest: Manifest,
+}
+
+/// Runs analyze for one date.
+pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
+    let started_at = Utc::now();
+    // Validate the files kept in git before reading anything large.
+    let owners = match &cfg.owners {
+        Some(p) => owners::Owners::load(p)?,
+        None => owners::Owners::default(),
+    };
+    let reviews = match &cfg.reviews {
+        Some(p) => reviews::load(p)?,
+        None => Vec::new(),
+    };
+    let current = input::read_snapshot(&cfg.lake, cfg.date)?;
+    let previous_date = input::previous_snapshot_date(&cfg.lake, cfg.date)?;
+    let previous = previous_date
+        .map(|d| input::read_snapshot(&cfg.lake, d))
+        .transpose()?;
+    let (ledger_date, prev_ledger) = input::read_previous_ledger(&cfg.lake, cfg.date)?;
+    let snapshot_manifest =
+        Manifest::read(&cfg.lake, cfg.date)?.ok_or(AnalyzeError::NoSnapshot {
+            lake: cfg.lake.clone(),
+            date: cfg.date,
+        })?;
+
+    let rules = Rules {
+        unused_days: cfg.unused_days,
+        alerting: cfg.alerts_out.is_some() || cfg.webhook.is_some(),
+        sensitive_actions: snapshot_manifest.sensitive_actions.clone(),
+    };
+    let analysis = compute::analyze(
+        &current,
+        previous.as_ref(),
+        prev_ledger,
+        &owners,
+        &reviews,
+        &rules,
+    );
+
+    // Alerts go out before the ledger that records them is published: a
+    // failed delivery fails the run, so the items stay unalerted and are
+    // tried again next time rather than lost.
+    if let Some(path) = &cfg.alerts_out {
+        alerts::write_jsonl(path, &analysis.alerts)?;
+    }
+    if let Some(url) = &cfg.webhook {
+        alerts::post_all(url, &analysis.alerts)?;
+    }
+
+    let snapshot_id = format!(
+        "{}-{:x}",
+        started_at.format("%Y%m%dT%H%M%S%.6fZ"),
+        std::process::id()
+    );
+    let mut writer = PartitionWriter::create(&cfg.lake, cfg.date, &snapshot_id, &ANALYZE_TABLES)?;
+    let a = &analysis;
+    let batch =
+        |table: &'static str,
+         r: Result<arrow::record_batch::RecordBatch, arrow::error::ArrowError>| {
+            r.map_err(|source| AnalyzeError::Arrow { table, source })
+        };
+    writer.write(
+        unused_permissions::TABLE.name,
+        &batch(
+            "unused_permissions",
+            unused_permissions::to_batch(&a.unused),
+        )?,
+    )?;
+    writer.write(
+        unused_deltas::TABLE.name,
+        &batch("unused_deltas", unused_deltas::to_batch(&a.deltas))?,
+    )?;
+    writer.write(
+        summaries::TEAM_TABLE.name,
+        &batch("team_summary", summaries::team_batch(&a.teams))?,
+    )?;
+    writer.write(
+        summaries::DAILY_TABLE.name,
+        &batch("daily_summary", summaries::daily_batch(&a.daily))?,
+    )?;
+    writer.write(
+        ledger::PASSROLE_TABLE.name,
+        &batch("passrole_grants", ledger::passrole_batch(&a.passrole))?,
+    )?;
+    writer.write(
+        ledger::REVIEW_TABLE.name,
+        &batch("review_status", ledger::review_batch(&a.reviews))?,
+    )?;
+    writer.write(
+        ledger::LEDGER_TABLE.name,
+        &batch("alert_ledger", ledger::ledger_batch(&a.ledger))?,
+    )?;
+
+    let mut inputs = BTreeMap::new();
+    inputs.insert("snapshot".to_string(), current.snapshot_id.clone());
+    if let Some(p) = &previous {
+        inputs.insert(
+            "previous_snapshot".to_string(),
+            format!("{} {}", p.date, p.snapshot_id),
+        );
+    }
+    if let Some(d) = ledger_date {
+        inputs.insert("previous_ledger".to_string(), d.to_string());
+    }
+    inputs.insert("unused_days".to_string(), cfg.unused_days.to_string());
+    let manifest = writer.publish(|tables| Manifest {
+        tool: "iamlake".into(),
+        kind: ManifestKind::Analyze.as_str().into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: SCHEMA_VERSION,
+        snapshot_id,
+        snapshot_date: cfg.date,
+        source: format!("lake:{}", cfg.lake.display()),
+        started_at,
+        finished_at: Utc::now(),
+        status: "complete".into(),
+        sensitive_actions: rules.sensitive_actions.clone(),
+        tables,
+        accounts: Vec::new(),
+        inputs,
+    })?;
+    Ok(AnalyzeOutcome {
+        analysis,
+        previous_snapshot: previous_date,
+        manifest,
+    })
+}
+
+/// The short human summary: what changed since the previous snapshot, per team.
+pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> String {
+    let a = &outcome.analysis;
+    let since = outcome
+        .previous_snapshot
+        .map_or_else(|| "first snapshot".to_string(), |d| format!("since {d}"));
+    let new = a.deltas.iter().filter(|d| d.change == "new").count();
+    let back = a.deltas.iter().filter(|d| d.change == "reappeared").count();
+    let resolved = a.deltas.iter().filter(|d| d.change == "resolved").count();
+    let mut out = format!(
+        "analyze {date}: {} unused permissions ({} open); {since}: +{new} new, +{back} reappeared, -{resolved} resolved → {}\n",
+        a.unused.len(),
+        a.unused
+            .iter()
+            .filter(|u| u.review_status == "open")
+            .count(),
+        lake.display()
+    );
+    out.push_str(&format!(
+        "  {:<16} {:>5} {:>6} {:>6} {:>5} {:>5} {:>7} {:>8}\n",
+        "team", "roles", "risky", "open", "new", "kept", "delete", "reviewed"
+    ));
+    for t in &a.teams {
+        out.push_str(&format!(
+            "  {:<16} {:>5} {:>6} {:>6} {:>5} {:>5} {:>7} {:>8}\n",
+            t.owner_team,
+            t.roles,
+            t.risky_roles,
+            t.unused_open,
+            t.unused_new,
+            t.unused_kept,
+            t.unused_to_delete + t.unused_done,
+            t.review_progress
+                .map_or("-".to_string(), |p| format!("{:.0}%", p * 100.0)),
+        ));
+    }
+    let unknown: Vec<&ledger::ReviewStatusRow> = a
+        .reviews
+        .iter()
+        .filter(|r| r.status.starts_with("unknown"))
+        .collect();
+    for r in unknown {
+        out.push_str(&format!(
+            "  warning: {}: review of {} / {} / {}: {}\n",
+            r.source,
+            r.account,
+            r.role_name,
+            r.permission,
+            r.status.replace('_', " ")
+        ));
+    }
+    if !a.alerts.is_empty() {
+        out.push_str(&format!(
+            "  {} alert(s) for {} role(s)\n",
+            a.alerts
+                .iter()
+                .map(|x| x.new_unused_permissions.len() + x.new_sensitive_grants.len())
+                .sum::<usize>(),
+            a.alerts.len()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

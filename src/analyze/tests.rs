@@ -1,0 +1,410 @@
+//! Hand-built multi-day cases for the analysis, with exact expected deltas,
+//! statuses and alerts. Days: 06-01, 06-02, (06-03 missing), 06-04.
+
+use super::compute::{Rules, analyze};
+use super::input::{AccessIn, RoleIn, SimIn, Snapshot};
+use super::owners::Owners;
+use super::reviews::{Decision, Review};
+use crate::model::ledger::LedgerRow;
+use chrono::NaiveDate;
+use std::collections::{BTreeSet, HashSet};
+
+fn d(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, day).unwrap()
+}
+
+fn micros(date: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(date)
+        .unwrap()
+        .timestamp_micros()
+}
+
+fn role(id: &str, name: &str, created: &str, team: Option<&str>) -> RoleIn {
+    RoleIn {
+        account_id: "111111111111".into(),
+        account_name: Some("prod-a".into()),
+        role_id: id.into(),
+        role_name: name.into(),
+        arn: format!("arn:aws:iam::111111111111:role/{name}"),
+        path: "/".into(),
+        create_date: micros(created),
+        owner_team: team.map(str::to_string),
+    }
+}
+
+fn access(role_id: &str, service: &str, action: Option<&str>, last: Option<&str>) -> AccessIn {
+    AccessIn {
+        role_id: role_id.into(),
+        service_namespace: service.into(),
+        action: action.map(str::to_string),
+        last_authenticated: last.map(micros),
+    }
+}
+
+fn sim(role_id: &str, action: &str, decision: &str) -> SimIn {
+    SimIn {
+        role_id: role_id.into(),
+        action: action.into(),
+        decision: decision.into(),
+    }
+}
+
+const OLD: &str = "2025-01-01T00:00:00Z";
+const RECENT: &str = "2026-05-30T08:00:00Z";
+
+fn day1() -> Snapshot {
+    Snapshot {
+        date: d(1),
+        snapshot_id: "s1".into(),
+        roles: vec![
+            role("A1", "app", OLD, Some("payments")),
+            role("B1", "old", OLD, None),
+            role("Y1", "young", "2026-05-20T00:00:00Z", Some("web")),
+            role("P1", "passer", OLD, Some("platform")),
+        ],
+        access: vec![
+            access("A1", "s3", None, Some(RECENT)),
+            access("A1", "s3", Some("s3:GetObject"), Some(RECENT)),
+            access("A1", "s3", Some("s3:PutObject"), None),
+            access("A1", "dynamodb", None, None),
+            access("B1", "sqs", None, Some("2026-01-01T00:00:00Z")),
+            // Young role: never used, but within its grace period.
+            access("Y1", "ec2", None, None),
+            // PassRole granted: iam as a whole is never "unused"; its
+            // unused tracked action still is.
+            access("P1", "iam", None, None),
+            access("P1", "iam", Some("iam:CreateRole"), None),
+        ],
+        sims: vec![
+            sim("A1", "s3:GetObject", "allowed"),
+            sim("P1", "iam:PassRole", "conditionally_allowed"),
+        ],
+        passrole: ["P1".to_string()].into(),
+    }
+}
+
+fn day2() -> Snapshot {
+    let mut s = day1();
+    s.date = d(2);
+    s.snapshot_id = "s2".into();
+    // app used dynamodb; "old" deleted and recreated (new id, young);
+    // passer's iam:CreateRole removed from its policies.
+    s.roles[1] = role("B2", "old", "2026-06-02T01:00:00Z", None);
+    s.access = vec![
+        access("A1", "s3", None, Some(RECENT)),
+        access("A1", "s3", Some("s3:GetObject"), Some(RECENT)),
+        access("A1", "s3", Some("s3:PutObject"), None),
+        access("A1", "dynamodb", None, Some("2026-06-01T12:00:00Z")),
+        access("B2", "sqs", None, None),
+        access("Y1", "ec2", None, None),
+        access("P1", "iam", None, None),
+    ];
+    s
+}
+
+fn day4() -> Snapshot {
+    let mut s = day2();
+    s.date = d(4);
+    s.snapshot_id = "s4".into();
+    s.access.extend([
+        // Granted again, still never used: reappears.
+        access("P1", "iam", Some("iam:CreateRole"), None),
+        // New grants, never used.
+        access("A1", "kinesis", None, None),
+        access("A1", "lambda", None, None),
+    ]);
+    s.sims.push(sim("P1", "iam:PassRole", "allowed"));
+    s
+}
+
+fn review(role: &str, permission: &str, decision: Decision, reason: Option<&str>) -> Review {
+    Review {
+        account: "prod-a".into(),
+        role: role.into(),
+        permission: permission.to_ascii_lowercase(),
+        decision,
+        reason: reason.map(str::to_string),
+        reviewer: Some("alice".into()),
+        date: None,
+        source: format!("reviews.csv:{role}:{permission}"),
+    }
+}
+
+fn rules() -> Rules {
+    Rules {
+        unused_days: 90,
+        alerting: true,
+        sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
+    }
+}
+
+type Deltas = BTreeSet<(String, String, String, Option<String>)>;
+
+fn deltas(a: &super::compute::Analysis) -> Deltas {
+    a.deltas
+        .iter()
+        .map(|d| {
+            (
+                d.role_id.clone(),
+                d.permission.clone(),
+                d.change.clone(),
+                d.resolution.clone(),
+            )
+        })
+        .collect()
+}
+
+fn delta(
+    role: &str,
+    perm: &str,
+    change: &str,
+    resolution: Option<&str>,
+) -> (String, String, String, Option<String>) {
+    (
+        role.into(),
+        perm.into(),
+        change.into(),
+        resolution.map(str::to_string),
+    )
+}
+
+#[test]
+fn three_days_with_a_gap() {
+    let owners = Owners::default();
+    let reviews = vec![
+        review("app", "s3:PutObject", Decision::Keep, Some("yearly export")),
+        review(
+            "app",
+            "kinesis",
+            Decision::Keep,
+            Some("stream cut-over in Q1"),
+        ),
+        review("passer", "iam:CreateRole", Decision::Delete, None),
+        review("ghost", "s3", Decision::Delete, None),
+        review("app", "ec2", Decision::Keep, Some("typo")),
+    ];
+
+    // Day 1: no previous snapshot; everything unused is new.
+    let a1 = analyze(&day1(), None, Vec::new(), &owners, &[], &rules());
+    let unused1: HashSet<(String, String)> = a1
+        .unused
+        .iter()
+        .map(|u| (u.role_id.clone(), u.permission.clone()))
+        .collect();
+    let want1: HashSet<(String, String)> = [
+        ("A1", "s3:PutObject"),
+        ("A1", "dynamodb"),
+        ("B1", "sqs"),
+        ("P1", "iam:CreateRole"),
+    ]
+    .iter()
+    .map(|(r, p)| (r.to_string(), p.to_string()))
+    .collect();
+    assert_eq!(
+        unused1, want1,
+        "young role and PassRole's iam service are not flagged"
+    );
+    assert_eq!(
+        deltas(&a1),
+        want1
+            .iter()
+            .map(|(r, p)| delta(r, p, "new", None))
+            .collect::<Deltas>()
+    );
+    assert!(a1.deltas.iter().all(|d| d.previous_snapshot_date.is_none()));
+    let sqs = a1.unused.iter().find(|u| u.permission == "sqs").unwrap();
+    assert_eq!(sqs.days_unused, 151, "2026-01-01 to 2026-06-01");
+    assert_eq!(
+        (sqs.owner_team.as_str(), sqs.owner_source.as_str()),
+        ("unowned", "unowned")
+    );
+    let never = a1
+        .unused
+        .iter()
+        .find(|u| u.permission == "dynamodb")
+        .unwrap();
+    assert_eq!(never.last_used_at, None);
+    assert_eq!(
+        never.days_unused, 516,
+        "never used: counted from the role's creation"
+    );
+    // Alerts: every open unused item, and the new sensitive grant.
+    let alerted1: usize = a1
+        .alerts
+        .iter()
+        .map(|a| a.new_unused_permissions.len())
+        .sum();
+    assert_eq!(alerted1, 4);
+    let app = a1.alerts.iter().find(|a| a.role_name == "app").unwrap();
+    assert_eq!(app.team, "payments");
+    assert_eq!(app.new_sensitive_grants, ["s3:GetObject"]);
+    assert_eq!(a1.passrole.len(), 1);
+    assert_eq!(
+        a1.passrole[0].decision_on_any_resource,
+        "conditionally_allowed"
+    );
+
+    // Day 2: dynamodb used; "old" deleted and recreated; CreateRole removed.
+    let a2 = analyze(
+        &day2(),
+        Some(&day1()),
+        a1.ledger.clone(),
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert_eq!(
+        deltas(&a2),
+        [
+            delta("A1", "dynamodb", "resolved", Some("used")),
+            delta("B1", "sqs", "resolved", Some("role_deleted")),
+            delta("P1", "iam:CreateRole", "resolved", Some("removed")),
+        ]
+        .into_iter()
+        .collect::<Deltas>()
+    );
+    assert!(
+        a2.deltas
+            .iter()
+            .all(|d| d.previous_snapshot_date == Some(20_605)),
+        "2026-06-01"
+    );
+    let put = a2
+        .unused
+        .iter()
+        .find(|u| u.permission == "s3:PutObject")
+        .unwrap();
+    assert_eq!(
+        (put.review_status.as_str(), put.review_reason.as_deref()),
+        ("kept", Some("yearly export"))
+    );
+    assert_eq!(
+        put.first_seen, 20_605,
+        "first seen on day 1, carried by the ledger"
+    );
+    assert!(a2.alerts.is_empty(), "nothing new: nothing alerted twice");
+    let status = |a: &super::compute::Analysis, role: &str, perm: &str| {
+        a.reviews
+            .iter()
+            .find(|r| r.role_name == role && r.permission == perm.to_ascii_lowercase())
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert_eq!(status(&a2, "passer", "iam:CreateRole"), "done");
+    assert_eq!(status(&a2, "ghost", "s3"), "unknown_role");
+    assert_eq!(status(&a2, "app", "ec2"), "unknown_permission");
+    let platform = a2
+        .teams
+        .iter()
+        .find(|t| t.owner_team == "platform")
+        .unwrap();
+    assert_eq!(platform.unused_done, 1);
+    let payments = a2
+        .teams
+        .iter()
+        .find(|t| t.owner_team == "payments")
+        .unwrap();
+    assert_eq!((payments.unused_open, payments.unused_kept), (0, 1));
+    assert_eq!(payments.review_progress, Some(1.0));
+
+    // Day 4 (day 3 missing): compared with day 2.
+    let a4 = analyze(
+        &day4(),
+        Some(&day2()),
+        a2.ledger.clone(),
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert_eq!(
+        deltas(&a4),
+        [
+            delta("A1", "kinesis", "new", None),
+            delta("A1", "lambda", "new", None),
+            delta("P1", "iam:CreateRole", "reappeared", None),
+        ]
+        .into_iter()
+        .collect::<Deltas>()
+    );
+    assert!(
+        a4.deltas
+            .iter()
+            .all(|d| d.previous_snapshot_date == Some(20_606)),
+        "2026-06-02"
+    );
+    // Alerts: lambda (new, open) and the new PassRole grant only; kinesis is
+    // kept, CreateRole was alerted on day 1 and is under a delete review.
+    let items: BTreeSet<(String, String)> = a4
+        .alerts
+        .iter()
+        .flat_map(|a| {
+            a.new_unused_permissions
+                .iter()
+                .map(move |u| (a.role_name.clone(), u.permission.clone()))
+                .chain(
+                    a.new_sensitive_grants
+                        .iter()
+                        .map(move |g| (a.role_name.clone(), g.clone())),
+                )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("app".to_string(), "lambda".to_string()),
+            ("passer".into(), "iam:PassRole".into())
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(status(&a4, "passer", "iam:CreateRole"), "applied");
+    let create = a4
+        .unused
+        .iter()
+        .find(|u| u.permission == "iam:CreateRole")
+        .unwrap();
+    assert_eq!(create.review_status, "to_delete");
+    assert_eq!(create.alerted_on, Some(20_605), "alerted once, on day 1");
+
+    // The ledger remembers the deleted role's item.
+    assert!(
+        a4.ledger
+            .iter()
+            .any(|l: &LedgerRow| l.role_id == "B1" && l.item == "sqs")
+    );
+    let org = &a4.daily[0];
+    assert_eq!(
+        (
+            org.scope.as_str(),
+            org.roles,
+            org.unused_new,
+            org.unused_resolved
+        ),
+        ("organization", 4, 3, 0)
+    );
+}
+
+#[test]
+fn without_alerting_nothing_is_marked_alerted() {
+    let mut r = rules();
+    r.alerting = false;
+    let a = analyze(&day1(), None, Vec::new(), &Owners::default(), &[], &r);
+    assert!(a.alerts.is_empty());
+    assert!(a.ledger.iter().all(|l| l.alerted_on.is_none()));
+    // So a later run with alerting on still alerts them.
+    let a2 = analyze(
+        &day2(),
+        Some(&day1()),
+        a.ledger,
+        &Owners::default(),
+        &[],
+        &rules(),
+    );
+    let n: usize = a2
+        .alerts
+        .iter()
+        .map(|x| x.new_unused_permissions.len())
+        .sum();
+    assert_eq!(n, 1, "only app s3:PutObject is still unused");
+}

@@ -1,0 +1,232 @@
+//! The summary tables (written by `analyze`): `team_summary`, per owner team,
+//! and `daily_summary`, organization-wide and per account: the trend series
+//! for leadership charts.
+
+use super::TableDef;
+use super::columns::{self, ColType, Column};
+use arrow::array::ArrayRef;
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+
+/// One entry of `risky_by_action`.
+pub const RISK_BY_ACTION: &[Column] = &[
+    Column::required("action", ColType::Utf8, "The sensitive action."),
+    Column::required(
+        "allowed",
+        ColType::Int32,
+        "Roles allowed the action on any resource.",
+    ),
+    Column::required(
+        "conditionally_allowed",
+        ColType::Int32,
+        "Roles allowed it only under conditions.",
+    ),
+];
+
+/// `team_summary`.
+pub const TEAM_TABLE: TableDef = TableDef {
+    name: "team_summary",
+    doc: "One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.",
+    columns: TEAM_COLUMNS,
+};
+
+const TEAM_COLUMNS: &[Column] = &[
+    Column::required(
+        "owner_team",
+        ColType::Utf8,
+        "Owner team (unowned collects roles nobody owns).",
+    ),
+    Column::required("roles", ColType::Int32, "Roles the team owns."),
+    Column::required(
+        "risky_roles",
+        ColType::Int32,
+        "Roles allowed at least one sensitive action on any resource.",
+    ),
+    Column::required(
+        "risky_by_action",
+        ColType::List(&ColType::Struct(RISK_BY_ACTION)),
+        "Per sensitive action: roles allowed, and conditionally allowed, on any resource.",
+    ),
+    Column::required(
+        "passrole_roles",
+        ColType::Int32,
+        "Roles whose policies grant iam:PassRole (invisible to Access Advisor, so never reported unused).",
+    ),
+    Column::required(
+        "unused_open",
+        ColType::Int32,
+        "Unused permissions not yet reviewed.",
+    ),
+    Column::required(
+        "unused_kept",
+        ColType::Int32,
+        "Unused permissions reviewed keep.",
+    ),
+    Column::required(
+        "unused_to_delete",
+        ColType::Int32,
+        "Unused permissions reviewed delete and still granted.",
+    ),
+    Column::required(
+        "unused_done",
+        ColType::Int32,
+        "Delete reviews whose permission is gone from the role.",
+    ),
+    Column::required(
+        "unused_new",
+        ColType::Int32,
+        "Unused permissions new or reappeared since the previous snapshot.",
+    ),
+    Column::optional(
+        "review_progress",
+        ColType::Float64,
+        "Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.",
+    ),
+];
+
+/// `daily_summary`.
+pub const DAILY_TABLE: TableDef = TableDef {
+    name: "daily_summary",
+    doc: "Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.",
+    columns: DAILY_COLUMNS,
+};
+
+const DAILY_COLUMNS: &[Column] = &[
+    Column::required("scope", ColType::Utf8, "organization | account."),
+    Column::optional(
+        "account_id",
+        ColType::Utf8,
+        "The account (null for the organization row).",
+    ),
+    Column::optional("account_name", ColType::Utf8, "Account name."),
+    Column::required("roles", ColType::Int32, "Roles."),
+    Column::required(
+        "risky_roles",
+        ColType::Int32,
+        "Roles allowed at least one sensitive action on any resource.",
+    ),
+    Column::required(
+        "risky_by_action",
+        ColType::List(&ColType::Struct(RISK_BY_ACTION)),
+        "Per sensitive action: roles allowed, and conditionally allowed, on any resource.",
+    ),
+    Column::required(
+        "unused_permissions",
+        ColType::Int32,
+        "Unused permissions (any review status).",
+    ),
+    Column::required(
+        "unused_open",
+        ColType::Int32,
+        "Unused permissions not yet reviewed.",
+    ),
+    Column::required(
+        "unused_new",
+        ColType::Int32,
+        "New or reappeared since the previous snapshot.",
+    ),
+    Column::required(
+        "unused_resolved",
+        ColType::Int32,
+        "Resolved since the previous snapshot.",
+    ),
+    Column::required("unowned_roles", ColType::Int32, "Roles with no owner team."),
+];
+
+/// Allowed and conditionally allowed counts for one action.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActionRisk {
+    pub action: String,
+    pub allowed: i32,
+    pub conditionally_allowed: i32,
+}
+
+/// One `team_summary` row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TeamRow {
+    pub owner_team: String,
+    pub roles: i32,
+    pub risky_roles: i32,
+    pub risky_by_action: Vec<ActionRisk>,
+    pub passrole_roles: i32,
+    pub unused_open: i32,
+    pub unused_kept: i32,
+    pub unused_to_delete: i32,
+    pub unused_done: i32,
+    pub unused_new: i32,
+    pub review_progress: Option<f64>,
+}
+
+/// One `daily_summary` row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DailyRow {
+    pub scope: String,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub roles: i32,
+    pub risky_roles: i32,
+    pub risky_by_action: Vec<ActionRisk>,
+    pub unused_permissions: i32,
+    pub unused_open: i32,
+    pub unused_new: i32,
+    pub unused_resolved: i32,
+    pub unowned_roles: i32,
+}
+
+fn risk_list<'a>(rows: impl Iterator<Item = &'a [ActionRisk]> + Clone) -> ArrayRef {
+    use columns::*;
+    let items = || rows.clone().flatten();
+    struct_list(
+        RISK_BY_ACTION,
+        vec![
+            utf8_req(items().map(|r| r.action.as_str())),
+            int32(items().map(|r| Some(r.allowed))),
+            int32(items().map(|r| Some(r.conditionally_allowed))),
+        ],
+        rows.clone().map(<[ActionRisk]>::len).collect(),
+    )
+}
+
+/// Builds a `team_summary` batch.
+pub fn team_batch(rows: &[TeamRow]) -> Result<RecordBatch, ArrowError> {
+    use columns::*;
+    let i = |f: fn(&TeamRow) -> i32| int32(rows.iter().map(move |r| Some(f(r))));
+    RecordBatch::try_new(
+        TEAM_TABLE.schema(),
+        vec![
+            utf8_req(rows.iter().map(|r| r.owner_team.as_str())),
+            i(|r| r.roles),
+            i(|r| r.risky_roles),
+            risk_list(rows.iter().map(|r| r.risky_by_action.as_slice())),
+            i(|r| r.passrole_roles),
+            i(|r| r.unused_open),
+            i(|r| r.unused_kept),
+            i(|r| r.unused_to_delete),
+            i(|r| r.unused_done),
+            i(|r| r.unused_new),
+            float64(rows.iter().map(|r| r.review_progress)),
+        ],
+    )
+}
+
+/// Builds a `daily_summary` batch.
+pub fn daily_batch(rows: &[DailyRow]) -> Result<RecordBatch, ArrowError> {
+    use columns::*;
+    let i = |f: fn(&DailyRow) -> i32| int32(rows.iter().map(move |r| Some(f(r))));
+    RecordBatch::try_new(
+        DAILY_TABLE.schema(),
+        vec![
+            utf8_req(rows.iter().map(|r| r.scope.as_str())),
+            utf8(rows.iter().map(|r| r.account_id.as_deref())),
+            utf8(rows.iter().map(|r| r.account_name.as_deref())),
+            i(|r| r.roles),
+            i(|r| r.risky_roles),
+            risk_list(rows.iter().map(|r| r.risky_by_action.as_slice())),
+            i(|r| r.unused_permissions),
+            i(|r| r.unused_open),
+            i(|r| r.unused_new),
+            i(|r| r.unused_resolved),
+            i(|r| r.unowned_roles),
+        ],
+    )
+}

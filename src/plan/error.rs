@@ -1,0 +1,44 @@
+//! Typed errors of `check-plan`: each names the file (plan, override file, managed-policy
+//! snapshot) and, where there is one, the entry or resource address at fault.
+
+use std::path::PathBuf;
+
+/// Why a plan could not be checked at all (exit code 2). Problems with single policies in an
+/// otherwise readable plan are not errors: they are reported as unknowns.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not valid JSON: {reason}", path.display())]
+    PlanJson { path: PathBuf, reason: String },
+    #[error(
+        "{}: not a Terraform plan in JSON form ({reason}); produce one with `terraform show -json PLANFILE`",
+        path.display()
+    )]
+    NotAPlan { path: PathBuf, reason: String },
+    #[error("{}: {address}: {reason}", path.display())]
+    Resource {
+        path: PathBuf,
+        address: String,
+        reason: String,
+    },
+    #[error("{}: {message}", path.display())]
+    OverrideToml { path: PathBuf, message: String },
+    #[error("{}: override entry {index} ({what}): {reason}", path.display())]
+    Override {
+        path: PathBuf,
+        /// 0-based position among the file's `[[override]]` entries.
+        index: usize,
+        /// What the entry names (`resource = "..."`, `role = "..."`, ...), or `unnamed entry`.
+        what: String,
+        reason: String,
+    },
+    #[error("managed-policy snapshot {source_name}: {reason}")]
+    ManagedPolicies { source_name: String, reason: String },
+    #[error("sensitive action {action:?} is not an IAM action (expected service:ActionName)")]
+    BadAction { action: String },
+}

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Writes the hand-built Terraform plans (terraform show -json format) used by the check-plan
+tests. The JSON files are committed; rerun this after editing it:
+python3 tests/data/plan/make_plans.py"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def stmt(actions, resources="*", effect="Allow", sid=None, condition=None):
+    s = {"Effect": effect, "Action": actions, "Resource": resources}
+    if sid:
+        s["Sid"] = sid
+    if condition:
+        s["Condition"] = condition
+    return s
+
+
+def change(address, rtype, name, actions, after, after_unknown=None, before=None, index=None,
+           module=None, mode="managed"):
+    rc = {
+        "address": address,
+        "mode": mode,
+        "type": rtype,
+        "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {
+            "actions": actions,
+            "before": before,
+            "after": after,
+            "after_unknown": after_unknown or {},
+            "before_sensitive": False if before is None else {},
+            "after_sensitive": False if after is None else {},
+        },
+    }
+    if index is not None:
+        rc["index"] = index
+    if module:
+        rc["module_address"] = module
+    return rc
+
+
+def planned(rc):
+    """The planned_values entry of a resource change (unknown values omitted, as Terraform does)."""
+    after = rc["change"]["after"]
+    if after is None:
+        return None
+    unknown = rc["change"]["after_unknown"]
+    values = {k: v for k, v in after.items() if unknown.get(k) is not True}
+    r = {k: rc[k] for k in ("address", "mode", "type", "name", "provider_name") if k in rc}
+    if "index" in rc:
+        r["index"] = rc["index"]
+    r["schema_version"] = 0
+    r["values"] = values
+    r["sensitive_values"] = {}
+    return r
+
+
+def cfg_res(address, rtype, name, expressions, mode="managed"):
+    return {"address": address, "mode": mode, "type": rtype, "name": name,
+            "provider_config_key": "aws", "expressions": expressions, "schema_version": 0}
+
+
+def ref(*refs):
+    return {"references": list(refs)}
+
+
+def const(v):
+    return {"constant_value": v}
+
+
+def plan(changes, config_root, extra_planned=(), prior_data=()):
+    root = {"resources": [], "child_modules": []}
+    modules = {}
+    for rc in list(changes):
+        p = planned(rc)
+        if p is None:
+            continue
+        mod = rc.get("module_address")
+        if mod:
+            m = modules.setdefault(mod, {"address": mod, "resources": []})
+            m["resources"].append(p)
+        else:
+            root["resources"].append(p)
+    for p in extra_planned:
+        root["resources"].append(p)
+    root["child_modules"] = list(modules.values())
+    out = {
+        "format_version": "1.2",
+        "terraform_version": "1.9.5",
+        "planned_values": {"root_module": root},
+        "resource_changes": list(changes),
+        "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}},
+                          "root_module": config_root},
+        "timestamp": "2026-05-01T12:00:00Z",
+        "applyable": True,
+        "complete": True,
+        "errored": False,
+    }
+    if prior_data:
+        out["prior_state"] = {"format_version": "1.0", "terraform_version": "1.9.5",
+                              "values": {"root_module": {"resources": list(prior_data)}}}
+    return out
+
+
+def role_after(name, inline=None, managed=None, boundary=None):
+    after = {"name": name, "assume_role_policy": doc({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                       "Principal": {"Service": "ecs-tasks.amazonaws.com"}}),
+             "path": "/", "tags": None, "permissions_boundary": boundary, "max_session_duration": 3600}
+    unknown = {"arn": True, "id": True, "unique_id": True, "create_date": True}
+    if inline is None:
+        unknown["inline_policy"] = True
+    else:
+        after["inline_policy"] = [{"name": n, "policy": p} for n, p in inline]
+    if managed is None:
+        unknown["managed_policy_arns"] = True
+    else:
+        after["managed_policy_arns"] = managed
+    return after, unknown
+
+
+def write(name, obj):
+    with open(os.path.join(HERE, name), "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+# --- modules, count / for_each, no-op and delete -------------------------------------------
+def modules_plan():
+    changes = []
+    ra, ru = role_after("deployer")
+    changes.append(change('module.ci.aws_iam_role.deployer', "aws_iam_role", "deployer", ["create"],
+                          ra, ru, module="module.ci"))
+    # Risky only through the wildcard action iam:Pass*.
+    changes.append(change('module.ci.aws_iam_role_policy.pass', "aws_iam_role_policy", "pass", ["create"],
+                          {"name": "pass", "role": "deployer",
+                           "policy": doc(stmt(["iam:Pass*", "ecs:RunTask"], "*", sid="DeployEcs"))},
+                          {"id": True}, module="module.ci"))
+    changes.append(change('aws_iam_policy.readers["logs"]', "aws_iam_policy", "readers", ["create"],
+                          {"name": "readers-logs", "path": "/", "description": None,
+                           "policy": doc(stmt("s3:GetObject", "arn:aws:s3:::logs-bucket/*"))},
+                          {"arn": True, "id": True, "policy_id": True}, index="logs"))
+    changes.append(change('aws_iam_policy.readers["all"]', "aws_iam_policy", "readers", ["create"],
+                          {"name": "readers-all", "path": "/", "description": None,
+                           "policy": doc(stmt(["s3:GetObject", "s3:ListBucket"], "*", sid="ReadAll"))},
+                          {"arn": True, "id": True, "policy_id": True}, index="all"))
+    w0, w0u = role_after("worker-0", inline=[("ssm", doc(stmt("ssm:GetParameter", "*")))],
+                         managed=[READONLY])
+    changes.append(change("aws_iam_role.workers[0]", "aws_iam_role", "workers", ["create"], w0, w0u, index=0))
+    # Unchanged: its inline policy grants ssm:GetParameter on *, but it is not re-flagged.
+    w1, _ = role_after("worker-1", inline=[("ssm", doc(stmt("ssm:GetParameter", "*")))], managed=[])
+    w1["arn"] = "arn:aws:iam::123456789012:role/worker-1"
+    changes.append(change("aws_iam_role.workers[1]", "aws_iam_role", "workers", ["no-op"], w1, {},
+                          before=w1, index=1))
+    # Deleted: never flagged.
+    old = {"name": "old", "role": "worker-1", "policy": doc(stmt("*", "*"))}
+    changes.append(change("aws_iam_role_policy.old", "aws_iam_role_policy", "old", ["delete"], None, {},
+                          before=old))
+    # Replaced role (create before destroy) with an inline sts:AssumeRole on *.
+    rep, repu = role_after("replaced", inline=[("assume", doc(stmt("sts:AssumeRole", "*", sid="Hop")))],
+                           managed=[])
+    changes.append(change("aws_iam_role.replaced", "aws_iam_role", "replaced", ["create", "delete"], rep, repu,
+                          before=dict(rep, inline_policy=[])))
+    config = {
+        "resources": [
+            cfg_res('aws_iam_policy.readers', "aws_iam_policy", "readers", {"policy": ref("each.value")}),
+            cfg_res('aws_iam_role.workers', "aws_iam_role", "workers",
+                    {"name": ref("count.index"), "inline_policy": [{"name": const("ssm"), "policy": const("...")}],
+                     "managed_policy_arns": const([READONLY])}),
+            cfg_res('aws_iam_role.replaced', "aws_iam_role", "replaced",
+                    {"name": const("replaced"), "inline_policy": [{"name": const("assume")}],
+                     "managed_policy_arns": const([])}),
+        ],
+        "module_calls": {"ci": {"source": "./modules/ci", "module": {"resources": [
+            cfg_res("aws_iam_role.deployer", "aws_iam_role", "deployer", {"name": const("deployer")}),
+            cfg_res("aws_iam_role_policy.pass", "aws_iam_role_policy", "pass",
+                    {"role": ref("aws_iam_role.deployer.name", "aws_iam_role.deployer"), "policy": const("...")}),
+        ]}}},
+    }
+    return plan(changes, config)
+
+
+# --- AWS managed policies, boundaries, denies, conditions ---------------------------------
+def managed_plan():
+    changes = []
+    a, au = role_after("admin")
+    changes.append(change("aws_iam_role.admin", "aws_iam_role", "admin", ["create"], a, au))
+    changes.append(change("aws_iam_role_policy_attachment.admin", "aws_iam_role_policy_attachment", "admin",
+                          ["create"], {"role": "admin", "policy_arn": ADMIN}, {"id": True}))
+    r, ru = role_after("reader")
+    changes.append(change("aws_iam_role.reader", "aws_iam_role", "reader", ["create"], r, ru))
+    changes.append(change("aws_iam_policy_attachment.readers", "aws_iam_policy_attachment", "readers",
+                          ["create"], {"name": "readers", "roles": ["reader"], "users": None, "groups": None,
+                                       "policy_arn": READONLY}, {"id": True}))
+    # Administrator, but a permissions boundary (created in this plan) only allows one bucket.
+    b, bu = role_after("bounded", managed=[ADMIN], boundary=None)
+    del b["permissions_boundary"]
+    bu["permissions_boundary"] = True
+    changes.append(change("aws_iam_role.bounded", "aws_iam_role", "bounded", ["create"], b, bu))
+    changes.append(change("aws_iam_policy.boundary", "aws_iam_policy", "boundary", ["create"],
+                          {"name": "boundary", "path": "/",
+                           "policy": doc(stmt("s3:*", "arn:aws:s3:::team-bucket/*"))},
+                          {"arn": True, "id": True, "policy_id": True}))
+    # Administrator with an inline explicit deny of iam:PassRole and a conditional sts:AssumeRole.
+    d, du = role_after("guarded", inline=[
+        ("deny-pass", doc(stmt("iam:PassRole", "*", effect="Deny", sid="NoPass"))),
+    ], managed=[])
+    changes.append(change("aws_iam_role.guarded", "aws_iam_role", "guarded", ["create"], d, du))
+    changes.append(change("aws_iam_role_policy.guarded_admin", "aws_iam_role_policy", "guarded_admin",
+                          ["create"], {"name": "admin", "role": "guarded",
+                                       "policy": doc(stmt("iam:*", "*", sid="IamAdmin"))}, {"id": True}))
+    changes.append(change("aws_iam_role_policy.guarded_assume", "aws_iam_role_policy", "guarded_assume",
+                          ["create"], {"name": "assume", "role": "guarded",
+                                       "policy": doc(stmt("sts:AssumeRole", "*", sid="OrgOnly", condition={
+                                           "StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}))},
+                          {"id": True}))
+    config = {"resources": [
+        cfg_res("aws_iam_role.admin", "aws_iam_role", "admin", {"name": const("admin")}),
+        cfg_res("aws_iam_role_policy_attachment.admin", "aws_iam_role_policy_attachment", "admin",
+                {"role": ref("aws_iam_role.admin.name", "aws_iam_role.admin"), "policy_arn": const(ADMIN)}),
+        cfg_res("aws_iam_role.reader", "aws_iam_role", "reader", {"name": const("reader")}),
+        cfg_res("aws_iam_policy_attachment.readers", "aws_iam_policy_attachment", "readers",
+                {"roles": ref("aws_iam_role.reader.name", "aws_iam_role.reader"), "policy_arn": const(READONLY)}),
+        cfg_res("aws_iam_role.bounded", "aws_iam_role", "bounded",
+                {"name": const("bounded"), "managed_policy_arns": const([ADMIN]),
+                 "permissions_boundary": ref("aws_iam_policy.boundary.arn", "aws_iam_policy.boundary")}),
+        cfg_res("aws_iam_policy.boundary", "aws_iam_policy", "boundary", {"policy": const("...")}),
+        cfg_res("aws_iam_role.guarded", "aws_iam_role", "guarded",
+                {"name": const("guarded"), "inline_policy": [{"name": const("deny-pass")}],
+                 "managed_policy_arns": const([])}),
+    ]}
+    return plan(changes, config)
+
+
+# --- values unknown until apply, references, unresolvable ARNs -----------------------------
+def unknown_plan():
+    changes = []
+    # Policy built from a bucket created in the same apply: unknown.
+    changes.append(change("aws_iam_policy.dynamic", "aws_iam_policy", "dynamic", ["create"],
+                          {"name": "dynamic", "path": "/"}, {"arn": True, "id": True, "policy": True}))
+    # Policy from a policy-document data source read during apply.
+    changes.append(change("data.aws_iam_policy_document.deferred", "aws_iam_policy_document", "deferred",
+                          ["read"], {"statement": None}, {"json": True, "id": True}, mode="data"))
+    changes.append(change("aws_iam_role_policy.deferred", "aws_iam_role_policy", "deferred", ["create"],
+                          {"name": "deferred", "role": "legacy"}, {"id": True, "policy": True}))
+    # Role + customer policy created together; the attachment's policy_arn is unknown and is
+    # resolved through configuration references.
+    r, ru = role_after("app")
+    changes.append(change("aws_iam_role.app", "aws_iam_role", "app", ["create"], r, ru))
+    changes.append(change("aws_iam_policy.app", "aws_iam_policy", "app", ["create"],
+                          {"name": "app", "path": "/", "policy": None},
+                          {"arn": True, "id": True, "policy_id": True, "policy": True}))
+    changes.append(change("aws_iam_role_policy_attachment.app", "aws_iam_role_policy_attachment", "app",
+                          ["create"], {"role": "app"}, {"id": True, "policy_arn": True}))
+    changes.append(change("aws_iam_role_policy_attachment.customer", "aws_iam_role_policy_attachment",
+                          "customer", ["create"],
+                          {"role": "legacy", "policy_arn": "arn:aws:iam::123456789012:policy/elsewhere"},
+                          {"id": True}))
+    changes.append(change("aws_iam_role_policy_attachment.missing", "aws_iam_role_policy_attachment",
+                          "missing", ["create"],
+                          {"role": "legacy", "policy_arn": "arn:aws:iam::aws:policy/NoSuchPolicyForTests"},
+                          {"id": True}))
+    # A role whose name is known only after apply (name_prefix).
+    changes.append(change("aws_iam_role_policy.to_prefixed", "aws_iam_role_policy", "to_prefixed", ["create"],
+                          {"name": "p", "policy": doc(stmt("iam:CreateRole", "*"))},
+                          {"id": True, "role": True}))
+    # Rendered data source read at plan time (in planned_values and prior_state, mode "data").
+    rendered = doc(stmt("ssm:GetParameters", "*", sid="Params"))
+    data = {"address": "data.aws_iam_policy_document.app", "mode": "data", "type": "aws_iam_policy_document",
+            "name": "app", "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+            "values": {"id": "1234", "json": rendered}, "sensitive_values": {}}
+    config = {"resources": [
+        cfg_res("aws_iam_policy.dynamic", "aws_iam_policy", "dynamic",
+                {"policy": ref("aws_s3_bucket.b.arn", "aws_s3_bucket.b")}),
+        cfg_res("aws_iam_role_policy.deferred", "aws_iam_role_policy", "deferred",
+                {"role": const("legacy"), "policy": ref("data.aws_iam_policy_document.deferred.json",
+                                                         "data.aws_iam_policy_document.deferred")}),
+        cfg_res("aws_iam_role.app", "aws_iam_role", "app", {"name": const("app")}),
+        cfg_res("aws_iam_policy.app", "aws_iam_policy", "app",
+                {"policy": ref("data.aws_iam_policy_document.app.json", "data.aws_iam_policy_document.app")}),
+        cfg_res("aws_iam_role_policy_attachment.app", "aws_iam_role_policy_attachment", "app",
+                {"role": ref("aws_iam_role.app.name", "aws_iam_role.app"),
+                 "policy_arn": ref("aws_iam_policy.app.arn", "aws_iam_policy.app")}),
+        cfg_res("aws_iam_role_policy.to_prefixed", "aws_iam_role_policy", "to_prefixed",
+                {"role": ref("aws_iam_role.prefixed.id", "aws_iam_role.prefixed"), "policy": const("...")}),
+        cfg_res("data.aws_iam_policy_document.app", "aws_iam_policy_document", "app",
+                {"statement": [{}]}, mode="data"),
+    ]}
+    return plan(changes, config, extra_planned=[data], prior_data=[data])
+
+
+write("modules.json", modules_plan())
+write("managed.json", managed_plan())
+write("unknowns.json", unknown_plan())

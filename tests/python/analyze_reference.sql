@@ -1,0 +1,128 @@
+-- The analyze rules (docs/ANALYZE.md) written independently in SQL for DuckDB.
+-- tests/python/test_analyze_sql.py runs this over the same lake as
+-- `iamlake analyze` and compares every output table. No owners file and no
+-- reviews: owner = the role's tag owner, else 'unowned'; every item is open.
+-- Parameters are substituted by the test: {lake}, {unused_days}, {dates}.
+
+SET TimeZone = 'UTC';
+
+CREATE TABLE roles AS
+SELECT * FROM read_parquet('{lake}/roles/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE la AS
+SELECT * FROM read_parquet('{lake}/last_accessed/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE sims AS
+SELECT * FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE rp AS
+SELECT * FROM read_parquet('{lake}/role_policies/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+
+-- Identity policies with an Allow whose Action (or NotAction) covers iam:PassRole.
+CREATE MACRO covers_passrole(patterns) AS
+    len(list_filter(patterns, lambda p: 'iam:passrole' LIKE replace(replace(lower(p), '*', '%'), '?', '_'))) > 0;
+CREATE MACRO as_list(j) AS
+    CASE WHEN j IS NULL THEN NULL
+         WHEN json_type(j) = 'ARRAY' THEN json_extract_string(j, '$[*]')
+         ELSE [json_extract_string(j, '$')] END;
+CREATE TABLE statements AS
+SELECT snapshot_date, role_id, unnest(
+    CASE WHEN json_type(document, '$.Statement') = 'ARRAY' THEN json_extract(document, '$.Statement[*]')
+         ELSE [json_extract(document, '$.Statement')] END) AS st
+FROM rp WHERE kind <> 'boundary';
+CREATE TABLE passrole AS
+SELECT DISTINCT snapshot_date, role_id FROM statements
+WHERE json_extract_string(st, '$.Effect') = 'Allow'
+  AND CASE WHEN json_extract(st, '$.Action') IS NOT NULL THEN covers_passrole(as_list(json_extract(st, '$.Action')))
+           WHEN json_extract(st, '$.NotAction') IS NOT NULL THEN NOT covers_passrole(as_list(json_extract(st, '$.NotAction')))
+           ELSE false END;
+
+CREATE TABLE services AS
+SELECT snapshot_date, role_id, service_namespace,
+       bool_or(action IS NULL) AS has_service_row,
+       max(last_authenticated) FILTER (WHERE action IS NULL) AS service_row_last,
+       max(last_authenticated) FILTER (WHERE action IS NOT NULL) AS action_last
+FROM la GROUP BY ALL;
+
+CREATE TABLE ctx AS
+SELECT r.snapshot_date, r.role_id, r.create_date,
+       r.snapshot_date::TIMESTAMPTZ AS day_start,
+       r.snapshot_date::TIMESTAMPTZ - to_days({unused_days}) AS cutoff
+FROM roles r;
+
+CREATE TABLE unused AS
+WITH s AS (
+    SELECT s.*, c.create_date, c.day_start, c.cutoff,
+           CASE WHEN has_service_row THEN service_row_last ELSE action_last END AS service_last,
+           p.role_id IS NOT NULL AND s.service_namespace = 'iam' AS passrole_hides_iam
+    FROM services s JOIN ctx c USING (snapshot_date, role_id)
+    LEFT JOIN passrole p USING (snapshot_date, role_id)
+    WHERE c.create_date <= c.cutoff                         -- grace rule
+),
+svc AS (
+    SELECT snapshot_date, role_id, service_namespace AS permission, 'service' AS granularity,
+           service_last AS last_used_at, create_date, day_start
+    FROM s WHERE (service_last IS NULL OR service_last < cutoff) AND NOT passrole_hides_iam
+),
+act AS (
+    SELECT l.snapshot_date, l.role_id, l.action AS permission, 'action' AS granularity,
+           l.last_authenticated AS last_used_at, s.create_date, s.day_start
+    FROM s JOIN la l USING (snapshot_date, role_id, service_namespace)
+    WHERE l.action IS NOT NULL
+      AND NOT ((s.service_last IS NULL OR s.service_last < s.cutoff) AND NOT s.passrole_hides_iam)
+      AND (l.last_authenticated IS NULL OR l.last_authenticated < s.cutoff)
+)
+SELECT snapshot_date, role_id, permission, granularity, last_used_at,
+       ((epoch_us(day_start) - epoch_us(coalesce(last_used_at, create_date))) // 86400000000)::INTEGER AS days_unused
+FROM (SELECT * FROM svc UNION ALL SELECT * FROM act);
+
+-- Each date's previous complete snapshot.
+CREATE TABLE prev AS
+SELECT d AS snapshot_date, lag(d) OVER (ORDER BY d) AS previous_date
+FROM (SELECT DISTINCT snapshot_date AS d FROM roles);
+
+CREATE TABLE granted AS
+SELECT snapshot_date, role_id, service_namespace AS permission FROM la
+UNION SELECT snapshot_date, role_id, action FROM la WHERE action IS NOT NULL;
+
+CREATE TABLE deltas AS
+SELECT u.snapshot_date, u.role_id, u.permission,
+       CASE WHEN EXISTS (SELECT 1 FROM unused e WHERE e.role_id = u.role_id AND e.permission = u.permission
+                                                AND e.snapshot_date < p.previous_date)
+            THEN 'reappeared' ELSE 'new' END AS change,
+       NULL AS resolution
+FROM unused u JOIN prev p USING (snapshot_date)
+WHERE NOT EXISTS (SELECT 1 FROM unused q WHERE q.snapshot_date = p.previous_date
+                                           AND q.role_id = u.role_id AND q.permission = u.permission)
+UNION ALL
+SELECT p.snapshot_date, q.role_id, q.permission, 'resolved',
+       CASE WHEN NOT EXISTS (SELECT 1 FROM roles r WHERE r.snapshot_date = p.snapshot_date AND r.role_id = q.role_id)
+                THEN 'role_deleted'
+            WHEN NOT EXISTS (SELECT 1 FROM granted g WHERE g.snapshot_date = p.snapshot_date
+                                                     AND g.role_id = q.role_id AND g.permission = q.permission)
+                THEN 'removed'
+            ELSE 'used' END
+FROM prev p JOIN unused q ON q.snapshot_date = p.previous_date
+WHERE NOT EXISTS (SELECT 1 FROM unused u WHERE u.snapshot_date = p.snapshot_date
+                                         AND u.role_id = q.role_id AND u.permission = q.permission);
+
+CREATE TABLE owned AS
+SELECT snapshot_date, role_id, account_id, coalesce(owner_team, 'unowned') AS owner_team FROM roles;
+
+CREATE TABLE daily AS
+SELECT r.snapshot_date, 'organization' AS scope, NULL AS account_id,
+       count(*) AS roles,
+       count(*) FILTER (WHERE r.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = r.snapshot_date AND decision = 'allowed')) AS risky_roles,
+       (SELECT count(*) FROM unused u WHERE u.snapshot_date = r.snapshot_date) AS unused_permissions,
+       (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change <> 'resolved') AS unused_new,
+       (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change = 'resolved') AS unused_resolved,
+       count(*) FILTER (WHERE r.owner_team = 'unowned') AS unowned_roles
+FROM owned r GROUP BY r.snapshot_date;
+
+CREATE TABLE teams AS
+SELECT o.snapshot_date, o.owner_team, count(*) AS roles,
+       count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = o.snapshot_date AND decision = 'allowed')) AS risky_roles,
+       count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM passrole p WHERE p.snapshot_date = o.snapshot_date)) AS passrole_roles,
+       coalesce(sum((SELECT count(*) FROM unused u WHERE u.snapshot_date = o.snapshot_date AND u.role_id = o.role_id)), 0) AS unused_open
+FROM owned o GROUP BY ALL;
