@@ -5,12 +5,12 @@
 use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
     AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
-    GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs,
+    GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs, SuggestArgs,
 };
+use crate::generate;
 use crate::lake::lint;
 use crate::snapshot::{self, SnapshotConfig, SnapshotOutcome};
 use crate::source::SourceSpec;
-use crate::{eval, generate};
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -28,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Snapshot(args) => snapshot_cmd(args),
         Command::Analyze(args) => analyze_cmd(args),
+        Command::Suggest(args) => suggest_cmd(args),
         Command::Demo(args) => demo_cmd(args),
         Command::Fixtures(FixturesCommand::Generate(args)) => generate_cmd(args),
         Command::Simulate(args) => simulate_cmd(args),
@@ -92,6 +93,64 @@ fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("analyze of {} failed; the lake is unchanged", args.date))?;
     if !args.quiet {
         print!("{}", analyze::summary_text(args.date, &outcome, &args.lake));
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
+    let reviews = match &args.reviews {
+        Some(p) => analyze::reviews::load(p)?,
+        None => Vec::new(),
+    };
+    let s = analyze::suggest::suggest(
+        &args.lake,
+        args.date,
+        &args.role,
+        args.unused_days,
+        &reviews,
+    )?;
+    if args.json {
+        let policies: Vec<serde_json::Value> = s
+            .policies
+            .iter()
+            .map(|p| {
+                serde_json::json!({"policy_id": p.policy_id, "kind": p.kind, "current": p.current,
+                    "suggested": p.suggested, "diff": p.diff, "notes": p.notes})
+            })
+            .collect();
+        let out = serde_json::json!({"role_arn": s.role_arn, "snapshot_date": s.snapshot_date,
+            "unused": s.unused, "policies": policies});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    println!(
+        "{} on {}: unused for {}+ days: {}",
+        s.role_arn,
+        s.snapshot_date,
+        args.unused_days,
+        if s.unused.is_empty() {
+            "nothing".to_string()
+        } else {
+            s.unused.join(", ")
+        }
+    );
+    println!("Suggestion only: nothing is applied. Review each change with the owner team.\n");
+    for p in &s.policies {
+        if p.diff.is_empty() && p.notes.is_empty() {
+            println!("{} ({}): no change", p.policy_id, p.kind);
+            continue;
+        }
+        if p.kind == "aws_managed" && !p.diff.is_empty() {
+            println!(
+                "{}: an AWS managed policy cannot be edited; replace it with a customer managed policy like this:",
+                p.policy_id
+            );
+        }
+        print!("{}", p.diff);
+        for n in &p.notes {
+            println!("note: {}: {n}", p.policy_id);
+        }
+        println!();
     }
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -249,17 +308,38 @@ fn generate_cmd(args: GenerateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.request)
-        .with_context(|| format!("{}: cannot read", args.request.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not valid JSON", args.request.display()))?;
-    let decision = eval::simulate_request(&json)
-        .with_context(|| format!("{}: invalid request", args.request.display()))?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&decision)?);
-    } else {
-        print!("{}", explain(&decision));
+    use crate::simulate;
+    let print = |text: String, json: serde_json::Value| {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("values serialize")
+            );
+        } else {
+            print!("{text}");
+        }
+    };
+    if let (Some(lake), Some(date), Some(role)) = (&args.lake, args.date, &args.role) {
+        let e = simulate::explain_role(lake, date, role)?;
+        print(simulate::explain_stored(&e), serde_json::to_value(&e)?);
+        return Ok(ExitCode::from(EXIT_OK));
     }
+    let decision = match &args.request {
+        Some(path) => simulate::from_request_file(path)?,
+        None => simulate::from_short_form(&simulate::ShortForm {
+            policies: args.policy.clone(),
+            boundary: args.boundary.clone(),
+            scps: args.scp.clone(),
+            action: args.action.clone().unwrap_or_default(),
+            resource: args.resource.clone(),
+            context: args.context.clone(),
+            principal_arn: args.principal_arn.clone(),
+        })?,
+    };
+    print(
+        simulate::explain(&decision),
+        serde_json::to_value(&decision)?,
+    );
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -278,45 +358,6 @@ fn lint_cmd(args: LintArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{} problem(s) found", issues.len());
         Ok(ExitCode::from(EXIT_FAILED))
     }
-}
-
-/// The decision in words, for a terminal.
-fn explain(d: &eval::Decision) -> String {
-    let mut out = format!("decision: {}", d.decision.as_str());
-    if let Some(layer) = d.decided_by {
-        out.push_str(&format!(" (decided by the {} layer)", layer.as_str()));
-    }
-    out.push('\n');
-    if d.matched_statements.is_empty() {
-        out.push_str("no statement matched\n");
-    } else {
-        out.push_str("statements behind it:\n");
-        for m in &d.matched_statements {
-            out.push_str(&format!(
-                "  {:<8} {:<5} {} statement {}{}{}\n",
-                m.layer.as_str(),
-                m.effect.as_str(),
-                m.policy_id,
-                m.statement_index,
-                m.sid
-                    .as_deref()
-                    .map(|s| format!(" (Sid {s})"))
-                    .unwrap_or_default(),
-                if m.conditional {
-                    ", if its conditions hold"
-                } else {
-                    ""
-                },
-            ));
-        }
-    }
-    if !d.missing_context_keys.is_empty() {
-        out.push_str(&format!(
-            "depends on context keys the request does not carry: {}\n",
-            d.missing_context_keys.join(", ")
-        ));
-    }
-    out
 }
 
 /// `check-plan` has its own exit codes (0 pass, 1 violations, 2 error), so a

@@ -25,6 +25,9 @@ pub enum Command {
     /// From the lake: unused permissions with owners and reviews, their
     /// changes since the previous snapshot, team and daily summaries, alerts.
     Analyze(AnalyzeArgs),
+    /// Print a role's policies with its unused services and actions removed,
+    /// with a diff against today's (never applied).
+    Suggest(SuggestArgs),
     /// Run the main job on the bundled fixtures: snapshot every fixture day
     /// into a local lake, then analyze each day.
     Demo(DemoArgs),
@@ -93,6 +96,29 @@ pub struct AnalyzeArgs {
     /// No summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `iamlake suggest`.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Lake root folder.
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Snapshot date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: NaiveDate,
+    /// The role's ARN.
+    #[arg(long, value_name = "ARN")]
+    pub role: String,
+    /// Days without use after which a permission counts as unused.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub unused_days: i64,
+    /// Reviews file: permissions marked keep are never removed.
+    #[arg(long, value_name = "FILE")]
+    pub reviews: Option<PathBuf>,
+    /// Print JSON (current and suggested documents, diff, notes).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Analyze settings shared by `analyze` and `demo`.
@@ -165,12 +191,44 @@ pub struct GenerateArgs {
 
 /// `iamlake simulate`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["request", "policy", "lake"])))]
 pub struct SimulateArgs {
     /// Request file: action, resource, principal_arn, context,
     /// identity_policies, permissions_boundary, scp_levels (docs/EVALUATION.md).
     #[arg(long, value_name = "FILE")]
-    pub request: PathBuf,
-    /// Print the decision as JSON.
+    pub request: Option<PathBuf>,
+    /// Short form: an identity policy file (repeatable).
+    #[arg(long, value_name = "FILE", requires = "action", conflicts_with_all = ["request", "lake"])]
+    pub policy: Vec<PathBuf>,
+    /// Short form: the permissions boundary policy file.
+    #[arg(long, value_name = "FILE", requires = "policy")]
+    pub boundary: Option<PathBuf>,
+    /// Short form: an SCP file; each file is one level, root first (repeatable).
+    #[arg(long, value_name = "FILE", requires = "policy")]
+    pub scp: Vec<PathBuf>,
+    /// Short form: the action, e.g. iam:PassRole.
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// Short form: the resource ARN (default: any resource, `*`).
+    #[arg(long, value_name = "ARN", requires = "policy")]
+    pub resource: Option<String>,
+    /// Short form: a context key and value (repeatable; a key given twice is
+    /// multi-valued). Keys not given are unknown.
+    #[arg(long, value_name = "KEY=VALUE", requires = "policy")]
+    pub context: Vec<String>,
+    /// Short form: the principal's ARN (sets aws:PrincipalArn and aws:PrincipalAccount).
+    #[arg(long, value_name = "ARN", requires = "policy")]
+    pub principal_arn: Option<String>,
+    /// Explain a role's decisions from a snapshot in this lake.
+    #[arg(long, value_name = "DIR", requires_all = ["date", "role"], conflicts_with = "request")]
+    pub lake: Option<PathBuf>,
+    /// With --lake: the snapshot date.
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "lake")]
+    pub date: Option<NaiveDate>,
+    /// With --lake: the role's ARN.
+    #[arg(long, value_name = "ARN", requires = "lake")]
+    pub role: Option<String>,
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }

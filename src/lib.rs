@@ -14,5 +14,6 @@ pub mod generate;
 pub mod lake;
 pub mod model;
 pub mod plan;
+pub mod simulate;
 pub mod snapshot;
 pub mod source;

@@ -5,9 +5,10 @@
 use super::AnalyzeError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
+use crate::lake::read::{self, dates, frame_err, strs, timestamps};
 use crate::model::{last_accessed, ledger, role_policies, roles, simulations};
 use chrono::NaiveDate;
-use polars::prelude::*;
+use polars::prelude::{col, lit};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -63,10 +64,11 @@ pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
         lake: lake.to_path_buf(),
         date,
     })?;
-    let df = scan(
+    let df = read::scan(
         lake,
         &manifest,
         roles::TABLE.name,
+        None,
         &[
             "account_id",
             "account_name",
@@ -78,16 +80,16 @@ pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
             "owner_team",
         ],
     )?;
-    let p = |e| polars_err(lake, date, roles::TABLE.name, e);
+    let p = frame_err(lake, date, roles::TABLE.name);
     let roles_in = {
-        let account_id = strs(&df, "account_id").map_err(p)?;
-        let account_name = strs(&df, "account_name").map_err(p)?;
-        let role_id = strs(&df, "role_id").map_err(p)?;
-        let role_name = strs(&df, "role_name").map_err(p)?;
-        let arn = strs(&df, "arn").map_err(p)?;
-        let path = strs(&df, "path").map_err(p)?;
-        let create = timestamps(&df, "create_date").map_err(p)?;
-        let owner = strs(&df, "owner_team").map_err(p)?;
+        let account_id = strs(&df, "account_id").map_err(&p)?;
+        let account_name = strs(&df, "account_name").map_err(&p)?;
+        let role_id = strs(&df, "role_id").map_err(&p)?;
+        let role_name = strs(&df, "role_name").map_err(&p)?;
+        let arn = strs(&df, "arn").map_err(&p)?;
+        let path = strs(&df, "path").map_err(&p)?;
+        let create = timestamps(&df, "create_date").map_err(&p)?;
+        let owner = strs(&df, "owner_team").map_err(&p)?;
         (0..df.height())
             .map(|i| RoleIn {
                 account_id: account_id[i].clone().unwrap_or_default(),
@@ -102,10 +104,11 @@ pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
             .collect()
     };
 
-    let df = scan(
+    let df = read::scan(
         lake,
         &manifest,
         last_accessed::TABLE.name,
+        None,
         &[
             "role_id",
             "service_namespace",
@@ -113,12 +116,12 @@ pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
             "last_authenticated",
         ],
     )?;
-    let p = |e| polars_err(lake, date, last_accessed::TABLE.name, e);
+    let p = frame_err(lake, date, last_accessed::TABLE.name);
     let access = {
-        let role_id = strs(&df, "role_id").map_err(p)?;
-        let service = strs(&df, "service_namespace").map_err(p)?;
-        let action = strs(&df, "action").map_err(p)?;
-        let last = timestamps(&df, "last_authenticated").map_err(p)?;
+        let role_id = strs(&df, "role_id").map_err(&p)?;
+        let service = strs(&df, "service_namespace").map_err(&p)?;
+        let action = strs(&df, "action").map_err(&p)?;
+        let last = timestamps(&df, "last_authenticated").map_err(&p)?;
         (0..df.height())
             .map(|i| AccessIn {
                 role_id: role_id[i].clone().unwrap_or_default(),
@@ -129,17 +132,18 @@ pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
             .collect()
     };
 
-    let df = scan(
+    let df = read::scan(
         lake,
         &manifest,
         simulations::TABLE.name,
+        None,
         &["role_id", "action", "decision"],
     )?;
-    let p = |e| polars_err(lake, date, simulations::TABLE.name, e);
+    let p = frame_err(lake, date, simulations::TABLE.name);
     let sims = {
-        let role_id = strs(&df, "role_id").map_err(p)?;
-        let action = strs(&df, "action").map_err(p)?;
-        let decision = strs(&df, "decision").map_err(p)?;
+        let role_id = strs(&df, "role_id").map_err(&p)?;
+        let action = strs(&df, "action").map_err(&p)?;
+        let decision = strs(&df, "decision").map_err(&p)?;
         (0..df.height())
             .map(|i| SimIn {
                 role_id: role_id[i].clone().unwrap_or_default(),
@@ -150,15 +154,16 @@ pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
     };
 
     // Only identity policies: a PassRole grant in a boundary grants nothing.
-    let lf = scan_lazy(lake, &manifest, role_policies::TABLE.name)?
-        .filter(col("kind").neq(lit("boundary")))
-        .select([col("role_id"), col("document")]);
-    let df = lf
-        .collect()
-        .map_err(|e| polars_err(lake, date, role_policies::TABLE.name, e))?;
-    let p = |e| polars_err(lake, date, role_policies::TABLE.name, e);
-    let role_id = strs(&df, "role_id").map_err(p)?;
-    let document = strs(&df, "document").map_err(p)?;
+    let df = read::scan(
+        lake,
+        &manifest,
+        role_policies::TABLE.name,
+        Some(col("kind").neq(lit("boundary"))),
+        &["role_id", "document"],
+    )?;
+    let p = frame_err(lake, date, role_policies::TABLE.name);
+    let role_id = strs(&df, "role_id").map_err(&p)?;
+    let document = strs(&df, "document").map_err(&p)?;
     let passrole = (0..df.height())
         .filter(|&i| document[i].as_deref().is_some_and(grants_passrole))
         .filter_map(|i| role_id[i].clone())
@@ -218,24 +223,27 @@ pub fn previous_snapshot_date(
         .max())
 }
 
-/// The alert ledger of the latest analyze run before `date`, if any.
+/// The alert ledger of the latest analyze run on or before `date`, if any.
+/// On a re-run of a date this is that date's own ledger, so what was
+/// already alerted is not alerted again.
 pub fn read_previous_ledger(
     lake: &Path,
     date: NaiveDate,
 ) -> Result<(Option<NaiveDate>, Vec<ledger::LedgerRow>), AnalyzeError> {
     let Some(prev) = crate::lake::manifest::complete_dates_of(lake, ManifestKind::Analyze)?
         .into_iter()
-        .filter(|d| *d < date)
+        .filter(|d| *d <= date)
         .max()
     else {
         return Ok((None, Vec::new()));
     };
     let manifest = Manifest::read_kind(lake, ManifestKind::Analyze, prev)?
         .expect("listed dates have a manifest");
-    let df = scan(
+    let df = read::scan(
         lake,
         &manifest,
         ledger::LEDGER_TABLE.name,
+        None,
         &[
             "account_id",
             "role_id",
@@ -247,15 +255,15 @@ pub fn read_previous_ledger(
             "alerted_on",
         ],
     )?;
-    let p = |e| polars_err(lake, prev, ledger::LEDGER_TABLE.name, e);
-    let account_id = strs(&df, "account_id").map_err(p)?;
-    let role_id = strs(&df, "role_id").map_err(p)?;
-    let role_name = strs(&df, "role_name").map_err(p)?;
-    let kind = strs(&df, "kind").map_err(p)?;
-    let item = strs(&df, "item").map_err(p)?;
-    let first = dates(&df, "first_seen").map_err(p)?;
-    let last = dates(&df, "last_seen").map_err(p)?;
-    let alerted = dates(&df, "alerted_on").map_err(p)?;
+    let p = frame_err(lake, prev, ledger::LEDGER_TABLE.name);
+    let account_id = strs(&df, "account_id").map_err(&p)?;
+    let role_id = strs(&df, "role_id").map_err(&p)?;
+    let role_name = strs(&df, "role_name").map_err(&p)?;
+    let kind = strs(&df, "kind").map_err(&p)?;
+    let item = strs(&df, "item").map_err(&p)?;
+    let first = dates(&df, "first_seen").map_err(&p)?;
+    let last = dates(&df, "last_seen").map_err(&p)?;
+    let alerted = dates(&df, "alerted_on").map_err(&p)?;
     let rows = (0..df.height())
         .map(|i| ledger::LedgerRow {
             account_id: account_id[i].clone().unwrap_or_default(),
@@ -269,84 +277,6 @@ pub fn read_previous_ledger(
         })
         .collect();
     Ok((Some(prev), rows))
-}
-
-/// A lazy scan of exactly the files the manifest lists for `table`.
-fn scan_lazy(lake: &Path, manifest: &Manifest, table: &str) -> Result<LazyFrame, AnalyzeError> {
-    let entry = manifest
-        .tables
-        .get(table)
-        .ok_or_else(|| AnalyzeError::MissingTable {
-            lake: lake.to_path_buf(),
-            date: manifest.snapshot_date,
-            table: table.to_string(),
-        })?;
-    let args = || ScanArgsParquet {
-        // The date comes from the manifest; parsing it again from the
-        // path would only add a column we never read.
-        hive_options: HiveOptions {
-            enabled: Some(false),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let frames = entry
-        .files
-        .iter()
-        .map(|f| {
-            let path = lake.join(&f.path).to_string_lossy().into_owned();
-            LazyFrame::scan_parquet(PlRefPath::new(path), args())
-        })
-        .collect::<PolarsResult<Vec<_>>>()
-        .map_err(|e| polars_err(lake, manifest.snapshot_date, table, e))?;
-    concat(frames, UnionArgs::default())
-        .map_err(|e| polars_err(lake, manifest.snapshot_date, table, e))
-}
-
-fn scan(
-    lake: &Path,
-    manifest: &Manifest,
-    table: &str,
-    columns: &[&str],
-) -> Result<DataFrame, AnalyzeError> {
-    scan_lazy(lake, manifest, table)?
-        .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
-        .collect()
-        .map_err(|e| polars_err(lake, manifest.snapshot_date, table, e))
-}
-
-fn polars_err(lake: &Path, date: NaiveDate, table: &str, source: PolarsError) -> AnalyzeError {
-    AnalyzeError::Read {
-        lake: lake.to_path_buf(),
-        date,
-        table: table.to_string(),
-        message: source.to_string(),
-    }
-}
-
-fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn timestamps(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
-    let col = df.column(name)?;
-    match col.dtype() {
-        DataType::Datetime(TimeUnit::Microseconds, _) => {
-            Ok(col.datetime()?.physical().iter().collect())
-        }
-        other => Err(PolarsError::SchemaMismatch(
-            format!("column {name} is {other}, expected a microsecond timestamp").into(),
-        )),
-    }
-}
-
-fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
-    Ok(df.column(name)?.date()?.physical().iter().collect())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! snapshot, per-team and per-day summaries, and alerts for what is new —
 //! written back to the lake as Parquet beside the snapshot tables.
 //!
-//! [`input`] reads the lake with polars, [`compute`] is the analysis (pure),
+//! [`input`] reads the lake with polars (through [`crate::lake::read`]), [`compute`] is the analysis (pure),
 //! [`owners`] and [`reviews`] read the two files kept in git, [`alerts`]
 //! delivers what is new. The rules are documented in [`compute`] and in
 //! docs/ANALYZE.md.
@@ -13,6 +13,7 @@ pub mod compute;
 pub mod input;
 pub mod owners;
 pub mod reviews;
+pub mod suggest;
 
 use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
@@ -53,20 +54,12 @@ pub enum AnalyzeError {
     /// The date has no complete snapshot.
     #[error("lake {}: no complete snapshot for {date} (run `iamlake snapshot` for it first; a date without a manifest is incomplete)", lake.display())]
     NoSnapshot { lake: PathBuf, date: NaiveDate },
-    /// A manifest lists no files for a table.
-    #[error("lake {}: the {date} manifest lists no {table} table", lake.display())]
-    MissingTable {
+    /// The role is not in the snapshot.
+    #[error("lake {}: no role {role} in the snapshot of {date}", lake.display())]
+    NoRole {
         lake: PathBuf,
         date: NaiveDate,
-        table: String,
-    },
-    /// polars could not read a table.
-    #[error("lake {}: reading {table} of {date}: {message}", lake.display())]
-    Read {
-        lake: PathBuf,
-        date: NaiveDate,
-        table: String,
-        message: String,
+        role: String,
     },
     /// The owners or reviews file is invalid.
     #[error("{}: {at}: {message}", path.display())]
@@ -240,13 +233,21 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             .count(),
         lake.display()
     );
+    // Owners come from tags and may be long e-mail addresses.
+    let w = a
+        .teams
+        .iter()
+        .map(|t| t.owner_team.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     out.push_str(&format!(
-        "  {:<16} {:>5} {:>6} {:>6} {:>5} {:>5} {:>7} {:>8}\n",
+        "  {:<w$} {:>5} {:>6} {:>6} {:>5} {:>5} {:>7} {:>8}\n",
         "team", "roles", "risky", "open", "new", "kept", "delete", "reviewed"
     ));
     for t in &a.teams {
         out.push_str(&format!(
-            "  {:<16} {:>5} {:>6} {:>6} {:>5} {:>5} {:>7} {:>8}\n",
+            "  {:<w$} {:>5} {:>6} {:>6} {:>5} {:>5} {:>7} {:>8}\n",
             t.owner_team,
             t.roles,
             t.risky_roles,

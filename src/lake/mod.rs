@@ -6,6 +6,7 @@
 pub mod layout;
 pub mod lint;
 pub mod manifest;
+pub mod read;
 pub mod writer;
 
 use std::io;
@@ -28,6 +29,14 @@ pub enum LakeError {
         path: PathBuf,
         #[source]
         source: parquet::errors::ParquetError,
+    },
+    /// A table of a complete partition could not be read.
+    #[error("lake {}: reading {table} of {date}: {message}", lake.display())]
+    Read {
+        lake: PathBuf,
+        date: chrono::NaiveDate,
+        table: String,
+        message: String,
     },
     /// A manifest could not be parsed.
     #[error("{}: not a valid manifest: {message}", path.display())]

@@ -1,0 +1,371 @@
+-- iamlake warehouse tables for Amazon Athena over the lake at s3://YOUR-BUCKET/iamlake/
+-- Generated from src/model by `iamlake sql --dialect athena --location s3://YOUR-BUCKET/iamlake`;
+-- do not edit by hand. Schema version 1. Set-up: docs/WAREHOUSE.md.
+--
+-- Athena runs one statement per query: run them one by one (or split on the
+-- blank lines), with the database iamlake selected for the tables.
+-- Partition projection computes the partitions from snapshot_date, so there
+-- is no MSCK REPAIR TABLE or ALTER TABLE ADD PARTITION: a new date is
+-- queryable as soon as its files are in S3. A date without files reads as
+-- empty. To change a table's columns, DROP TABLE it and run its CREATE again
+-- (the data in S3 is untouched).
+
+CREATE DATABASE IF NOT EXISTS iamlake
+COMMENT 'iamlake: AWS IAM roles, their grants and unused permissions, per day';
+
+CREATE EXTERNAL TABLE IF NOT EXISTS roles (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `role_id` string COMMENT 'Stable unique id (AROA...); changes when a role is deleted and recreated under the same name.',
+  `role_name` string COMMENT 'Role name.',
+  `arn` string COMMENT 'Role ARN.',
+  `path` string COMMENT 'IAM path, e.g. / or /service-role/.',
+  `create_date` timestamp COMMENT 'When the role was created (UTC).',
+  `description` string COMMENT 'Role description (from ListRoles; null when the source lacks it).',
+  `max_session_duration` int COMMENT 'Maximum session duration in seconds (from ListRoles).',
+  `permissions_boundary_arn` string COMMENT 'ARN of the permissions boundary policy, if one is set.',
+  `trust_policy` string COMMENT 'Trust (assume-role) policy as normalized JSON text.',
+  `trusted_principals` array<string> COMMENT 'Principals the trust policy allows, e.g. arn:aws:iam::123456789012:root, service:lambda.amazonaws.com, federated:...',
+  `tags` map<string,string> COMMENT 'Role tags, key to value.',
+  `owner_team` string COMMENT 'Owner from the role\'s tags (first of the configured tag keys, default team then owner); analyze adds owners-file rules.',
+  `last_used_at` timestamp COMMENT 'When the role was last used (RoleLastUsed), null if never or unknown.',
+  `last_used_region` string COMMENT 'Region of the last use.',
+  `managed_policy_arns` array<string> COMMENT 'ARNs of the attached managed policies (customer and AWS managed).',
+  `inline_policy_names` array<string> COMMENT 'Names of the role\'s inline policies.'
+)
+COMMENT 'One row per IAM role in every collected account on the snapshot date.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/roles/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/roles/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS role_policies (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `kind` string COMMENT 'inline | customer_managed | aws_managed | boundary.',
+  `policy_name` string COMMENT 'Policy name (the inline policy\'s name, or the managed policy\'s name).',
+  `policy_arn` string COMMENT 'Managed policy ARN; null for inline policies.',
+  `policy_version` string COMMENT 'Default version id of a managed policy (v1, v2, ...); null for inline policies.',
+  `document` string COMMENT 'The policy document as normalized JSON text (compact, keys sorted).',
+  `statement_count` int COMMENT 'Number of statements in the document.'
+)
+COMMENT 'One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/role_policies/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/role_policies/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS simulations (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `action` string COMMENT 'The sensitive action, e.g. iam:PassRole.',
+  `resource` string COMMENT 'Always * : the question is whether the grant covers any resource (see docs/EVALUATION.md).',
+  `decision` string COMMENT 'allowed | conditionally_allowed | implicit_deny | explicit_deny.',
+  `decided_by` string COMMENT 'identity | boundary | scp: the layer that decided.',
+  `matched_statements` array<struct<policy_id:string,layer:string,statement_index:int,sid:string,effect:string,conditional:boolean>> COMMENT 'Statements behind the decision.',
+  `condition_keys` array<string> COMMENT 'Condition keys the decision depends on that the request did not carry (non-empty only for conditionally_allowed).'
+)
+COMMENT 'One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/simulations/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/simulations/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS last_accessed (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `service_namespace` string COMMENT 'Service prefix, e.g. s3.',
+  `service_name` string COMMENT 'Service display name, e.g. Amazon S3.',
+  `action` string COMMENT 'Full action name (s3:GetObject) for action rows; null for service rows.',
+  `granularity` string COMMENT 'service | action.',
+  `last_authenticated` timestamp COMMENT 'Last time the role used the service or action (UTC); null if never within the tracking period.',
+  `last_authenticated_region` string COMMENT 'Region of that last use.',
+  `last_authenticated_entity` string COMMENT 'ARN of the entity that last used it.',
+  `total_authenticated_entities` int COMMENT 'Number of entities that used the service (service rows only).',
+  `job_type` string COMMENT 'SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.'
+)
+COMMENT 'Access Advisor data: one row per (role, service) with granularity = service, plus one per tracked action with granularity = action.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/last_accessed/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/last_accessed/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `owner_team` string COMMENT 'Owner team (unowned when neither tags nor the owners file name one).',
+  `owner_source` string COMMENT 'tag | owners_file | unowned: where owner_team came from.',
+  `permission` string COMMENT 'The unused permission: a service namespace (s3) or an action (s3:PutObject).',
+  `service_namespace` string COMMENT 'Service namespace of the permission.',
+  `granularity` string COMMENT 'service | action.',
+  `last_used_at` timestamp COMMENT 'Last use per Access Advisor; null when never used in the tracking period.',
+  `days_unused` int COMMENT 'Whole days from the last use (or, if never used, the role\'s creation) to the snapshot date.',
+  `review_status` string COMMENT 'open | kept | to_delete, from the reviews file.',
+  `review_reason` string COMMENT 'The review\'s reason.',
+  `reviewer` string COMMENT 'Who reviewed it.',
+  `first_seen` date COMMENT 'First snapshot date on which this permission was found unused (from the alert ledger).',
+  `alerted_on` date COMMENT 'Date its owner team was alerted, null if never.'
+)
+COMMENT 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/unused_permissions/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/unused_permissions/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS unused_deltas (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `role_id` string COMMENT 'Role id (AROA...): a role deleted and recreated under the same name is a different role.',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `owner_team` string COMMENT 'Owner team on the date (for resolved rows of deleted roles, on the previous date).',
+  `permission` string COMMENT 'Service namespace or action.',
+  `granularity` string COMMENT 'service | action.',
+  `change` string COMMENT 'new (never seen unused before) | reappeared (unused before, then not, now again) | resolved (unused on the previous snapshot, not now).',
+  `resolution` string COMMENT 'For resolved rows: used | removed (no longer granted) | role_deleted.',
+  `previous_snapshot_date` date COMMENT 'The snapshot compared against; null on the first snapshot.'
+)
+COMMENT 'One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/unused_deltas/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/unused_deltas/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS team_summary (
+  `owner_team` string COMMENT 'Owner team (unowned collects roles nobody owns).',
+  `roles` int COMMENT 'Roles the team owns.',
+  `risky_roles` int COMMENT 'Roles allowed at least one sensitive action on any resource.',
+  `risky_by_action` array<struct<action:string,allowed:int,conditionally_allowed:int>> COMMENT 'Per sensitive action: roles allowed, and conditionally allowed, on any resource.',
+  `passrole_roles` int COMMENT 'Roles whose policies grant iam:PassRole (invisible to Access Advisor, so never reported unused).',
+  `unused_open` int COMMENT 'Unused permissions not yet reviewed.',
+  `unused_kept` int COMMENT 'Unused permissions reviewed keep.',
+  `unused_to_delete` int COMMENT 'Unused permissions reviewed delete and still granted.',
+  `unused_done` int COMMENT 'Delete reviews whose permission is gone from the role.',
+  `unused_new` int COMMENT 'Unused permissions new or reappeared since the previous snapshot.',
+  `review_progress` double COMMENT 'Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.'
+)
+COMMENT 'One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/team_summary/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/team_summary/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS daily_summary (
+  `scope` string COMMENT 'organization | account.',
+  `account_id` string COMMENT 'The account (null for the organization row).',
+  `account_name` string COMMENT 'Account name.',
+  `roles` int COMMENT 'Roles.',
+  `risky_roles` int COMMENT 'Roles allowed at least one sensitive action on any resource.',
+  `risky_by_action` array<struct<action:string,allowed:int,conditionally_allowed:int>> COMMENT 'Per sensitive action: roles allowed, and conditionally allowed, on any resource.',
+  `unused_permissions` int COMMENT 'Unused permissions (any review status).',
+  `unused_open` int COMMENT 'Unused permissions not yet reviewed.',
+  `unused_new` int COMMENT 'New or reappeared since the previous snapshot.',
+  `unused_resolved` int COMMENT 'Resolved since the previous snapshot.',
+  `unowned_roles` int COMMENT 'Roles with no owner team.'
+)
+COMMENT 'Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/daily_summary/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/daily_summary/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS passrole_grants (
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `owner_team` string COMMENT 'Owner team.',
+  `decision_on_any_resource` string COMMENT 'The snapshot\'s decision for iam:PassRole on any resource (implicit_deny means it is granted on specific roles only).'
+)
+COMMENT 'Roles whose policies grant iam:PassRole. Access Advisor cannot see PassRole use, so these are reported here and never as unused.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/passrole_grants/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/passrole_grants/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS review_status (
+  `account` string COMMENT 'Account id or name, as written in the reviews file.',
+  `role_name` string COMMENT 'Role name, as written.',
+  `permission` string COMMENT 'Service or action, as written.',
+  `decision` string COMMENT 'keep | delete.',
+  `reason` string COMMENT 'Why (required for keep).',
+  `reviewer` string COMMENT 'Who decided.',
+  `review_date` date COMMENT 'When.',
+  `owner_team` string COMMENT 'Owner team of the role, when it exists.',
+  `status` string COMMENT 'applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.',
+  `source` string COMMENT 'File and line of the review.'
+)
+COMMENT 'One row per line of the reviews file and what became of it on the date.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/review_status/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/review_status/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS alert_ledger (
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `kind` string COMMENT 'unused | sensitive_grant.',
+  `item` string COMMENT 'The permission (unused) or the sensitive action (sensitive_grant).',
+  `first_seen` date COMMENT 'First date seen.',
+  `last_seen` date COMMENT 'Latest date seen.',
+  `alerted_on` date COMMENT 'Date alerted; null if never.'
+)
+COMMENT 'Cumulative up to the date: every (role, item) ever found unused or granted on any resource, when first and last seen, and when alerted. analyze reads only the previous date\'s ledger.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/alert_ledger/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/alert_ledger/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS snapshot_manifests (
+  `tool` string COMMENT 'Always iamlake.',
+  `kind` string COMMENT 'snapshot | analyze.',
+  `tool_version` string COMMENT 'Version of iamlake that wrote the date.',
+  `schema_version` bigint COMMENT 'Schema version of the date\'s files (see docs/LAKE.md).',
+  `snapshot_id` string COMMENT 'Id of the run, new for every run.',
+  `source` string COMMENT 'Where the run read from.',
+  `started_at` string COMMENT 'Start of the run, RFC 3339 text in UTC.',
+  `finished_at` string COMMENT 'End of the run, RFC 3339 text in UTC.',
+  `status` string COMMENT 'complete | partial.',
+  `sensitive_actions` array<string> COMMENT 'The sensitive actions the run evaluated on any resource.',
+  `accounts` array<struct<account_id:string,account_name:string,status:string,reason:string,roles:bigint,roles_without_last_accessed:bigint>> COMMENT 'Per account: whether collection succeeded, why not, and how many roles it holds.'
+)
+COMMENT 'One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+-- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
+-- pretty-printed documents that span lines.
+STORED AS ION
+LOCATION 's3://YOUR-BUCKET/iamlake/_manifests/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/_manifests/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS analyze_manifests (
+  `tool` string COMMENT 'Always iamlake.',
+  `kind` string COMMENT 'snapshot | analyze.',
+  `tool_version` string COMMENT 'Version of iamlake that wrote the date.',
+  `schema_version` bigint COMMENT 'Schema version of the date\'s files (see docs/LAKE.md).',
+  `snapshot_id` string COMMENT 'Id of the run, new for every run.',
+  `source` string COMMENT 'Where the run read from.',
+  `started_at` string COMMENT 'Start of the run, RFC 3339 text in UTC.',
+  `finished_at` string COMMENT 'End of the run, RFC 3339 text in UTC.',
+  `status` string COMMENT 'complete | partial.',
+  `sensitive_actions` array<string> COMMENT 'The sensitive actions the run evaluated on any resource.'
+)
+COMMENT 'One row per analyze manifest (_manifests/analyze/snapshot_date=D/manifest.json): the analyze tables of a date are complete only when it has one.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+-- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
+-- pretty-printed documents that span lines.
+STORED AS ION
+LOCATION 's3://YOUR-BUCKET/iamlake/_manifests/analyze/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/_manifests/analyze/snapshot_date=${snapshot_date}/'
+);

@@ -1,0 +1,323 @@
+-- iamlake warehouse tables for Snowflake over the lake at s3://YOUR-BUCKET/iamlake/
+-- Generated from src/model by `iamlake sql --dialect snowflake --location s3://YOUR-BUCKET/iamlake`;
+-- do not edit by hand. Schema version 1. Set-up: docs/WAREHOUSE.md.
+--
+-- Run in the database and schema that should hold the tables (USE SCHEMA ...).
+-- Prerequisite, once per account (ACCOUNTADMIN): a storage integration the
+-- stage uses to read the bucket, e.g.
+--   CREATE STORAGE INTEGRATION iamlake_s3 TYPE = EXTERNAL_STAGE
+--     STORAGE_PROVIDER = 'S3' ENABLED = TRUE
+--     STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::<aws-account>:role/<snowflake-reader>'
+--     STORAGE_ALLOWED_LOCATIONS = ('s3://YOUR-BUCKET/iamlake/');
+-- then DESC INTEGRATION iamlake_s3 and trust its IAM user in the role.
+--
+-- AUTO_REFRESH is FALSE: after every `iamlake snapshot` / `analyze` run,
+--   ALTER EXTERNAL TABLE <table> REFRESH;
+-- or set AUTO_REFRESH = TRUE and point the bucket's S3 event notifications at
+-- the SQS queue shown in SHOW EXTERNAL TABLES (column notification_channel).
+
+-- Timestamps are Parquet TIMESTAMP_MICROS adjusted to UTC; USE_LOGICAL_TYPE
+-- makes the scanner read them as instants, so ::TIMESTAMP_TZ keeps the instant
+-- whatever the session TIMEZONE.
+CREATE FILE FORMAT IF NOT EXISTS iamlake_parquet
+    TYPE = PARQUET
+    USE_LOGICAL_TYPE = TRUE
+    COMMENT = 'iamlake lake files: Snappy Parquet, timestamps as UTC micros';
+
+-- The manifests are pretty-printed JSON documents, one per file.
+CREATE FILE FORMAT IF NOT EXISTS iamlake_json
+    TYPE = JSON
+    COMMENT = 'iamlake manifests';
+
+CREATE STAGE IF NOT EXISTS iamlake_lake
+    URL = 's3://YOUR-BUCKET/iamlake/'
+    STORAGE_INTEGRATION = iamlake_s3
+    COMMENT = 'The iamlake lake root';
+
+-- roles: One row per IAM role in every collected account on the snapshot date.
+CREATE OR REPLACE EXTERNAL TABLE roles (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Stable unique id (AROA...); changes when a role is deleted and recreated under the same name.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    arn VARCHAR AS (value:arn::VARCHAR), -- Role ARN.
+    path VARCHAR AS (value:path::VARCHAR), -- IAM path, e.g. / or /service-role/.
+    create_date TIMESTAMP_TZ(6) AS (value:create_date::TIMESTAMP_TZ(6)), -- When the role was created (UTC).
+    description VARCHAR AS (value:description::VARCHAR), -- Role description (from ListRoles; null when the source lacks it).
+    max_session_duration NUMBER(10,0) AS (value:max_session_duration::NUMBER(10,0)), -- Maximum session duration in seconds (from ListRoles).
+    permissions_boundary_arn VARCHAR AS (value:permissions_boundary_arn::VARCHAR), -- ARN of the permissions boundary policy, if one is set.
+    trust_policy VARCHAR AS (value:trust_policy::VARCHAR), -- Trust (assume-role) policy as normalized JSON text.
+    trusted_principals ARRAY AS (value:trusted_principals::ARRAY), -- Principals the trust policy allows, e.g. arn:aws:iam::123456789012:root, service:lambda.amazonaws.com, federated:...
+    tags OBJECT AS (value:tags::OBJECT), -- Role tags, key to value.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner from the role's tags (first of the configured tag keys, default team then owner); analyze adds owners-file rules.
+    last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- When the role was last used (RoleLastUsed), null if never or unknown.
+    last_used_region VARCHAR AS (value:last_used_region::VARCHAR), -- Region of the last use.
+    managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the attached managed policies (customer and AWS managed).
+    inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY) -- Names of the role's inline policies.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/roles/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per IAM role in every collected account on the snapshot date.';
+
+-- role_policies: One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.
+CREATE OR REPLACE EXTERNAL TABLE role_policies (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    kind VARCHAR AS (value:kind::VARCHAR), -- inline | customer_managed | aws_managed | boundary.
+    policy_name VARCHAR AS (value:policy_name::VARCHAR), -- Policy name (the inline policy's name, or the managed policy's name).
+    policy_arn VARCHAR AS (value:policy_arn::VARCHAR), -- Managed policy ARN; null for inline policies.
+    policy_version VARCHAR AS (value:policy_version::VARCHAR), -- Default version id of a managed policy (v1, v2, ...); null for inline policies.
+    document VARCHAR AS (value:document::VARCHAR), -- The policy document as normalized JSON text (compact, keys sorted).
+    statement_count NUMBER(10,0) AS (value:statement_count::NUMBER(10,0)) -- Number of statements in the document.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/role_policies/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.';
+
+-- simulations: One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.
+CREATE OR REPLACE EXTERNAL TABLE simulations (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    action VARCHAR AS (value:action::VARCHAR), -- The sensitive action, e.g. iam:PassRole.
+    resource VARCHAR AS (value:resource::VARCHAR), -- Always * : the question is whether the grant covers any resource (see docs/EVALUATION.md).
+    decision VARCHAR AS (value:decision::VARCHAR), -- allowed | conditionally_allowed | implicit_deny | explicit_deny.
+    decided_by VARCHAR AS (value:decided_by::VARCHAR), -- identity | boundary | scp: the layer that decided.
+    matched_statements ARRAY AS (value:matched_statements::ARRAY), -- Statements behind the decision.
+    condition_keys ARRAY AS (value:condition_keys::ARRAY) -- Condition keys the decision depends on that the request did not carry (non-empty only for conditionally_allowed).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/simulations/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.';
+
+-- last_accessed: Access Advisor data: one row per (role, service) with granularity = service, plus one per tracked action with granularity = action.
+CREATE OR REPLACE EXTERNAL TABLE last_accessed (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    service_namespace VARCHAR AS (value:service_namespace::VARCHAR), -- Service prefix, e.g. s3.
+    service_name VARCHAR AS (value:service_name::VARCHAR), -- Service display name, e.g. Amazon S3.
+    action VARCHAR AS (value:action::VARCHAR), -- Full action name (s3:GetObject) for action rows; null for service rows.
+    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
+    last_authenticated TIMESTAMP_TZ(6) AS (value:last_authenticated::TIMESTAMP_TZ(6)), -- Last time the role used the service or action (UTC); null if never within the tracking period.
+    last_authenticated_region VARCHAR AS (value:last_authenticated_region::VARCHAR), -- Region of that last use.
+    last_authenticated_entity VARCHAR AS (value:last_authenticated_entity::VARCHAR), -- ARN of the entity that last used it.
+    total_authenticated_entities NUMBER(10,0) AS (value:total_authenticated_entities::NUMBER(10,0)), -- Number of entities that used the service (service rows only).
+    job_type VARCHAR AS (value:job_type::VARCHAR) -- SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/last_accessed/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'Access Advisor data: one row per (role, service) with granularity = service, plus one per tracked action with granularity = action.';
+
+-- unused_permissions: One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.
+CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when neither tags nor the owners file name one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | owners_file | unowned: where owner_team came from.
+    permission VARCHAR AS (value:permission::VARCHAR), -- The unused permission: a service namespace (s3) or an action (s3:PutObject).
+    service_namespace VARCHAR AS (value:service_namespace::VARCHAR), -- Service namespace of the permission.
+    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
+    last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- Last use per Access Advisor; null when never used in the tracking period.
+    days_unused NUMBER(10,0) AS (value:days_unused::NUMBER(10,0)), -- Whole days from the last use (or, if never used, the role's creation) to the snapshot date.
+    review_status VARCHAR AS (value:review_status::VARCHAR), -- open | kept | to_delete, from the reviews file.
+    review_reason VARCHAR AS (value:review_reason::VARCHAR), -- The review's reason.
+    reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who reviewed it.
+    first_seen DATE AS (value:first_seen::DATE), -- First snapshot date on which this permission was found unused (from the alert ledger).
+    alerted_on DATE AS (value:alerted_on::DATE) -- Date its owner team was alerted, null if never.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/unused_permissions/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.';
+
+-- unused_deltas: One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.
+CREATE OR REPLACE EXTERNAL TABLE unused_deltas (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...): a role deleted and recreated under the same name is a different role.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team on the date (for resolved rows of deleted roles, on the previous date).
+    permission VARCHAR AS (value:permission::VARCHAR), -- Service namespace or action.
+    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
+    change VARCHAR AS (value:change::VARCHAR), -- new (never seen unused before) | reappeared (unused before, then not, now again) | resolved (unused on the previous snapshot, not now).
+    resolution VARCHAR AS (value:resolution::VARCHAR), -- For resolved rows: used | removed (no longer granted) | role_deleted.
+    previous_snapshot_date DATE AS (value:previous_snapshot_date::DATE) -- The snapshot compared against; null on the first snapshot.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/unused_deltas/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.';
+
+-- team_summary: One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.
+CREATE OR REPLACE EXTERNAL TABLE team_summary (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned collects roles nobody owns).
+    roles NUMBER(10,0) AS (value:roles::NUMBER(10,0)), -- Roles the team owns.
+    risky_roles NUMBER(10,0) AS (value:risky_roles::NUMBER(10,0)), -- Roles allowed at least one sensitive action on any resource.
+    risky_by_action ARRAY AS (value:risky_by_action::ARRAY), -- Per sensitive action: roles allowed, and conditionally allowed, on any resource.
+    passrole_roles NUMBER(10,0) AS (value:passrole_roles::NUMBER(10,0)), -- Roles whose policies grant iam:PassRole (invisible to Access Advisor, so never reported unused).
+    unused_open NUMBER(10,0) AS (value:unused_open::NUMBER(10,0)), -- Unused permissions not yet reviewed.
+    unused_kept NUMBER(10,0) AS (value:unused_kept::NUMBER(10,0)), -- Unused permissions reviewed keep.
+    unused_to_delete NUMBER(10,0) AS (value:unused_to_delete::NUMBER(10,0)), -- Unused permissions reviewed delete and still granted.
+    unused_done NUMBER(10,0) AS (value:unused_done::NUMBER(10,0)), -- Delete reviews whose permission is gone from the role.
+    unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- Unused permissions new or reappeared since the previous snapshot.
+    review_progress FLOAT AS (value:review_progress::FLOAT) -- Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/team_summary/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.';
+
+-- daily_summary: Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.
+CREATE OR REPLACE EXTERNAL TABLE daily_summary (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    scope VARCHAR AS (value:scope::VARCHAR), -- organization | account.
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- The account (null for the organization row).
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name.
+    roles NUMBER(10,0) AS (value:roles::NUMBER(10,0)), -- Roles.
+    risky_roles NUMBER(10,0) AS (value:risky_roles::NUMBER(10,0)), -- Roles allowed at least one sensitive action on any resource.
+    risky_by_action ARRAY AS (value:risky_by_action::ARRAY), -- Per sensitive action: roles allowed, and conditionally allowed, on any resource.
+    unused_permissions NUMBER(10,0) AS (value:unused_permissions::NUMBER(10,0)), -- Unused permissions (any review status).
+    unused_open NUMBER(10,0) AS (value:unused_open::NUMBER(10,0)), -- Unused permissions not yet reviewed.
+    unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- New or reappeared since the previous snapshot.
+    unused_resolved NUMBER(10,0) AS (value:unused_resolved::NUMBER(10,0)), -- Resolved since the previous snapshot.
+    unowned_roles NUMBER(10,0) AS (value:unowned_roles::NUMBER(10,0)) -- Roles with no owner team.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/daily_summary/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.';
+
+-- passrole_grants: Roles whose policies grant iam:PassRole. Access Advisor cannot see PassRole use, so these are reported here and never as unused.
+CREATE OR REPLACE EXTERNAL TABLE passrole_grants (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team.
+    decision_on_any_resource VARCHAR AS (value:decision_on_any_resource::VARCHAR) -- The snapshot's decision for iam:PassRole on any resource (implicit_deny means it is granted on specific roles only).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/passrole_grants/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'Roles whose policies grant iam:PassRole. Access Advisor cannot see PassRole use, so these are reported here and never as unused.';
+
+-- review_status: One row per line of the reviews file and what became of it on the date.
+CREATE OR REPLACE EXTERNAL TABLE review_status (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    "ACCOUNT" VARCHAR AS (value:account::VARCHAR), -- Account id or name, as written in the reviews file.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name, as written.
+    permission VARCHAR AS (value:permission::VARCHAR), -- Service or action, as written.
+    decision VARCHAR AS (value:decision::VARCHAR), -- keep | delete.
+    reason VARCHAR AS (value:reason::VARCHAR), -- Why (required for keep).
+    reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who decided.
+    review_date DATE AS (value:review_date::DATE), -- When.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the role, when it exists.
+    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.
+    source VARCHAR AS (value:source::VARCHAR) -- File and line of the review.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/review_status/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per line of the reviews file and what became of it on the date.';
+
+-- alert_ledger: Cumulative up to the date: every (role, item) ever found unused or granted on any resource, when first and last seen, and when alerted. analyze reads only the previous date's ledger.
+CREATE OR REPLACE EXTERNAL TABLE alert_ledger (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant.
+    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused) or the sensitive action (sensitive_grant).
+    first_seen DATE AS (value:first_seen::DATE), -- First date seen.
+    last_seen DATE AS (value:last_seen::DATE), -- Latest date seen.
+    alerted_on DATE AS (value:alerted_on::DATE) -- Date alerted; null if never.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/alert_ledger/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'Cumulative up to the date: every (role, item) ever found unused or granted on any resource, when first and last seen, and when alerted. analyze reads only the previous date''s ledger.';
+
+-- snapshot_manifests: One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.
+CREATE OR REPLACE EXTERNAL TABLE snapshot_manifests (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    tool VARCHAR AS (value:tool::VARCHAR), -- Always iamlake.
+    kind VARCHAR AS (value:kind::VARCHAR), -- snapshot | analyze.
+    tool_version VARCHAR AS (value:tool_version::VARCHAR), -- Version of iamlake that wrote the date.
+    schema_version NUMBER(19,0) AS (value:schema_version::NUMBER(19,0)), -- Schema version of the date's files (see docs/LAKE.md).
+    snapshot_id VARCHAR AS (value:snapshot_id::VARCHAR), -- Id of the run, new for every run.
+    source VARCHAR AS (value:source::VARCHAR), -- Where the run read from.
+    started_at VARCHAR AS (value:started_at::VARCHAR), -- Start of the run, RFC 3339 text in UTC.
+    finished_at VARCHAR AS (value:finished_at::VARCHAR), -- End of the run, RFC 3339 text in UTC.
+    status VARCHAR AS (value:status::VARCHAR), -- complete | partial.
+    sensitive_actions ARRAY AS (value:sensitive_actions::ARRAY), -- The sensitive actions the run evaluated on any resource.
+    accounts ARRAY AS (value:accounts::ARRAY) -- Per account: whether collection succeeded, why not, and how many roles it holds.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/_manifests/
+PATTERN = '.*_manifests/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/manifest[.]json'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_json')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.';
+
+-- analyze_manifests: One row per analyze manifest (_manifests/analyze/snapshot_date=D/manifest.json): the analyze tables of a date are complete only when it has one.
+CREATE OR REPLACE EXTERNAL TABLE analyze_manifests (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    tool VARCHAR AS (value:tool::VARCHAR), -- Always iamlake.
+    kind VARCHAR AS (value:kind::VARCHAR), -- snapshot | analyze.
+    tool_version VARCHAR AS (value:tool_version::VARCHAR), -- Version of iamlake that wrote the date.
+    schema_version NUMBER(19,0) AS (value:schema_version::NUMBER(19,0)), -- Schema version of the date's files (see docs/LAKE.md).
+    snapshot_id VARCHAR AS (value:snapshot_id::VARCHAR), -- Id of the run, new for every run.
+    source VARCHAR AS (value:source::VARCHAR), -- Where the run read from.
+    started_at VARCHAR AS (value:started_at::VARCHAR), -- Start of the run, RFC 3339 text in UTC.
+    finished_at VARCHAR AS (value:finished_at::VARCHAR), -- End of the run, RFC 3339 text in UTC.
+    status VARCHAR AS (value:status::VARCHAR), -- complete | partial.
+    sensitive_actions ARRAY AS (value:sensitive_actions::ARRAY) -- The sensitive actions the run evaluated on any resource.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/_manifests/analyze/
+PATTERN = '.*_manifests/analyze/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/manifest[.]json'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_json')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per analyze manifest (_manifests/analyze/snapshot_date=D/manifest.json): the analyze tables of a date are complete only when it has one.';

@@ -1,0 +1,136 @@
+//! Reading the lake back: only files a manifest lists (a partition without a
+//! manifest is never read), lazily with polars for columnar work, or as Arrow
+//! record batches where nested columns are needed as they are.
+
+use super::LakeError;
+use super::manifest::Manifest;
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use polars::prelude::*;
+use std::path::Path;
+
+fn read_err(lake: &Path, date: NaiveDate, table: &str, message: impl ToString) -> LakeError {
+    LakeError::Read {
+        lake: lake.to_path_buf(),
+        date,
+        table: table.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn files<'m>(
+    lake: &Path,
+    manifest: &'m Manifest,
+    table: &str,
+) -> Result<&'m [super::manifest::FileEntry], LakeError> {
+    manifest
+        .tables
+        .get(table)
+        .map(|t| t.files.as_slice())
+        .ok_or_else(|| {
+            read_err(
+                lake,
+                manifest.snapshot_date,
+                table,
+                "the manifest lists no such table",
+            )
+        })
+}
+
+/// A lazy polars scan of exactly the files the manifest lists for `table`.
+pub fn scan_lazy(lake: &Path, manifest: &Manifest, table: &str) -> Result<LazyFrame, LakeError> {
+    let date = manifest.snapshot_date;
+    let args = || ScanArgsParquet {
+        // The date comes from the manifest; parsing it again from the path
+        // would only add a column nobody reads.
+        hive_options: HiveOptions {
+            enabled: Some(false),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let frames = files(lake, manifest, table)?
+        .iter()
+        .map(|f| {
+            let path = lake.join(&f.path).to_string_lossy().into_owned();
+            LazyFrame::scan_parquet(PlRefPath::new(path), args())
+        })
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(|e| read_err(lake, date, table, e))?;
+    concat(frames, UnionArgs::default()).map_err(|e| read_err(lake, date, table, e))
+}
+
+/// Collects `columns` of `table` (after an optional filter).
+pub fn scan(
+    lake: &Path,
+    manifest: &Manifest,
+    table: &str,
+    filter: Option<Expr>,
+    columns: &[&str],
+) -> Result<DataFrame, LakeError> {
+    let mut lf = scan_lazy(lake, manifest, table)?;
+    if let Some(f) = filter {
+        lf = lf.filter(f);
+    }
+    lf.select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
+        .collect()
+        .map_err(|e| read_err(lake, manifest.snapshot_date, table, e))
+}
+
+/// Every record batch of `table`, read with the Arrow reader (keeps nested
+/// columns such as `matched_statements` as Arrow lists of structs).
+pub fn batches(
+    lake: &Path,
+    manifest: &Manifest,
+    table: &str,
+) -> Result<Vec<RecordBatch>, LakeError> {
+    let date = manifest.snapshot_date;
+    let mut out = Vec::new();
+    for f in files(lake, manifest, table)? {
+        let path = lake.join(&f.path);
+        let file = std::fs::File::open(&path).map_err(LakeError::io(&path, "opening"))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| read_err(lake, date, table, e))?;
+        for batch in reader {
+            out.push(batch.map_err(|e| read_err(lake, date, table, e))?);
+        }
+    }
+    Ok(out)
+}
+
+/// A text column as owned values.
+pub fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// A microsecond timestamp column as microseconds since the epoch.
+pub fn timestamps(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    let col = df.column(name)?;
+    match col.dtype() {
+        DataType::Datetime(TimeUnit::Microseconds, _) => {
+            Ok(col.datetime()?.physical().iter().collect())
+        }
+        other => Err(PolarsError::SchemaMismatch(
+            format!("column {name} is {other}, expected a microsecond timestamp").into(),
+        )),
+    }
+}
+
+/// A date column as days since the epoch.
+pub fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
+    Ok(df.column(name)?.date()?.physical().iter().collect())
+}
+
+/// Converts a polars error on a collected frame into a lake error.
+pub fn frame_err(lake: &Path, date: NaiveDate, table: &str) -> impl Fn(PolarsError) -> LakeError {
+    let lake = lake.to_path_buf();
+    let table = table.to_string();
+    move |e| read_err(&lake, date, &table, e)
+}

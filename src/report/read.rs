@@ -1,0 +1,475 @@
+//! Reads what the report needs from the lake, lazily with polars (as
+//! `analyze` does): only files an analyze manifest lists, only the columns
+//! used. A date without an analyze manifest is never read.
+
+use super::ReportError;
+use crate::lake::layout::ManifestKind;
+use crate::lake::manifest::{Manifest, complete_dates_of};
+use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
+use crate::model::{ledger, roles, summaries, unused_permissions};
+use chrono::NaiveDate;
+use polars::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// Everything the page shows.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// The reported date.
+    pub date: NaiveDate,
+    /// Analyzed dates up to and including `date`, oldest first.
+    pub dates: Vec<NaiveDate>,
+    /// The sensitive actions, in the order of the manifest.
+    pub actions: Vec<String>,
+    /// The organization row of each date in `dates` (same order); `None`
+    /// for a date whose daily_summary has no organization row.
+    pub trend: Vec<Option<DailyRow>>,
+    /// The account rows on `date`, by account name then id.
+    pub accounts: Vec<DailyRow>,
+    /// The account rows on the analyzed date before `date`, by account id.
+    pub previous_accounts: HashMap<String, DailyRow>,
+    /// team_summary on `date`.
+    pub teams: Vec<TeamRow>,
+    /// Roles allowed a sensitive action on `*` on `date`, newest grant first.
+    pub newest_risky: Vec<RiskyRole>,
+}
+
+/// A role currently allowed at least one sensitive action on any resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskyRole {
+    pub account_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    /// Owner team, as analyze resolved it when known (unused_permissions,
+    /// passrole_grants), else the snapshot's tag owner, else `unowned`.
+    pub owner_team: String,
+    /// The latest `first_seen` among its current sensitive grants.
+    pub newest_first_seen: NaiveDate,
+    /// The actions first seen on `newest_first_seen`.
+    pub newest_actions: Vec<String>,
+    /// Every sensitive action it is allowed on `*` on the date.
+    pub all_actions: Vec<String>,
+}
+
+/// Reads the report's data for `date` (default: the latest analyzed date).
+pub fn read(lake: &Path, date: Option<NaiveDate>) -> Result<ReportData, ReportError> {
+    let analyzed = complete_dates_of(lake, ManifestKind::Analyze)?;
+    let Some(&latest) = analyzed.last() else {
+        return Err(ReportError::NoAnalyzedDates {
+            lake: lake.to_path_buf(),
+        });
+    };
+    let date = date.unwrap_or(latest);
+    if !analyzed.contains(&date) {
+        return Err(ReportError::NotAnalyzed {
+            lake: lake.to_path_buf(),
+            date,
+            first: analyzed[0],
+            last: latest,
+        });
+    }
+    let dates: Vec<NaiveDate> = analyzed.into_iter().filter(|d| *d <= date).collect();
+    let mut manifests = Vec::with_capacity(dates.len());
+    for d in &dates {
+        let m = Manifest::read_kind(lake, ManifestKind::Analyze, *d)?.ok_or_else(|| {
+            // Listed a moment ago, gone now: a concurrent re-run.
+            ReportError::NotAnalyzed {
+                lake: lake.to_path_buf(),
+                date: *d,
+                first: dates[0],
+                last: date,
+            }
+        })?;
+        manifests.push(m);
+    }
+    let current = manifests.last().expect("date is among the dates");
+    let actions = current.sensitive_actions.clone();
+
+    // daily_summary of every date at once: one lazy scan per file, tagged
+    // with the date's position, concatenated and collected once.
+    let daily = read_daily(lake, &manifests)?;
+    let mut trend: Vec<Option<DailyRow>> = vec![None; dates.len()];
+    let mut accounts = Vec::new();
+    let mut previous_accounts = HashMap::new();
+    let last = dates.len() - 1;
+    for (idx, row) in daily {
+        if row.scope == "organization" {
+            trend[idx] = Some(row);
+        } else if idx == last {
+            accounts.push(row);
+        } else if idx + 1 == last {
+            previous_accounts.insert(row.account_id.clone().unwrap_or_default(), row);
+        }
+    }
+    accounts.sort_by(|a, b| {
+        (a.account_name.as_deref(), a.account_id.as_deref())
+            .cmp(&(b.account_name.as_deref(), b.account_id.as_deref()))
+    });
+
+    let teams = read_teams(lake, current)?;
+    let newest_risky = read_newest_risky(lake, current)?;
+    Ok(ReportData {
+        date,
+        dates,
+        actions,
+        trend,
+        accounts,
+        previous_accounts,
+        teams,
+        newest_risky,
+    })
+}
+
+fn read_daily(lake: &Path, manifests: &[Manifest]) -> Result<Vec<(usize, DailyRow)>, ReportError> {
+    let table = summaries::DAILY_TABLE.name;
+    let mut frames = Vec::new();
+    for (idx, m) in manifests.iter().enumerate() {
+        for lf in scan_files(lake, m, table)? {
+            frames.push(lf.with_column(lit(idx as i32).alias("__date_index")));
+        }
+    }
+    let date = manifests.last().expect("at least one").snapshot_date;
+    let p = |e| polars_err(lake, date, table, e);
+    let df = concat(frames, UnionArgs::default())
+        .and_then(|lf| {
+            lf.select([
+                col("__date_index"),
+                col("scope"),
+                col("account_id"),
+                col("account_name"),
+                col("roles"),
+                col("risky_roles"),
+                col("risky_by_action"),
+                col("unused_permissions"),
+                col("unused_open"),
+                col("unused_new"),
+                col("unused_resolved"),
+                col("unowned_roles"),
+            ])
+            .collect()
+        })
+        .map_err(p)?;
+    let index = ints(&df, "__date_index").map_err(p)?;
+    let scope = strs(&df, "scope").map_err(p)?;
+    let account_id = strs(&df, "account_id").map_err(p)?;
+    let account_name = strs(&df, "account_name").map_err(p)?;
+    let roles = ints(&df, "roles").map_err(p)?;
+    let risky = ints(&df, "risky_roles").map_err(p)?;
+    let by_action = risks(&df, "risky_by_action").map_err(p)?;
+    let unused = ints(&df, "unused_permissions").map_err(p)?;
+    let open = ints(&df, "unused_open").map_err(p)?;
+    let new = ints(&df, "unused_new").map_err(p)?;
+    let resolved = ints(&df, "unused_resolved").map_err(p)?;
+    let unowned = ints(&df, "unowned_roles").map_err(p)?;
+    Ok((0..df.height())
+        .map(|i| {
+            (
+                index[i].unwrap_or_default() as usize,
+                DailyRow {
+                    scope: scope[i].clone().unwrap_or_default(),
+                    account_id: account_id[i].clone(),
+                    account_name: account_name[i].clone(),
+                    roles: roles[i].unwrap_or_default(),
+                    risky_roles: risky[i].unwrap_or_default(),
+                    risky_by_action: by_action[i].clone(),
+                    unused_permissions: unused[i].unwrap_or_default(),
+                    unused_open: open[i].unwrap_or_default(),
+                    unused_new: new[i].unwrap_or_default(),
+                    unused_resolved: resolved[i].unwrap_or_default(),
+                    unowned_roles: unowned[i].unwrap_or_default(),
+                },
+            )
+        })
+        .collect())
+}
+
+fn read_teams(lake: &Path, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
+    let table = summaries::TEAM_TABLE.name;
+    let df = scan(
+        lake,
+        m,
+        table,
+        &[
+            "owner_team",
+            "roles",
+            "risky_roles",
+            "risky_by_action",
+            "passrole_roles",
+            "unused_open",
+            "unused_kept",
+            "unused_to_delete",
+            "unused_done",
+            "unused_new",
+            "review_progress",
+        ],
+    )?;
+    let p = |e| polars_err(lake, m.snapshot_date, table, e);
+    let team = strs(&df, "owner_team").map_err(p)?;
+    let i = |name: &str| ints(&df, name).map_err(p);
+    let (roles, risky, passrole) = (i("roles")?, i("risky_roles")?, i("passrole_roles")?);
+    let (open, kept, to_delete) = (i("unused_open")?, i("unused_kept")?, i("unused_to_delete")?);
+    let (done, new) = (i("unused_done")?, i("unused_new")?);
+    let by_action = risks(&df, "risky_by_action").map_err(p)?;
+    let progress: Vec<Option<f64>> = df
+        .column("review_progress")
+        .and_then(|c| c.f64().map(|c| c.iter().collect()))
+        .map_err(p)?;
+    Ok((0..df.height())
+        .map(|k| TeamRow {
+            owner_team: team[k].clone().unwrap_or_default(),
+            roles: roles[k].unwrap_or_default(),
+            risky_roles: risky[k].unwrap_or_default(),
+            risky_by_action: by_action[k].clone(),
+            passrole_roles: passrole[k].unwrap_or_default(),
+            unused_open: open[k].unwrap_or_default(),
+            unused_kept: kept[k].unwrap_or_default(),
+            unused_to_delete: to_delete[k].unwrap_or_default(),
+            unused_done: done[k].unwrap_or_default(),
+            unused_new: new[k].unwrap_or_default(),
+            review_progress: progress[k],
+        })
+        .collect())
+}
+
+/// Roles allowed a sensitive action on `*` on the date, from the cumulative
+/// `alert_ledger`: its `sensitive_grant` rows whose `last_seen` is the date
+/// are the current grants, and `first_seen` says since when.
+fn read_newest_risky(lake: &Path, m: &Manifest) -> Result<Vec<RiskyRole>, ReportError> {
+    let date = m.snapshot_date;
+    let table = ledger::LEDGER_TABLE.name;
+    let p = |e| polars_err(lake, date, table, e);
+    let df = scan_lazy(lake, m, table)?
+        .filter(col("kind").eq(lit("sensitive_grant")))
+        .select([
+            col("account_id"),
+            col("role_id"),
+            col("role_name"),
+            col("item"),
+            col("first_seen"),
+            col("last_seen"),
+        ])
+        .collect()
+        .map_err(p)?;
+    let account_id = strs(&df, "account_id").map_err(p)?;
+    let role_id = strs(&df, "role_id").map_err(p)?;
+    let role_name = strs(&df, "role_name").map_err(p)?;
+    let item = strs(&df, "item").map_err(p)?;
+    let first = dates(&df, "first_seen").map_err(p)?;
+    let last = dates(&df, "last_seen").map_err(p)?;
+    let today = days_since_epoch(date);
+
+    // (account, role id) -> (role name, action -> first seen)
+    type Grants = (String, BTreeMap<String, i32>);
+    let mut by_role: BTreeMap<(String, String), Grants> = BTreeMap::new();
+    for i in 0..df.height() {
+        if last[i] != Some(today) {
+            continue; // no longer granted
+        }
+        let key = (
+            account_id[i].clone().unwrap_or_default(),
+            role_id[i].clone().unwrap_or_default(),
+        );
+        let entry = by_role
+            .entry(key)
+            .or_insert_with(|| (role_name[i].clone().unwrap_or_default(), BTreeMap::new()));
+        entry.1.insert(
+            item[i].clone().unwrap_or_default(),
+            first[i].unwrap_or(today),
+        );
+    }
+    let owners = read_owners(lake, m)?;
+    let mut out: Vec<RiskyRole> = by_role
+        .into_iter()
+        .map(|((account_id, role_id), (role_name, grants))| {
+            let newest = grants.values().copied().max().unwrap_or(today);
+            RiskyRole {
+                owner_team: owners
+                    .get(&role_id)
+                    .cloned()
+                    .unwrap_or_else(|| "unowned".to_string()),
+                account_id,
+                role_id,
+                role_name,
+                newest_first_seen: date_of(newest),
+                newest_actions: grants
+                    .iter()
+                    .filter(|(_, f)| **f == newest)
+                    .map(|(a, _)| a.clone())
+                    .collect(),
+                all_actions: grants.keys().cloned().collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.newest_first_seen
+            .cmp(&a.newest_first_seen)
+            .then_with(|| b.newest_actions.len().cmp(&a.newest_actions.len()))
+            .then_with(|| a.role_name.cmp(&b.role_name))
+            .then_with(|| a.account_id.cmp(&b.account_id))
+    });
+    Ok(out)
+}
+
+/// Role id -> owner team: analyze's resolution where the date's analyze
+/// tables carry it (`unused_permissions`, `passrole_grants`), else the tag
+/// owner of the date's snapshot (`roles.owner_team`), when it has one.
+fn read_owners(lake: &Path, m: &Manifest) -> Result<HashMap<String, String>, ReportError> {
+    let date = m.snapshot_date;
+    let mut owners = HashMap::new();
+    if let Some(snapshot) = Manifest::read(lake, date)?
+        && snapshot.tables.contains_key(roles::TABLE.name)
+    {
+        let table = roles::TABLE.name;
+        let df = scan(lake, &snapshot, table, &["role_id", "owner_team"])?;
+        let p = |e| polars_err(lake, date, table, e);
+        let id = strs(&df, "role_id").map_err(p)?;
+        let team = strs(&df, "owner_team").map_err(p)?;
+        for (id, team) in id.into_iter().zip(team) {
+            if let (Some(id), Some(team)) = (id, team) {
+                owners.insert(id, team);
+            }
+        }
+    }
+    for table in [unused_permissions::TABLE.name, ledger::PASSROLE_TABLE.name] {
+        if !m.tables.contains_key(table) {
+            continue;
+        }
+        let df = scan_lazy(lake, m, table)?
+            .select([col("role_id"), col("owner_team")])
+            .unique(None, UniqueKeepStrategy::First)
+            .collect()
+            .map_err(|e| polars_err(lake, date, table, e))?;
+        let p = |e| polars_err(lake, date, table, e);
+        let id = strs(&df, "role_id").map_err(p)?;
+        let team = strs(&df, "owner_team").map_err(p)?;
+        for (id, team) in id.into_iter().zip(team) {
+            if let (Some(id), Some(team)) = (id, team) {
+                owners.insert(id, team);
+            }
+        }
+    }
+    Ok(owners)
+}
+
+/// One lazy scan per file the manifest lists for `table`.
+fn scan_files(lake: &Path, m: &Manifest, table: &str) -> Result<Vec<LazyFrame>, ReportError> {
+    let entry = m
+        .tables
+        .get(table)
+        .ok_or_else(|| ReportError::MissingTable {
+            lake: lake.to_path_buf(),
+            date: m.snapshot_date,
+            table: table.to_string(),
+        })?;
+    let args = || ScanArgsParquet {
+        // The date comes from the manifest, not from the folder name.
+        hive_options: HiveOptions {
+            enabled: Some(false),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    entry
+        .files
+        .iter()
+        .map(|f| {
+            let path = lake.join(&f.path).to_string_lossy().into_owned();
+            LazyFrame::scan_parquet(PlRefPath::new(path), args())
+        })
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(|e| polars_err(lake, m.snapshot_date, table, e))
+}
+
+/// A lazy scan of exactly the files the manifest lists for `table`.
+fn scan_lazy(lake: &Path, m: &Manifest, table: &str) -> Result<LazyFrame, ReportError> {
+    let frames = scan_files(lake, m, table)?;
+    concat(frames, UnionArgs::default()).map_err(|e| polars_err(lake, m.snapshot_date, table, e))
+}
+
+fn scan(
+    lake: &Path,
+    m: &Manifest,
+    table: &str,
+    columns: &[&str],
+) -> Result<DataFrame, ReportError> {
+    scan_lazy(lake, m, table)?
+        .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
+        .collect()
+        .map_err(|e| polars_err(lake, m.snapshot_date, table, e))
+}
+
+fn polars_err(lake: &Path, date: NaiveDate, table: &str, source: PolarsError) -> ReportError {
+    ReportError::Read {
+        lake: lake.to_path_buf(),
+        date,
+        table: table.to_string(),
+        message: source.to_string(),
+    }
+}
+
+fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
+    Ok(df.column(name)?.i32()?.iter().collect())
+}
+
+fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
+    Ok(df.column(name)?.date()?.physical().iter().collect())
+}
+
+/// A `list<struct<action, allowed, conditionally_allowed>>` column.
+fn risks(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<ActionRisk>>> {
+    let list = df.column(name)?.list()?;
+    let mut out = Vec::with_capacity(df.height());
+    for entry in list.into_iter() {
+        let Some(items) = entry else {
+            out.push(Vec::new());
+            continue;
+        };
+        let st = items.struct_()?;
+        let action = st.field_by_name("action")?;
+        let allowed = st.field_by_name("allowed")?;
+        let cond = st.field_by_name("conditionally_allowed")?;
+        let (action, allowed, cond) = (action.str()?, allowed.i32()?, cond.i32()?);
+        out.push(
+            action
+                .iter()
+                .zip(allowed.iter())
+                .zip(cond.iter())
+                .map(|((a, n), c)| ActionRisk {
+                    action: a.unwrap_or_default().to_string(),
+                    allowed: n.unwrap_or_default(),
+                    conditionally_allowed: c.unwrap_or_default(),
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+fn days_since_epoch(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
+}
+
+fn date_of(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Days::new(days.max(0) as u64)
+}
+
+/// The union of the actions of `rows`, in first-seen order.
+pub fn action_names<'a>(rows: impl Iterator<Item = &'a [ActionRisk]>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for r in rows.flatten() {
+        if seen.insert(r.action.clone()) {
+            out.push(r.action.clone());
+        }
+    }
+    out
+}

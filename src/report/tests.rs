@@ -1,0 +1,266 @@
+//! The report on small lakes written here: defaults, errors, escaping.
+
+use super::*;
+use crate::lake::layout::ManifestKind;
+use crate::lake::manifest::Manifest;
+use crate::lake::writer::PartitionWriter;
+use crate::model::ledger::{LEDGER_TABLE, LedgerRow, ledger_batch};
+use crate::model::summaries::{
+    ActionRisk, DAILY_TABLE, DailyRow, TEAM_TABLE, TeamRow, daily_batch, team_batch,
+};
+use crate::model::{ANALYZE_TABLES, SCHEMA_VERSION};
+use chrono::Utc;
+
+const EVIL_TEAM: &str = "<img src=x onerror=alert(1)>";
+const EVIL_ROLE: &str = "</td><script>alert(\"role\")</script>";
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, d).unwrap()
+}
+
+fn days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
+}
+
+fn risk(action: &str, allowed: i32) -> ActionRisk {
+    ActionRisk {
+        action: action.into(),
+        allowed,
+        conditionally_allowed: 0,
+    }
+}
+
+/// An analyze partition for `date` with `risky` risky roles org-wide.
+fn analyze_day(lake: &Path, date: NaiveDate, risky: i32) {
+    let id = format!("test-{date}");
+    let mut w = PartitionWriter::create(lake, date, &id, &ANALYZE_TABLES).unwrap();
+    let org = DailyRow {
+        scope: "organization".into(),
+        account_id: None,
+        account_name: None,
+        roles: 10,
+        risky_roles: risky,
+        risky_by_action: vec![risk("iam:PassRole", risky), risk("s3:GetObject", 1)],
+        unused_permissions: 7,
+        unused_open: 5,
+        unused_new: 2,
+        unused_resolved: 1,
+        unowned_roles: 3,
+    };
+    let acct = DailyRow {
+        scope: "account".into(),
+        account_id: Some("111122223333".into()),
+        account_name: Some("prod & <co>".into()),
+        ..org.clone()
+    };
+    w.write(DAILY_TABLE.name, &daily_batch(&[org, acct]).unwrap())
+        .unwrap();
+    let teams = [
+        TeamRow {
+            owner_team: EVIL_TEAM.into(),
+            roles: 4,
+            risky_roles: 2,
+            unused_open: 5,
+            unused_kept: 1,
+            unused_done: 1,
+            review_progress: Some(2.0 / 7.0),
+            ..Default::default()
+        },
+        TeamRow {
+            owner_team: "quiet".into(),
+            roles: 6,
+            review_progress: None,
+            ..Default::default()
+        },
+    ];
+    w.write(TEAM_TABLE.name, &team_batch(&teams).unwrap())
+        .unwrap();
+    let ledger = [
+        LedgerRow {
+            account_id: "111122223333".into(),
+            role_id: "AROAEVIL".into(),
+            role_name: EVIL_ROLE.into(),
+            kind: "sensitive_grant".into(),
+            item: "iam:PassRole".into(),
+            first_seen: days(day(1)),
+            last_seen: days(date),
+            alerted_on: None,
+        },
+        LedgerRow {
+            account_id: "111122223333".into(),
+            role_id: "AROAGONE".into(),
+            role_name: "gone-role".into(),
+            kind: "sensitive_grant".into(),
+            item: "s3:GetObject".into(),
+            first_seen: days(day(1)),
+            last_seen: days(day(1)),
+            alerted_on: None,
+        },
+    ];
+    w.write(LEDGER_TABLE.name, &ledger_batch(&ledger).unwrap())
+        .unwrap();
+    w.publish(|tables| Manifest {
+        tool: "iamlake".into(),
+        kind: ManifestKind::Analyze.as_str().into(),
+        tool_version: "test".into(),
+        schema_version: SCHEMA_VERSION,
+        snapshot_id: id.clone(),
+        snapshot_date: date,
+        source: "test".into(),
+        started_at: Utc::now(),
+        finished_at: Utc::now(),
+        status: "complete".into(),
+        sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
+        tables,
+        accounts: Vec::new(),
+        inputs: Default::default(),
+    })
+    .unwrap();
+}
+
+fn lake_of(dates: &[(u32, i32)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (d, risky) in dates {
+        analyze_day(dir.path(), day(*d), *risky);
+    }
+    dir
+}
+
+fn cfg(lake: &Path, date: Option<NaiveDate>) -> ReportConfig {
+    ReportConfig {
+        lake: lake.to_path_buf(),
+        date,
+    }
+}
+
+#[test]
+fn defaults_to_the_latest_analyzed_date_and_reads_every_earlier_one() {
+    let lake = lake_of(&[(1, 4), (2, 6), (3, 5)]);
+    let r = build(&cfg(lake.path(), None)).unwrap();
+    assert_eq!(r.date, day(3));
+    assert_eq!(r.dates, [day(1), day(2), day(3)]);
+    assert!(r.html.contains("data-report-date=\"2026-10-03\""));
+    // Risky roles KPI: 5, down 1 from the day before.
+    assert!(
+        r.html
+            .contains("data-kpi=\"risky_roles\"><span class=\"label\">Risky roles</span><span class=\"value\" data-value=\"5\">5</span><span class=\"delta down-good\" data-delta=\"-1\">")
+    );
+    assert_eq!(r.html.matches("<polyline").count(), 3);
+}
+
+#[test]
+fn an_earlier_date_ignores_later_ones() {
+    let lake = lake_of(&[(1, 4), (2, 6), (3, 5)]);
+    let r = build(&cfg(lake.path(), Some(day(2)))).unwrap();
+    assert_eq!(r.dates, [day(1), day(2)]);
+    assert!(!r.html.contains("2026-10-03"));
+}
+
+#[test]
+fn a_date_without_analyze_manifest_is_ignored() {
+    let lake = lake_of(&[(1, 4), (2, 6)]);
+    // A partition whose manifest was never written: an interrupted run.
+    fs::remove_file(crate::lake::layout::manifest_path_of(
+        lake.path(),
+        ManifestKind::Analyze,
+        day(2),
+    ))
+    .unwrap();
+    let r = build(&cfg(lake.path(), None)).unwrap();
+    assert_eq!(r.date, day(1));
+    let err = build(&cfg(lake.path(), Some(day(2)))).unwrap_err();
+    assert!(matches!(err, ReportError::NotAnalyzed { date, .. } if date == day(2)));
+    let msg = err.to_string();
+    assert!(msg.contains("2026-10-02 has no analyze manifest"), "{msg}");
+    assert!(msg.contains(&lake.path().display().to_string()), "{msg}");
+}
+
+#[test]
+fn an_empty_lake_is_an_error_naming_it() {
+    let lake = tempfile::tempdir().unwrap();
+    let err = render(&cfg(lake.path(), None)).unwrap_err();
+    assert!(matches!(err, ReportError::NoAnalyzedDates { .. }));
+    assert!(
+        err.to_string()
+            .contains(&lake.path().display().to_string())
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_lake_date_and_table() {
+    let lake = lake_of(&[(1, 4)]);
+    fs::remove_dir_all(lake.path().join("team_summary")).unwrap();
+    let err = render(&cfg(lake.path(), None)).unwrap_err();
+    assert!(matches!(&err, ReportError::Read { table, .. } if table == "team_summary"));
+    let msg = err.to_string();
+    assert!(msg.contains("reading team_summary of 2026-10-01"), "{msg}");
+}
+
+#[test]
+fn strings_from_the_lake_are_escaped_everywhere() {
+    let lake = lake_of(&[(1, 4), (2, 6)]);
+    let html = render(&cfg(lake.path(), None)).unwrap();
+    assert!(!html.contains("<img"), "unescaped team name");
+    assert!(!html.contains("<script"), "unescaped role name");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("&lt;/td&gt;&lt;script&gt;alert(&quot;role&quot;)&lt;/script&gt;"));
+    assert!(html.contains("prod &amp; &lt;co&gt;"));
+    // Nothing to fetch, nothing to run.
+    assert!(!html.contains("src=\"http"));
+    assert!(!html.contains("href=\"http"));
+    assert!(html.contains("Content-Security-Policy"));
+}
+
+#[test]
+fn newest_risky_roles_are_the_current_grants_of_the_ledger() {
+    let lake = lake_of(&[(1, 4), (2, 6)]);
+    let data = read::read(lake.path(), None).unwrap();
+    // The role whose grant was last seen on day 1 is no longer risky.
+    assert_eq!(data.newest_risky.len(), 1);
+    let r = &data.newest_risky[0];
+    assert_eq!(r.role_id, "AROAEVIL");
+    assert_eq!(r.newest_first_seen, day(1));
+    assert_eq!(r.all_actions, ["iam:PassRole"]);
+    assert_eq!(r.owner_team, "unowned");
+}
+
+#[test]
+fn teams_and_accounts_are_read() {
+    let lake = lake_of(&[(1, 4)]);
+    let data = read::read(lake.path(), None).unwrap();
+    assert_eq!(data.teams.len(), 2);
+    assert_eq!(data.accounts.len(), 1);
+    assert_eq!(data.accounts[0].account_name.as_deref(), Some("prod & <co>"));
+    assert_eq!(data.trend.len(), 1);
+    assert_eq!(
+        data.trend[0].as_ref().unwrap().risky_by_action,
+        [risk("iam:PassRole", 4), risk("s3:GetObject", 1)]
+    );
+    assert_eq!(data.actions, ["iam:PassRole", "s3:GetObject"]);
+    let evil = data.teams.iter().find(|t| t.owner_team == EVIL_TEAM).unwrap();
+    assert_eq!(evil.unused_open, 5);
+    assert_eq!(evil.review_progress, Some(2.0 / 7.0));
+}
+
+#[test]
+fn write_replaces_the_output_atomically() {
+    let lake = lake_of(&[(1, 4)]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("sub/report.html");
+    fs::create_dir_all(out.parent().unwrap()).unwrap();
+    fs::write(&out, "old").unwrap();
+    let date = write(&cfg(lake.path(), None), &out).unwrap();
+    assert_eq!(date, day(1));
+    let text = fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>"));
+    // No temporary file left behind.
+    let names: Vec<_> = fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["report.html"]);
+    // A failed render leaves the old output alone.
+    let empty = tempfile::tempdir().unwrap();
+    assert!(write(&cfg(empty.path(), None), &out).is_err());
+    assert!(fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+}

@@ -1,0 +1,717 @@
+//! The live collector: per-account collection with failure isolation,
+//! bounded concurrency, Access Advisor jobs, progress reports.
+
+use super::config::{AwsConfig, Clients, ConfigError, build_clients};
+use super::convert;
+use super::counters::{ApiCounters, OpCounts};
+use super::creds::MemberCredentials;
+use super::errors::{describe, is_access_denied, is_throttled};
+use super::org::{LiveAccount, LiveScp, OrgReader, explicit_accounts};
+use super::pages::Pages;
+use crate::source::aws_json::{AuthorizationDetails, ServiceLastAccessedDetails};
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_iam::types::{AccessAdvisorUsageGranularityType, EntityType, JobStatusType};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+/// What became of one role's Access Advisor job. Every role of a collected
+/// account has one (unless Access Advisor is switched off).
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    /// The job completed; all pages merged.
+    Completed(ServiceLastAccessedDetails),
+    /// Generating or reading the job failed, or the job itself FAILED.
+    Failed(String),
+    /// Still IN_PROGRESS `job_timeout` after it was generated.
+    TimedOut,
+}
+
+/// The step of an account's collection that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// STS AssumeRole into the member role.
+    AssumeRole,
+    /// iam:GetAccountAuthorizationDetails.
+    AuthorizationDetails,
+    /// iam:ListRoles.
+    ListRoles,
+    /// A collector bug (a task panicked).
+    Internal,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::AssumeRole => "sts:AssumeRole",
+            Stage::AuthorizationDetails => "iam:GetAccountAuthorizationDetails",
+            Stage::ListRoles => "iam:ListRoles",
+            Stage::Internal => "internal",
+        })
+    }
+}
+
+/// An account that could not be collected; the others go on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("account {account_id}: {stage}: {message}")]
+pub struct AccountFailure {
+    pub account_id: String,
+    pub stage: Stage,
+    pub message: String,
+    /// The failure was throttling that outlasted the retries.
+    pub throttled: bool,
+    /// The failure was a refusal (AccessDenied).
+    pub denied: bool,
+}
+
+/// Counts of one account's collection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AccountStats {
+    pub roles: u64,
+    pub managed_policies: u64,
+    pub authorization_details_pages: u64,
+    pub list_roles_pages: u64,
+    pub jobs_completed: u64,
+    pub jobs_failed: u64,
+    pub jobs_timed_out: u64,
+}
+
+/// Everything collected for one account: the `AccountInfo` + `AccountData`
+/// of the fixtures reader, from the live APIs.
+#[derive(Debug, Clone)]
+pub struct LiveAccountData {
+    pub account: LiveAccount,
+    /// SCP levels, root first (see [`super::org::ScpLayers`]).
+    pub scp_levels: Vec<Vec<LiveScp>>,
+    /// The merged authorization details (documents URL-encoded, as sent).
+    pub details: AuthorizationDetails,
+    /// role id → (description, max session duration), from ListRoles.
+    pub listed: HashMap<String, (Option<String>, Option<i32>)>,
+    /// role name → its Access Advisor outcome.
+    pub last_accessed: HashMap<String, JobOutcome>,
+    /// Non-fatal problems (SCPs unreadable, …), one sentence each.
+    pub warnings: Vec<String>,
+    pub stats: AccountStats,
+    pub elapsed: Duration,
+}
+
+/// One account's result.
+pub type AccountResult = Result<LiveAccountData, AccountFailure>;
+
+/// A snapshot of the run's progress, handed to the progress callback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub accounts_total: u64,
+    /// Accounts finished, failed ones included.
+    pub accounts_done: u64,
+    pub accounts_failed: u64,
+    /// Roles listed so far.
+    pub roles: u64,
+    /// Access Advisor jobs generated or waiting to be, not yet finished.
+    pub jobs_pending: u64,
+    pub jobs_done: u64,
+    /// API calls so far (retries excluded).
+    pub api_calls: u64,
+    /// Throttled attempts so far.
+    pub throttles: u64,
+}
+
+/// The progress callback: called often (every page, every job); keep it cheap.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+#[derive(Default)]
+struct ProgressState {
+    accounts_total: AtomicU64,
+    accounts_done: AtomicU64,
+    accounts_failed: AtomicU64,
+    roles: AtomicU64,
+    jobs_pending: AtomicU64,
+    jobs_done: AtomicU64,
+}
+
+/// Errors that stop the whole run (before any account is collected).
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("invalid live-collection setting: {0}")]
+    Config(#[from] ConfigError),
+    #[error("listing the organization's accounts: {0}")]
+    ListAccounts(String),
+    #[error("starting the async runtime: {0}")]
+    Runtime(String),
+}
+
+/// What a whole run did, for the manifest and the summary line.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub accounts_total: u64,
+    pub accounts_ok: u64,
+    pub failures: Vec<AccountFailure>,
+    pub warnings: Vec<String>,
+    pub roles: u64,
+    pub jobs_completed: u64,
+    pub jobs_failed: u64,
+    pub jobs_timed_out: u64,
+    /// API counts by `service:Operation`.
+    pub api: BTreeMap<String, OpCounts>,
+    /// IAM calls (retries excluded) per role collected; `None` without roles.
+    pub iam_calls_per_role: Option<f64>,
+    pub elapsed_secs: f64,
+}
+
+impl RunSummary {
+    /// The exit code proposed in docs/LIVE.md: 0 complete, 3 partial (some
+    /// accounts failed).
+    pub fn exit_code(&self) -> i32 {
+        if self.failures.is_empty() { 0 } else { 3 }
+    }
+}
+
+/// The live collector of one run. Cheap to share (`Arc`).
+pub struct LiveCollector {
+    cfg: Arc<AwsConfig>,
+    sdk: SdkConfig,
+    counters: Arc<ApiCounters>,
+    caller: Clients,
+    org: OrgReader,
+    global: Arc<Semaphore>,
+    progress: Arc<ProgressState>,
+    on_progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for LiveCollector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveCollector")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-account state shared by its Access Advisor tasks.
+struct AccountCtx {
+    iam: aws_sdk_iam::Client,
+    cfg: Arc<AwsConfig>,
+    account_gate: Semaphore,
+    global: Arc<Semaphore>,
+    progress: Arc<ProgressState>,
+    on_progress: Option<ProgressFn>,
+    counters: Arc<ApiCounters>,
+}
+
+fn report(
+    progress: &ProgressState,
+    counters: &ApiCounters,
+    on_progress: &Option<ProgressFn>,
+) {
+    if let Some(f) = on_progress {
+        f(Progress {
+            accounts_total: progress.accounts_total.load(Ordering::Relaxed),
+            accounts_done: progress.accounts_done.load(Ordering::Relaxed),
+            accounts_failed: progress.accounts_failed.load(Ordering::Relaxed),
+            roles: progress.roles.load(Ordering::Relaxed),
+            jobs_pending: progress.jobs_pending.load(Ordering::Relaxed),
+            jobs_done: progress.jobs_done.load(Ordering::Relaxed),
+            api_calls: counters.calls(),
+            throttles: counters.throttles(),
+        });
+    }
+}
+
+impl AccountCtx {
+    /// Waits for a request slot in this account and overall.
+    async fn slot(&self) -> (tokio::sync::SemaphorePermit<'_>, Option<tokio::sync::OwnedSemaphorePermit>) {
+        let a = self
+            .account_gate
+            .acquire()
+            .await
+            .expect("the account semaphore is never closed");
+        let g = Arc::clone(&self.global).acquire_owned().await.ok();
+        (a, g)
+    }
+
+    fn report(&self) {
+        report(&self.progress, &self.counters, &self.on_progress);
+    }
+}
+
+impl LiveCollector {
+    /// Validates `cfg` and loads the SDK configuration (no network call yet).
+    pub async fn new(
+        cfg: AwsConfig,
+        on_progress: Option<ProgressFn>,
+    ) -> Result<Arc<LiveCollector>, CollectError> {
+        let sdk = cfg.load_sdk_config().await?;
+        Ok(Self::with_sdk_config(cfg, sdk, on_progress))
+    }
+
+    /// As [`LiveCollector::new`] from an already loaded SDK configuration.
+    pub fn with_sdk_config(
+        cfg: AwsConfig,
+        sdk: SdkConfig,
+        on_progress: Option<ProgressFn>,
+    ) -> Arc<LiveCollector> {
+        let counters = ApiCounters::new();
+        let caller = build_clients(&sdk, None, "caller", &counters);
+        let org = OrgReader::new(caller.organizations.clone(), &cfg);
+        Arc::new(LiveCollector {
+            global: Arc::new(Semaphore::new(cfg.max_concurrency)),
+            cfg: Arc::new(cfg),
+            sdk,
+            counters,
+            caller,
+            org,
+            progress: Arc::default(),
+            on_progress,
+        })
+    }
+
+    /// The API counters of this run.
+    pub fn counters(&self) -> &Arc<ApiCounters> {
+        &self.counters
+    }
+
+    /// The base SDK configuration (to build other clients, e.g. S3).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AwsConfig {
+        &self.cfg
+    }
+
+    /// The accounts to collect: the `accounts` option, else every ACTIVE
+    /// account of Organizations' ListAccounts; sorted by id.
+    pub async fn accounts(&self) -> Result<Vec<LiveAccount>, CollectError> {
+        let accounts = match &self.cfg.accounts {
+            Some(ids) => explicit_accounts(ids),
+            None => self
+                .org
+                .list_accounts()
+                .await
+                .map_err(CollectError::ListAccounts)?,
+        };
+        Ok(accounts)
+    }
+
+    /// Collects one account. Never panics, never affects other accounts.
+    pub async fn collect_account(&self, account: &LiveAccount) -> AccountResult {
+        let start = Instant::now();
+        let result = self.try_collect_account(account, start).await;
+        self.progress.accounts_done.fetch_add(1, Ordering::Relaxed);
+        if result.is_err() {
+            self.progress.accounts_failed.fetch_add(1, Ordering::Relaxed);
+        }
+        report(&self.progress, &self.counters, &self.on_progress);
+        result
+    }
+
+    async fn try_collect_account(&self, account: &LiveAccount, start: Instant) -> AccountResult {
+        let cfg = &self.cfg;
+        let fail = |stage, message: String, throttled, denied| AccountFailure {
+            account_id: account.id.clone(),
+            stage,
+            message,
+            throttled,
+            denied,
+        };
+
+        // 1. Credentials in the account.
+        let creds = MemberCredentials::new(
+            self.caller.sts.clone(),
+            cfg.member_role_arn(&account.id),
+            cfg.session_name.clone(),
+            cfg.external_id.clone(),
+            cfg.session_duration,
+        );
+        {
+            let _g = self.global.acquire().await.ok();
+            if let Err(e) = creds.prime().await {
+                return Err(fail(
+                    Stage::AssumeRole,
+                    format!("{}: {}", creds.role_arn(), describe(&e)),
+                    is_throttled(&e),
+                    is_access_denied(&e),
+                ));
+            }
+        }
+        let clients = build_clients(
+            &self.sdk,
+            Some(SharedCredentialsProvider::new(creds)),
+            &account.id,
+            &self.counters,
+        );
+        let ctx = Arc::new(AccountCtx {
+            iam: clients.iam,
+            cfg: Arc::clone(cfg),
+            account_gate: Semaphore::new(cfg.max_concurrency_per_account),
+            global: Arc::clone(&self.global),
+            progress: Arc::clone(&self.progress),
+            on_progress: self.on_progress.clone(),
+            counters: Arc::clone(&self.counters),
+        });
+
+        // 2. SCPs (caller identity), concurrently with the IAM reads.
+        let scps = async {
+            if cfg.collect_scps {
+                Some(self.org.scp_layers(&account.id).await)
+            } else {
+                None
+            }
+        };
+
+        // 3. Authorization details; Access Advisor jobs start page by page.
+        let iam_reads = async {
+            let mut jobs: JoinSet<(String, JobOutcome)> = JoinSet::new();
+            let mut stats = AccountStats::default();
+            let details = self
+                .authorization_details(&ctx, &mut jobs, &mut stats)
+                .await
+                .map_err(|(m, t, d)| fail(Stage::AuthorizationDetails, m, t, d))?;
+            // 4. ListRoles for Description / MaxSessionDuration.
+            let listed = self
+                .list_roles(&ctx, &mut stats)
+                .await
+                .map_err(|(m, t, d)| fail(Stage::ListRoles, m, t, d))?;
+            // 5. Wait for every job; none is dropped.
+            let mut last_accessed = HashMap::new();
+            while let Some(joined) = jobs.join_next().await {
+                let (role, outcome) = joined.map_err(|e| {
+                    fail(Stage::Internal, format!("Access Advisor task: {e}"), false, false)
+                })?;
+                match &outcome {
+                    JobOutcome::Completed(_) => stats.jobs_completed += 1,
+                    JobOutcome::Failed(_) => stats.jobs_failed += 1,
+                    JobOutcome::TimedOut => stats.jobs_timed_out += 1,
+                }
+                last_accessed.insert(role, outcome);
+            }
+            Ok::<_, AccountFailure>((details, listed, last_accessed, stats))
+        };
+        let (scps, iam) = tokio::join!(scps, iam_reads);
+        let (details, listed, last_accessed, stats) = iam?;
+        let (scp_levels, warnings) = match scps {
+            Some(layers) => (layers.levels, layers.warning.into_iter().collect()),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(LiveAccountData {
+            account: account.clone(),
+            scp_levels,
+            details,
+            listed,
+            last_accessed,
+            warnings,
+            stats,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    async fn authorization_details(
+        &self,
+        ctx: &Arc<AccountCtx>,
+        jobs: &mut JoinSet<(String, JobOutcome)>,
+        stats: &mut AccountStats,
+    ) -> Result<AuthorizationDetails, (String, bool, bool)> {
+        let mut pages = Pages::new(ctx.cfg.max_pages);
+        let mut all = AuthorizationDetails::default();
+        while let Some(marker) = pages.next_request() {
+            let page = {
+                let _slot = ctx.slot().await;
+                ctx.iam
+                    .get_account_authorization_details()
+                    .set_filter(Some(vec![
+                        EntityType::Role,
+                        EntityType::LocalManagedPolicy,
+                        EntityType::AwsManagedPolicy,
+                    ]))
+                    .max_items(ctx.cfg.page_size)
+                    .set_marker(marker.map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(|e| (describe(&e), is_throttled(&e), is_access_denied(&e)))?
+            };
+            stats.authorization_details_pages += 1;
+            let roles: Vec<_> = page
+                .role_detail_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(convert::role_detail)
+                .collect();
+            ctx.progress
+                .roles
+                .fetch_add(roles.len() as u64, Ordering::Relaxed);
+            if ctx.cfg.collect_last_accessed {
+                for r in &roles {
+                    ctx.progress.jobs_pending.fetch_add(1, Ordering::Relaxed);
+                    let (ctx2, name, arn) = (Arc::clone(ctx), r.role_name.clone(), r.arn.clone());
+                    jobs.spawn(async move {
+                        let outcome = access_advisor(&ctx2, &arn).await;
+                        ctx2.progress.jobs_pending.fetch_sub(1, Ordering::Relaxed);
+                        ctx2.progress.jobs_done.fetch_add(1, Ordering::Relaxed);
+                        ctx2.report();
+                        (name, outcome)
+                    });
+                }
+            }
+            stats.roles += roles.len() as u64;
+            all.role_detail_list.extend(roles);
+            let policies: Vec<_> = page
+                .policies
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(convert::managed_policy)
+                .collect();
+            stats.managed_policies += policies.len() as u64;
+            all.policies.extend(policies);
+            ctx.report();
+            pages
+                .advance(page.is_truncated, page.marker)
+                .map_err(|e| (e.to_string(), false, false))?;
+        }
+        Ok(all)
+    }
+
+    async fn list_roles(
+        &self,
+        ctx: &Arc<AccountCtx>,
+        stats: &mut AccountStats,
+    ) -> Result<HashMap<String, (Option<String>, Option<i32>)>, (String, bool, bool)> {
+        let mut pages = Pages::new(ctx.cfg.max_pages);
+        let mut out = HashMap::new();
+        while let Some(marker) = pages.next_request() {
+            let page = {
+                let _slot = ctx.slot().await;
+                ctx.iam
+                    .list_roles()
+                    .max_items(ctx.cfg.page_size)
+                    .set_marker(marker.map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(|e| (describe(&e), is_throttled(&e), is_access_denied(&e)))?
+            };
+            stats.list_roles_pages += 1;
+            out.extend(page.roles.into_iter().map(convert::listed_role));
+            pages
+                .advance(page.is_truncated, page.marker)
+                .map_err(|e| (e.to_string(), false, false))?;
+        }
+        Ok(out)
+    }
+
+    /// Collects `accounts`, at most `max_accounts_in_flight` at once, sending
+    /// each result on `tx` as soon as it is done (completion order). Returns
+    /// when all are done or the receiver is gone.
+    pub async fn collect_all(
+        self: &Arc<Self>,
+        accounts: Vec<LiveAccount>,
+        tx: mpsc::Sender<AccountResult>,
+    ) {
+        self.progress
+            .accounts_total
+            .fetch_add(accounts.len() as u64, Ordering::Relaxed);
+        report(&self.progress, &self.counters, &self.on_progress);
+        let gate = Arc::new(Semaphore::new(self.cfg.max_accounts_in_flight));
+        let mut tasks = JoinSet::new();
+        for account in accounts {
+            let (me, gate, tx) = (Arc::clone(self), Arc::clone(&gate), tx.clone());
+            tasks.spawn(async move {
+                let _permit = gate.acquire_owned().await.ok();
+                if tx.is_closed() {
+                    return;
+                }
+                let id = account.id.clone();
+                let result = tokio::spawn(async move { me.collect_account(&account).await })
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(AccountFailure {
+                            account_id: id,
+                            stage: Stage::Internal,
+                            message: format!("collection task: {e}"),
+                            throttled: false,
+                            denied: false,
+                        })
+                    });
+                let _ = tx.send(result).await;
+            });
+        }
+        drop(tx);
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// A summary of the run so far from the results seen by the caller.
+    pub fn summary(&self, tally: &Tally, elapsed: Duration) -> RunSummary {
+        let api = self.counters.snapshot();
+        let iam_calls = self.counters.total("iam:").calls;
+        RunSummary {
+            accounts_total: tally.ok + tally.failures.len() as u64,
+            accounts_ok: tally.ok,
+            failures: tally.failures.clone(),
+            warnings: tally.warnings.clone(),
+            roles: tally.roles,
+            jobs_completed: tally.jobs_completed,
+            jobs_failed: tally.jobs_failed,
+            jobs_timed_out: tally.jobs_timed_out,
+            api,
+            iam_calls_per_role: (tally.roles > 0).then(|| iam_calls as f64 / tally.roles as f64),
+            elapsed_secs: elapsed.as_secs_f64(),
+        }
+    }
+}
+
+/// Running totals over account results, for [`LiveCollector::summary`].
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub ok: u64,
+    pub failures: Vec<AccountFailure>,
+    pub warnings: Vec<String>,
+    pub roles: u64,
+    pub jobs_completed: u64,
+    pub jobs_failed: u64,
+    pub jobs_timed_out: u64,
+}
+
+impl Tally {
+    /// Adds one account's result.
+    pub fn add(&mut self, result: &AccountResult) {
+        match result {
+            Ok(d) => {
+                self.ok += 1;
+                self.roles += d.stats.roles;
+                self.jobs_completed += d.stats.jobs_completed;
+                self.jobs_failed += d.stats.jobs_failed;
+                self.jobs_timed_out += d.stats.jobs_timed_out;
+                self.warnings.extend(d.warnings.iter().cloned());
+            }
+            Err(f) => self.failures.push(f.clone()),
+        }
+    }
+}
+
+/// One role's Access Advisor job: generate, wait, poll with backoff until
+/// COMPLETED or FAILED (or `job_timeout`), then read every page.
+async fn access_advisor(ctx: &AccountCtx, arn: &str) -> JobOutcome {
+    let generated = {
+        let _slot = ctx.slot().await;
+        ctx.iam
+            .generate_service_last_accessed_details()
+            .arn(arn)
+            .granularity(AccessAdvisorUsageGranularityType::ActionLevel)
+            .send()
+            .await
+    };
+    let job_id = match generated {
+        Ok(out) => match out.job_id {
+            Some(id) => id,
+            None => return JobOutcome::Failed("GenerateServiceLastAccessedDetails: no JobId".into()),
+        },
+        Err(e) => {
+            return JobOutcome::Failed(format!(
+                "iam:GenerateServiceLastAccessedDetails: {}",
+                describe(&e)
+            ));
+        }
+    };
+    let deadline = Instant::now() + ctx.cfg.job_timeout;
+    let mut delay = ctx.cfg.poll_initial_delay;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return JobOutcome::TimedOut;
+        }
+        tokio::time::sleep(delay.min(deadline - now)).await;
+        match job_pages(ctx, &job_id).await {
+            Ok(Some(details)) => return JobOutcome::Completed(details),
+            Ok(None) => delay = (delay * 2).min(ctx.cfg.poll_max_delay),
+            Err(message) => return JobOutcome::Failed(message),
+        }
+    }
+}
+
+/// Reads a job: `Ok(None)` while IN_PROGRESS; every page once COMPLETED.
+async fn job_pages(
+    ctx: &AccountCtx,
+    job_id: &str,
+) -> Result<Option<ServiceLastAccessedDetails>, String> {
+    let mut pages = Pages::new(ctx.cfg.max_pages);
+    let mut all: Option<ServiceLastAccessedDetails> = None;
+    while let Some(marker) = pages.next_request() {
+        let page = {
+            let _slot = ctx.slot().await;
+            ctx.iam
+                .get_service_last_accessed_details()
+                .job_id(job_id)
+                .max_items(ctx.cfg.page_size)
+                .set_marker(marker.map(str::to_string))
+                .send()
+                .await
+                .map_err(|e| format!("iam:GetServiceLastAccessedDetails: {}", describe(&e)))?
+        };
+        match page.job_status {
+            JobStatusType::InProgress => return Ok(None),
+            JobStatusType::Completed => {}
+            JobStatusType::Failed => {
+                let why = page
+                    .error
+                    .map(|e| format!("{}: {}", e.code, e.message))
+                    .unwrap_or_else(|| "no error detail".into());
+                return Err(format!("Access Advisor job FAILED: {why}"));
+            }
+            other => return Err(format!("unknown job status {}", other.as_str())),
+        }
+        let services = page
+            .services_last_accessed
+            .into_iter()
+            .map(convert::service_last_accessed);
+        match &mut all {
+            Some(a) => a.services_last_accessed.extend(services),
+            None => {
+                all = Some(ServiceLastAccessedDetails {
+                    job_status: "COMPLETED".into(),
+                    job_type: page.job_type.map(|t| t.as_str().to_string()),
+                    services_last_accessed: services.collect(),
+                })
+            }
+        }
+        pages
+            .advance(page.is_truncated, page.marker)
+            .map_err(|e| format!("iam:GetServiceLastAccessedDetails: {e}"))?;
+    }
+    Ok(all)
+}
+
+/// Runs a whole collection on a runtime of its own, handing each account's
+/// result to `on_account` on the calling thread as soon as it is done (so
+/// the caller can write it and drop it: memory stays one account deep).
+/// Errors only when the run cannot start (bad settings, ListAccounts fails);
+/// failed accounts are in the summary.
+pub fn run_blocking(
+    cfg: AwsConfig,
+    on_progress: Option<ProgressFn>,
+    mut on_account: impl FnMut(AccountResult),
+) -> Result<RunSummary, CollectError> {
+    cfg.validate()?;
+    let start = Instant::now();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CollectError::Runtime(e.to_string()))?;
+    let collector = rt.block_on(LiveCollector::new(cfg, on_progress))?;
+    let accounts = rt.block_on(collector.accounts())?;
+    let (tx, mut rx) = mpsc::channel(1);
+    let runner = Arc::clone(&collector);
+    let task = rt.spawn(async move { runner.collect_all(accounts, tx).await });
+    let mut tally = Tally::default();
+    while let Some(result) = rx.blocking_recv() {
+        tally.add(&result);
+        on_account(result);
+    }
+    rt.block_on(task)
+        .map_err(|e| CollectError::Runtime(e.to_string()))?;
+    Ok(collector.summary(&tally, start.elapsed()))
+}

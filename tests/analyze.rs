@@ -1,0 +1,429 @@
+//! `analyze`, `simulate --lake` and `check-plan` through the real binary:
+//! alerts to a file and to a webhook on a local HTTP server, a webhook that is
+//! down, explanations from a snapshot, and the plan check's exit codes.
+
+use crate::util::*;
+use predicates::prelude::*;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const DATE: &str = "2026-10-01";
+
+fn analyze(lake: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    iamlake()
+        .args(["analyze", "--quiet", "--date", DATE, "--unused-days", "30"])
+        .arg("--lake")
+        .arg(lake)
+        .args(extra)
+        .assert()
+}
+
+/// A one-thread HTTP server on 127.0.0.1 that answers `statuses` in turn
+/// (then 200) and records each request body.
+fn server(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/alerts", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            let status = statuses.next().unwrap_or(200);
+            if status == 200 {
+                seen.lock().unwrap().push(String::from_utf8(body).unwrap());
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, bodies)
+}
+
+#[test]
+fn analyze_writes_tables_alerts_and_posts_to_a_webhook_with_retries() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let alerts = work.path().join("alerts.jsonl");
+    // Two server errors first: the client must retry through them.
+    let (url, bodies) = server(vec![500, 503]);
+    analyze(
+        &lake,
+        &["--alerts-out", alerts.to_str().unwrap(), "--webhook", &url],
+    )
+    .success();
+
+    let m: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(lake.join(format!(
+            "_manifests/analyze/snapshot_date={DATE}/manifest.json"
+        )))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["kind"], "analyze");
+    // mini: app's dynamodb never used; ssm used 2026-03-01 (> 30 days);
+    // s3:PutObject never used while s3 is used; ci (created 08-01, older
+    // than the threshold) never used sts.
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    let mut perms: Vec<String> = (0..unused.num_rows())
+        .map(|i| {
+            format!(
+                "{}/{}",
+                str_at(&unused, "role_name", i).unwrap(),
+                str_at(&unused, "permission", i).unwrap()
+            )
+        })
+        .collect();
+    perms.sort();
+    assert_eq!(
+        perms,
+        ["app/dynamodb", "app/s3:PutObject", "app/ssm", "ci/sts"]
+    );
+    assert!(iamlake::lake::lint::lint_lake(&lake).unwrap().is_empty());
+
+    let lines: Vec<serde_json::Value> = fs::read_to_string(&alerts)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let posted: Vec<serde_json::Value> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    assert_eq!(
+        lines, posted,
+        "the file and the webhook carry the same records"
+    );
+    let app = lines.iter().find(|a| a["role_name"] == "app").unwrap();
+    assert_eq!(app["team"], "payments@example.com");
+    assert_eq!(app["new_unused_permissions"].as_array().unwrap().len(), 3);
+    let admin = lines.iter().find(|a| a["role_name"] == "admin").unwrap();
+    assert_eq!(admin["new_sensitive_grants"].as_array().unwrap().len(), 6);
+
+    // Run again: nothing new, nothing alerted twice.
+    let (url2, bodies2) = server(vec![]);
+    analyze(
+        &lake,
+        &["--alerts-out", alerts.to_str().unwrap(), "--webhook", &url2],
+    )
+    .success();
+    assert_eq!(
+        fs::read_to_string(&alerts).unwrap(),
+        "",
+        "re-running the date re-reads the same ledger"
+    );
+    let _ = bodies2;
+}
+
+#[test]
+fn webhook_down_fails_clearly_and_keeps_the_lake() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    // A port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    analyze(&lake, &["--webhook", &url]).code(1).stderr(
+        predicate::str::contains(format!("webhook {url}"))
+            .and(predicate::str::contains("not delivered after 4 attempts")),
+    );
+    assert!(
+        !lake.join("_manifests/analyze").exists(),
+        "no analyze partition without delivered alerts"
+    );
+}
+
+#[test]
+fn reviews_and_owners_files_are_validated_and_applied() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let reviews = work.path().join("reviews.csv");
+    fs::write(
+        &reviews,
+        "account,role,permission,decision,reason,reviewer,date\nprod-a,app,ssm,keep,quarterly job,alice,2026-09-30\nprod-a,nobody,s3,delete,,bob,\n",
+    )
+    .unwrap();
+    let owners = work.path().join("owners.yaml");
+    fs::write(&owners, "- {role: 'bound*', team: platform}\n").unwrap();
+    iamlake()
+        .args(["analyze", "--date", DATE, "--unused-days", "30"])
+        .arg("--lake")
+        .arg(&lake)
+        .arg("--reviews")
+        .arg(&reviews)
+        .arg("--owners")
+        .arg(&owners)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("reviews.csv:line 3")
+                .and(predicate::str::contains("unknown role")),
+        );
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    let ssm = (0..unused.num_rows())
+        .find(|&i| str_at(&unused, "permission", i).as_deref() == Some("ssm"))
+        .unwrap();
+    assert_eq!(str_at(&unused, "review_status", ssm).unwrap(), "kept");
+    let teams = read_table(&lake, "team_summary", DATE);
+    let names: Vec<String> = (0..teams.num_rows())
+        .map(|i| str_at(&teams, "owner_team", i).unwrap())
+        .collect();
+    assert!(names.contains(&"platform".to_string()), "{names:?}");
+
+    fs::write(
+        &reviews,
+        "account,role,permission,decision,reason,reviewer,date\nprod-a,app,ssm,keep,,alice,\n",
+    )
+    .unwrap();
+    iamlake()
+        .args(["analyze", "--quiet", "--date", DATE])
+        .arg("--lake")
+        .arg(&lake)
+        .arg("--reviews")
+        .arg(&reviews)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "reviews.csv: line 2: a keep decision needs a reason",
+        ));
+}
+
+#[test]
+fn analyze_needs_a_complete_snapshot() {
+    let work = tempfile::tempdir().unwrap();
+    analyze(work.path(), &[])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no complete snapshot for 2026-10-01",
+        ));
+}
+
+#[test]
+fn simulate_explains_a_role_from_the_lake() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let out = iamlake()
+        .args([
+            "simulate",
+            "--json",
+            "--date",
+            DATE,
+            "--role",
+            "arn:aws:iam::111111111111:role/service-role/app",
+        ])
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let ddb = v["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["action"] == "dynamodb:GetItem")
+        .unwrap();
+    assert_eq!(ddb["decision"], "conditionally_allowed");
+    // The statement behind it is quoted from the stored policy.
+    let quoted = ddb["matched_statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["sid"] == "TableInVpc")
+        .expect("the conditional allow is among the reasons");
+    assert_eq!(quoted["layer"], "identity");
+    assert_eq!(
+        quoted["statement"]["Condition"]["StringEquals"]["aws:SourceVpc"],
+        "vpc-1234"
+    );
+    iamlake()
+        .args([
+            "simulate",
+            "--date",
+            DATE,
+            "--role",
+            "arn:aws:iam::999999999999:role/app",
+        ])
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("no role arn:aws:iam::999999999999:role/app")
+                .and(predicate::str::contains("role/service-role/app")),
+        );
+}
+
+#[test]
+fn simulate_short_form() {
+    let work = tempfile::tempdir().unwrap();
+    let policy = work.path().join("p.json");
+    fs::write(
+        &policy,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = iamlake()
+            .args(["simulate", "--json", "--action", "s3:GetObject", "--policy"])
+            .arg(&policy)
+            .args(extra)
+            .assert()
+            .success();
+        serde_json::from_slice::<serde_json::Value>(&out.get_output().stdout).unwrap()
+    };
+    assert_eq!(run(&[])["decision"], "conditionally_allowed");
+    assert_eq!(
+        run(&["--context", "aws:SourceIp=10.1.2.3"])["decision"],
+        "allowed"
+    );
+    assert_eq!(
+        run(&["--context", "aws:SourceIp=192.0.2.1"])["decision"],
+        "implicit_deny"
+    );
+    iamlake()
+        .args([
+            "simulate",
+            "--action",
+            "s3:GetObject",
+            "--context",
+            "aws:SourceIp",
+            "--policy",
+        ])
+        .arg(&policy)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--context"));
+}
+
+#[test]
+fn check_plan_exit_codes_and_formats() {
+    let plan = data("plan/modules.json");
+    iamlake()
+        .args(["check-plan", "--today", "2026-11-21", "--plan"])
+        .arg(&plan)
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("module.ci.aws_iam_role_policy.pass")
+                .and(predicate::str::contains("iam:PassRole")),
+        );
+    let out = iamlake()
+        .args([
+            "check-plan",
+            "--format",
+            "sarif",
+            "--today",
+            "2026-11-21",
+            "--plan",
+        ])
+        .arg(&plan)
+        .assert()
+        .code(1);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(
+        results
+            .iter()
+            .all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string())
+    );
+    let out = iamlake()
+        .args([
+            "check-plan",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-21",
+            "--plan",
+        ])
+        .arg(&plan)
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(!json["violations"].as_array().unwrap().is_empty());
+    // A plan that is not a plan: exit 2 with the file named.
+    let work = tempfile::tempdir().unwrap();
+    let bad = work.path().join("plan.json");
+    fs::write(&bad, "{\"resource_changes\": 3").unwrap();
+    iamlake()
+        .arg("check-plan")
+        .arg("--plan")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("plan.json"));
+}
+
+#[test]
+fn suggest_removes_unused_permissions_with_a_diff() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let out = iamlake()
+        .args(["suggest", "--json", "--date", DATE, "--unused-days", "30"])
+        .args(["--role", "arn:aws:iam::111111111111:role/service-role/app"])
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let p = &v["policies"][0];
+    assert_eq!(p["policy_id"], "inline:app-access");
+    // dynamodb and ssm are unused: their statements go; the bucket read stays.
+    let sids: Vec<&str> = p["suggested"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(sids, ["OneBucket"]);
+    assert!(
+        p["diff"]
+            .as_str()
+            .unwrap()
+            .contains("-      \"Sid\": \"TableInVpc\""),
+        "{}",
+        p["diff"]
+    );
+    iamlake()
+        .args(["suggest", "--date", DATE, "--unused-days", "30"])
+        .args(["--role", "arn:aws:iam::111111111111:role/service-role/app"])
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Suggestion only").and(predicate::str::contains(
+                "+++ inline:app-access (suggested)",
+            )),
+        );
+}

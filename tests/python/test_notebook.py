@@ -1,0 +1,62 @@
+"""notebooks/trends.ipynb: executed headless on the fixture lake, and kept
+with its outputs cleared in git."""
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "trends.ipynb"
+
+
+def analyzed_dates(lake: Path) -> list:
+    return sorted(p.parent.name.split("=", 1)[1]
+                  for p in (lake / "_manifests" / "analyze").glob("snapshot_date=*/manifest.json"))
+
+
+def execute(lake: Path, monkeypatch, tmp_path):
+    monkeypatch.setenv("IAMLAKE_LAKE", str(lake))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    # Raises CellExecutionError, with the cell and traceback, on any error.
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return nb
+
+
+def outputs(nb, kind):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == kind]
+
+
+def test_notebook_runs_on_the_fixture_lake(default_lake, monkeypatch, tmp_path):
+    nb = execute(default_lake, monkeypatch, tmp_path)
+    assert outputs(nb, "error") == []
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
+    assert len(images) >= 3, f"expected the three charts, got {len(images)} images"
+    text = "".join(o.get("text", "") for o in outputs(nb, "stream"))
+    dates = analyzed_dates(default_lake)
+    assert f"analyzed dates: {len(dates)} ({dates[0]} to {dates[-1]})" in text
+
+
+def test_notebook_reads_only_manifest_complete_dates(default_lake, monkeypatch, tmp_path):
+    lake = tmp_path / "lake"
+    shutil.copytree(default_lake, lake)
+    dates = analyzed_dates(lake)
+    # The latest date loses its manifest, as after an interrupted analyze run.
+    (lake / "_manifests" / "analyze" / f"snapshot_date={dates[-1]}" / "manifest.json").unlink()
+    nb = execute(lake, monkeypatch, tmp_path)
+    text = "".join(o.get("text", "") for o in outputs(nb, "stream"))
+    assert f"analyzed dates: {len(dates) - 1} ({dates[0]} to {dates[-2]})" in text
+
+
+def test_committed_notebook_has_no_outputs():
+    raw = json.loads(NOTEBOOK.read_text())
+    nbformat.validate(nbformat.reads(NOTEBOOK.read_text(), as_version=4))
+    for i, cell in enumerate(raw["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"cell {i} has outputs: clear them before committing"
+            assert cell["execution_count"] is None, f"cell {i} has an execution count"
+    assert "widgets" not in raw["metadata"]

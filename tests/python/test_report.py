@@ -1,0 +1,380 @@
+"""`iamlake report`: the HTML page rendered by headless Chromium.
+
+Chromium is driven over the DevTools protocol (a tiny client on
+websocket-client, 127.0.0.1 only) so that console errors, uncaught
+exceptions, CSP violations and every network request are seen as events,
+not guessed from logs. A deliberately broken page checks that this detection
+works. The numbers on the page are checked against daily_summary and
+team_summary read here with pyarrow, from the files the analyze manifests
+list (dates without a manifest are not part of the lake).
+
+Chromium is required: the test fails (never skips) when it is missing;
+scripts/test installs it (`apt-get install -y chromium`)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import websocket
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("IAMLAKE_ARTIFACTS", REPO / "target" / "test-artifacts"))
+
+
+# --- the lake, read independently ------------------------------------------
+
+def analyze_manifests(lake: Path) -> dict:
+    """snapshot_date -> analyze manifest, for dates that have one."""
+    out = {}
+    for p in sorted((lake / "_manifests" / "analyze").glob("snapshot_date=*/manifest.json")):
+        out[p.parent.name.split("=", 1)[1]] = json.loads(p.read_text())
+    return out
+
+
+def read_table(lake: Path, manifest: dict, table: str) -> pa.Table:
+    files = [lake / f["path"] for f in manifest["tables"][table]["files"]]
+    return pa.concat_tables([pq.read_table(f) for f in files])
+
+
+# --- a tiny DevTools protocol client ----------------------------------------
+
+def chromium_path() -> str:
+    for name in (os.environ.get("IAMLAKE_CHROMIUM"), "chromium", "chromium-browser"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    pytest.fail("chromium is not installed: `apt-get install -y chromium` "
+                "(scripts/test does it when missing); this test never skips")
+
+
+class Browser:
+    """One headless Chromium, one page, every event of that page recorded."""
+
+    def __init__(self, profile: Path):
+        self.proc = subprocess.Popen(
+            [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+             f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
+             "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.time() + 30
+        while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
+            if self.proc.poll() is not None:
+                pytest.fail(f"chromium exited early:\n{self.proc.stderr.read()}")
+            assert time.time() < deadline, "chromium did not open its DevTools port within 30 s"
+            time.sleep(0.1)
+        port, path = port_file.read_text().splitlines()[:2]
+        self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=30,
+                                              suppress_origin=True)
+        self.next_id = 0
+        self.events = []
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.send(f"{domain}.enable", session=True)
+
+    def send(self, method, params=None, session=False):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = self.session
+        self.ws.send(json.dumps(msg))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self.next_id:
+                assert "error" not in reply, f"{method}: {reply['error']}"
+                return reply["result"]
+            self.events.append(reply)
+
+    def wait_for(self, method, timeout=30.0):
+        deadline = time.time() + timeout
+        while not any(e.get("method") == method for e in self.events):
+            assert time.time() < deadline, f"no {method} within {timeout} s"
+            self.ws.settimeout(max(0.1, deadline - time.time()))
+            self.events.append(json.loads(self.ws.recv()))
+        self.ws.settimeout(30)
+
+    def settle(self, quiet=0.5):
+        """Collects events until none arrives for `quiet` seconds."""
+        self.ws.settimeout(quiet)
+        try:
+            while True:
+                self.events.append(json.loads(self.ws.recv()))
+        except websocket.WebSocketTimeoutException:
+            pass
+        finally:
+            self.ws.settimeout(30)
+
+    def load(self, path: Path):
+        self.events.clear()
+        self.send("Page.navigate", {"url": path.resolve().as_uri()}, session=True)
+        self.wait_for("Page.loadEventFired")
+        self.settle()
+
+    def errors(self) -> list:
+        """Console errors, uncaught exceptions and browser-logged errors
+        (CSP violations, failed loads), as text."""
+        out = []
+        for e in self.events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
+                out.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif m == "Runtime.exceptionThrown":
+                d = p["exceptionDetails"]
+                out.append("exception: " + d.get("exception", {}).get("description", d.get("text", "")))
+            elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
+                out.append(f"log ({p['entry']['source']}): {p['entry']['text']}")
+        return out
+
+    def requests(self) -> list:
+        """URLs the page asked for, other than file: and data: ones."""
+        return [e["params"]["request"]["url"] for e in self.events
+                if e.get("method") == "Network.requestWillBeSent"
+                and not e["params"]["request"]["url"].startswith(("file:", "data:", "about:"))]
+
+    def evaluate(self, expression):
+        """Runs a script over the DevTools protocol (the page's own CSP,
+        which forbids scripts, does not apply here) and returns its JSON value."""
+        r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=True)
+        assert "exceptionDetails" not in r, r["exceptionDetails"]
+        return r["result"].get("value")
+
+    def screenshot(self, out: Path, width=1280):
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session=True)
+        size = self.send("Page.getLayoutMetrics", session=True)["cssContentSize"]
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": int(size["height"]) + 1, "deviceScaleFactor": 1, "mobile": False},
+                  session=True)
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+                         session=True)["data"]
+        import base64
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.send("Browser.close")
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    b = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield b
+    b.close()
+
+
+# The DOM facts the checks need, gathered in the page.
+DOM_FACTS = r"""
+JSON.stringify({
+  sections: [...document.querySelectorAll('main section')].map(s => s.id),
+  svgs: [...document.querySelectorAll('svg.chart')].map(s => ({
+    id: s.id,
+    title: s.querySelector(':scope > title')?.textContent,
+    desc: s.querySelector(':scope > desc')?.textContent,
+    labelledby: s.getAttribute('aria-labelledby'),
+    polylines: s.querySelectorAll('polyline').length,
+    legend: [...s.querySelectorAll('[data-legend]')].map(t => t.getAttribute('data-legend')),
+    bars: Object.fromEntries([...s.querySelectorAll('g.bar')].map(g =>
+      [g.getAttribute('data-category'), Number(g.getAttribute('data-total'))])),
+    series: Object.fromEntries([...s.querySelectorAll('g.series')].map(g =>
+      [g.getAttribute('data-series'), [...g.querySelectorAll('circle > title')].map(t => t.textContent)])),
+    box: s.getBoundingClientRect().width,
+  })),
+  kpis: Object.fromEntries([...document.querySelectorAll('[data-kpi]')].map(k =>
+    [k.getAttribute('data-kpi'), Number(k.querySelector('.value').getAttribute('data-value'))])),
+  teams: [...document.querySelectorAll('#top-teams-table tbody tr')].map(tr => ({
+    team: tr.getAttribute('data-team'), name: tr.cells[0].textContent,
+    cols: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map(td =>
+      [td.getAttribute('data-col'), td.textContent]))})),
+  accounts: [...document.querySelectorAll('#accounts-table tr[data-account-id]')].map(tr => ({
+    id: tr.getAttribute('data-account-id'),
+    cols: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map(td =>
+      [td.getAttribute('data-col'), td.textContent.replace(/,/g, '')]))})),
+  risky: [...document.querySelectorAll('#newest-risky-table tbody tr[data-role-id]')].map(tr => ({
+    role_id: tr.getAttribute('data-role-id'), role: tr.cells[0].textContent,
+    first_seen: tr.querySelector('[data-col=first_seen]').textContent})),
+  reportDate: document.querySelector('[data-report-date]')?.getAttribute('data-report-date'),
+  images: document.images.length,
+  scripts: document.scripts.length,
+  width: document.documentElement.scrollWidth,
+})
+"""
+
+FORBIDDEN = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
+                       re.IGNORECASE)
+
+
+def render(iamlake_bin, lake: Path, out: Path, *extra) -> str:
+    proc = subprocess.run([str(iamlake_bin), "report", "--lake", str(lake), *extra, "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, f"iamlake report failed:\n{proc.stderr}"
+    return out.read_text()
+
+
+def test_detection_catches_a_broken_page(browser, tmp_path):
+    """The error and fetch detection used below, proven on a page that has
+    every fault it is meant to catch."""
+    bad = tmp_path / "broken.html"
+    bad.write_text("<!DOCTYPE html><html><body><p>broken</p>"
+                   "<script>console.error('deliberate console error');</script>"
+                   "<script>undefinedFunction();</script>"
+                   "<img src='http://127.0.0.1:9/pixel.png'></body></html>")
+    browser.load(bad)
+    errors = "\n".join(browser.errors())
+    assert "deliberate console error" in errors
+    assert "undefinedFunction" in errors
+    assert any(u.startswith("http://127.0.0.1:9/") for u in browser.requests())
+
+
+def test_report_renders_cleanly_with_consistent_numbers(iamlake_bin, default_lake, browser, tmp_path):
+    out = tmp_path / "report.html"
+    html = render(iamlake_bin, default_lake, out)
+
+    # Self-contained: no script, nothing fetched.
+    assert "<script" not in html.lower()
+    assert not FORBIDDEN.search(html), FORBIDDEN.search(html).group(0)
+
+    browser.load(out)
+    assert browser.errors() == [], browser.errors()
+    assert browser.requests() == [], browser.requests()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    browser.screenshot(shot)
+    assert shot.stat().st_size > 10_000
+    facts = json.loads(browser.evaluate(DOM_FACTS))
+
+    manifests = analyze_manifests(default_lake)
+    dates = sorted(manifests)
+    latest = dates[-1]
+    assert facts["reportDate"] == latest
+    assert facts["sections"] == ["summary", "risk-trend", "unused-by-team", "review-progress",
+                                 "top-teams", "newest-risky", "accounts"]
+    assert facts["scripts"] == 0 and facts["images"] == 0
+    assert facts["width"] <= 1280, "the page scrolls sideways"
+
+    svgs = {s["id"]: s for s in facts["svgs"]}
+    assert set(svgs) == {"chart-risk-trend", "chart-unused-by-team", "chart-review-progress"}
+    for s in svgs.values():
+        assert s["title"] and s["desc"], s["id"]
+        assert s["labelledby"] == f"{s['id']}-title {s['id']}-desc"
+        assert s["box"] > 300, f"{s['id']} is not laid out"
+
+    # Risky roles over time: one point per analyzed date, per series.
+    daily = {d: read_table(default_lake, manifests[d], "daily_summary").to_pylist() for d in dates}
+    org = {d: next(r for r in rows if r["scope"] == "organization") for d, rows in daily.items()}
+    trend = svgs["chart-risk-trend"]
+    actions = manifests[latest]["sensitive_actions"]
+    assert trend["legend"] == ["Any sensitive action", *actions]
+    assert trend["polylines"] == len(actions) + 1
+    any_points = trend["series"]["Any sensitive action"]
+    assert len(any_points) == len(dates)
+    for d, title in zip(dates, any_points):
+        assert title == f"Any sensitive action: {org[d]['risky_roles']} on {d}"
+    for a in actions:
+        points = trend["series"][a]
+        assert len(points) == len(dates)
+        for d, title in zip(dates, points):
+            allowed = next(x["allowed"] for x in org[d]["risky_by_action"] if x["action"] == a)
+            assert title == f"{a}: {allowed} on {d}"
+
+    # KPIs: the organization row of the date.
+    for key in ["roles", "risky_roles", "unused_permissions", "unused_open", "unused_new", "unowned_roles"]:
+        assert facts["kpis"][key] == org[latest][key], key
+
+    # Per team: chart totals and the top-teams table.
+    teams = read_table(default_lake, manifests[latest], "team_summary").to_pylist()
+    total = lambda t: t["unused_open"] + t["unused_to_delete"] + t["unused_kept"] + t["unused_done"]
+    with_unused = {t["owner_team"]: total(t) for t in teams if total(t) > 0}
+    bars = svgs["chart-unused-by-team"]["bars"]
+    assert bars == dict(sorted(with_unused.items(), key=lambda kv: (-kv[1], kv[0]))[:15])
+    assert list(svgs["chart-review-progress"]["bars"]) == list(bars)
+    top = sorted(teams, key=lambda t: (-t["unused_open"], -total(t), t["owner_team"]))[:10]
+    assert [r["team"] for r in facts["teams"]] == [t["owner_team"] for t in top]
+    for row, t in zip(facts["teams"], top):
+        assert row["name"] == t["owner_team"]
+        for key in ["roles", "risky_roles", "unused_open", "unused_to_delete", "unused_kept", "unused_done",
+                    "unused_new"]:
+            assert int(row["cols"][key].replace(",", "")) == t[key], (t["owner_team"], key)
+        expected = "—" if t["review_progress"] is None else f"{round(t['review_progress'] * 100)}%"
+        assert row["cols"]["review_progress"] == expected
+
+    # Accounts: every account row of the date, plus the organization total.
+    accounts = {r["account_id"]: r for r in daily[latest] if r["scope"] == "account"}
+    shown = {a["id"]: a["cols"] for a in facts["accounts"]}
+    assert set(shown) == set(accounts) | {"organization"}
+    for acct_id, cols in shown.items():
+        expected = org[latest] if acct_id == "organization" else accounts[acct_id]
+        for key, value in cols.items():
+            assert int(value) == expected[key], (acct_id, key)
+
+    # Newest risky roles: current sensitive grants of the ledger, newest first.
+    ledger = [r for r in read_table(default_lake, manifests[latest], "alert_ledger").to_pylist()
+              if r["kind"] == "sensitive_grant" and str(r["last_seen"]) == latest]
+    newest = {}
+    for r in ledger:
+        newest[r["role_id"]] = max(newest.get(r["role_id"], r["first_seen"]), r["first_seen"])
+    assert facts["risky"], "no risky role listed"
+    assert len(facts["risky"]) == min(15, len(newest))
+    for row in facts["risky"]:
+        assert row["first_seen"] == str(newest[row["role_id"]])
+    listed = [row["first_seen"] for row in facts["risky"]]
+    assert listed == sorted(listed, reverse=True)
+    assert listed[0] == str(max(newest.values()))
+
+
+def test_hostile_names_from_tags_stay_text(iamlake_bin, default_lake, browser, tmp_path):
+    """Team names come from role tags: a tag holding markup must show as text,
+    run nothing and load nothing."""
+    lake = tmp_path / "lake"
+    shutil.copytree(default_lake, lake)
+    manifests = analyze_manifests(lake)
+    latest = sorted(manifests)[-1]
+    [entry] = manifests[latest]["tables"]["team_summary"]["files"]
+    path = lake / entry["path"]
+    table = pq.read_table(path)
+    evil = "<img src=x onerror=\"console.error('xss')\"><script>console.error('xss2')</script>"
+    teams = table.column("owner_team").to_pylist()
+    target = max(range(len(teams)), key=lambda i: table.column("unused_open")[i].as_py())
+    teams[target] = evil
+    table = table.set_column(table.schema.get_field_index("owner_team"),
+                             table.schema.field("owner_team"), pa.array(teams, pa.string()))
+    pq.write_table(table, path, compression="snappy")
+
+    out = tmp_path / "evil.html"
+    html = render(iamlake_bin, lake, out)
+    assert "<img" not in html and "<script" not in html
+    browser.load(out)
+    assert browser.errors() == [], browser.errors()
+    assert browser.requests() == []
+    facts = json.loads(browser.evaluate(DOM_FACTS))
+    assert facts["images"] == 0 and facts["scripts"] == 0
+    assert facts["teams"][0]["name"] == evil
+    assert evil in facts["svgs"][1]["bars"]
+
+
+def test_report_of_an_earlier_date_and_errors(iamlake_bin, default_lake, tmp_path):
+    dates = sorted(analyze_manifests(default_lake))
+    html = render(iamlake_bin, default_lake, tmp_path / "early.html", "--date", dates[2])
+    assert f'data-report-date="{dates[2]}"' in html
+    assert dates[3] not in html
+
+    proc = subprocess.run([str(iamlake_bin), "report", "--lake", str(default_lake), "--date", "1999-01-01",
+                           "--out", str(tmp_path / "none.html")], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "1999-01-01 has no analyze manifest" in proc.stderr
+    assert not (tmp_path / "none.html").exists()
