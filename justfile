@@ -24,3 +24,7 @@ lint lake="lake":
 # Regenerate docs/LAKE.md from the schemas in src/model.
 docs:
     cargo run -- docs lake > docs/LAKE.md
+
+# Run every benchmark (release build) and rewrite docs/BENCHMARKS.md.
+bench:
+    python3 scripts/bench.py

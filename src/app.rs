@@ -5,7 +5,7 @@
 use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
     AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
-    GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs, SuggestArgs,
+    GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs, SqlArgs, SuggestArgs,
 };
 use crate::generate;
 use crate::lake::lint;
@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate_cmd(args),
         Command::CheckPlan(args) => Ok(check_plan_cmd(args)),
         Command::Lint(args) => lint_cmd(args),
+        Command::Sql(args) => sql_cmd(args),
         Command::Docs { .. } => {
             print!("{}", crate::model::docs::lake_markdown());
             Ok(ExitCode::from(EXIT_OK))
@@ -50,6 +51,7 @@ fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         sensitive_actions: resolved.sensitive_actions,
         owner_tag_keys: resolved.owner_tag_keys,
         progress: !args.common.quiet,
+        shard: args.shard,
     };
     let outcome = snapshot::run(&cfg)
         .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?;
@@ -70,6 +72,15 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
         m.tables.get("simulations").map_or(0, |t| t.rows),
         lake.display()
     );
+    let decisions = m.metrics.get("decisions").copied().unwrap_or(0.0);
+    let eval_secs = m.metrics.get("evaluation_seconds").copied().unwrap_or(0.0);
+    if eval_secs > 0.0 {
+        println!(
+            "  local evaluator: {decisions:.0} decisions in {:.1} ms ({:.2} M/s)",
+            eval_secs * 1e3,
+            decisions / eval_secs / 1e6
+        );
+    }
     for (action, (allowed, conditional)) in &outcome.risky {
         println!("  {action:<22} on *: {allowed:>5} roles allowed, {conditional:>5} conditionally");
     }
@@ -219,6 +230,7 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             sensitive_actions: resolved.sensitive_actions.clone(),
             owner_tag_keys: resolved.owner_tag_keys.clone(),
             progress: false,
+            shard: None,
         };
         let outcome = snapshot::run(&cfg).with_context(|| format!("snapshot of {date} failed"))?;
         last = Some(outcome);
@@ -400,4 +412,30 @@ fn check_plan_inner(args: &CheckPlanArgs) -> anyhow::Result<u8> {
         ),
     }
     Ok(report.exit_code())
+}
+
+fn sql_cmd(args: SqlArgs) -> anyhow::Result<ExitCode> {
+    use crate::sql::{self, Dialect};
+    let dialect = Dialect::from_name(&args.dialect).expect("clap restricts the values");
+    sql::check_location(&args.location)
+        .map_err(|m| anyhow::anyhow!("--location {}: {m}", args.location))?;
+    let files = sql::files(dialect, &args.location);
+    match &args.out {
+        None => {
+            for (_, content) in files {
+                print!("{content}");
+            }
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            for (name, content) in files {
+                let path = dir.join(name);
+                std::fs::write(&path, content)
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::from(EXIT_OK))
 }

@@ -41,6 +41,10 @@ pub enum Command {
     CheckPlan(CheckPlanArgs),
     /// Check a lake's files against the conventions Snowflake and Athena need.
     Lint(LintArgs),
+    /// Print (or write) warehouse DDL for every lake table, generated from
+    /// the schemas: Snowflake external tables or Athena tables with
+    /// partition projection.
+    Sql(SqlArgs),
     /// Print generated documentation (docs/LAKE.md is `iamlake docs lake`).
     #[command(hide = true)]
     Docs {
@@ -63,6 +67,10 @@ pub struct SnapshotArgs {
     /// Snapshot date (YYYY-MM-DD); also picks DIR/<date>/ in a fixture series.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: NaiveDate,
+    /// Collect only shard K of N (a deterministic 1/N of the accounts); the
+    /// date is complete once all N shards have run.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::lake::shard::Shard>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -275,6 +283,20 @@ pub struct CheckPlanArgs {
     pub sarif_location: String,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `iamlake sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// snowflake or athena.
+    #[arg(long, value_parser = ["snowflake", "athena"])]
+    pub dialect: String,
+    /// The lake's S3 location, e.g. s3://bucket/prefix.
+    #[arg(long, value_name = "S3_URL")]
+    pub location: String,
+    /// Write the files into this folder instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `iamlake lint`.

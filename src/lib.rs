@@ -17,3 +17,4 @@ pub mod plan;
 pub mod simulate;
 pub mod snapshot;
 pub mod source;
+pub mod sql;

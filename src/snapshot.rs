@@ -36,6 +36,8 @@ pub struct SnapshotConfig {
     pub owner_tag_keys: Vec<String>,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Collect only this shard's accounts (`--shard K/N`).
+    pub shard: Option<crate::lake::shard::Shard>,
 }
 
 /// What can stop a snapshot.
@@ -101,7 +103,11 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
     // Validate everything cheap before the first write.
     let source = FixtureSource::open(dir, cfg.date)?;
     check_lake_path(&cfg.lake)?;
-    let accounts = source.organization()?;
+    let accounts: Vec<AccountInfo> = source
+        .organization()?
+        .into_iter()
+        .filter(|a| cfg.shard.is_none_or(|s| s.contains(&a.id)))
+        .collect();
     let scp_levels = compile_scps(&accounts)?;
 
     let snapshot_id = format!(
@@ -109,7 +115,13 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
         started_at.format("%Y%m%dT%H%M%S%.6fZ"),
         std::process::id()
     );
-    let mut writer = PartitionWriter::create(&cfg.lake, cfg.date, &snapshot_id, &SNAPSHOT_TABLES)?;
+    let mut writer = PartitionWriter::create_sharded(
+        &cfg.lake,
+        cfg.date,
+        &snapshot_id,
+        &SNAPSHOT_TABLES,
+        cfg.shard,
+    )?;
     let bar = progress_bar(cfg.progress, accounts.len() as u64);
     let mut account_entries = Vec::new();
     let mut risky: BTreeMap<String, (u64, u64)> = cfg
@@ -118,6 +130,7 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
         .map(|a| (a.clone(), (0, 0)))
         .collect();
     let mut total_roles = 0u64;
+    let mut evaluation = std::time::Duration::ZERO;
 
     for (account, levels) in accounts.iter().zip(&scp_levels) {
         bar.set_message(format!("account {} · {total_roles} roles", account.id));
@@ -132,6 +145,7 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
             }
         }
         total_roles += rows.roles.len() as u64;
+        evaluation += rows.evaluation;
         write_account(&mut writer, &account.id, &rows)?;
         account_entries.push(AccountEntry {
             account_id: account.id.clone(),
@@ -158,8 +172,16 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
         status: "complete".into(),
         sensitive_actions: cfg.sensitive_actions.clone(),
         tables,
+        metrics: BTreeMap::from([
+            (
+                "decisions".to_string(),
+                (total_roles * cfg.sensitive_actions.len() as u64) as f64,
+            ),
+            ("evaluation_seconds".to_string(), evaluation.as_secs_f64()),
+        ]),
         accounts: account_entries,
         inputs: BTreeMap::new(),
+        shard: None,
     })?;
     Ok(SnapshotOutcome { manifest, risky })
 }
@@ -226,6 +248,8 @@ struct AccountRows {
     simulations: Vec<SimulationRow>,
     last_accessed: Vec<LastAccessedRow>,
     roles_without_last_accessed: u64,
+    /// Time spent inside the evaluator, for the manifest's metrics.
+    evaluation: std::time::Duration,
 }
 
 fn write_account(
@@ -377,15 +401,23 @@ fn collect_account(
             boundary: boundary.as_ref(),
             scp_levels,
         };
-        for action in &cfg.sensitive_actions {
-            let decision = eval::evaluate(
-                &set,
-                &Request {
-                    action,
-                    resource: RequestResource::Any,
-                    context: &context,
-                },
-            );
+        let started = std::time::Instant::now();
+        let decisions: Vec<eval::Decision> = cfg
+            .sensitive_actions
+            .iter()
+            .map(|action| {
+                eval::evaluate(
+                    &set,
+                    &Request {
+                        action,
+                        resource: RequestResource::Any,
+                        context: &context,
+                    },
+                )
+            })
+            .collect();
+        out.evaluation += started.elapsed();
+        for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.simulations
                 .push(simulation_row(account, role, action, decision));
         }

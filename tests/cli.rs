@@ -200,3 +200,46 @@ fn lake_docs_are_generated_from_the_schemas() {
         .success()
         .stdout(committed);
 }
+
+#[test]
+fn committed_warehouse_ddl_is_the_generated_ddl() {
+    use iamlake::sql::{DEFAULT_LOCATION, Dialect, files};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+    for dialect in Dialect::ALL {
+        for (name, content) in files(dialect, DEFAULT_LOCATION) {
+            let path = root.join(dialect.name()).join(&name);
+            let committed =
+                fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(
+                committed,
+                content,
+                "{} is stale: run `iamlake sql --dialect {} --location {DEFAULT_LOCATION} --out sql/{}`",
+                path.display(),
+                dialect.name(),
+                dialect.name()
+            );
+        }
+        iamlake()
+            .args([
+                "sql",
+                "--dialect",
+                dialect.name(),
+                "--location",
+                DEFAULT_LOCATION,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("snapshot_date"));
+    }
+    iamlake()
+        .args([
+            "sql",
+            "--dialect",
+            "athena",
+            "--location",
+            "s3://b/x'; drop",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--location"));
+}

@@ -376,3 +376,100 @@ fn actions_file_replaces_the_sensitive_list() {
         serde_json::json!(["iam:PassRole", "ec2:RunInstances"])
     );
 }
+
+#[test]
+fn three_shards_make_one_complete_date() {
+    let lake = tempfile::tempdir().unwrap();
+    let whole = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
+    let shard = |k: &str, lake: &std::path::Path| {
+        iamlake()
+            .args(["snapshot", "--quiet", "--date", DATE, "--shard", k])
+            .arg(format!("--source=fixtures:{}", fixtures.display()))
+            .arg("--lake")
+            .arg(lake)
+            .assert()
+    };
+    snapshot_ok(&fixtures, whole.path(), DATE);
+    let want = manifest(whole.path(), DATE);
+
+    shard("1/3", lake.path()).success();
+    shard("3/3", lake.path()).success();
+    // Two of three shards: the date is not complete for any reader.
+    assert!(
+        iamlake::lake::manifest::complete_dates(lake.path())
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        lake.path()
+            .join(format!("_manifests/snapshot_date={DATE}/shard-1-of-3.json"))
+            .is_file()
+    );
+    shard("2/3", lake.path()).success();
+    let m = manifest(lake.path(), DATE);
+    assert_eq!(m["status"], "complete");
+    for t in ["roles", "role_policies", "simulations", "last_accessed"] {
+        assert_eq!(m["tables"][t]["rows"], want["tables"][t]["rows"], "{t}");
+        assert_eq!(
+            read_table(lake.path(), t, DATE).num_rows(),
+            read_table(whole.path(), t, DATE).num_rows(),
+            "{t}"
+        );
+        assert_eq!(
+            m["tables"][t]["files"].as_array().unwrap().len(),
+            3,
+            "one file per shard"
+        );
+    }
+    let ids = |m: &serde_json::Value| {
+        m["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["account_id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&m), ids(&want), "every account exactly once, sorted");
+    assert!(
+        iamlake::lake::lint::lint_lake(lake.path())
+            .unwrap()
+            .is_empty()
+    );
+
+    // Re-running one shard replaces only its files.
+    let before = tree_bytes(&lake.path().join("roles"));
+    shard("2/3", lake.path()).success();
+    let after = tree_bytes(&lake.path().join("roles"));
+    assert_eq!(before.len(), after.len());
+    assert_eq!(
+        manifest(lake.path(), DATE)["tables"]["roles"]["rows"],
+        want["tables"]["roles"]["rows"]
+    );
+    for (path, bytes) in &before {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("part-02") {
+            assert_eq!(
+                after.get(path),
+                Some(bytes),
+                "{name} of another shard changed"
+            );
+        }
+    }
+    // Mixing shard counts for one date is refused.
+    shard("1/2", lake.path())
+        .code(1)
+        .stderr(predicates::str::contains("different shard count"));
+    // A whole-date run supersedes the shards.
+    snapshot_ok(&fixtures, lake.path(), DATE);
+    assert!(
+        !lake
+            .path()
+            .join(format!("_manifests/snapshot_date={DATE}/shard-1-of-3.json"))
+            .exists()
+    );
+    assert_eq!(
+        read_table(lake.path(), "roles", DATE).num_rows(),
+        read_table(whole.path(), "roles", DATE).num_rows()
+    );
+}

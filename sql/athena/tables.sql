@@ -313,6 +313,8 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/alert_ledger/snapshot_date=${snapshot_date}/'
 );
 
+-- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
+-- pretty-printed documents that span lines: hence STORED AS ION.
 CREATE EXTERNAL TABLE IF NOT EXISTS snapshot_manifests (
   `tool` string COMMENT 'Always iamlake.',
   `kind` string COMMENT 'snapshot | analyze.',
@@ -328,8 +330,6 @@ CREATE EXTERNAL TABLE IF NOT EXISTS snapshot_manifests (
 )
 COMMENT 'One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
--- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
--- pretty-printed documents that span lines.
 STORED AS ION
 LOCATION 's3://YOUR-BUCKET/iamlake/_manifests/'
 TBLPROPERTIES (
@@ -342,6 +342,8 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/_manifests/snapshot_date=${snapshot_date}/'
 );
 
+-- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
+-- pretty-printed documents that span lines: hence STORED AS ION.
 CREATE EXTERNAL TABLE IF NOT EXISTS analyze_manifests (
   `tool` string COMMENT 'Always iamlake.',
   `kind` string COMMENT 'snapshot | analyze.',
@@ -356,8 +358,6 @@ CREATE EXTERNAL TABLE IF NOT EXISTS analyze_manifests (
 )
 COMMENT 'One row per analyze manifest (_manifests/analyze/snapshot_date=D/manifest.json): the analyze tables of a date are complete only when it has one.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
--- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
--- pretty-printed documents that span lines.
 STORED AS ION
 LOCATION 's3://YOUR-BUCKET/iamlake/_manifests/analyze/'
 TBLPROPERTIES (

@@ -207,6 +207,8 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         tables,
         accounts: Vec::new(),
         inputs,
+        metrics: BTreeMap::new(),
+        shard: None,
     })?;
     Ok(AnalyzeOutcome {
         analysis,

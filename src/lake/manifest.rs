@@ -44,6 +44,13 @@ pub struct Manifest {
     /// read (`snapshot`, `previous_snapshot`).
     #[serde(default)]
     pub inputs: BTreeMap<String, String>,
+    /// Measurements of the run, e.g. `decisions` and `evaluation_seconds`
+    /// (the local evaluator's work) or API call counts per operation.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+    /// `K/N` on a shard's own manifest; absent on whole-date manifests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 fn default_kind() -> String {
@@ -106,10 +113,90 @@ impl Manifest {
             })
     }
 
-    /// Writes the manifest atomically: a temporary file in the same folder,
-    /// flushed to disk, then renamed over the final name.
+    /// Writes the manifest at its place in the lake, atomically.
     pub fn write(&self, lake: &Path) -> Result<(), LakeError> {
-        let path = layout::manifest_path_of(lake, self.manifest_kind(), self.snapshot_date);
+        self.write_at(&layout::manifest_path_of(
+            lake,
+            self.manifest_kind(),
+            self.snapshot_date,
+        ))
+    }
+
+    /// Reads a manifest file.
+    pub fn read_at(path: &Path) -> Result<Manifest, LakeError> {
+        let text = fs::read_to_string(path).map_err(LakeError::io(path, "reading manifest"))?;
+        serde_json::from_str(&text).map_err(|e| LakeError::Manifest {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The date's manifest made from all its shard manifests: files and
+    /// accounts of every shard, rows and metrics summed, `partial` if any
+    /// shard was.
+    pub fn merge_shards(shards: &[Manifest]) -> Manifest {
+        let first = &shards[0];
+        let mut tables: BTreeMap<String, TableEntry> = BTreeMap::new();
+        let mut metrics: BTreeMap<String, f64> = BTreeMap::new();
+        let mut accounts = Vec::new();
+        for m in shards {
+            for (name, t) in &m.tables {
+                let e = tables.entry(name.clone()).or_insert(TableEntry {
+                    rows: 0,
+                    files: Vec::new(),
+                });
+                e.rows += t.rows;
+                e.files.extend(t.files.iter().cloned());
+            }
+            for (k, v) in &m.metrics {
+                *metrics.entry(k.clone()).or_default() += v;
+            }
+            accounts.extend(m.accounts.iter().cloned());
+        }
+        accounts.sort_by(|a: &AccountEntry, b| a.account_id.cmp(&b.account_id));
+        let mut inputs = BTreeMap::new();
+        inputs.insert("shards".to_string(), shards.len().to_string());
+        Manifest {
+            tool: first.tool.clone(),
+            kind: first.kind.clone(),
+            tool_version: first.tool_version.clone(),
+            schema_version: first.schema_version,
+            snapshot_id: shards
+                .iter()
+                .map(|m| m.snapshot_id.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            snapshot_date: first.snapshot_date,
+            source: first.source.clone(),
+            started_at: shards
+                .iter()
+                .map(|m| m.started_at)
+                .min()
+                .unwrap_or(first.started_at),
+            finished_at: shards
+                .iter()
+                .map(|m| m.finished_at)
+                .max()
+                .unwrap_or(first.finished_at),
+            status: if shards.iter().all(|m| m.status == "complete") {
+                "complete"
+            } else {
+                "partial"
+            }
+            .into(),
+            sensitive_actions: first.sensitive_actions.clone(),
+            tables,
+            accounts,
+            inputs,
+            metrics,
+            shard: None,
+        }
+    }
+
+    /// Writes the manifest at `path` atomically: a temporary file in the same
+    /// folder, flushed to disk, then renamed over the final name.
+    pub fn write_at(&self, path: &Path) -> Result<(), LakeError> {
+        let path = path.to_path_buf();
         let dir = path.parent().expect("manifest path has a parent");
         fs::create_dir_all(dir).map_err(LakeError::io(dir, "creating folder"))?;
         let tmp = dir.join(format!(".manifest.{}.tmp", self.snapshot_id));

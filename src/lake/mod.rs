@@ -7,6 +7,7 @@ pub mod layout;
 pub mod lint;
 pub mod manifest;
 pub mod read;
+pub mod shard;
 pub mod writer;
 
 use std::io;

@@ -9,6 +9,7 @@
 use super::LakeError;
 use super::layout::{self, STAGING_DIR, TRASH_DIR};
 use super::manifest::{FileEntry, Manifest, TableEntry};
+use super::shard::Shard;
 use crate::model::TableDef;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
@@ -43,6 +44,8 @@ pub fn writer_properties() -> WriterProperties {
 
 struct TableWriter {
     def: TableDef,
+    /// Number of the first part file (non-zero for shards).
+    first_part: usize,
     /// Staging folder of this table's partition.
     dir: PathBuf,
     writer: Option<ArrowWriter<File>>,
@@ -54,7 +57,9 @@ struct TableWriter {
 
 impl TableWriter {
     fn open_next(&mut self) -> Result<(), LakeError> {
-        let name = layout::part_file_name(self.files.len() + usize::from(self.current.is_some()));
+        let name = layout::part_file_name(
+            self.first_part + self.files.len() + usize::from(self.current.is_some()),
+        );
         let path = self.dir.join(&name);
         let file = File::create(&path).map_err(LakeError::io(&path, "creating"))?;
         let writer = ArrowWriter::try_new(file, self.def.schema(), Some(writer_properties()))
@@ -129,6 +134,7 @@ pub struct PartitionWriter {
     snapshot_id: String,
     staging: PathBuf,
     tables: Vec<TableWriter>,
+    shard: Option<Shard>,
     published: bool,
 }
 
@@ -141,6 +147,18 @@ impl PartitionWriter {
         snapshot_id: &str,
         tables: &[TableDef],
     ) -> Result<PartitionWriter, LakeError> {
+        Self::create_sharded(lake, date, snapshot_id, tables, None)
+    }
+
+    /// Like [`Self::create`], for one shard's share of the date when `shard`
+    /// is given.
+    pub fn create_sharded(
+        lake: &Path,
+        date: NaiveDate,
+        snapshot_id: &str,
+        tables: &[TableDef],
+        shard: Option<Shard>,
+    ) -> Result<PartitionWriter, LakeError> {
         let staging = lake.join(STAGING_DIR).join(snapshot_id);
         let mut out = PartitionWriter {
             lake: lake.to_path_buf(),
@@ -148,6 +166,7 @@ impl PartitionWriter {
             snapshot_id: snapshot_id.to_string(),
             staging: staging.clone(),
             tables: Vec::new(),
+            shard,
             published: false,
         };
         for def in tables {
@@ -157,6 +176,7 @@ impl PartitionWriter {
             fs::create_dir_all(&dir).map_err(LakeError::io(&dir, "creating folder"))?;
             let mut tw = TableWriter {
                 def: *def,
+                first_part: shard.map_or(0, |s| s.first_part()),
                 dir,
                 writer: None,
                 current: None,
@@ -217,9 +237,27 @@ impl PartitionWriter {
                 },
             );
         }
-        let manifest = manifest(entries);
+        let mut manifest = manifest(entries);
         let trash = self.lake.join(TRASH_DIR).join(&self.snapshot_id);
+        if let Some(shard) = self.shard {
+            manifest.shard = Some(shard.to_string());
+            let merged = self.publish_shard(shard, &manifest, &trash)?;
+            self.published = true;
+            self.clean_up(&trash);
+            return Ok(merged.unwrap_or(manifest));
+        }
 
+        // A whole-date run supersedes any shard manifests of the date.
+        let manifests_dir =
+            layout::manifest_path_of(&self.lake, manifest.manifest_kind(), self.date)
+                .parent()
+                .expect("manifest has a folder")
+                .to_path_buf();
+        for (name, path) in shard_manifests(&manifests_dir)? {
+            fs::create_dir_all(&trash).map_err(LakeError::io(&trash, "creating folder"))?;
+            fs::rename(&path, trash.join(name))
+                .map_err(LakeError::io(&path, "retiring shard manifest"))?;
+        }
         let old_manifest =
             layout::manifest_path_of(&self.lake, manifest.manifest_kind(), self.date);
         if old_manifest.exists() {
@@ -242,15 +280,123 @@ impl PartitionWriter {
         }
         manifest.write(&self.lake)?;
         self.published = true;
+        self.clean_up(&trash);
+        Ok(manifest)
+    }
 
-        // Old data and the empty staging folder go only now; failing to
-        // delete them loses nothing, so it is not an error.
-        let _ = fs::remove_dir_all(&trash);
+    /// Old data and the empty staging folder go only once the new manifest
+    /// is in place; failing to delete them loses nothing, so it is not an
+    /// error.
+    fn clean_up(&self, trash: &Path) {
+        let _ = fs::remove_dir_all(trash);
         let _ = fs::remove_dir_all(&self.staging);
         remove_if_empty(&self.lake.join(TRASH_DIR));
         remove_if_empty(&self.lake.join(STAGING_DIR));
-        Ok(manifest)
     }
+
+    /// Publishes one shard: the date's merged manifest goes first (the date
+    /// turns incomplete), this shard's old files and any whole-date files
+    /// move to the trash, the new files move in, the shard manifest is
+    /// written, and when all N shard manifests are present the merged
+    /// manifest is written. Returns the merged manifest when this shard
+    /// completed the set.
+    fn publish_shard(
+        &self,
+        shard: Shard,
+        manifest: &Manifest,
+        trash: &Path,
+    ) -> Result<Option<Manifest>, LakeError> {
+        let merged_path = layout::manifest_path_of(&self.lake, manifest.manifest_kind(), self.date);
+        let dir = merged_path
+            .parent()
+            .expect("manifest has a folder")
+            .to_path_buf();
+        let others = shard_manifests(&dir)?;
+        if let Some((name, _)) = others
+            .iter()
+            .find(|(name, _)| !name.ends_with(&format!("-of-{}.json", shard.count)))
+        {
+            return Err(LakeError::Manifest {
+                path: dir.join(name),
+                message: format!(
+                    "this date was collected with a different shard count than {}; re-run every shard with the same N, or remove the date's shard manifests",
+                    shard.count
+                ),
+            });
+        }
+        fs::create_dir_all(trash).map_err(LakeError::io(trash, "creating folder"))?;
+        if merged_path.exists() {
+            fs::rename(&merged_path, trash.join("manifest.json"))
+                .map_err(LakeError::io(&merged_path, "retiring old manifest"))?;
+        }
+        let own = dir.join(shard.manifest_name());
+        if own.exists() {
+            fs::rename(&own, trash.join(shard.manifest_name()))
+                .map_err(LakeError::io(&own, "retiring shard manifest"))?;
+        }
+        for tw in &self.tables {
+            let target = layout::partition_dir(&self.lake, tw.def.name, self.date);
+            fs::create_dir_all(&target).map_err(LakeError::io(&target, "creating folder"))?;
+            let table_trash = trash.join(tw.def.name);
+            for entry in fs::read_dir(&target).map_err(LakeError::io(&target, "listing"))? {
+                let path = entry.map_err(LakeError::io(&target, "listing"))?.path();
+                let part = path.file_name().and_then(|n| n.to_str()).and_then(|n| {
+                    n.strip_prefix("part-")?
+                        .strip_suffix(".parquet")?
+                        .parse::<usize>()
+                        .ok()
+                });
+                // This shard's files, and files of a whole-date run (below
+                // 1000), give way; other shards' files stay.
+                if part.is_some_and(|p| p / 1000 == shard.index as usize || p < 1000) {
+                    fs::create_dir_all(&table_trash)
+                        .map_err(LakeError::io(&table_trash, "creating folder"))?;
+                    let to = table_trash.join(path.file_name().expect("a file name"));
+                    fs::rename(&path, &to).map_err(LakeError::io(&path, "retiring old file"))?;
+                }
+            }
+            for entry in fs::read_dir(&tw.dir).map_err(LakeError::io(&tw.dir, "listing"))? {
+                let path = entry.map_err(LakeError::io(&tw.dir, "listing"))?.path();
+                let to = target.join(path.file_name().expect("a file name"));
+                fs::rename(&path, &to).map_err(LakeError::io(&to, "publishing file"))?;
+            }
+        }
+        manifest.write_at(&own)?;
+
+        let shards: Vec<Manifest> = shard_manifests(&dir)?
+            .into_iter()
+            .map(|(_, path)| Manifest::read_at(&path))
+            .collect::<Result<_, _>>()?;
+        if shards.len() as u32 != shard.count {
+            return Ok(None);
+        }
+        let merged = Manifest::merge_shards(&shards);
+        merged.write_at(&merged_path)?;
+        Ok(Some(merged))
+    }
+}
+
+/// The shard manifests (`shard-K-of-N.json`) in a date's manifest folder.
+fn shard_manifests(dir: &Path) -> Result<Vec<(String, PathBuf)>, LakeError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(LakeError::io(dir, "listing manifests")(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(LakeError::io(dir, "listing manifests"))?
+            .path();
+        if let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && name.starts_with("shard-")
+            && name.ends_with(".json")
+        {
+            out.push((name.to_string(), path.clone()));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 impl Drop for PartitionWriter {

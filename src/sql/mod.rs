@@ -464,6 +464,9 @@ COMMENT 'iamlake: AWS IAM roles, their grants and unused permissions, per day';
 fn athena_table(out: &mut String, src: &Source, location: &str) {
     let t = &src.table;
     let table_location = format!("{}/{}/", base(location), src.folder);
+    if src.json {
+        out.push_str("-- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads\n-- pretty-printed documents that span lines: hence STORED AS ION.\n");
+    }
     let _ = writeln!(out, "CREATE EXTERNAL TABLE IF NOT EXISTS {} (", t.name);
     for (i, c) in t.columns.iter().enumerate() {
         let comma = if i + 1 == t.columns.len() { "" } else { "," };
@@ -483,7 +486,7 @@ fn athena_table(out: &mut String, src: &Source, location: &str) {
         athena_string(PARTITION_DOC)
     );
     if src.json {
-        out.push_str("-- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads\n-- pretty-printed documents that span lines.\nSTORED AS ION\n");
+        out.push_str("STORED AS ION\n");
     } else {
         out.push_str("STORED AS PARQUET\n");
     }

@@ -1,0 +1,152 @@
+"""The committed warehouse SQL (sql/, docs/WAREHOUSE.md) against the lake
+itself, plus the lake the Athena and Snowflake query tests share: the bundled
+30-day series, with reviews on the latest date and one failed account.
+
+The generated DDL (sql/*/tables.sql) must declare every column of every file
+with the type the file has; the hand-written views must restrict the
+partition key so the warehouse reads only the dates they need."""
+import csv
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SQL = REPO / "sql"
+QUERIES = ["risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
+LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "unused_permissions", "unused_deltas",
+               "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger"]
+FAILED = {"account_id": "770696721453", "reason": "AccessDenied: organizations:ListAccounts denied (test)"}
+
+
+def build_warehouse_lake(iamlake_bin: Path, default_lake: Path, dest: Path) -> dict:
+    """Copies the demo lake, re-analyzes its latest date with reviews (keep /
+    delete on unused permissions), then marks one account failed in the
+    snapshot manifest of the second date. iamlake's fixture source never
+    fails an account, so that manifest edit is the only synthetic part."""
+    lake = dest / "lake"
+    shutil.copytree(default_lake, lake)
+    dates = sorted(p.name.split("=", 1)[1] for p in (lake / "_manifests").glob("snapshot_date=*"))
+    latest = dates[-1]
+    con = duckdb.connect()
+    unused = con.execute(f"""
+        SELECT account_id, role_name, permission FROM read_parquet('{lake}/unused_permissions/snapshot_date={latest}/*.parquet')
+        ORDER BY account_id, role_name, permission""").fetchall()
+    assert len(unused) >= 12
+    reviews = dest / "reviews.csv"
+    with reviews.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["account", "role", "permission", "decision", "reason", "reviewer", "date"])
+        for i, (acct, role, perm) in enumerate(unused[::4][:6]):
+            if i % 2 == 0:
+                w.writerow([acct, role, perm, "keep", "needed for the yearly audit", "alice", latest])
+            else:
+                w.writerow([acct, role, perm, "delete", "", "bob", latest])
+        # A delete review of a permission the role does not have (gone).
+        acct, role, _ = unused[1]
+        w.writerow([acct, role, "kinesis:PutRecord", "delete", "", "bob", latest])
+    proc = subprocess.run([str(iamlake_bin), "analyze", "--quiet", "--lake", str(lake), "--date", latest,
+                           "--reviews", str(reviews)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+    failed_date = dates[1]
+    path = lake / "_manifests" / f"snapshot_date={failed_date}" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["status"] = "partial"
+    for a in manifest["accounts"]:
+        if a["account_id"] == FAILED["account_id"]:
+            a.update(status="failed", reason=FAILED["reason"], roles=0)
+            name = a["account_name"]
+    path.write_text(json.dumps(manifest, indent=2))
+    return {"lake": lake, "dates": dates, "latest": latest,
+            "failed": [(failed_date, "partial", FAILED["account_id"], name, FAILED["reason"])]}
+
+
+def query_sql(dialect: str, name: str) -> str:
+    return (SQL / dialect / "queries" / f"{name}.sql").read_text()
+
+
+def ddl_columns(dialect: str) -> dict:
+    """{table: [(column, type)]} parsed from the generated DDL."""
+    text = (SQL / dialect / "tables.sql").read_text()
+    out = {}
+    if dialect == "athena":
+        for m in re.finditer(r"CREATE EXTERNAL TABLE IF NOT EXISTS (\w+) \(\n(.*?)\n\)", text, re.S):
+            out[m.group(1)] = re.findall(r"^  `(\w+)` (\S+) COMMENT ", m.group(2), re.M)
+    else:
+        for m in re.finditer(r"CREATE OR REPLACE EXTERNAL TABLE (\w+) \(\n(.*?)\n\)\nPARTITION BY", text, re.S):
+            out[m.group(1)] = re.findall(r'^    ("?\w+"?) (\S+) AS \((.*?)\),? -- ', m.group(2), re.M)
+    return out
+
+
+def duck_to_athena(t: str) -> str:
+    t = t.replace('"', "")
+    simple = {"VARCHAR": "string", "INTEGER": "int", "BIGINT": "bigint", "DOUBLE": "double", "BOOLEAN": "boolean",
+              "DATE": "date", "TIMESTAMP WITH TIME ZONE": "timestamp"}
+    if t in simple:
+        return simple[t]
+    if t.endswith("[]"):
+        return f"array<{duck_to_athena(t[:-2])}>"
+    if t == "MAP(VARCHAR, VARCHAR)":
+        return "map<string,string>"
+    if t.startswith("STRUCT(") and t.endswith(")"):
+        fields = re.findall(r"(\w+) (VARCHAR|INTEGER|BIGINT|DOUBLE|BOOLEAN|DATE)", t)
+        return "struct<" + ",".join(f"{n}:{duck_to_athena(ty)}" for n, ty in fields) + ">"
+    raise AssertionError(f"unmapped {t}")
+
+
+def test_athena_ddl_matches_the_files(default_lake):
+    """Every lake table's Athena columns are, in order, the columns and types
+    of its Parquet files (DuckDB's view of them, spelled the Athena way)."""
+    cols = ddl_columns("athena")
+    assert sorted(cols) == sorted(LAKE_TABLES + ["snapshot_manifests", "analyze_manifests"])
+    con = duckdb.connect()
+    for t in LAKE_TABLES:
+        files = sorted((default_lake / t).glob("snapshot_date=*/part-*.parquet"))
+        assert files, t
+        got = [(n, duck_to_athena(ty)) for n, ty, *_ in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{files[-1]}', hive_partitioning = false)").fetchall()]
+        assert cols[t] == got, t
+        # Athena maps Parquet int32/int64 by the physical type: no silent widening.
+        schema = pq.read_schema(files[-1])
+        for name, ty in cols[t]:
+            if ty == "timestamp":
+                assert str(schema.field(name).type) == "timestamp[us, tz=UTC]"
+
+
+def test_snowflake_ddl_declares_the_same_columns():
+    athena = ddl_columns("athena")
+    snowflake = ddl_columns("snowflake")
+    assert sorted(athena) == sorted(snowflake)
+    for t, cols in snowflake.items():
+        assert cols[0][0] == "snapshot_date" and cols[0][1] == "DATE"
+        assert "METADATA$FILENAME" in cols[0][2]
+        names = [n.strip('"').lower() for n, _, _ in cols[1:]]
+        assert names == [n for n, _ in athena[t]], t
+        for (n, ty, expr), (name, _) in zip(cols[1:], athena[t]):
+            assert expr == f"value:{name}::{ty}", (t, n)
+
+
+def test_every_view_restricts_the_partition_key():
+    """The provided views read only the dates they need: each filters
+    snapshot_date (pruned by partition projection on Athena, by the
+    PARTITION BY column on Snowflake) rather than scanning the whole lake."""
+    for dialect in ["athena", "snowflake"]:
+        for q in QUERIES:
+            sql = query_sql(dialect, q)
+            assert f"CREATE OR REPLACE VIEW {q} AS" in sql
+            body = re.sub(r"--[^\n]*", "", sql)
+            assert re.search(r"snapshot_date( AS date\))? (IN \(SELECT|>)", body), (dialect, q)
+
+
+def test_warehouse_doc_names_every_query_and_table():
+    doc = (REPO / "docs/WAREHOUSE.md").read_text()
+    for q in QUERIES:
+        assert f"{q}.sql" in doc, q
+    for t in LAKE_TABLES + ["snapshot_manifests", "analyze_manifests"]:
+        assert t in doc, t
