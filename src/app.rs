@@ -5,7 +5,7 @@
 use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
     AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
-    GenerateArgs, LintArgs, SimulateArgs, SnapshotArgs, SqlArgs, SuggestArgs,
+    GenerateArgs, LintArgs, ReportArgs, SimulateArgs, SnapshotArgs, SqlArgs, SuggestArgs,
 };
 use crate::generate;
 use crate::lake::lint;
@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fixtures(FixturesCommand::Generate(args)) => generate_cmd(args),
         Command::Simulate(args) => simulate_cmd(args),
         Command::CheckPlan(args) => Ok(check_plan_cmd(args)),
+        Command::Report(args) => report_cmd(args),
         Command::Lint(args) => lint_cmd(args),
         Command::Sql(args) => sql_cmd(args),
         Command::Docs { .. } => {
@@ -437,5 +438,16 @@ fn sql_cmd(args: SqlArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn report_cmd(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let cfg = crate::report::ReportConfig {
+        lake: args.lake.clone(),
+        date: args.date,
+    };
+    let date = crate::report::write(&cfg, &args.out)
+        .with_context(|| format!("report from {} failed", args.lake.display()))?;
+    println!("wrote {} (report for {date})", args.out.display());
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -39,6 +39,9 @@ pub enum Command {
     /// Check a Terraform plan (`terraform show -json`) for new risky IAM
     /// grants. Exit 0 pass, 1 violations, 2 error.
     CheckPlan(CheckPlanArgs),
+    /// Write a self-contained HTML report for leaders: trends, teams,
+    /// newest risky roles (inline SVG, no network fetches).
+    Report(ReportArgs),
     /// Check a lake's files against the conventions Snowflake and Athena need.
     Lint(LintArgs),
     /// Print (or write) warehouse DDL for every lake table, generated from
@@ -297,6 +300,20 @@ pub struct SqlArgs {
     /// Write the files into this folder instead of printing them.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `iamlake report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Lake root folder.
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Date to report on (default: the latest analyzed date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// Output HTML file.
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    pub out: PathBuf,
 }
 
 /// `iamlake lint`.

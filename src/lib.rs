@@ -14,6 +14,7 @@ pub mod generate;
 pub mod lake;
 pub mod model;
 pub mod plan;
+pub mod report;
 pub mod simulate;
 pub mod snapshot;
 pub mod source;

@@ -428,7 +428,7 @@ fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
 fn risks(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<ActionRisk>>> {
     let list = df.column(name)?.list()?;
     let mut out = Vec::with_capacity(df.height());
-    for entry in list.into_iter() {
+    for entry in list.series_iter() {
         let Some(items) = entry else {
             out.push(Vec::new());
             continue;

@@ -50,6 +50,8 @@ pub struct LineChart {
     pub x_labels: Vec<String>,
     pub y_label: String,
     pub series: Vec<Series>,
+    /// Width in CSS pixels (the chart scales down to fit its container).
+    pub width: f64,
 }
 
 /// A horizontal bar chart; several series stack left to right.
@@ -67,10 +69,12 @@ pub struct BarChart {
     pub percent: bool,
     /// Draw a light full-width track behind each bar (progress bars).
     pub track: bool,
+    /// Width in CSS pixels (the chart scales down to fit its container).
+    pub width: f64,
 }
 
-const WIDTH: f64 = 760.0;
-const FONT: &str = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif\"";
+const FONT: &str =
+    "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif\"";
 
 /// Ticks for an axis from 0 to at least `max`: a 1-2-5 step giving about
 /// `target` intervals. Returns (step, top).
@@ -120,12 +124,12 @@ fn clip(label: &str, max: usize) -> String {
     }
 }
 
-fn open_svg(out: &mut String, id: &str, title: &str, desc: &str, height: f64) {
+fn open_svg(out: &mut String, id: &str, title: &str, desc: &str, width: f64, height: f64) {
     let id = escape(id);
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\" viewBox=\"0 0 {WIDTH} {height}\" \
-         width=\"100%\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" {FONT} font-size=\"12\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\" viewBox=\"0 0 {width:.0} {height:.0}\" \
+         width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" {FONT} font-size=\"12\">\
          <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>\
          <text class=\"chart-title\" x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"600\" fill=\"#1f2933\">{}</text>",
         escape(title),
@@ -135,13 +139,18 @@ fn open_svg(out: &mut String, id: &str, title: &str, desc: &str, height: f64) {
 }
 
 /// Legend items in rows starting at (x, y); returns the y below the legend.
-fn legend(out: &mut String, series: &[Series], x0: f64, y0: f64, dashed: bool) -> f64 {
+fn legend(
+    out: &mut String,
+    series: &[Series],
+    (x0, y0, width): (f64, f64, f64),
+    dashed: bool,
+) -> f64 {
     let (mut x, mut y) = (x0, y0);
     out.push_str("<g class=\"legend\">");
     for (i, s) in series.iter().enumerate() {
         let name = clip(&s.name, 28);
         let w = 26.0 + 6.6 * name.chars().count() as f64 + 18.0;
-        if x + w > WIDTH && x > x0 {
+        if x + w > width && x > x0 {
             x = x0;
             y += 18.0;
         }
@@ -149,7 +158,7 @@ fn legend(out: &mut String, series: &[Series], x0: f64, y0: f64, dashed: bool) -
         if dashed {
             let _ = write!(
                 out,
-                "<line x1=\"{x}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{c}\" stroke-width=\"2.5\"{}/>",
+                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{c}\" stroke-width=\"2.5\"{}/>",
                 y - 4.0,
                 x + 18.0,
                 y - 4.0,
@@ -158,13 +167,13 @@ fn legend(out: &mut String, series: &[Series], x0: f64, y0: f64, dashed: bool) -
         } else {
             let _ = write!(
                 out,
-                "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{c}\"/>",
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{c}\"/>",
                 y - 10.0
             );
         }
         let _ = write!(
             out,
-            "<text x=\"{}\" y=\"{y}\" fill=\"#3e4c59\" data-legend=\"{}\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{y:.1}\" fill=\"#3e4c59\" data-legend=\"{}\">{}</text>",
             x + if dashed { 24.0 } else { 17.0 },
             escape(&s.name),
             escape(&name)
@@ -188,9 +197,17 @@ fn dash(i: usize) -> &'static str {
 pub fn line_chart(chart: &LineChart) -> String {
     let mut out = String::new();
     let height = 380.0;
-    open_svg(&mut out, &chart.id, &chart.title, &chart.desc, height);
-    let legend_bottom = legend(&mut out, &chart.series, 0.0, 44.0, true);
-    let (left, right, top, bottom) = (52.0, WIDTH - 16.0, legend_bottom + 8.0, height - 44.0);
+    let width = chart.width;
+    open_svg(
+        &mut out,
+        &chart.id,
+        &chart.title,
+        &chart.desc,
+        width,
+        height,
+    );
+    let legend_bottom = legend(&mut out, &chart.series, (0.0, 44.0, width), true);
+    let (left, right, top, bottom) = (52.0, width - 40.0, legend_bottom + 8.0, height - 44.0);
     let max = chart
         .series
         .iter()
@@ -214,7 +231,7 @@ pub fn line_chart(chart: &LineChart) -> String {
         let yy = y(t);
         let _ = write!(
             out,
-            "<line x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{right}\" y2=\"{yy:.1}\" stroke=\"{}\"/>\
+            "<line x1=\"{left:.1}\" y1=\"{yy:.1}\" x2=\"{right:.1}\" y2=\"{yy:.1}\" stroke=\"{}\"/>\
              <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#616e7c\">{}</text>",
             if t == 0.0 { "#9aa5b1" } else { "#e4e7eb" },
             left - 6.0,
@@ -234,13 +251,14 @@ pub fn line_chart(chart: &LineChart) -> String {
     out.push_str("<g class=\"x-axis\">");
     let every = n.div_ceil(8).max(1);
     // Multiples of `every`, and the last, skipping one too close to it.
-    let show =
-        |i: usize| i + 1 == n || (i % every == 0 && (i == 0 || n - 1 - i >= every.div_ceil(2)));
+    let show = |i: usize| {
+        i + 1 == n || (i.is_multiple_of(every) && (i == 0 || n - 1 - i >= every.div_ceil(2)))
+    };
     for (i, label) in chart.x_labels.iter().enumerate() {
         if show(i) {
             let _ = write!(
                 out,
-                "<line x1=\"{0:.1}\" y1=\"{bottom}\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#9aa5b1\"/>\
+                "<line x1=\"{0:.1}\" y1=\"{bottom:.1}\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#9aa5b1\"/>\
                  <text x=\"{0:.1}\" y=\"{2}\" text-anchor=\"middle\" fill=\"#616e7c\">{3}</text>",
                 x(i),
                 bottom + 4.0,
@@ -254,7 +272,7 @@ pub fn line_chart(chart: &LineChart) -> String {
     // Series, first on top: draw in reverse.
     for (i, s) in chart.series.iter().enumerate().rev() {
         let c = color(s, i);
-        let width = if i == 0 { 3.0 } else { 2.0 };
+        let stroke = if i == 0 { 3.0 } else { 2.0 };
         let points: Vec<String> = s
             .values
             .iter()
@@ -263,7 +281,7 @@ pub fn line_chart(chart: &LineChart) -> String {
             .collect();
         let _ = write!(
             out,
-            "<g class=\"series\" data-series=\"{}\"><polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"{width}\" \
+            "<g class=\"series\" data-series=\"{}\"><polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"{stroke}\" \
              stroke-linejoin=\"round\" stroke-linecap=\"round\"{} points=\"{}\"/>",
             escape(&s.name),
             dash(i),
@@ -292,23 +310,33 @@ pub fn line_chart(chart: &LineChart) -> String {
 pub fn bar_chart(chart: &BarChart) -> String {
     let mut out = String::new();
     let row = 24.0;
+    let width = chart.width;
+    // Category labels get at most 40% of the width; longer ones are clipped.
+    let label_chars = (((width * 0.4 - 12.0) / 7.2) as usize).clamp(6, 32);
     let longest = chart
         .categories
         .iter()
-        .map(|c| clip(c, 32).chars().count())
+        .map(|c| clip(c, label_chars).chars().count())
         .max()
         .unwrap_or(4);
-    let left = (12.0 + 6.6 * longest as f64).clamp(60.0, 230.0);
-    let right = WIDTH - 56.0;
+    let left = (12.0 + 7.2 * longest as f64).max(60.0);
+    let right = width - 48.0;
     let stacked = chart.series.len() > 1;
     let legend_h = if stacked { 26.0 } else { 0.0 };
     let top = 36.0 + legend_h;
     let plot_h = row * chart.categories.len().max(1) as f64;
     let bottom = top + plot_h;
     let height = bottom + 44.0;
-    open_svg(&mut out, &chart.id, &chart.title, &chart.desc, height);
+    open_svg(
+        &mut out,
+        &chart.id,
+        &chart.title,
+        &chart.desc,
+        width,
+        height,
+    );
     if stacked {
-        legend(&mut out, &chart.series, 0.0, 48.0, false);
+        legend(&mut out, &chart.series, (0.0, 48.0, width), false);
     }
     let totals: Vec<f64> = (0..chart.categories.len())
         .map(|i| {
@@ -340,7 +368,7 @@ pub fn bar_chart(chart: &BarChart) -> String {
         let xx = x(t);
         let _ = write!(
             out,
-            "<line x1=\"{xx:.1}\" y1=\"{top}\" x2=\"{xx:.1}\" y2=\"{bottom}\" stroke=\"{}\"/>\
+            "<line x1=\"{xx:.1}\" y1=\"{top:.1}\" x2=\"{xx:.1}\" y2=\"{bottom:.1}\" stroke=\"{}\"/>\
              <text x=\"{xx:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#616e7c\">{}</text>",
             if t == 0.0 { "#9aa5b1" } else { "#e4e7eb" },
             bottom + 16.0,
@@ -368,12 +396,12 @@ pub fn bar_chart(chart: &BarChart) -> String {
             left - 8.0,
             y0 + h / 2.0 + 4.0,
             escape(cat),
-            escape(&clip(cat, 32))
+            escape(&clip(cat, label_chars))
         );
         if chart.track {
             let _ = write!(
                 out,
-                "<rect x=\"{left}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{h}\" rx=\"3\" fill=\"#eef2f7\"/>",
+                "<rect x=\"{left:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{h:.1}\" rx=\"3\" fill=\"#eef2f7\"/>",
                 right - left
             );
         }
@@ -386,7 +414,7 @@ pub fn bar_chart(chart: &BarChart) -> String {
             let (a, b) = (x(acc), x(acc + v));
             let _ = write!(
                 out,
-                "<rect x=\"{a:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{h}\" fill=\"{}\" data-series=\"{}\" data-value=\"{}\">\
+                "<rect x=\"{a:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\" data-series=\"{}\" data-value=\"{}\">\
                  <title>{}: {} {}</title></rect>",
                 (b - a).max(0.5),
                 color(s, k),
@@ -462,6 +490,7 @@ mod tests {
                     color: Some("#000000"),
                 },
             ],
+            width: 760.0,
         }
     }
 
@@ -494,7 +523,7 @@ mod tests {
             s.values.truncate(1);
         }
         let svg = line_chart(&c);
-        assert!(svg.contains("cx=\"402.0\""), "{svg}");
+        assert!(svg.contains("cx=\"386.0\""), "{svg}");
     }
 
     #[test]
@@ -520,6 +549,7 @@ mod tests {
             max: None,
             percent: false,
             track: false,
+            width: 520.0,
         };
         let svg = bar_chart(&chart);
         assert!(svg.contains("data-category=\"payments\" data-total=\"40\""));
@@ -548,6 +578,7 @@ mod tests {
             max: Some(1.0),
             percent: true,
             track: true,
+            width: 520.0,
         };
         let svg = bar_chart(&chart);
         assert!(svg.contains(">25%</text>"));
@@ -569,6 +600,7 @@ mod tests {
             max: None,
             percent: false,
             track: false,
+            width: 520.0,
         };
         assert!(bar_chart(&chart).contains("No data"));
     }

@@ -10,6 +10,7 @@ list (dates without a manifest are not part of the lake).
 
 Chromium is required: the test fails (never skips) when it is missing;
 scripts/test installs it (`apt-get install -y chromium`)."""
+import base64
 import json
 import os
 import re
@@ -62,12 +63,13 @@ class Browser:
              "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
              f"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1",
              "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            # A file, not a pipe: a pipe nobody reads would stall Chromium once full.
+            stdout=subprocess.DEVNULL, stderr=open(profile / "chromium.log", "w"))
         port_file = profile / "DevToolsActivePort"
         deadline = time.time() + 30
         while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
             if self.proc.poll() is not None:
-                pytest.fail(f"chromium exited early:\n{self.proc.stderr.read()}")
+                pytest.fail(f"chromium exited early:\n{(profile / 'chromium.log').read_text()}")
             assert time.time() < deadline, "chromium did not open its DevTools port within 30 s"
             time.sleep(0.1)
         port, path = port_file.read_text().splitlines()[:2]
@@ -155,7 +157,6 @@ class Browser:
                   session=True)
         data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
                          session=True)["data"]
-        import base64
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(base64.b64decode(data))
 
