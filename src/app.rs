@@ -22,6 +22,9 @@ use std::process::ExitCode;
 pub const EXIT_OK: u8 = 0;
 /// Exit code when the command failed, or found problems (`lint`).
 pub const EXIT_FAILED: u8 = 1;
+/// Exit code of a snapshot that was written but missed some accounts (the
+/// manifest's `status` is `partial` and names each one and why).
+pub const EXIT_PARTIAL: u8 = 3;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -44,6 +47,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let a = &args.aws;
+    if matches!(args.source, SourceSpec::Fixtures(_))
+        && (a.profile.is_some()
+            || a.region.is_some()
+            || a.endpoint_url.is_some()
+            || a.external_id.is_some()
+            || a.accounts.is_some())
+    {
+        bail!(
+            "--profile, --region, --endpoint-url, --external-id and --accounts apply only to --source aws"
+        );
+    }
     let resolved = args.common.resolve()?;
     let cfg = SnapshotConfig {
         source: args.source,
@@ -53,11 +68,27 @@ fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         owner_tag_keys: resolved.owner_tag_keys,
         progress: !args.common.quiet,
         shard: args.shard,
+        aws: args.aws.to_config(),
     };
     let outcome = snapshot::run(&cfg)
         .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?;
     if !args.common.quiet {
         print_snapshot_summary(&cfg.lake, &outcome);
+    }
+    if outcome.manifest.status == "partial" {
+        for a in outcome
+            .manifest
+            .accounts
+            .iter()
+            .filter(|a| a.status != "ok")
+        {
+            eprintln!(
+                "warning: account {} was not collected: {}",
+                a.account_id,
+                a.reason.as_deref().unwrap_or("unknown reason")
+            );
+        }
+        return Ok(ExitCode::from(EXIT_PARTIAL));
     }
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -232,6 +263,7 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             owner_tag_keys: resolved.owner_tag_keys.clone(),
             progress: false,
             shard: None,
+            aws: Default::default(),
         };
         let outcome = snapshot::run(&cfg).with_context(|| format!("snapshot of {date} failed"))?;
         last = Some(outcome);

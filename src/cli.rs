@@ -61,7 +61,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Where roles come from: `fixtures:DIR` (a folder of AWS CLI output;
-    /// see docs/FIXTURES.md).
+    /// see docs/FIXTURES.md) or `aws` (the live organization; docs/LIVE.md).
     #[arg(long, value_name = "SOURCE")]
     pub source: SourceSpec,
     /// Lake root folder.
@@ -75,7 +75,51 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::lake::shard::Shard>,
     #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// Live collection flags (`--source aws`); see docs/LIVE.md.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
+    /// Named profile to start from (default: aws-config's default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Region for STS (IAM and Organizations are global).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS request to this URL (emulators only).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Role assumed in every member account.
+    #[arg(long, value_name = "NAME", default_value = "iamlake-reader")]
+    pub member_role: String,
+    /// sts:ExternalId sent when assuming the member role.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Collect these account ids instead of listing the organization.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub accounts: Option<Vec<String>>,
+    /// Seconds an Access Advisor job may run before it is recorded as timed out.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub job_timeout: u64,
+}
+
+impl AwsArgs {
+    /// The collector settings: these flags over the documented defaults.
+    pub fn to_config(&self) -> crate::source::aws::AwsConfig {
+        crate::source::aws::AwsConfig {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            member_role_name: self.member_role.clone(),
+            external_id: self.external_id.clone(),
+            accounts: self.accounts.clone(),
+            job_timeout: std::time::Duration::from_secs(self.job_timeout),
+            ..Default::default()
+        }
+    }
 }
 
 /// Flags shared by commands that snapshot.

@@ -38,6 +38,8 @@ pub struct SnapshotConfig {
     pub progress: bool,
     /// Collect only this shard's accounts (`--shard K/N`).
     pub shard: Option<crate::lake::shard::Shard>,
+    /// Live collection settings, used when `source` is `aws`.
+    pub aws: crate::source::aws::AwsConfig,
 }
 
 /// What can stop a snapshot.
@@ -75,6 +77,10 @@ pub enum SnapshotError {
         what: &'static str,
         policy_arn: String,
     },
+    /// Live collection could not start or run (configuration, credentials,
+    /// listing the organization).
+    #[error("live collection: {0}")]
+    Live(String),
     /// The lake path is unusable.
     #[error("lake {}: {message}", path.display())]
     LakePath { path: PathBuf, message: String },
@@ -96,10 +102,148 @@ pub struct SnapshotOutcome {
     pub risky: BTreeMap<String, (u64, u64)>,
 }
 
+/// Accumulates the accounts of one run into the partition writer.
+struct Run<'c> {
+    cfg: &'c SnapshotConfig,
+    writer: PartitionWriter,
+    started_at: chrono::DateTime<Utc>,
+    snapshot_id: String,
+    accounts: Vec<AccountEntry>,
+    risky: BTreeMap<String, (u64, u64)>,
+    roles: u64,
+    evaluation: std::time::Duration,
+    metrics: BTreeMap<String, f64>,
+}
+
+impl<'c> Run<'c> {
+    fn start(cfg: &'c SnapshotConfig) -> Result<Run<'c>, SnapshotError> {
+        let started_at = Utc::now();
+        let snapshot_id = format!(
+            "{}-{:x}",
+            started_at.format("%Y%m%dT%H%M%S%.6fZ"),
+            std::process::id()
+        );
+        let writer = PartitionWriter::create_sharded(
+            &cfg.lake,
+            cfg.date,
+            &snapshot_id,
+            &SNAPSHOT_TABLES,
+            cfg.shard,
+        )?;
+        Ok(Run {
+            cfg,
+            writer,
+            started_at,
+            snapshot_id,
+            accounts: Vec::new(),
+            risky: cfg
+                .sensitive_actions
+                .iter()
+                .map(|a| (a.clone(), (0, 0)))
+                .collect(),
+            roles: 0,
+            evaluation: std::time::Duration::ZERO,
+            metrics: BTreeMap::new(),
+        })
+    }
+
+    /// Collects one account's rows and writes them.
+    fn add(
+        &mut self,
+        account: &AccountInfo,
+        data: &AccountData,
+        scp_levels: &[Vec<Policy>],
+        last_accessed: &LastAccessed,
+    ) -> Result<(), SnapshotError> {
+        let rows = collect_account(last_accessed, account, data, scp_levels, self.cfg)?;
+        for sim in &rows.simulations {
+            let entry = self.risky.entry(sim.action.clone()).or_default();
+            match sim.decision.as_str() {
+                "allowed" => entry.0 += 1,
+                "conditionally_allowed" => entry.1 += 1,
+                _ => {}
+            }
+        }
+        self.roles += rows.roles.len() as u64;
+        self.evaluation += rows.evaluation;
+        write_account(&mut self.writer, &account.id, &rows)?;
+        self.accounts.push(AccountEntry {
+            account_id: account.id.clone(),
+            account_name: account.name.clone(),
+            status: "ok".into(),
+            reason: None,
+            roles: rows.roles.len() as u64,
+            roles_without_last_accessed: rows.roles_without_last_accessed,
+        });
+        Ok(())
+    }
+
+    /// Records an account that could not be collected.
+    fn failed(&mut self, account_id: &str, account_name: Option<String>, reason: String) {
+        self.accounts.push(AccountEntry {
+            account_id: account_id.to_string(),
+            account_name,
+            status: "failed".into(),
+            reason: Some(reason),
+            roles: 0,
+            roles_without_last_accessed: 0,
+        });
+    }
+
+    /// Publishes the partition; `partial` when any account failed.
+    fn finish(mut self) -> Result<SnapshotOutcome, SnapshotError> {
+        let cfg = self.cfg;
+        self.accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        let status = if self.accounts.iter().any(|a| a.status != "ok") {
+            "partial"
+        } else {
+            "complete"
+        };
+        self.metrics.insert(
+            "decisions".to_string(),
+            (self.roles * cfg.sensitive_actions.len() as u64) as f64,
+        );
+        self.metrics.insert(
+            "evaluation_seconds".to_string(),
+            self.evaluation.as_secs_f64(),
+        );
+        let (accounts, metrics) = (self.accounts, self.metrics);
+        let (snapshot_id, started_at) = (self.snapshot_id, self.started_at);
+        let manifest = self.writer.publish(|tables| Manifest {
+            tool: "iamlake".into(),
+            kind: ManifestKind::Snapshot.as_str().into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            schema_version: SCHEMA_VERSION,
+            snapshot_id,
+            snapshot_date: cfg.date,
+            source: cfg.source.to_string(),
+            started_at,
+            finished_at: Utc::now(),
+            status: status.into(),
+            sensitive_actions: cfg.sensitive_actions.clone(),
+            tables,
+            metrics,
+            accounts,
+            inputs: BTreeMap::new(),
+            shard: None,
+        })?;
+        Ok(SnapshotOutcome {
+            manifest,
+            risky: self.risky,
+        })
+    }
+}
+
 /// Runs a snapshot.
 pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
-    let started_at = Utc::now();
-    let SourceSpec::Fixtures(dir) = &cfg.source;
+    match &cfg.source {
+        SourceSpec::Fixtures(dir) => run_fixtures(cfg, dir),
+        SourceSpec::Aws => run_live(cfg),
+    }
+}
+
+fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, SnapshotError> {
     // Validate everything cheap before the first write.
     let source = FixtureSource::open(dir, cfg.date)?;
     check_lake_path(&cfg.lake)?;
@@ -109,81 +253,116 @@ pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
         .filter(|a| cfg.shard.is_none_or(|s| s.contains(&a.id)))
         .collect();
     let scp_levels = compile_scps(&accounts)?;
-
-    let snapshot_id = format!(
-        "{}-{:x}",
-        started_at.format("%Y%m%dT%H%M%S%.6fZ"),
-        std::process::id()
-    );
-    let mut writer = PartitionWriter::create_sharded(
-        &cfg.lake,
-        cfg.date,
-        &snapshot_id,
-        &SNAPSHOT_TABLES,
-        cfg.shard,
-    )?;
+    let mut run = Run::start(cfg)?;
     let bar = progress_bar(cfg.progress, accounts.len() as u64);
-    let mut account_entries = Vec::new();
-    let mut risky: BTreeMap<String, (u64, u64)> = cfg
-        .sensitive_actions
-        .iter()
-        .map(|a| (a.clone(), (0, 0)))
-        .collect();
-    let mut total_roles = 0u64;
-    let mut evaluation = std::time::Duration::ZERO;
-
     for (account, levels) in accounts.iter().zip(&scp_levels) {
-        bar.set_message(format!("account {} · {total_roles} roles", account.id));
+        bar.set_message(format!("account {} · {} roles", account.id, run.roles));
         let data = source.account(&account.id)?;
-        let rows = collect_account(&source, account, &data, levels, cfg)?;
-        for sim in &rows.simulations {
-            let entry = risky.entry(sim.action.clone()).or_default();
-            match sim.decision.as_str() {
-                "allowed" => entry.0 += 1,
-                "conditionally_allowed" => entry.1 += 1,
-                _ => {}
-            }
-        }
-        total_roles += rows.roles.len() as u64;
-        evaluation += rows.evaluation;
-        write_account(&mut writer, &account.id, &rows)?;
-        account_entries.push(AccountEntry {
-            account_id: account.id.clone(),
-            account_name: account.name.clone(),
-            status: "ok".into(),
-            reason: None,
-            roles: rows.roles.len() as u64,
-            roles_without_last_accessed: rows.roles_without_last_accessed,
-        });
+        run.add(account, &data, levels, &LastAccessed::Fixtures(&source))?;
         bar.inc(1);
     }
     bar.finish_and_clear();
+    run.finish()
+}
 
-    let manifest = writer.publish(|tables| Manifest {
-        tool: "iamlake".into(),
-        kind: ManifestKind::Snapshot.as_str().into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        schema_version: SCHEMA_VERSION,
-        snapshot_id,
-        snapshot_date: cfg.date,
-        source: cfg.source.to_string(),
-        started_at,
-        finished_at: Utc::now(),
-        status: "complete".into(),
-        sensitive_actions: cfg.sensitive_actions.clone(),
-        tables,
-        metrics: BTreeMap::from([
-            (
-                "decisions".to_string(),
-                (total_roles * cfg.sensitive_actions.len() as u64) as f64,
-            ),
-            ("evaluation_seconds".to_string(), evaluation.as_secs_f64()),
-        ]),
-        accounts: account_entries,
-        inputs: BTreeMap::new(),
-        shard: None,
-    })?;
-    Ok(SnapshotOutcome { manifest, risky })
+/// Live collection: accounts arrive as the collector finishes them (one in
+/// memory at a time); an account that fails is recorded, never fatal.
+fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
+    use crate::source::aws;
+    let mut aws_cfg = cfg.aws.clone();
+    if let Some(shard) = cfg.shard
+        && let Some(list) = &mut aws_cfg.accounts
+    {
+        list.retain(|a| shard.contains(a));
+    }
+    aws_cfg
+        .validate()
+        .map_err(|e| SnapshotError::Live(e.to_string()))?;
+    check_lake_path(&cfg.lake)?;
+    let mut run = Run::start(cfg)?;
+    let bar = progress_bar(cfg.progress, 0);
+    let progress_bar = bar.clone();
+    let on_progress: aws::ProgressFn = std::sync::Arc::new(move |p: aws::Progress| {
+        progress_bar.set_length(p.accounts_total);
+        progress_bar.set_position(p.accounts_done);
+        progress_bar.set_message(format!(
+            "{} roles · {} Access Advisor jobs pending · {} API calls · {} throttled",
+            p.roles, p.jobs_pending, p.api_calls, p.throttles
+        ));
+    });
+    let mut first_error: Option<SnapshotError> = None;
+    let shard = cfg.shard;
+    let summary = aws::run_blocking(aws_cfg, Some(on_progress), |result| {
+        if first_error.is_some() {
+            return;
+        }
+        match result {
+            Ok(live) => {
+                if shard.is_some_and(|s| !s.contains(&live.account.id)) {
+                    return;
+                }
+                let account = AccountInfo {
+                    id: live.account.id.clone(),
+                    name: live.account.name.clone(),
+                    scp_levels: live
+                        .scp_levels
+                        .iter()
+                        .map(|level| {
+                            level
+                                .iter()
+                                .map(|scp| crate::source::fixtures::Scp {
+                                    id: scp.id.clone(),
+                                    document: scp.document.clone(),
+                                    file: format!("aws:scp/{}", scp.id).into(),
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                };
+                let data = AccountData {
+                    details: live.details,
+                    details_path: format!("aws:{}", live.account.id).into(),
+                    listed: live.listed,
+                };
+                let added = compile_scps(std::slice::from_ref(&account)).and_then(|levels| {
+                    run.add(
+                        &account,
+                        &data,
+                        &levels[0],
+                        &LastAccessed::Live(&live.last_accessed),
+                    )
+                });
+                if let Err(e) = added {
+                    first_error = Some(e);
+                }
+            }
+            Err(failure) => {
+                if shard.is_none_or(|s| s.contains(&failure.account_id)) {
+                    let reason = format!("{:?}: {}", failure.stage, failure.message);
+                    run.failed(&failure.account_id, None, reason);
+                }
+            }
+        }
+    })
+    .map_err(|e| SnapshotError::Live(e.to_string()))?;
+    bar.finish_and_clear();
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    // Jobs that failed or timed out are counted, never dropped silently.
+    for (op, counts) in &summary.api {
+        run.metrics
+            .insert(format!("api_calls:{op}"), counts.calls as f64);
+        if counts.throttles > 0 {
+            run.metrics
+                .insert(format!("api_throttles:{op}"), counts.throttles as f64);
+        }
+    }
+    if let Some(per_role) = summary.iam_calls_per_role {
+        run.metrics
+            .insert("iam_calls_per_role".to_string(), per_role);
+    }
+    run.finish()
 }
 
 fn check_lake_path(lake: &Path) -> Result<(), SnapshotError> {
@@ -284,6 +463,46 @@ fn write_account(
     Ok(())
 }
 
+/// Where a role's Access Advisor data comes from.
+enum LastAccessed<'a> {
+    /// `<account>/last-accessed/<role>.json` in a fixture folder.
+    Fixtures(&'a FixtureSource),
+    /// The live collector's job outcomes, by role name.
+    Live(&'a std::collections::HashMap<String, crate::source::aws::JobOutcome>),
+}
+
+impl LastAccessed<'_> {
+    /// The role's data (None when there is none, or its job failed or timed
+    /// out: counted in `roles_without_last_accessed`), and where it came
+    /// from for error messages.
+    fn get(
+        &self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<
+        (
+            PathBuf,
+            Option<crate::source::aws_json::ServiceLastAccessedDetails>,
+        ),
+        SourceError,
+    > {
+        match self {
+            LastAccessed::Fixtures(source) => Ok((
+                source.last_accessed_path(account_id, role_name),
+                source.last_accessed(account_id, role_name)?,
+            )),
+            LastAccessed::Live(jobs) => {
+                let path = PathBuf::from(format!("aws:{account_id}/access-advisor/{role_name}"));
+                let details = match jobs.get(role_name) {
+                    Some(crate::source::aws::JobOutcome::Completed(d)) => Some(d.clone()),
+                    _ => None,
+                };
+                Ok((path, details))
+            }
+        }
+    }
+}
+
 /// A managed policy of the account, decoded and compiled on first use.
 struct Managed<'a> {
     detail: &'a ManagedPolicyDetail,
@@ -292,7 +511,7 @@ struct Managed<'a> {
 }
 
 fn collect_account(
-    source: &FixtureSource,
+    last_accessed: &LastAccessed,
     account: &AccountInfo,
     data: &AccountData,
     scp_levels: &[Vec<Policy>],
@@ -422,8 +641,8 @@ fn collect_account(
                 .push(simulation_row(account, role, action, decision));
         }
 
-        let la_path = source.last_accessed_path(&account.id, &role.role_name);
-        match source.last_accessed(&account.id, &role.role_name)? {
+        let (la_path, la) = last_accessed.get(&account.id, &role.role_name)?;
+        match la {
             Some(details) => {
                 let job_type = details
                     .job_type

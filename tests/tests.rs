@@ -6,4 +6,5 @@ mod util;
 mod analyze;
 mod bad_input;
 mod cli;
+mod live;
 mod snapshot;

@@ -1,6 +1,8 @@
-//! Where roles come from. Today: a folder of AWS CLI/API output ("fixtures"),
-//! read by [`fixtures`]; the shapes of that output live in [`aws_json`].
+//! Where roles come from: a folder of AWS CLI/API output ("fixtures"), read
+//! by [`fixtures`], or the live organization, read by [`aws`]; both produce
+//! the shapes in [`aws_json`].
 
+pub mod aws;
 pub mod aws_json;
 pub mod fixtures;
 pub mod policy_doc;
@@ -16,16 +18,21 @@ use std::str::FromStr;
 pub enum SourceSpec {
     /// `fixtures:DIR`: a folder in AWS's own output shapes (see docs/FIXTURES.md).
     Fixtures(PathBuf),
+    /// `aws`: the live organization (see docs/LIVE.md).
+    Aws,
 }
 
 impl FromStr for SourceSpec {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "aws" {
+            return Ok(SourceSpec::Aws);
+        }
         match s.split_once(':') {
             Some(("fixtures", dir)) if !dir.is_empty() => Ok(SourceSpec::Fixtures(dir.into())),
             _ => Err(format!(
-                "unknown source {s:?}: expected fixtures:DIR (live AWS collection is not built yet)"
+                "unknown source {s:?}: expected fixtures:DIR or aws"
             )),
         }
     }
@@ -35,6 +42,7 @@ impl fmt::Display for SourceSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceSpec::Fixtures(dir) => write!(f, "fixtures:{}", dir.display()),
+            SourceSpec::Aws => write!(f, "aws"),
         }
     }
 }

@@ -26,7 +26,8 @@ Control endpoint (JSON, same port, path prefix /__control/):
   GET  /__control/faults   -> the fault config
 
 Fault config keys:
-  throttle: {"count": N, "actions": [..]|null, "accounts": [..]|null}
+  throttle: {"count": N, "every": K, "actions": [..]|null, "accounts": [..]|null}
+            (N answers, on 1 matching request of every K; K defaults to 1)
   error500: {"count": N, "actions": [..]|null, "accounts": [..]|null}
   slow:     {"count": N, "delay_ms": D, "actions": [..]|null, "accounts": [..]|null}
   deny_assume_role: [account ids]
@@ -105,6 +106,11 @@ class State:
                 return None
             if f.get("accounts") and account not in f["accounts"]:
                 return None
+            # every: fire on 1 of `every` matching requests (a storm that
+            # throttles part of the traffic, as AWS does), the first included.
+            f["seen"] = f.get("seen", 0) + 1
+            if (f["seen"] - 1) % max(1, int(f.get("every", 1))) != 0:
+                return None
             f["count"] -= 1
             f["used"] = f.get("used", 0) + 1
             return dict(f)
@@ -180,6 +186,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's
+        # algorithm and delayed ACKs add 40 ms to every answer.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # -- plumbing -----------------------------------------------------------
     def send(self, status, headers, body):

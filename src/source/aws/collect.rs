@@ -204,11 +204,7 @@ struct AccountCtx {
     counters: Arc<ApiCounters>,
 }
 
-fn report(
-    progress: &ProgressState,
-    counters: &ApiCounters,
-    on_progress: &Option<ProgressFn>,
-) {
+fn report(progress: &ProgressState, counters: &ApiCounters, on_progress: &Option<ProgressFn>) {
     if let Some(f) = on_progress {
         f(Progress {
             accounts_total: progress.accounts_total.load(Ordering::Relaxed),
@@ -225,7 +221,12 @@ fn report(
 
 impl AccountCtx {
     /// Waits for a request slot in this account and overall.
-    async fn slot(&self) -> (tokio::sync::SemaphorePermit<'_>, Option<tokio::sync::OwnedSemaphorePermit>) {
+    async fn slot(
+        &self,
+    ) -> (
+        tokio::sync::SemaphorePermit<'_>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
         let a = self
             .account_gate
             .acquire()
@@ -306,7 +307,9 @@ impl LiveCollector {
         let result = self.try_collect_account(account, start).await;
         self.progress.accounts_done.fetch_add(1, Ordering::Relaxed);
         if result.is_err() {
-            self.progress.accounts_failed.fetch_add(1, Ordering::Relaxed);
+            self.progress
+                .accounts_failed
+                .fetch_add(1, Ordering::Relaxed);
         }
         report(&self.progress, &self.counters, &self.on_progress);
         result
@@ -383,7 +386,12 @@ impl LiveCollector {
             let mut last_accessed = HashMap::new();
             while let Some(joined) = jobs.join_next().await {
                 let (role, outcome) = joined.map_err(|e| {
-                    fail(Stage::Internal, format!("Access Advisor task: {e}"), false, false)
+                    fail(
+                        Stage::Internal,
+                        format!("Access Advisor task: {e}"),
+                        false,
+                        false,
+                    )
                 })?;
                 match &outcome {
                     JobOutcome::Completed(_) => stats.jobs_completed += 1,
@@ -608,7 +616,9 @@ async fn access_advisor(ctx: &AccountCtx, arn: &str) -> JobOutcome {
     let job_id = match generated {
         Ok(out) => match out.job_id {
             Some(id) => id,
-            None => return JobOutcome::Failed("GenerateServiceLastAccessedDetails: no JobId".into()),
+            None => {
+                return JobOutcome::Failed("GenerateServiceLastAccessedDetails: no JobId".into());
+            }
         },
         Err(e) => {
             return JobOutcome::Failed(format!(
@@ -689,22 +699,32 @@ async fn job_pages(
 /// result to `on_account` on the calling thread as soon as it is done (so
 /// the caller can write it and drop it: memory stays one account deep).
 /// Errors only when the run cannot start (bad settings, ListAccounts fails);
-/// failed accounts are in the summary.
+/// failed accounts are in the summary. Must not be called from inside a
+/// tokio runtime.
 pub fn run_blocking(
     cfg: AwsConfig,
     on_progress: Option<ProgressFn>,
-    mut on_account: impl FnMut(AccountResult),
+    on_account: impl FnMut(AccountResult),
 ) -> Result<RunSummary, CollectError> {
     cfg.validate()?;
-    let start = Instant::now();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CollectError::Runtime(e.to_string()))?;
     let collector = rt.block_on(LiveCollector::new(cfg, on_progress))?;
+    drive(&rt, &collector, on_account)
+}
+
+/// The loop of [`run_blocking`] for a collector built by the caller on `rt`.
+pub fn drive(
+    rt: &tokio::runtime::Runtime,
+    collector: &Arc<LiveCollector>,
+    mut on_account: impl FnMut(AccountResult),
+) -> Result<RunSummary, CollectError> {
+    let start = Instant::now();
     let accounts = rt.block_on(collector.accounts())?;
     let (tx, mut rx) = mpsc::channel(1);
-    let runner = Arc::clone(&collector);
+    let runner = Arc::clone(collector);
     let task = rt.spawn(async move { runner.collect_all(accounts, tx).await });
     let mut tally = Tally::default();
     while let Some(result) = rx.blocking_recv() {

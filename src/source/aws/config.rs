@@ -281,7 +281,8 @@ impl AwsConfig {
                 ));
             }
         }
-        if !["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"].contains(&self.partition.as_str())
+        if !["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"]
+            .contains(&self.partition.as_str())
         {
             return Err(err(
                 "partition",
@@ -292,7 +293,10 @@ impl AwsConfig {
         if role.is_empty()
             || role.len() > 512
             || !iam_name_chars(role, "/")
-            || role.rsplit('/').next().is_none_or(|n| n.is_empty() || n.len() > 64)
+            || role
+                .rsplit('/')
+                .next()
+                .is_none_or(|n| n.is_empty() || n.len() > 64)
         {
             return Err(err(
                 "member-role",
@@ -359,10 +363,7 @@ impl AwsConfig {
             }
         }
         if self.poll_max_delay < self.poll_initial_delay {
-            return Err(err(
-                "poll-max-delay",
-                "must be at least poll-initial-delay",
-            ));
+            return Err(err("poll-max-delay", "must be at least poll-initial-delay"));
         }
         if self.max_concurrency_per_account == 0 || self.max_concurrency == 0 {
             return Err(err("max-concurrency", "must be at least 1"));
@@ -406,13 +407,11 @@ impl AwsConfig {
             .build()
     }
 
-    /// Loads the base SDK configuration: the default credential chain (or
-    /// `profile`), the region, the endpoint override, the retry and timeout
-    /// policy. Makes no network call by itself (credentials load lazily).
-    /// Other SDK clients of the run (the lake's S3) should start from this
-    /// and add [`ApiCounters::interceptor`].
-    pub async fn load_sdk_config(&self) -> Result<SdkConfig, ConfigError> {
-        self.validate()?;
+    /// The SDK config loader with every setting applied: the default
+    /// credential chain (or `profile`), the region, the endpoint override,
+    /// the retry and timeout policy. Callers may still override parts (tests
+    /// set static credentials) before `load()`.
+    pub fn sdk_loader(&self) -> aws_config::ConfigLoader {
         let region = RegionProviderChain::first_try(self.region.clone().map(Region::new));
         let region = match &self.profile {
             Some(p) => region.or_else(
@@ -433,7 +432,16 @@ impl AwsConfig {
         if let Some(u) = &self.endpoint_url {
             loader = loader.endpoint_url(u);
         }
-        Ok(loader.load().await)
+        loader
+    }
+
+    /// Validates the settings and loads the base SDK configuration. Makes
+    /// no network call by itself (credentials load lazily, at the first
+    /// request). Other SDK clients of the run (the lake's S3) should start
+    /// from this and add [`ApiCounters::interceptor`].
+    pub async fn load_sdk_config(&self) -> Result<SdkConfig, ConfigError> {
+        self.validate()?;
+        Ok(self.sdk_loader().load().await)
     }
 }
 
@@ -467,7 +475,14 @@ pub fn build_clients(
                 .interceptor(counters.interceptor())
                 .retry_classifier(RetryClassifier);
             if let Some(c) = &credentials {
-                b = b.credentials_provider(c.clone());
+                // AssumeRole may be retried through throttling: allow it
+                // longer than the SDK's 5 s default to renew credentials.
+                b = b.credentials_provider(c.clone()).identity_cache(
+                    $svc::config::IdentityCache::lazy()
+                        .load_timeout(Duration::from_secs(120))
+                        .buffer_time(Duration::from_secs(300))
+                        .build(),
+                );
             }
             $svc::Client::from_conf(b.build())
         }};
@@ -501,14 +516,23 @@ mod tests {
             f(&mut c);
             c.validate().unwrap_err().option
         };
-        assert_eq!(bad(&|c| c.endpoint_url = Some("localhost:5000".into())), "endpoint-url");
+        assert_eq!(
+            bad(&|c| c.endpoint_url = Some("localhost:5000".into())),
+            "endpoint-url"
+        );
         assert_eq!(bad(&|c| c.region = Some("US East".into())), "region");
         assert_eq!(bad(&|c| c.member_role_name = "a b".into()), "member-role");
         assert_eq!(bad(&|c| c.external_id = Some("x".into())), "external-id");
-        assert_eq!(bad(&|c| c.accounts = Some(vec!["12345".into()])), "accounts");
+        assert_eq!(
+            bad(&|c| c.accounts = Some(vec!["12345".into()])),
+            "accounts"
+        );
         assert_eq!(bad(&|c| c.accounts = Some(vec![])), "accounts");
         assert_eq!(bad(&|c| c.max_attempts = 0), "max-attempts");
-        assert_eq!(bad(&|c| c.session_duration = Duration::from_secs(60)), "session-duration");
+        assert_eq!(
+            bad(&|c| c.session_duration = Duration::from_secs(60)),
+            "session-duration"
+        );
         assert_eq!(bad(&|c| c.page_size = 5000), "page-size");
         assert_eq!(bad(&|c| c.max_concurrency = 0), "max-concurrency");
         assert_eq!(bad(&|c| c.job_timeout = Duration::ZERO), "job-timeout");

@@ -74,11 +74,15 @@ pub fn role_detail(r: iam::RoleDetail) -> Option<RoleDetail> {
     })
 }
 
-/// A managed policy of GetAccountAuthorizationDetails' `Policies`.
+/// A managed policy of GetAccountAuthorizationDetails' `Policies`. A
+/// missing `PolicyName` (moto omits it) is taken from the ARN's last segment.
 pub fn managed_policy(p: iam::ManagedPolicyDetail) -> Option<ManagedPolicyDetail> {
+    let arn = p.arn?;
     Some(ManagedPolicyDetail {
-        policy_name: p.policy_name?,
-        arn: p.arn?,
+        policy_name: p
+            .policy_name
+            .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(&arn).to_string()),
+        arn,
         default_version_id: p.default_version_id,
         policy_version_list: p
             .policy_version_list
@@ -172,13 +176,19 @@ mod tests {
             d.assume_role_policy_document,
             Value::String("%7B%22Version%22%3A%222012-10-17%22%7D".into())
         );
-        let decoded =
-            crate::source::policy_doc::decode(&d.assume_role_policy_document).unwrap();
+        let decoded = crate::source::policy_doc::decode(&d.assume_role_policy_document).unwrap();
         assert_eq!(decoded["Version"], "2012-10-17");
         assert_eq!(d.role_policy_list[0].policy_name, "inline");
         assert_eq!(d.attached_managed_policies[0].policy_name, "ReadOnlyAccess");
         assert_eq!(d.tags[0].key, "team");
         assert!(role_detail(iam::RoleDetail::builder().build()).is_none());
+        let p = managed_policy(
+            iam::ManagedPolicyDetail::builder()
+                .arn("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
+                .build(),
+        )
+        .unwrap();
+        assert_eq!(p.policy_name, "ViewOnlyAccess");
     }
 
     #[test]

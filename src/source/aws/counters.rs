@@ -220,9 +220,13 @@ impl Intercept for CountingInterceptor {
         "iamlake::CountingInterceptor"
     }
 
-    fn read_before_execution(
+    // Not read_before_execution: the operation's Metadata is not in the
+    // config bag yet at that point. Serialization happens once per call,
+    // before the retry loop.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.counters
@@ -444,7 +448,10 @@ mod tests {
             throttle
         );
         let rate = r#"<ErrorResponse><Error><Code>LimitExceeded</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"#;
-        assert_eq!(RetryClassifier::classify_response(&resp(400, rate)), throttle);
+        assert_eq!(
+            RetryClassifier::classify_response(&resp(400, rate)),
+            throttle
+        );
         let denied = r#"<ErrorResponse><Error><Code>AccessDenied</Code><Message>Rate exceeded? no, denied</Message></Error></ErrorResponse>"#;
         assert_eq!(
             RetryClassifier::classify_response(&resp(403, denied)),
@@ -470,9 +477,13 @@ mod tests {
     fn totals_add_up_by_prefix() {
         let c = ApiCounters::new();
         c.op("iam:ListRoles").calls.fetch_add(2, Ordering::Relaxed);
-        c.op("iam:ListRoles").attempts.fetch_add(5, Ordering::Relaxed);
+        c.op("iam:ListRoles")
+            .attempts
+            .fetch_add(5, Ordering::Relaxed);
         c.op("sts:AssumeRole").calls.fetch_add(1, Ordering::Relaxed);
-        c.op("sts:AssumeRole").attempts.fetch_add(1, Ordering::Relaxed);
+        c.op("sts:AssumeRole")
+            .attempts
+            .fetch_add(1, Ordering::Relaxed);
         let iam = c.total("iam:");
         assert_eq!((iam.calls, iam.attempts, iam.retries), (2, 5, 3));
         assert_eq!(c.total("").calls, 3);

@@ -80,7 +80,11 @@ impl MemberCredentials {
     }
 
     fn take_primed(&self) -> Option<Credentials> {
-        let c = self.primed.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        let c = self
+            .primed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
         let fresh = c
             .expiry()
             .is_none_or(|e| e > SystemTime::now() + EXPIRY_MARGIN);
@@ -97,7 +101,9 @@ impl ProvideCredentials for MemberCredentials {
             if let Some(c) = self.take_primed() {
                 return Ok(c);
             }
-            self.assume().await.map_err(CredentialsError::provider_error)
+            self.assume()
+                .await
+                .map_err(CredentialsError::provider_error)
         })
     }
 }

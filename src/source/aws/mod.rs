@@ -22,7 +22,7 @@ pub mod pages;
 
 pub use collect::{
     AccountFailure, AccountResult, AccountStats, CollectError, JobOutcome, LiveAccountData,
-    LiveCollector, Progress, ProgressFn, RunSummary, Stage, Tally, run_blocking,
+    LiveCollector, Progress, ProgressFn, RunSummary, Stage, Tally, drive, run_blocking,
 };
 pub use config::{AwsConfig, ConfigError};
 pub use counters::{ApiCounters, OpCounts};

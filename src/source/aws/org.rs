@@ -49,6 +49,8 @@ pub struct ScpLayers {
 }
 
 type Cached<T> = Arc<OnceCell<Result<T, String>>>;
+/// SCPs attached to a node: (policy id, name).
+type Attached = Vec<(String, Option<String>)>;
 
 /// Cached, single-flight Organizations lookups.
 #[derive(Debug)]
@@ -57,7 +59,7 @@ pub struct OrgReader {
     gate: Semaphore,
     max_pages: u32,
     parents: Mutex<HashMap<String, Cached<(String, bool)>>>,
-    attached: Mutex<HashMap<String, Cached<Vec<(String, Option<String>)>>>>,
+    attached: Mutex<HashMap<String, Cached<Attached>>>,
     documents: Mutex<HashMap<String, Cached<Value>>>,
 }
 
@@ -239,7 +241,7 @@ impl OrgReader {
     }
 
     /// The SCPs attached to a node: (id, name).
-    async fn attached(&self, target: &str) -> Result<Vec<(String, Option<String>)>, OrgError> {
+    async fn attached(&self, target: &str) -> Result<Attached, OrgError> {
         let fetch = async {
             let mut pages = Pages::new(self.max_pages);
             let mut out = Vec::new();
