@@ -432,7 +432,10 @@ fn check_plan_inner(args: &CheckPlanArgs) -> anyhow::Result<u8> {
         Some(p) => Overrides::load(p)?,
         None => Overrides::empty(),
     };
-    let managed = ManagedPolicies::bundled()?;
+    let mut managed = ManagedPolicies::bundled()?;
+    if let Some(lake) = &args.lake {
+        managed.overlay_lake(lake, args.lake_date)?;
+    }
     let report = crate::plan::check_plan_file(&args.plan, &managed, &overrides, &cfg)?;
     match args.format {
         PlanFormat::Text => print!("{}", report.render_text()),

@@ -328,6 +328,13 @@ pub struct CheckPlanArgs {
     /// locations, and code scanning rejects results without one).
     #[arg(long, value_name = "PATH", default_value = "main.tf")]
     pub sarif_location: String,
+    /// Resolve AWS managed policies from this lake's snapshot (the versions
+    /// the organization really has), over the bundled snapshot.
+    #[arg(long, value_name = "DIR")]
+    pub lake: Option<PathBuf>,
+    /// With --lake: the snapshot date (default: the latest complete one).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "lake")]
+    pub lake_date: Option<NaiveDate>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -427,3 +427,55 @@ fn suggest_removes_unused_permissions_with_a_diff() {
             )),
         );
 }
+
+#[test]
+fn check_plan_resolves_managed_policies_from_a_lake() {
+    // mini's AdministratorAccess is the real one; make the lake's version
+    // harmless to prove the lake's document is the one used.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    copy_tree(&data("mini"), &src);
+    let details = src.join("111111111111/authorization-details.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
+    v["Policies"][0]["PolicyVersionList"][0]["Document"] = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]});
+    fs::write(&details, v.to_string()).unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&src, &lake, DATE);
+    let plan = data("plan/managed.json");
+    let run = |with_lake: bool| {
+        let mut cmd = iamlake();
+        cmd.args([
+            "check-plan",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-21",
+            "--plan",
+        ])
+        .arg(&plan);
+        if with_lake {
+            cmd.arg("--lake").arg(&lake);
+        }
+        let out = cmd.output().unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let admin_violations = |report: &serde_json::Value| {
+        report["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["address"] == "aws_iam_role.admin")
+            .count()
+    };
+    let bundled = run(false);
+    let from_lake = run(true);
+    assert!(admin_violations(&bundled) > 0);
+    assert_eq!(admin_violations(&from_lake), 0, "{from_lake:#}");
+    assert!(
+        from_lake["managed_policies_source"]
+            .as_str()
+            .unwrap()
+            .contains("snapshot 2026-10-01")
+    );
+}

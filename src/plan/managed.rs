@@ -96,6 +96,62 @@ impl ManagedPolicies {
         self.policies.insert(lookup_key(&arn.into()), doc);
     }
 
+    /// Renames where the documents came from (shown in every report).
+    pub fn set_source(&mut self, source: impl Into<String>) {
+        self.source = source.into();
+    }
+
+    /// The AWS managed policies attached to roles in a lake snapshot (the
+    /// latest complete date on or before `date`, or the latest), laid over
+    /// `self`: the lake has the versions the organization really sees,
+    /// `self` (the bundled snapshot) covers policies nobody attaches yet.
+    pub fn overlay_lake(
+        &mut self,
+        lake: &std::path::Path,
+        date: Option<chrono::NaiveDate>,
+    ) -> Result<(chrono::NaiveDate, usize), crate::lake::LakeError> {
+        use crate::lake::manifest::{Manifest, complete_dates};
+        use crate::lake::read;
+        use polars::prelude::{col, lit};
+        let chosen = complete_dates(lake)?
+            .into_iter()
+            .filter(|d| date.is_none_or(|want| *d <= want))
+            .max()
+            .ok_or_else(|| crate::lake::LakeError::Read {
+                lake: lake.to_path_buf(),
+                date: date.unwrap_or_default(),
+                table: "role_policies".into(),
+                message: "no complete snapshot in the lake".into(),
+            })?;
+        let manifest = Manifest::read(lake, chosen)?.expect("listed dates have a manifest");
+        let df = read::scan(
+            lake,
+            &manifest,
+            crate::model::role_policies::TABLE.name,
+            Some(col("kind").eq(lit("aws_managed"))),
+            &["policy_arn", "document"],
+        )?;
+        let err = read::frame_err(lake, chosen, "role_policies");
+        let arns = read::strs(&df, "policy_arn").map_err(&err)?;
+        let docs = read::strs(&df, "document").map_err(&err)?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (arn, doc) in arns.into_iter().zip(docs) {
+            if let (Some(arn), Some(doc)) = (arn, doc)
+                && let Ok(value) = serde_json::from_str::<Value>(&doc)
+                && seen.insert(arn.clone())
+            {
+                self.insert(arn, value);
+            }
+        }
+        self.source = format!(
+            "lake {} snapshot {chosen} ({} AWS managed policies), over {}",
+            lake.display(),
+            seen.len(),
+            self.source
+        );
+        Ok((chosen, seen.len()))
+    }
+
     /// The document of `arn`, if known.
     pub fn get(&self, arn: &str) -> Option<&Value> {
         self.policies.get(&lookup_key(arn))
