@@ -5,25 +5,12 @@ use super::columns::{ColType, Column};
 use super::{ANALYZE_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, TableDef};
 use std::fmt::Write;
 
-/// The type as written in the docs (Athena's spelling, which reads well).
+/// The type as written in the docs: Athena's spelling (it reads well),
+/// with the timestamp's unit and zone spelled out.
 pub fn type_name(ty: &ColType) -> String {
     match ty {
-        ColType::Utf8 => "string".into(),
-        ColType::Int32 => "int".into(),
-        ColType::Int64 => "bigint".into(),
-        ColType::Float64 => "double".into(),
-        ColType::Boolean => "boolean".into(),
-        ColType::Date => "date".into(),
         ColType::Timestamp => "timestamp (µs, UTC)".into(),
-        ColType::List(inner) => format!("array<{}>", type_name(inner)),
-        ColType::Utf8Map => "map<string,string>".into(),
-        ColType::Struct(cols) => {
-            let inner: Vec<String> = cols
-                .iter()
-                .map(|c| format!("{}:{}", c.name, type_name(&c.ty)))
-                .collect();
-            format!("struct<{}>", inner.join(","))
-        }
+        other => crate::sql::athena_type(other),
     }
 }
 

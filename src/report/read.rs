@@ -5,6 +5,7 @@
 use super::ReportError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{Manifest, complete_dates_of};
+use crate::lake::read::{dates, strs};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::{ledger, roles, summaries, unused_permissions};
 use chrono::NaiveDate;
@@ -407,21 +408,8 @@ fn polars_err(lake: &Path, date: NaiveDate, table: &str, source: PolarsError) ->
     }
 }
 
-fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 fn ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
     Ok(df.column(name)?.i32()?.iter().collect())
-}
-
-fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
-    Ok(df.column(name)?.date()?.physical().iter().collect())
 }
 
 /// A `list<struct<action, allowed, conditionally_allowed>>` column.
