@@ -5,7 +5,8 @@
 use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
     AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
-    GenerateArgs, LintArgs, ReportArgs, SimulateArgs, SnapshotArgs, SqlArgs, SuggestArgs,
+    GenerateArgs, LintArgs, LogFormat, ReportArgs, SimulateArgs, SnapshotArgs, SqlArgs,
+    SuggestArgs,
 };
 use crate::generate;
 use crate::lake::lint;
@@ -47,6 +48,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
+    if args.log_format == LogFormat::Json {
+        // Batch logs: even a failure is one JSON line.
+        return Ok(match snapshot_inner(args) {
+            Ok(code) => code,
+            Err(err) => {
+                let line = serde_json::json!({"level": "error", "event": "snapshot_failed", "message": format!("{err:#}")});
+                eprintln!("{line}");
+                ExitCode::from(EXIT_FAILED)
+            }
+        });
+    }
+    snapshot_inner(args)
+}
+
+fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let json = args.log_format == LogFormat::Json;
     let a = &args.aws;
     if matches!(args.source, SourceSpec::Fixtures(_))
         && (a.profile.is_some()
@@ -66,13 +83,15 @@ fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         date: args.date,
         sensitive_actions: resolved.sensitive_actions,
         owner_tag_keys: resolved.owner_tag_keys,
-        progress: !args.common.quiet,
+        progress: !args.common.quiet && !json,
         shard: args.shard,
         aws: args.aws.to_config(),
     };
     let outcome = snapshot::run(&cfg)
         .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?;
-    if !args.common.quiet {
+    if json {
+        println!("{}", snapshot_json(&cfg.lake, &outcome));
+    } else if !args.common.quiet {
         print_snapshot_summary(&cfg.lake, &outcome);
     }
     if outcome.manifest.status == "partial" {
@@ -82,15 +101,50 @@ fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .filter(|a| a.status != "ok")
         {
-            eprintln!(
-                "warning: account {} was not collected: {}",
-                a.account_id,
-                a.reason.as_deref().unwrap_or("unknown reason")
-            );
+            let reason = a.reason.as_deref().unwrap_or("unknown reason");
+            if json {
+                let line = serde_json::json!({"level": "warn", "event": "account_failed",
+                    "account_id": a.account_id, "reason": reason});
+                eprintln!("{line}");
+            } else {
+                eprintln!(
+                    "warning: account {} was not collected: {reason}",
+                    a.account_id
+                );
+            }
         }
         return Ok(ExitCode::from(EXIT_PARTIAL));
     }
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// The summary as one JSON line for batch logs.
+fn snapshot_json(lake: &Path, outcome: &SnapshotOutcome) -> serde_json::Value {
+    let m = &outcome.manifest;
+    let risky: serde_json::Map<String, serde_json::Value> = outcome
+        .risky
+        .iter()
+        .map(|(a, (allowed, cond))| {
+            (
+                a.clone(),
+                serde_json::json!({"allowed": allowed, "conditionally_allowed": cond}),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "level": "info",
+        "event": "snapshot_done",
+        "snapshot_date": m.snapshot_date,
+        "snapshot_id": m.snapshot_id,
+        "status": m.status,
+        "lake": lake.display().to_string(),
+        "accounts_ok": m.accounts.iter().filter(|a| a.status == "ok").count(),
+        "accounts_failed": m.accounts.iter().filter(|a| a.status != "ok").count(),
+        "rows": m.tables.iter().map(|(t, e)| (t.clone(), serde_json::json!(e.rows))).collect::<serde_json::Map<_, _>>(),
+        "metrics": m.metrics,
+        "risky_on_any_resource": risky,
+        "seconds": (m.finished_at - m.started_at).num_milliseconds() as f64 / 1000.0,
+    })
 }
 
 fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {

@@ -74,6 +74,10 @@ pub struct SnapshotArgs {
     /// date is complete once all N shards have run.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::lake::shard::Shard>,
+    /// text for people; json for batch logs: no progress bar, one JSON
+    /// summary line on stdout, warnings and errors as JSON lines on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -286,6 +290,15 @@ pub struct SimulateArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How `snapshot` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Progress bar and a readable summary.
+    Text,
+    /// JSON lines.
+    Json,
 }
 
 /// Output format of `check-plan`.

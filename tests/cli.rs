@@ -243,3 +243,51 @@ fn committed_warehouse_ddl_is_the_generated_ddl() {
         .code(1)
         .stderr(predicate::str::contains("--location"));
 }
+
+#[test]
+fn snapshot_json_logs() {
+    let work = tempfile::tempdir().unwrap();
+    let mini = data("mini");
+    let out = iamlake()
+        .args(["snapshot", "--log-format", "json", "--date", "2026-10-01"])
+        .arg(format!("--source=fixtures:{}", mini.display()))
+        .arg("--lake")
+        .arg(work.path().join("lake"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["event"], "snapshot_done");
+    assert_eq!(lines[0]["rows"]["roles"], 5);
+    assert_eq!(
+        lines[0]["risky_on_any_resource"]["sts:AssumeRole"]["allowed"],
+        2
+    );
+    // A failure is one JSON line on stderr too.
+    let out = iamlake()
+        .args([
+            "snapshot",
+            "--log-format",
+            "json",
+            "--date",
+            "2026-10-01",
+            "--source",
+            "fixtures:/nonexistent",
+        ])
+        .arg("--lake")
+        .arg(work.path().join("lake"))
+        .assert()
+        .code(1);
+    let err: serde_json::Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
+    assert_eq!(err["event"], "snapshot_failed");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a fixtures folder")
+    );
+}
