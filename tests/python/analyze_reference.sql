@@ -126,3 +126,17 @@ SELECT o.snapshot_date, o.owner_team, count(*) AS roles,
        count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM passrole p WHERE p.snapshot_date = o.snapshot_date)) AS passrole_roles,
        coalesce(sum((SELECT count(*) FROM unused u WHERE u.snapshot_date = o.snapshot_date AND u.role_id = o.role_id)), 0) AS unused_open
 FROM owned o GROUP BY ALL;
+
+-- The alert ledger is cumulative: on each date, every (role, item) ever
+-- found unused or granted a sensitive action on any resource up to that
+-- date, with the first and last date seen.
+CREATE TABLE ledger AS
+WITH dates AS (SELECT DISTINCT snapshot_date AS d FROM roles)
+SELECT dates.d AS snapshot_date, u.role_id, 'unused' AS kind, u.permission AS item,
+       min(u.snapshot_date) AS first_seen, max(u.snapshot_date) AS last_seen
+FROM dates JOIN unused u ON u.snapshot_date <= dates.d
+GROUP BY ALL
+UNION ALL
+SELECT dates.d, s.role_id, 'sensitive_grant', s.action, min(s.snapshot_date), max(s.snapshot_date)
+FROM dates JOIN sims s ON s.snapshot_date <= dates.d AND s.decision = 'allowed'
+GROUP BY ALL;

@@ -21,7 +21,8 @@ def con(default_lake):
               .replace("{dates}", ", ".join(f"DATE '{d}'" for d in complete)))
     c = duckdb.connect()
     c.execute(sql)
-    for t in ["unused_permissions", "unused_deltas", "team_summary", "daily_summary", "passrole_grants"]:
+    for t in ["unused_permissions", "unused_deltas", "team_summary", "daily_summary", "passrole_grants",
+              "alert_ledger"]:
         c.execute(f"""CREATE VIEW out_{t} AS SELECT * FROM read_parquet('{default_lake}/{t}/*/*.parquet',
                       hive_partitioning = true, hive_types = {{'snapshot_date': DATE}})""")
     return c
@@ -72,3 +73,12 @@ def test_team_summary_matches_sql(con):
     want = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM teams")
     got = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM out_team_summary")
     assert got == want
+
+
+def test_alert_ledger_matches_sql(con):
+    want = rows(con, "SELECT snapshot_date, role_id, kind, item, first_seen, last_seen FROM ledger")
+    got = rows(con, "SELECT snapshot_date, role_id, kind, item, first_seen, last_seen FROM out_alert_ledger")
+    assert len(want) > 1000
+    assert got == want
+    # demo delivers no alerts, so nothing is marked alerted.
+    assert con.execute("SELECT count(*) FROM out_alert_ledger WHERE alerted_on IS NOT NULL").fetchone()[0] == 0
