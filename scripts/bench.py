@@ -8,6 +8,8 @@ over BENCH_RUNS runs (min / median / max) of a release build on this machine.
   BENCH_ACCOUNTS=50 BENCH_ROLES=2000  # the 100,000-role organization
   BENCH_SERIES_ACCOUNTS=5 BENCH_SERIES_ROLES=2000 BENCH_SERIES_DAYS=365
   BENCH_RUNS=3  BENCH_DIR=~/.cache/iamlake/bench  BENCH_CLOUDSPLAINING_ACCOUNTS=50
+  BENCH_ONLY=analyze                  # re-run only these sections (snapshot, cloudsplaining,
+                                      # analyze); the others keep their last figures
 
 What it measures:
   1. fixtures generate of the large organization: wall time, peak RSS.
@@ -310,11 +312,20 @@ def write_report(results, m):
 def main():
     WORK.mkdir(parents=True, exist_ok=True)
     setup()
-    results = {}
-    org = bench_snapshot(results)
-    bench_cloudsplaining(org, results)
-    bench_analyze(results)
-    write_report(results, machine())
+    only = {x.strip() for x in ENV.get("BENCH_ONLY", "").split(",") if x.strip()}
+    saved = WORK / "results.json"
+    results = json.loads(saved.read_text()) if only and saved.exists() else {}
+    org = WORK / f"org-{ACCOUNTS}x{ROLES}"
+    if not only or "snapshot" in only:
+        org = bench_snapshot(results)
+    if not only or "cloudsplaining" in only:
+        bench_cloudsplaining(org, results)
+    if not only or "analyze" in only:
+        bench_analyze(results)
+    m = machine()
+    if only:
+        m["commit"] += f"; re-measured this run: {', '.join(sorted(only))}"
+    write_report(results, m)
 
 
 if __name__ == "__main__":

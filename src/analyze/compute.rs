@@ -373,8 +373,8 @@ pub fn analyze(
             previous_snapshot_date: prev_date,
         });
     }
+    let granted_now = granted(cur);
     if let Some(p) = prev {
-        let granted_now = granted(cur);
         for u in &prev_found {
             let role = &p.roles[u.role];
             if now_keys.contains(&(role.role_id.as_str(), u.permission.as_str())) {
@@ -408,7 +408,6 @@ pub fn analyze(
     deltas.sort();
 
     // --- what became of each review
-    let granted_now = granted(cur);
     let granted_prev = prev.map(granted).unwrap_or_default();
     let mut review_rows = Vec::new();
     for r in reviews_in {
@@ -467,7 +466,14 @@ pub fn analyze(
         });
     }
 
-    // --- PassRole grants
+    // --- PassRole grants (decisions looked up by role id, not by scanning
+    // every simulation for every role)
+    let passrole_decisions: HashMap<&str, &str> = cur
+        .sims
+        .iter()
+        .filter(|s| s.action.eq_ignore_ascii_case("iam:PassRole"))
+        .map(|s| (s.role_id.as_str(), s.decision.as_str()))
+        .collect();
     let passrole: Vec<PassRoleRow> = cur
         .roles
         .iter()
@@ -479,11 +485,9 @@ pub fn analyze(
             role_name: r.role_name.clone(),
             role_arn: r.arn.clone(),
             owner_team: owner_of[i].0.clone(),
-            decision_on_any_resource: cur
-                .sims
-                .iter()
-                .find(|s| s.role_id == r.role_id && s.action.eq_ignore_ascii_case("iam:PassRole"))
-                .map_or_else(|| "not_evaluated".to_string(), |s| s.decision.clone()),
+            decision_on_any_resource: passrole_decisions
+                .get(r.role_id.as_str())
+                .map_or_else(|| "not_evaluated".to_string(), |d| d.to_string()),
         })
         .collect();
 
