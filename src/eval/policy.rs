@@ -114,8 +114,10 @@ fn str_list<'v>(v: &'v Value, field: &str) -> StmtResult<Vec<&'v str>> {
     }
 }
 
-/// A condition value: string, number or boolean, or a list of those; normalised to strings.
-fn cond_values(v: &Value, field: &str) -> StmtResult<Vec<String>> {
+/// A string, number or boolean, or a list of those, normalised to strings:
+/// condition values in policies and context values in simulate requests.
+/// On error, the field (with `[i]` for a bad list item) and why.
+pub(crate) fn scalar_values(v: &Value, field: &str) -> Result<Vec<String>, (String, &'static str)> {
     fn scalar(v: &Value) -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
@@ -130,7 +132,7 @@ fn cond_values(v: &Value, field: &str) -> StmtResult<Vec<String>> {
             .enumerate()
             .map(|(i, x)| {
                 scalar(x).ok_or_else(|| {
-                    err(
+                    (
                         format!("{field}[{i}]"),
                         "expected a string, number or boolean",
                     )
@@ -138,12 +140,17 @@ fn cond_values(v: &Value, field: &str) -> StmtResult<Vec<String>> {
             })
             .collect(),
         other => scalar(other).map(|s| vec![s]).ok_or_else(|| {
-            err(
-                field,
+            (
+                field.to_string(),
                 "expected a string, number, boolean or a list of them",
             )
         }),
     }
+}
+
+/// A condition value: string, number or boolean, or a list of those.
+fn cond_values(v: &Value, field: &str) -> StmtResult<Vec<String>> {
+    scalar_values(v, field).map_err(|(field, reason)| err(field, reason))
 }
 
 fn parse_principal(v: &Value, field: &str) -> StmtResult<()> {

@@ -33,34 +33,7 @@ fn field_err(field: impl Into<String>, reason: impl Into<String>) -> RequestErro
 }
 
 fn context_values(v: &Value, field: &str) -> Result<Vec<String>, RequestError> {
-    fn scalar(v: &Value) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
-    }
-    match v {
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                scalar(x).ok_or_else(|| {
-                    field_err(
-                        format!("{field}[{i}]"),
-                        "expected a string, number or boolean",
-                    )
-                })
-            })
-            .collect(),
-        other => scalar(other).map(|s| vec![s]).ok_or_else(|| {
-            field_err(
-                field,
-                "expected a string, number, boolean or a list of them",
-            )
-        }),
-    }
+    crate::eval::policy::scalar_values(v, field).map_err(|(field, reason)| field_err(field, reason))
 }
 
 fn check_action(action: &str, field: &str) -> Result<String, RequestError> {
