@@ -48,14 +48,7 @@ pub enum ReportError {
         first: NaiveDate,
         last: NaiveDate,
     },
-    /// The analyze manifest does not list a table the report needs.
-    #[error("{}: the analyze manifest of {date} lists no table {table}", lake.display())]
-    MissingTable {
-        lake: PathBuf,
-        date: NaiveDate,
-        table: String,
-    },
-    /// Reading a table failed.
+    /// Reading a table failed (or its manifest does not list it).
     #[error("{}: reading {table} of {date}: {message}", lake.display())]
     Read {
         lake: PathBuf,
@@ -65,7 +58,7 @@ pub enum ReportError {
     },
     /// Listing or reading manifests failed.
     #[error(transparent)]
-    Lake(#[from] LakeError),
+    Lake(LakeError),
     /// Writing the output failed.
     #[error("{}: {action}: {source}", path.display())]
     Write {
@@ -74,6 +67,27 @@ pub enum ReportError {
         #[source]
         source: io::Error,
     },
+}
+
+/// Tables are read through [`crate::lake::read`]; its read errors keep the
+/// report's own variant, which names the lake, date and table.
+impl From<LakeError> for ReportError {
+    fn from(e: LakeError) -> Self {
+        match e {
+            LakeError::Read {
+                lake,
+                date,
+                table,
+                message,
+            } => ReportError::Read {
+                lake,
+                date,
+                table,
+                message,
+            },
+            other => ReportError::Lake(other),
+        }
+    }
 }
 
 /// A rendered report.

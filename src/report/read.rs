@@ -5,7 +5,7 @@
 use super::ReportError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{Manifest, complete_dates_of};
-use crate::lake::read::{dates, strs};
+use crate::lake::read::{dates, scan, scan_lazy, strs};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::{ledger, roles, summaries, unused_permissions};
 use chrono::NaiveDate;
@@ -125,9 +125,7 @@ fn read_daily(lake: &Path, manifests: &[Manifest]) -> Result<Vec<(usize, DailyRo
     let table = summaries::DAILY_TABLE.name;
     let mut frames = Vec::new();
     for (idx, m) in manifests.iter().enumerate() {
-        for lf in scan_files(lake, m, table)? {
-            frames.push(lf.with_column(lit(idx as i32).alias("__date_index")));
-        }
+        frames.push(scan_lazy(lake, m, table)?.with_column(lit(idx as i32).alias("__date_index")));
     }
     let date = manifests.last().expect("at least one").snapshot_date;
     let p = |e| polars_err(lake, date, table, e);
@@ -190,6 +188,7 @@ fn read_teams(lake: &Path, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
         lake,
         m,
         table,
+        None,
         &[
             "owner_team",
             "roles",
@@ -321,7 +320,7 @@ fn read_owners(lake: &Path, m: &Manifest) -> Result<HashMap<String, String>, Rep
         && snapshot.tables.contains_key(roles::TABLE.name)
     {
         let table = roles::TABLE.name;
-        let df = scan(lake, &snapshot, table, &["role_id", "owner_team"])?;
+        let df = scan(lake, &snapshot, table, None, &["role_id", "owner_team"])?;
         let p = |e| polars_err(lake, date, table, e);
         let id = strs(&df, "role_id").map_err(p)?;
         let team = strs(&df, "owner_team").map_err(p)?;
@@ -350,53 +349,6 @@ fn read_owners(lake: &Path, m: &Manifest) -> Result<HashMap<String, String>, Rep
         }
     }
     Ok(owners)
-}
-
-/// One lazy scan per file the manifest lists for `table`.
-fn scan_files(lake: &Path, m: &Manifest, table: &str) -> Result<Vec<LazyFrame>, ReportError> {
-    let entry = m
-        .tables
-        .get(table)
-        .ok_or_else(|| ReportError::MissingTable {
-            lake: lake.to_path_buf(),
-            date: m.snapshot_date,
-            table: table.to_string(),
-        })?;
-    let args = || ScanArgsParquet {
-        // The date comes from the manifest, not from the folder name.
-        hive_options: HiveOptions {
-            enabled: Some(false),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    entry
-        .files
-        .iter()
-        .map(|f| {
-            let path = lake.join(&f.path).to_string_lossy().into_owned();
-            LazyFrame::scan_parquet(PlRefPath::new(path), args())
-        })
-        .collect::<PolarsResult<Vec<_>>>()
-        .map_err(|e| polars_err(lake, m.snapshot_date, table, e))
-}
-
-/// A lazy scan of exactly the files the manifest lists for `table`.
-fn scan_lazy(lake: &Path, m: &Manifest, table: &str) -> Result<LazyFrame, ReportError> {
-    let frames = scan_files(lake, m, table)?;
-    concat(frames, UnionArgs::default()).map_err(|e| polars_err(lake, m.snapshot_date, table, e))
-}
-
-fn scan(
-    lake: &Path,
-    m: &Manifest,
-    table: &str,
-    columns: &[&str],
-) -> Result<DataFrame, ReportError> {
-    scan_lazy(lake, m, table)?
-        .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
-        .collect()
-        .map_err(|e| polars_err(lake, m.snapshot_date, table, e))
 }
 
 fn polars_err(lake: &Path, date: NaiveDate, table: &str, source: PolarsError) -> ReportError {
