@@ -407,8 +407,26 @@ pub fn analyze(
     }
     deltas.sort();
 
-    // --- what became of each review
-    let granted_prev = prev.map(granted).unwrap_or_default();
+    // --- what became of each review. Reviews name permissions in any case,
+    // so each lookup set is lower-cased once rather than per review.
+    let lower = |set: HashSet<(String, String)>| -> HashSet<(String, String)> {
+        set.into_iter()
+            .map(|(id, p)| (id, p.to_ascii_lowercase()))
+            .collect()
+    };
+    let (granted_now_lc, granted_prev_lc, seen_unused_lc) = if reviews_in.is_empty() {
+        Default::default()
+    } else {
+        (
+            lower(granted_now.clone()),
+            lower(prev.map(granted).unwrap_or_default()),
+            ledger
+                .values()
+                .filter(|l| l.kind == "unused")
+                .map(|l| (l.role_id.clone(), l.item.to_ascii_lowercase()))
+                .collect::<HashSet<_>>(),
+        )
+    };
     let mut review_rows = Vec::new();
     for r in reviews_in {
         let roles: Vec<&RoleIn> = cur
@@ -423,29 +441,18 @@ pub fn analyze(
                             .is_some_and(|n| n.eq_ignore_ascii_case(&r.account)))
             })
             .collect();
-        let is_granted = |set: &HashSet<(String, String)>, role_id: &str| {
-            set.iter()
-                .any(|(id, p)| id == role_id && (p.to_ascii_lowercase() == r.permission))
-        };
         let (status, team) = match roles.first() {
             None => ("unknown_role", None),
             Some(role) => {
                 let team = Some(owners.resolve(role).0);
-                if is_granted(&granted_now, &role.role_id) {
+                let key = (role.role_id.clone(), r.permission.clone());
+                if granted_now_lc.contains(&key) {
                     ("applied", team)
                 } else if r.decision == Decision::Delete
-                    && prev.is_some()
-                    && is_granted(&granted_prev, &role.role_id)
+                    && (granted_prev_lc.contains(&key) || seen_unused_lc.contains(&key))
                 {
-                    ("done", team)
-                } else if r.decision == Decision::Delete
-                    && ledger.values().any(|l| {
-                        l.kind == "unused"
-                            && l.role_id == role.role_id
-                            && l.item.to_ascii_lowercase() == r.permission
-                    })
-                {
-                    // Gone now, and iamlake once saw it unused on this role.
+                    // Gone now, and it was granted on the previous snapshot
+                    // or iamlake once saw it unused on this role.
                     ("done", team)
                 } else {
                     ("unknown_permission", team)
