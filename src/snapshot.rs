@@ -118,11 +118,7 @@ struct Run<'c> {
 impl<'c> Run<'c> {
     fn start(cfg: &'c SnapshotConfig) -> Result<Run<'c>, SnapshotError> {
         let started_at = Utc::now();
-        let snapshot_id = format!(
-            "{}-{:x}",
-            started_at.format("%Y%m%dT%H%M%S%.6fZ"),
-            std::process::id()
-        );
+        let snapshot_id = crate::lake::new_run_id(started_at);
         let writer = PartitionWriter::create_sharded(
             &cfg.lake,
             cfg.date,

@@ -136,11 +136,7 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         alerts::post_all(url, &analysis.alerts)?;
     }
 
-    let snapshot_id = format!(
-        "{}-{:x}",
-        started_at.format("%Y%m%dT%H%M%S%.6fZ"),
-        std::process::id()
-    );
+    let snapshot_id = crate::lake::new_run_id(started_at);
     let mut writer = PartitionWriter::create(&cfg.lake, cfg.date, &snapshot_id, &ANALYZE_TABLES)?;
     let a = &analysis;
     let batch =

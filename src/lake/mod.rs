@@ -44,6 +44,17 @@ pub enum LakeError {
     Manifest { path: PathBuf, message: String },
 }
 
+/// A new run's id: its start time (UTC, microseconds) and process id, so a
+/// re-run of the same date gets a different one and staging folders of runs
+/// in parallel never collide.
+pub fn new_run_id(started_at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}-{:x}",
+        started_at.format("%Y%m%dT%H%M%S%.6fZ"),
+        std::process::id()
+    )
+}
+
 impl LakeError {
     pub(crate) fn io(
         path: impl Into<PathBuf>,
