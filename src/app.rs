@@ -5,11 +5,13 @@
 use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
     AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
-    GenerateArgs, LintArgs, LogFormat, ReportArgs, SimulateArgs, SnapshotArgs, SqlArgs,
+    GenerateArgs, LintArgs, LogFormat, ReportArgs, S3LakeArgs, SimulateArgs, SnapshotArgs, SqlArgs,
     SuggestArgs,
 };
 use crate::generate;
 use crate::lake::lint;
+use crate::lake::s3::S3Lake;
+use crate::lake::{Lake, LakeLocation};
 use crate::snapshot::{self, SnapshotConfig, SnapshotOutcome};
 use crate::source::SourceSpec;
 use anyhow::{Context, bail};
@@ -65,21 +67,26 @@ fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
 fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     let json = args.log_format == LogFormat::Json;
     let a = &args.aws;
+    let s3_lake = matches!(args.lake, LakeLocation::S3(_));
     if matches!(args.source, SourceSpec::Fixtures(_))
-        && (a.profile.is_some()
-            || a.region.is_some()
-            || a.endpoint_url.is_some()
-            || a.external_id.is_some()
-            || a.accounts.is_some())
+        && (a.endpoint_url.is_some() || a.external_id.is_some() || a.accounts.is_some())
     {
-        bail!(
-            "--profile, --region, --endpoint-url, --external-id and --accounts apply only to --source aws"
-        );
+        bail!("--endpoint-url, --external-id and --accounts apply only to --source aws");
+    }
+    if matches!(args.source, SourceSpec::Fixtures(_))
+        && !s3_lake
+        && (a.profile.is_some() || a.region.is_some())
+    {
+        bail!("--profile and --region apply only to --source aws or an s3:// lake");
+    }
+    if !s3_lake && (args.s3.sse_kms_key_id.is_some() || args.s3.s3_endpoint_url.is_some()) {
+        bail!("--sse-kms-key-id and --s3-endpoint-url apply only to an s3:// lake");
     }
     let resolved = args.common.resolve()?;
+    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &args.s3)?;
     let cfg = SnapshotConfig {
         source: args.source,
-        lake: args.lake,
+        lake,
         date: args.date,
         sensitive_actions: resolved.sensitive_actions,
         owner_tag_keys: resolved.owner_tag_keys,
@@ -90,9 +97,9 @@ fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     let outcome = snapshot::run(&cfg)
         .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?;
     if json {
-        println!("{}", snapshot_json(&cfg.lake, &outcome));
+        println!("{}", snapshot_json(&cfg.lake.label(), &outcome));
     } else if !args.common.quiet {
-        print_snapshot_summary(&cfg.lake, &outcome);
+        print_snapshot_summary(&cfg.lake.label(), &outcome);
     }
     if outcome.manifest.status == "partial" {
         for a in outcome
@@ -172,9 +179,37 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
     }
 }
 
-fn analyze_config(lake: &Path, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeConfig {
+/// Opens `--lake`: a folder as it is; an S3 prefix with the caller's AWS
+/// identity, checked by one listing before any other work.
+fn open_lake(
+    location: &LakeLocation,
+    profile: Option<String>,
+    region: Option<String>,
+    s3: &S3LakeArgs,
+) -> anyhow::Result<Lake> {
+    match location {
+        LakeLocation::Local(path) => {
+            if s3.sse_kms_key_id.is_some() || s3.s3_endpoint_url.is_some() {
+                bail!("--sse-kms-key-id and --s3-endpoint-url apply only to an s3:// lake");
+            }
+            Ok(Lake::Local(path.clone()))
+        }
+        LakeLocation::S3(loc) => {
+            let aws = crate::source::aws::AwsConfig {
+                profile,
+                region,
+                ..Default::default()
+            };
+            let lake = S3Lake::connect(loc.clone(), &aws, s3.to_options())
+                .with_context(|| format!("cannot open the lake {loc}"))?;
+            Ok(Lake::S3(std::sync::Arc::new(lake)))
+        }
+    }
+}
+
+fn analyze_config(lake: &Lake, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeConfig {
     AnalyzeConfig {
-        lake: lake.to_path_buf(),
+        lake: lake.clone(),
         date,
         unused_days: o.unused_days,
         owners: o.owners.clone(),
@@ -185,11 +220,16 @@ fn analyze_config(lake: &Path, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeCo
 }
 
 fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let cfg = analyze_config(&args.lake, args.date, &args.options);
+    let a = &args.access;
+    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
+    let cfg = analyze_config(&lake, args.date, &args.options);
     let outcome = analyze::run(&cfg)
         .with_context(|| format!("analyze of {} failed; the lake is unchanged", args.date))?;
     if !args.quiet {
-        print!("{}", analyze::summary_text(args.date, &outcome, &args.lake));
+        print!(
+            "{}",
+            analyze::summary_text(args.date, &outcome, &lake.label())
+        );
     }
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -199,13 +239,9 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         Some(p) => analyze::reviews::load(p)?,
         None => Vec::new(),
     };
-    let s = analyze::suggest::suggest(
-        &args.lake,
-        args.date,
-        &args.role,
-        args.unused_days,
-        &reviews,
-    )?;
+    let a = &args.access;
+    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
+    let s = analyze::suggest::suggest(&lake, args.date, &args.role, args.unused_days, &reviews)?;
     if args.json {
         let policies: Vec<serde_json::Value> = s
             .policies
@@ -311,7 +347,7 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
         bar.set_message(date.to_string());
         let cfg = SnapshotConfig {
             source: SourceSpec::Fixtures(dir.clone()),
-            lake: args.lake.clone(),
+            lake: Lake::Local(args.lake.clone()),
             date: *date,
             sensitive_actions: resolved.sensitive_actions.clone(),
             owner_tag_keys: resolved.owner_tag_keys.clone(),
@@ -325,7 +361,7 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut last_analysis = None;
     for date in &index.days {
         bar.set_message(format!("analyze {date}"));
-        let cfg = analyze_config(&args.lake, *date, &options);
+        let cfg = analyze_config(&Lake::Local(args.lake.clone()), *date, &options);
         last_analysis =
             Some(analyze::run(&cfg).with_context(|| format!("analyze of {date} failed"))?);
         bar.inc(1);
@@ -419,7 +455,7 @@ fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if let (Some(lake), Some(date), Some(role)) = (&args.lake, args.date, &args.role) {
-        let e = simulate::explain_role(lake, date, role)?;
+        let e = simulate::explain_role(&Lake::Local(lake.clone()), date, role)?;
         print(simulate::explain_stored(&e), serde_json::to_value(&e)?);
         return Ok(ExitCode::from(EXIT_OK));
     }
@@ -488,7 +524,7 @@ fn check_plan_inner(args: &CheckPlanArgs) -> anyhow::Result<u8> {
     };
     let mut managed = ManagedPolicies::bundled()?;
     if let Some(lake) = &args.lake {
-        managed.overlay_lake(lake, args.lake_date)?;
+        managed.overlay_lake(&Lake::Local(lake.clone()), args.lake_date)?;
     }
     let report = crate::plan::check_plan_file(&args.plan, &managed, &overrides, &cfg)?;
     match args.format {

@@ -2,6 +2,7 @@
 //! validated configuration before any work starts.
 
 use crate::config::{self, ConfigFile};
+use crate::lake::LakeLocation;
 use crate::source::SourceSpec;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
@@ -64,9 +65,9 @@ pub struct SnapshotArgs {
     /// see docs/FIXTURES.md) or `aws` (the live organization; docs/LIVE.md).
     #[arg(long, value_name = "SOURCE")]
     pub source: SourceSpec,
-    /// Lake root folder.
-    #[arg(long, value_name = "DIR")]
-    pub lake: PathBuf,
+    /// Lake: a folder, or s3://bucket/prefix (docs/LIVE.md#s3-lake).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub lake: LakeLocation,
     /// Snapshot date (YYYY-MM-DD); also picks DIR/<date>/ in a fixture series.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: NaiveDate,
@@ -81,7 +82,46 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
+    pub s3: S3LakeArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// Flags of lakes on S3 (`--lake s3://…`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct S3LakeArgs {
+    /// Encrypt the lake's objects with this KMS key (id, ARN or alias)
+    /// instead of SSE-S3.
+    #[arg(long, value_name = "KEY")]
+    pub sse_kms_key_id: Option<String>,
+    /// Send S3 requests to this URL, path-style (S3-compatible servers,
+    /// emulators).
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL_S3")]
+    pub s3_endpoint_url: Option<String>,
+}
+
+impl S3LakeArgs {
+    /// The S3 lake settings: these flags over the documented defaults.
+    pub fn to_options(&self) -> crate::lake::s3::S3Options {
+        crate::lake::s3::S3Options {
+            sse_kms_key_id: self.sse_kms_key_id.clone(),
+            endpoint_url: self.s3_endpoint_url.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// How commands that only read and write the lake reach an S3 lake.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LakeAccessArgs {
+    /// Named profile for an s3:// lake (default: aws-config's default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Region of an s3:// lake's bucket.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub s3: S3LakeArgs,
 }
 
 /// Live collection flags (`--source aws`); see docs/LIVE.md.
@@ -144,9 +184,11 @@ pub struct CommonArgs {
 /// `iamlake analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Lake root folder.
-    #[arg(long, value_name = "DIR")]
-    pub lake: PathBuf,
+    /// Lake: a folder, or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub lake: LakeLocation,
+    #[command(flatten)]
+    pub access: LakeAccessArgs,
     /// Date to analyze (must have a complete snapshot).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: NaiveDate,
@@ -160,9 +202,11 @@ pub struct AnalyzeArgs {
 /// `iamlake suggest`.
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// Lake root folder.
-    #[arg(long, value_name = "DIR")]
-    pub lake: PathBuf,
+    /// Lake: a folder, or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub lake: LakeLocation,
+    #[command(flatten)]
+    pub access: LakeAccessArgs,
     /// Snapshot date.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: NaiveDate,

@@ -3,8 +3,9 @@
 //! snapshot, the stored decisions with the statements behind each.
 
 use crate::eval::{self, Decision, SimulateRequest};
+use crate::lake::Lake;
 use crate::lake::LakeError;
-use crate::lake::manifest::Manifest;
+use crate::lake::layout::ManifestKind;
 use crate::lake::read;
 use crate::model::{role_policies, simulations};
 use arrow::array::{Array, AsArray};
@@ -122,14 +123,16 @@ pub struct RoleExplanation {
 
 /// Explains a role's stored decisions from the snapshot of `date`.
 pub fn explain_role(
-    lake: &Path,
+    lake: &Lake,
     date: NaiveDate,
     role_arn: &str,
 ) -> Result<RoleExplanation, SimulateError> {
-    let manifest = Manifest::read(lake, date)?.ok_or_else(|| SimulateError::NoSnapshot {
-        lake: lake.to_path_buf(),
-        date,
-    })?;
+    let manifest = lake
+        .read_manifest(ManifestKind::Snapshot, date)?
+        .ok_or_else(|| SimulateError::NoSnapshot {
+            lake: lake.label(),
+            date,
+        })?;
     // Policy documents of the role, keyed the way decisions name them.
     let docs = read::scan(
         lake,
@@ -235,7 +238,7 @@ pub fn explain_role(
         let others = read::strs(&same_name, "arn").map_err(read::frame_err(lake, date, "roles"))?;
         let others: Vec<String> = others.into_iter().flatten().collect();
         return Err(SimulateError::NoRole {
-            lake: lake.to_path_buf(),
+            lake: lake.label(),
             date,
             role: role_arn.to_string(),
             hint: if others.is_empty() {

@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 pub struct SnapshotConfig {
     /// Where roles come from.
     pub source: SourceSpec,
-    /// Lake root folder (created if missing).
-    pub lake: PathBuf,
+    /// The lake: a folder (created if missing) or an opened S3 prefix.
+    pub lake: crate::lake::Lake,
     /// The partition date.
     pub date: NaiveDate,
     /// Actions asked about for every role, on any resource.
@@ -119,7 +119,7 @@ impl<'c> Run<'c> {
     fn start(cfg: &'c SnapshotConfig) -> Result<Run<'c>, SnapshotError> {
         let started_at = Utc::now();
         let snapshot_id = crate::lake::new_run_id(started_at);
-        let writer = PartitionWriter::create_sharded(
+        let writer = PartitionWriter::create_in(
             &cfg.lake,
             cfg.date,
             &snapshot_id,
@@ -361,7 +361,11 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
     run.finish()
 }
 
-fn check_lake_path(lake: &Path) -> Result<(), SnapshotError> {
+fn check_lake_path(lake: &crate::lake::Lake) -> Result<(), SnapshotError> {
+    // An S3 lake was checked when it was opened.
+    let crate::lake::Lake::Local(lake) = lake else {
+        return Ok(());
+    };
     if lake.exists() && !lake.is_dir() {
         return Err(SnapshotError::LakePath {
             path: lake.to_path_buf(),

@@ -7,4 +7,5 @@ mod analyze;
 mod bad_input;
 mod cli;
 mod live;
+mod s3;
 mod snapshot;

@@ -3,6 +3,7 @@
 //! manifest is never read), and only the dates asked for.
 
 use super::AnalyzeError;
+use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
 use crate::lake::read::{self, dates, frame_err, strs, timestamps};
@@ -10,7 +11,6 @@ use crate::model::{last_accessed, ledger, role_policies, roles, simulations};
 use chrono::NaiveDate;
 use polars::prelude::{col, lit};
 use std::collections::HashSet;
-use std::path::Path;
 
 /// A role as analyze sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,12 +58,18 @@ pub struct Snapshot {
     pub passrole: HashSet<String>,
 }
 
+/// The snapshot manifest of `date`; an error when the date is incomplete.
+pub fn snapshot_manifest(lake: &Lake, date: NaiveDate) -> Result<Manifest, AnalyzeError> {
+    lake.read_manifest(ManifestKind::Snapshot, date)?
+        .ok_or(AnalyzeError::NoSnapshot {
+            lake: lake.label(),
+            date,
+        })
+}
+
 /// Reads the complete snapshot of `date`.
-pub fn read_snapshot(lake: &Path, date: NaiveDate) -> Result<Snapshot, AnalyzeError> {
-    let manifest = Manifest::read(lake, date)?.ok_or(AnalyzeError::NoSnapshot {
-        lake: lake.to_path_buf(),
-        date,
-    })?;
+pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeError> {
+    let manifest = snapshot_manifest(lake, date)?;
     let df = read::scan(
         lake,
         &manifest,
@@ -214,10 +220,11 @@ pub fn grants_passrole(document: &str) -> bool {
 
 /// The latest complete snapshot date before `date`.
 pub fn previous_snapshot_date(
-    lake: &Path,
+    lake: &Lake,
     date: NaiveDate,
 ) -> Result<Option<NaiveDate>, AnalyzeError> {
-    Ok(crate::lake::manifest::complete_dates(lake)?
+    Ok(lake
+        .complete_dates(ManifestKind::Snapshot)?
         .into_iter()
         .filter(|d| *d < date)
         .max())
@@ -227,17 +234,19 @@ pub fn previous_snapshot_date(
 /// On a re-run of a date this is that date's own ledger, so what was
 /// already alerted is not alerted again.
 pub fn read_previous_ledger(
-    lake: &Path,
+    lake: &Lake,
     date: NaiveDate,
 ) -> Result<(Option<NaiveDate>, Vec<ledger::LedgerRow>), AnalyzeError> {
-    let Some(prev) = crate::lake::manifest::complete_dates_of(lake, ManifestKind::Analyze)?
+    let Some(prev) = lake
+        .complete_dates(ManifestKind::Analyze)?
         .into_iter()
         .filter(|d| *d <= date)
         .max()
     else {
         return Ok((None, Vec::new()));
     };
-    let manifest = Manifest::read_kind(lake, ManifestKind::Analyze, prev)?
+    let manifest = lake
+        .read_manifest(ManifestKind::Analyze, prev)?
         .expect("listed dates have a manifest");
     let df = read::scan(
         lake,

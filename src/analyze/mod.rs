@@ -15,10 +15,10 @@ pub mod owners;
 pub mod reviews;
 pub mod suggest;
 
-use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
 use crate::lake::writer::PartitionWriter;
+use crate::lake::{Lake, LakeError};
 use crate::model::{
     ANALYZE_TABLES, SCHEMA_VERSION, ledger, summaries, unused_deltas, unused_permissions,
 };
@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 /// What analyze needs, validated.
 #[derive(Debug, Clone)]
 pub struct AnalyzeConfig {
-    /// Lake root folder.
-    pub lake: PathBuf,
+    /// The lake read and written: a folder or an S3 prefix.
+    pub lake: Lake,
     /// The date to analyze; it must have a complete snapshot.
     pub date: NaiveDate,
     /// Days without use after which a permission is unused (default 90).
@@ -106,11 +106,7 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         .map(|d| input::read_snapshot(&cfg.lake, d))
         .transpose()?;
     let (ledger_date, prev_ledger) = input::read_previous_ledger(&cfg.lake, cfg.date)?;
-    let snapshot_manifest =
-        Manifest::read(&cfg.lake, cfg.date)?.ok_or(AnalyzeError::NoSnapshot {
-            lake: cfg.lake.clone(),
-            date: cfg.date,
-        })?;
+    let snapshot_manifest = input::snapshot_manifest(&cfg.lake, cfg.date)?;
 
     let rules = Rules {
         unused_days: cfg.unused_days,
@@ -137,7 +133,8 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
     }
 
     let snapshot_id = crate::lake::new_run_id(started_at);
-    let mut writer = PartitionWriter::create(&cfg.lake, cfg.date, &snapshot_id, &ANALYZE_TABLES)?;
+    let mut writer =
+        PartitionWriter::create_in(&cfg.lake, cfg.date, &snapshot_id, &ANALYZE_TABLES, None)?;
     let a = &analysis;
     let batch =
         |table: &'static str,
@@ -195,7 +192,7 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         schema_version: SCHEMA_VERSION,
         snapshot_id,
         snapshot_date: cfg.date,
-        source: format!("lake:{}", cfg.lake.display()),
+        source: format!("lake:{}", cfg.lake.label().display()),
         started_at,
         finished_at: Utc::now(),
         status: "complete".into(),

@@ -19,13 +19,12 @@ use super::AnalyzeError;
 use super::compute::find_unused;
 use super::input::read_snapshot;
 use super::reviews::{self, Decision, Review};
-use crate::lake::manifest::Manifest;
+use crate::lake::Lake;
 use crate::lake::read;
 use crate::model::role_policies;
 use chrono::NaiveDate;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// One policy's suggestion.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +53,7 @@ pub struct Suggestion {
 
 /// Builds the suggestion for `role_arn` on `date`.
 pub fn suggest(
-    lake: &Path,
+    lake: &Lake,
     date: NaiveDate,
     role_arn: &str,
     unused_days: i64,
@@ -63,7 +62,7 @@ pub fn suggest(
     let snap = read_snapshot(lake, date)?;
     let Some(role_idx) = snap.roles.iter().position(|r| r.arn == role_arn) else {
         return Err(AnalyzeError::NoRole {
-            lake: lake.to_path_buf(),
+            lake: lake.label(),
             date,
             role: role_arn.to_string(),
         });
@@ -100,10 +99,7 @@ pub fn suggest(
         .map(|(p, _)| p.as_str())
         .collect();
 
-    let manifest = Manifest::read(lake, date)?.ok_or(AnalyzeError::NoSnapshot {
-        lake: lake.to_path_buf(),
-        date,
-    })?;
+    let manifest = super::input::snapshot_manifest(lake, date)?;
     use polars::prelude::{col, lit};
     let df = read::scan(
         lake,

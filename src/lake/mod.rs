@@ -1,15 +1,18 @@
 //! The lake on disk: where each table's partitions and each date's manifest
 //! live ([`layout`]), writing a date's partition atomically ([`writer`]), the
-//! manifest that marks a date complete ([`manifest`]), and the lint that keeps
-//! files readable by Snowflake and Athena ([`lint`]).
+//! manifest that marks a date complete ([`manifest`]), the lint that keeps
+//! files readable by Snowflake and Athena ([`lint`]), reading back
+//! ([`read`]) and lakes on S3 ([`s3`]).
 
 pub mod layout;
 pub mod lint;
 pub mod manifest;
 pub mod read;
+pub mod s3;
 pub mod shard;
 pub mod writer;
 
+pub use s3::{Lake, LakeLocation};
 use std::io;
 use std::path::PathBuf;
 
@@ -37,6 +40,13 @@ pub enum LakeError {
         lake: PathBuf,
         date: chrono::NaiveDate,
         table: String,
+        message: String,
+    },
+    /// An S3 request of an S3 lake failed.
+    #[error("{uri}: {action}: {message}")]
+    S3 {
+        uri: String,
+        action: &'static str,
         message: String,
     },
     /// A manifest could not be parsed.

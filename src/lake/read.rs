@@ -4,15 +4,15 @@
 
 use super::LakeError;
 use super::manifest::Manifest;
+use super::s3::Lake;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use polars::prelude::*;
-use std::path::Path;
 
-fn read_err(lake: &Path, date: NaiveDate, table: &str, message: impl ToString) -> LakeError {
+fn read_err(lake: &Lake, date: NaiveDate, table: &str, message: impl ToString) -> LakeError {
     LakeError::Read {
-        lake: lake.to_path_buf(),
+        lake: lake.label(),
         date,
         table: table.to_string(),
         message: message.to_string(),
@@ -20,7 +20,7 @@ fn read_err(lake: &Path, date: NaiveDate, table: &str, message: impl ToString) -
 }
 
 fn files<'m>(
-    lake: &Path,
+    lake: &Lake,
     manifest: &'m Manifest,
     table: &str,
 ) -> Result<&'m [super::manifest::FileEntry], LakeError> {
@@ -38,10 +38,16 @@ fn files<'m>(
         })
 }
 
-/// A lazy polars scan of exactly the files the manifest lists for `table`.
-pub fn scan_lazy(lake: &Path, manifest: &Manifest, table: &str) -> Result<LazyFrame, LakeError> {
+/// A lazy polars scan of exactly the files the manifest lists for `table`
+/// (on S3: with the credentials aws-config resolved).
+pub fn scan_lazy(lake: &Lake, manifest: &Manifest, table: &str) -> Result<LazyFrame, LakeError> {
     let date = manifest.snapshot_date;
+    let cloud_options = match lake {
+        Lake::Local(_) => None,
+        Lake::S3(s3) => Some(s3.polars_options().clone()),
+    };
     let args = || ScanArgsParquet {
+        cloud_options: cloud_options.clone(),
         // The date comes from the manifest; parsing it again from the path
         // would only add a column nobody reads.
         hive_options: HiveOptions {
@@ -52,10 +58,7 @@ pub fn scan_lazy(lake: &Path, manifest: &Manifest, table: &str) -> Result<LazyFr
     };
     let frames = files(lake, manifest, table)?
         .iter()
-        .map(|f| {
-            let path = lake.join(&f.path).to_string_lossy().into_owned();
-            LazyFrame::scan_parquet(PlRefPath::new(path), args())
-        })
+        .map(|f| LazyFrame::scan_parquet(PlRefPath::new(lake.file(&f.path)), args()))
         .collect::<PolarsResult<Vec<_>>>()
         .map_err(|e| read_err(lake, date, table, e))?;
     concat(frames, UnionArgs::default()).map_err(|e| read_err(lake, date, table, e))
@@ -63,7 +66,7 @@ pub fn scan_lazy(lake: &Path, manifest: &Manifest, table: &str) -> Result<LazyFr
 
 /// Collects `columns` of `table` (after an optional filter).
 pub fn scan(
-    lake: &Path,
+    lake: &Lake,
     manifest: &Manifest,
     table: &str,
     filter: Option<Expr>,
@@ -81,18 +84,33 @@ pub fn scan(
 /// Every record batch of `table`, read with the Arrow reader (keeps nested
 /// columns such as `matched_statements` as Arrow lists of structs).
 pub fn batches(
-    lake: &Path,
+    lake: &Lake,
     manifest: &Manifest,
     table: &str,
 ) -> Result<Vec<RecordBatch>, LakeError> {
     let date = manifest.snapshot_date;
     let mut out = Vec::new();
     for f in files(lake, manifest, table)? {
-        let path = lake.join(&f.path);
-        let file = std::fs::File::open(&path).map_err(LakeError::io(&path, "opening"))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .map_err(|e| read_err(lake, date, table, e))?;
+        let reader = match lake {
+            Lake::Local(root) => {
+                let path = root.join(&f.path);
+                let file = std::fs::File::open(&path).map_err(LakeError::io(&path, "opening"))?;
+                ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build())
+            }
+            Lake::S3(s3) => {
+                let bytes = s3.get(&f.path)?.ok_or_else(|| {
+                    read_err(
+                        lake,
+                        date,
+                        table,
+                        format!("{} is listed but missing", f.path),
+                    )
+                })?;
+                ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+                    .and_then(|b| b.build())
+            }
+        }
+        .map_err(|e| read_err(lake, date, table, e))?;
         for batch in reader {
             out.push(batch.map_err(|e| read_err(lake, date, table, e))?);
         }
@@ -129,8 +147,8 @@ pub fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
 }
 
 /// Converts a polars error on a collected frame into a lake error.
-pub fn frame_err(lake: &Path, date: NaiveDate, table: &str) -> impl Fn(PolarsError) -> LakeError {
-    let lake = lake.to_path_buf();
+pub fn frame_err(lake: &Lake, date: NaiveDate, table: &str) -> impl Fn(PolarsError) -> LakeError {
+    let lake = lake.clone();
     let table = table.to_string();
     move |e| read_err(&lake, date, &table, e)
 }

@@ -9,6 +9,7 @@
 use super::LakeError;
 use super::layout::{self, STAGING_DIR, TRASH_DIR};
 use super::manifest::{FileEntry, Manifest, TableEntry};
+use super::s3::{Lake, S3Lake};
 use super::shard::Shard;
 use crate::model::TableDef;
 use arrow::record_batch::RecordBatch;
@@ -19,6 +20,7 @@ use parquet::file::properties::WriterProperties;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Rows per row group: small enough to stream an account at a time without
 /// buffering much, large enough for good compression and fast scans.
@@ -129,7 +131,13 @@ impl TableWriter {
 
 /// Writes one date's partition of a set of tables.
 pub struct PartitionWriter {
+    /// The local lake written to: the lake itself, or for an S3 lake a
+    /// temporary folder the partition is uploaded from.
     lake: PathBuf,
+    /// The S3 lake the partition is published to, if any.
+    remote: Option<Arc<S3Lake>>,
+    /// Holds the temporary folder of an S3 lake's run until the writer goes.
+    _temp: Option<tempfile::TempDir>,
     date: NaiveDate,
     snapshot_id: String,
     staging: PathBuf,
@@ -150,6 +158,34 @@ impl PartitionWriter {
         Self::create_sharded(lake, date, snapshot_id, tables, None)
     }
 
+    /// Starts a partition of a local or S3 lake. For S3 the files are
+    /// written to a temporary folder (under `TMPDIR`) and uploaded by
+    /// [`Self::publish`].
+    pub fn create_in(
+        lake: &Lake,
+        date: NaiveDate,
+        snapshot_id: &str,
+        tables: &[TableDef],
+        shard: Option<Shard>,
+    ) -> Result<PartitionWriter, LakeError> {
+        match lake {
+            Lake::Local(path) => Self::create_sharded(path, date, snapshot_id, tables, shard),
+            Lake::S3(remote) => {
+                let temp = tempfile::Builder::new()
+                    .prefix("iamlake-upload-")
+                    .tempdir()
+                    .map_err(LakeError::io(
+                        std::env::temp_dir(),
+                        "creating a temporary folder",
+                    ))?;
+                let mut w = Self::create_sharded(temp.path(), date, snapshot_id, tables, shard)?;
+                w.remote = Some(Arc::clone(remote));
+                w._temp = Some(temp);
+                Ok(w)
+            }
+        }
+    }
+
     /// Like [`Self::create`], for one shard's share of the date when `shard`
     /// is given.
     pub fn create_sharded(
@@ -162,6 +198,8 @@ impl PartitionWriter {
         let staging = lake.join(STAGING_DIR).join(snapshot_id);
         let mut out = PartitionWriter {
             lake: lake.to_path_buf(),
+            remote: None,
+            _temp: None,
             date,
             snapshot_id: snapshot_id.to_string(),
             staging: staging.clone(),
@@ -218,7 +256,8 @@ impl PartitionWriter {
     }
 
     /// Closes every file, moves the partition into place, then writes the
-    /// manifest `manifest(tables)` returns. The order is what makes a re-run
+    /// manifest `manifest(tables)` returns (for an S3 lake: uploads, see
+    /// [`super::s3`]). The order is what makes a re-run
     /// safe: the old manifest goes first (the date turns incomplete), the old
     /// folders move to `_trash`, the new ones move in, the new manifest is
     /// written, and only then is the old data deleted.
@@ -238,6 +277,13 @@ impl PartitionWriter {
             );
         }
         let mut manifest = manifest(entries);
+        if let Some(remote) = self.remote.clone() {
+            manifest.shard = self.shard.map(|s| s.to_string());
+            let published = remote.publish(&self.staging, &manifest)?;
+            self.published = true;
+            self.clean_up(&self.lake.join(TRASH_DIR));
+            return Ok(published);
+        }
         let trash = self.lake.join(TRASH_DIR).join(&self.snapshot_id);
         if let Some(shard) = self.shard {
             manifest.shard = Some(shard.to_string());

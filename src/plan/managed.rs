@@ -107,23 +107,26 @@ impl ManagedPolicies {
     /// `self` (the bundled snapshot) covers policies nobody attaches yet.
     pub fn overlay_lake(
         &mut self,
-        lake: &std::path::Path,
+        lake: &crate::lake::Lake,
         date: Option<chrono::NaiveDate>,
     ) -> Result<(chrono::NaiveDate, usize), crate::lake::LakeError> {
-        use crate::lake::manifest::{Manifest, complete_dates};
+        use crate::lake::layout::ManifestKind;
         use crate::lake::read;
         use polars::prelude::{col, lit};
-        let chosen = complete_dates(lake)?
+        let chosen = lake
+            .complete_dates(ManifestKind::Snapshot)?
             .into_iter()
             .filter(|d| date.is_none_or(|want| *d <= want))
             .max()
             .ok_or_else(|| crate::lake::LakeError::Read {
-                lake: lake.to_path_buf(),
+                lake: lake.label(),
                 date: date.unwrap_or_default(),
                 table: "role_policies".into(),
                 message: "no complete snapshot in the lake".into(),
             })?;
-        let manifest = Manifest::read(lake, chosen)?.expect("listed dates have a manifest");
+        let manifest = lake
+            .read_manifest(ManifestKind::Snapshot, chosen)?
+            .expect("listed dates have a manifest");
         let df = read::scan(
             lake,
             &manifest,
@@ -145,7 +148,7 @@ impl ManagedPolicies {
         }
         self.source = format!(
             "lake {} snapshot {chosen} ({} AWS managed policies), over {}",
-            lake.display(),
+            lake.label().display(),
             seen.len(),
             self.source
         );

@@ -103,7 +103,7 @@ pub struct Report {
 
 /// Reads the lake and renders the page.
 pub fn build(cfg: &ReportConfig) -> Result<Report, ReportError> {
-    let data = read::read(&cfg.lake, cfg.date)?;
+    let data = read::read(&crate::lake::Lake::Local(cfg.lake.clone()), cfg.date)?;
     let html = html::page(&data, &cfg.lake.display().to_string());
     Ok(Report {
         date: data.date,

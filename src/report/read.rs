@@ -3,15 +3,15 @@
 //! used. A date without an analyze manifest is never read.
 
 use super::ReportError;
+use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
-use crate::lake::manifest::{Manifest, complete_dates_of};
+use crate::lake::manifest::Manifest;
 use crate::lake::read::{dates, scan, scan_lazy, strs};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::{ledger, roles, summaries, unused_permissions};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 
 /// Everything the page shows.
 #[derive(Debug, Clone)]
@@ -53,17 +53,15 @@ pub struct RiskyRole {
 }
 
 /// Reads the report's data for `date` (default: the latest analyzed date).
-pub fn read(lake: &Path, date: Option<NaiveDate>) -> Result<ReportData, ReportError> {
-    let analyzed = complete_dates_of(lake, ManifestKind::Analyze)?;
+pub fn read(lake: &Lake, date: Option<NaiveDate>) -> Result<ReportData, ReportError> {
+    let analyzed = lake.complete_dates(ManifestKind::Analyze)?;
     let Some(&latest) = analyzed.last() else {
-        return Err(ReportError::NoAnalyzedDates {
-            lake: lake.to_path_buf(),
-        });
+        return Err(ReportError::NoAnalyzedDates { lake: lake.label() });
     };
     let date = date.unwrap_or(latest);
     if !analyzed.contains(&date) {
         return Err(ReportError::NotAnalyzed {
-            lake: lake.to_path_buf(),
+            lake: lake.label(),
             date,
             first: analyzed[0],
             last: latest,
@@ -72,15 +70,17 @@ pub fn read(lake: &Path, date: Option<NaiveDate>) -> Result<ReportData, ReportEr
     let dates: Vec<NaiveDate> = analyzed.into_iter().filter(|d| *d <= date).collect();
     let mut manifests = Vec::with_capacity(dates.len());
     for d in &dates {
-        let m = Manifest::read_kind(lake, ManifestKind::Analyze, *d)?.ok_or_else(|| {
-            // Listed a moment ago, gone now: a concurrent re-run.
-            ReportError::NotAnalyzed {
-                lake: lake.to_path_buf(),
-                date: *d,
-                first: dates[0],
-                last: date,
-            }
-        })?;
+        let m = lake
+            .read_manifest(ManifestKind::Analyze, *d)?
+            .ok_or_else(|| {
+                // Listed a moment ago, gone now: a concurrent re-run.
+                ReportError::NotAnalyzed {
+                    lake: lake.label(),
+                    date: *d,
+                    first: dates[0],
+                    last: date,
+                }
+            })?;
         manifests.push(m);
     }
     let current = manifests.last().expect("date is among the dates");
@@ -121,7 +121,7 @@ pub fn read(lake: &Path, date: Option<NaiveDate>) -> Result<ReportData, ReportEr
     })
 }
 
-fn read_daily(lake: &Path, manifests: &[Manifest]) -> Result<Vec<(usize, DailyRow)>, ReportError> {
+fn read_daily(lake: &Lake, manifests: &[Manifest]) -> Result<Vec<(usize, DailyRow)>, ReportError> {
     let table = summaries::DAILY_TABLE.name;
     let mut frames = Vec::new();
     for (idx, m) in manifests.iter().enumerate() {
@@ -182,7 +182,7 @@ fn read_daily(lake: &Path, manifests: &[Manifest]) -> Result<Vec<(usize, DailyRo
         .collect())
 }
 
-fn read_teams(lake: &Path, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
+fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
     let table = summaries::TEAM_TABLE.name;
     let df = scan(
         lake,
@@ -234,7 +234,7 @@ fn read_teams(lake: &Path, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
 /// Roles allowed a sensitive action on `*` on the date, from the cumulative
 /// `alert_ledger`: its `sensitive_grant` rows whose `last_seen` is the date
 /// are the current grants, and `first_seen` says since when.
-fn read_newest_risky(lake: &Path, m: &Manifest) -> Result<Vec<RiskyRole>, ReportError> {
+fn read_newest_risky(lake: &Lake, m: &Manifest) -> Result<Vec<RiskyRole>, ReportError> {
     let date = m.snapshot_date;
     let table = ledger::LEDGER_TABLE.name;
     let p = |e| polars_err(lake, date, table, e);
@@ -313,10 +313,10 @@ fn read_newest_risky(lake: &Path, m: &Manifest) -> Result<Vec<RiskyRole>, Report
 /// Role id -> owner team: analyze's resolution where the date's analyze
 /// tables carry it (`unused_permissions`, `passrole_grants`), else the tag
 /// owner of the date's snapshot (`roles.owner_team`), when it has one.
-fn read_owners(lake: &Path, m: &Manifest) -> Result<HashMap<String, String>, ReportError> {
+fn read_owners(lake: &Lake, m: &Manifest) -> Result<HashMap<String, String>, ReportError> {
     let date = m.snapshot_date;
     let mut owners = HashMap::new();
-    if let Some(snapshot) = Manifest::read(lake, date)?
+    if let Some(snapshot) = lake.read_manifest(ManifestKind::Snapshot, date)?
         && snapshot.tables.contains_key(roles::TABLE.name)
     {
         let table = roles::TABLE.name;
@@ -351,9 +351,9 @@ fn read_owners(lake: &Path, m: &Manifest) -> Result<HashMap<String, String>, Rep
     Ok(owners)
 }
 
-fn polars_err(lake: &Path, date: NaiveDate, table: &str, source: PolarsError) -> ReportError {
+fn polars_err(lake: &Lake, date: NaiveDate, table: &str, source: PolarsError) -> ReportError {
     ReportError::Read {
-        lake: lake.to_path_buf(),
+        lake: lake.label(),
         date,
         table: table.to_string(),
         message: source.to_string(),

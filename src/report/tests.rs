@@ -216,7 +216,7 @@ fn strings_from_the_lake_are_escaped_everywhere() {
 #[test]
 fn newest_risky_roles_are_the_current_grants_of_the_ledger() {
     let lake = lake_of(&[(1, 4), (2, 6)]);
-    let data = read::read(lake.path(), None).unwrap();
+    let data = read::read(&crate::lake::Lake::Local(lake.path().into()), None).unwrap();
     // The role whose grant was last seen on day 1 is no longer risky.
     assert_eq!(data.newest_risky.len(), 1);
     let r = &data.newest_risky[0];
@@ -229,7 +229,7 @@ fn newest_risky_roles_are_the_current_grants_of_the_ledger() {
 #[test]
 fn teams_and_accounts_are_read() {
     let lake = lake_of(&[(1, 4)]);
-    let data = read::read(lake.path(), None).unwrap();
+    let data = read::read(&crate::lake::Lake::Local(lake.path().into()), None).unwrap();
     assert_eq!(data.teams.len(), 2);
     assert_eq!(data.accounts.len(), 1);
     assert_eq!(

@@ -494,6 +494,28 @@ pub fn build_clients(
     }
 }
 
+/// Builds the lake's S3 client, from the same base `sdk` config (credentials
+/// chain, region, retry and timeout policy) as every other client, with the
+/// counting interceptor and retry classifier. With `endpoint_url` (an
+/// S3-compatible server or emulator) requests go there, path-style: such
+/// servers rarely resolve `bucket.host` names.
+pub fn build_s3_client(
+    sdk: &SdkConfig,
+    endpoint_url: Option<&str>,
+    counters: &Arc<ApiCounters>,
+) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(sdk)
+        .retry_partition(aws_sdk_s3::config::retry::RetryPartition::new(
+            "iamlake-aws_sdk_s3-lake",
+        ))
+        .interceptor(counters.interceptor())
+        .retry_classifier(RetryClassifier);
+    if let Some(url) = endpoint_url {
+        b = b.endpoint_url(url).force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
