@@ -6,7 +6,7 @@ use crate::analyze::{self, AnalyzeConfig};
 use crate::cli::{
     AnalyzeArgs, AnalyzeOptions, CheckPlanArgs, Cli, Command, DemoArgs, FixturesCommand,
     GenerateArgs, LintArgs, LogFormat, ReportArgs, S3LakeArgs, SimulateArgs, SnapshotArgs, SqlArgs,
-    SuggestArgs,
+    SuggestArgs, VerifySimulatorArgs,
 };
 use crate::generate;
 use crate::lake::lint;
@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report_cmd(args),
         Command::Lint(args) => lint_cmd(args),
         Command::Sql(args) => sql_cmd(args),
+        Command::VerifySimulator(args) => verify_simulator_cmd(args),
         Command::Docs { .. } => {
             print!("{}", crate::model::docs::lake_markdown());
             Ok(ExitCode::from(EXIT_OK))
@@ -66,16 +67,16 @@ fn snapshot_cmd(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
 
 fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     let json = args.log_format == LogFormat::Json;
-    let a = &args.aws;
+    let (a, c) = (&args.aws, &args.aws.connection);
     let s3_lake = matches!(args.lake, LakeLocation::S3(_));
     if matches!(args.source, SourceSpec::Fixtures(_))
-        && (a.endpoint_url.is_some() || a.external_id.is_some() || a.accounts.is_some())
+        && (c.endpoint_url.is_some() || c.external_id.is_some() || a.accounts.is_some())
     {
         bail!("--endpoint-url, --external-id and --accounts apply only to --source aws");
     }
     if matches!(args.source, SourceSpec::Fixtures(_))
         && !s3_lake
-        && (a.profile.is_some() || a.region.is_some())
+        && (c.profile.is_some() || c.region.is_some())
     {
         bail!("--profile and --region apply only to --source aws or an s3:// lake");
     }
@@ -83,7 +84,7 @@ fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         bail!("--sse-kms-key-id and --s3-endpoint-url apply only to an s3:// lake");
     }
     let resolved = args.common.resolve()?;
-    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &args.s3)?;
+    let lake = open_lake(&args.lake, c.profile.clone(), c.region.clone(), &args.s3)?;
     let cfg = SnapshotConfig {
         source: args.source,
         lake,
@@ -93,6 +94,7 @@ fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         progress: !args.common.quiet && !json,
         shard: args.shard,
         aws: args.aws.to_config(),
+        simulator: args.simulator,
     };
     let outcome = snapshot::run(&cfg)
         .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?;
@@ -354,6 +356,7 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             progress: false,
             shard: None,
             aws: Default::default(),
+            simulator: Default::default(),
         };
         let outcome = snapshot::run(&cfg).with_context(|| format!("snapshot of {date} failed"))?;
         last = Some(outcome);
@@ -476,6 +479,31 @@ fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_value(&decision)?,
     );
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// 0 when the sample agrees with AWS (expected differences allowed), 1 when
+/// any decision disagrees or a sampled role could not be checked.
+fn verify_simulator_cmd(args: VerifySimulatorArgs) -> anyhow::Result<ExitCode> {
+    let cfg = crate::parity::VerifyConfig {
+        lake: args.lake.clone(),
+        date: args.date,
+        sample: args.sample as usize,
+        seed: args.seed,
+        aws: args.aws.to_config(),
+    };
+    let report = crate::parity::run(&cfg).with_context(|| {
+        format!(
+            "verify-simulator on the snapshot of {} in {}",
+            args.date,
+            args.lake.display()
+        )
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::parity::render_text(&report));
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 fn lint_cmd(args: LintArgs) -> anyhow::Result<ExitCode> {

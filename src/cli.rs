@@ -45,6 +45,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Check a lake's files against the conventions Snowflake and Athena need.
     Lint(LintArgs),
+    /// Parity check: ask AWS's policy simulator (iam:SimulatePrincipalPolicy)
+    /// about a sample of a snapshot's roles and list every decision that
+    /// differs from the local evaluator's. Exit 0 none, 1 disagreements.
+    VerifySimulator(VerifySimulatorArgs),
     /// Print (or write) warehouse DDL for every lake table, generated from
     /// the schemas: Snowflake external tables or Athena tables with
     /// partition projection.
@@ -79,6 +83,11 @@ pub struct SnapshotArgs {
     /// summary line on stdout, warnings and errors as JSON lines on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Who decides the simulations rows: `local` (the local evaluator, no
+    /// API call) or `aws` (iam:SimulatePrincipalPolicy per role; `--source
+    /// aws` only, needs that permission in the member role).
+    #[arg(long, value_enum, default_value_t = crate::snapshot::Simulator::Local)]
+    pub simulator: crate::snapshot::Simulator,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -127,6 +136,20 @@ pub struct LakeAccessArgs {
 /// Live collection flags (`--source aws`); see docs/LIVE.md.
 #[derive(Debug, Args, Clone, Default)]
 pub struct AwsArgs {
+    #[command(flatten)]
+    pub connection: AwsConnectionArgs,
+    /// Collect these account ids instead of listing the organization.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub accounts: Option<Vec<String>>,
+    /// Seconds an Access Advisor job may run before it is recorded as timed out.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub job_timeout: u64,
+}
+
+/// How to reach AWS and the member accounts: every command that calls AWS
+/// (`snapshot --source aws`, `verify-simulator`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsConnectionArgs {
     /// Named profile to start from (default: aws-config's default chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -142,15 +165,9 @@ pub struct AwsArgs {
     /// sts:ExternalId sent when assuming the member role.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
-    /// Collect these account ids instead of listing the organization.
-    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
-    pub accounts: Option<Vec<String>>,
-    /// Seconds an Access Advisor job may run before it is recorded as timed out.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
-    pub job_timeout: u64,
 }
 
-impl AwsArgs {
+impl AwsConnectionArgs {
     /// The collector settings: these flags over the documented defaults.
     pub fn to_config(&self) -> crate::source::aws::AwsConfig {
         crate::source::aws::AwsConfig {
@@ -159,9 +176,18 @@ impl AwsArgs {
             endpoint_url: self.endpoint_url.clone(),
             member_role_name: self.member_role.clone(),
             external_id: self.external_id.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl AwsArgs {
+    /// The collector settings: these flags over the documented defaults.
+    pub fn to_config(&self) -> crate::source::aws::AwsConfig {
+        crate::source::aws::AwsConfig {
             accounts: self.accounts.clone(),
             job_timeout: std::time::Duration::from_secs(self.job_timeout),
-            ..Default::default()
+            ..self.connection.to_config()
         }
     }
 }
@@ -422,6 +448,29 @@ pub struct ReportArgs {
     /// Output HTML file.
     #[arg(long, value_name = "FILE", default_value = "report.html")]
     pub out: PathBuf,
+}
+
+/// `iamlake verify-simulator`.
+#[derive(Debug, Args)]
+pub struct VerifySimulatorArgs {
+    /// Lake root folder holding the snapshot to check.
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Snapshot date (must have a complete or partial snapshot).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: NaiveDate,
+    /// Roles to check, drawn at random (seeded) from the snapshot. Each
+    /// costs one SimulatePrincipalPolicy call per 50 actions.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub sample: u32,
+    /// Seed of the sample: the same seed, lake and date pick the same roles.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub aws: AwsConnectionArgs,
 }
 
 /// `iamlake lint`.

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod generate;
 pub mod lake;
 pub mod model;
+pub mod parity;
 pub mod plan;
 pub mod report;
 pub mod simulate;

@@ -6,6 +6,7 @@ use crate::eval::{self, Decision, SimulateRequest};
 use crate::lake::Lake;
 use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
+use crate::lake::manifest::Manifest;
 use crate::lake::read;
 use crate::model::{role_policies, simulations};
 use arrow::array::{Array, AsArray};
@@ -161,8 +162,59 @@ pub fn explain_role(
         }
     }
 
+    let decisions: Vec<StoredDecision> = stored_decisions(
+        lake,
+        &manifest,
+        |arn| arn == role_arn,
+        |policy_id, index| {
+            by_id
+                .get(policy_id)
+                .and_then(|doc| nth_statement(doc, index))
+        },
+    )?
+    .into_iter()
+    .map(|(_, d)| d)
+    .collect();
+    if decisions.is_empty() {
+        let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+        let same_name = read::scan(
+            lake,
+            &manifest,
+            crate::model::roles::TABLE.name,
+            Some(polars::prelude::col("role_name").eq(polars::prelude::lit(name))),
+            &["arn"],
+        )?;
+        let others = read::strs(&same_name, "arn").map_err(read::frame_err(lake, date, "roles"))?;
+        let others: Vec<String> = others.into_iter().flatten().collect();
+        return Err(SimulateError::NoRole {
+            lake: lake.label(),
+            date,
+            role: role_arn.to_string(),
+            hint: if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (roles with that name: {})", others.join(", "))
+            },
+        });
+    }
+    Ok(RoleExplanation {
+        role_arn: role_arn.to_string(),
+        snapshot_date: date,
+        decisions,
+    })
+}
+
+/// The stored decisions of the roles `keep` accepts (by ARN), in the
+/// table's order, as (role ARN, decision); `quote(policy_id, index)` gives
+/// a matched statement's text when it is known.
+pub fn stored_decisions(
+    lake: &Lake,
+    manifest: &Manifest,
+    keep: impl Fn(&str) -> bool,
+    quote: impl Fn(&str, i32) -> Option<Value>,
+) -> Result<Vec<(String, StoredDecision)>, LakeError> {
     let mut decisions = Vec::new();
-    for batch in read::batches(lake, &manifest, simulations::TABLE.name)? {
+    for batch in read::batches(lake, manifest, simulations::TABLE.name)? {
         let col = |name: &str| {
             batch
                 .column_by_name(name)
@@ -174,7 +226,7 @@ pub fn explain_role(
         let decided_by = col("decided_by").as_string::<i32>();
         let matched = col("matched_statements").as_list::<i32>();
         let keys = col("condition_keys").as_list::<i32>();
-        for row in (0..batch.num_rows()).filter(|&r| arn.value(r) == role_arn) {
+        for row in (0..batch.num_rows()).filter(|&r| keep(arn.value(r))) {
             let m = matched.value(row);
             let m = m.as_struct();
             let field = |n: &str| {
@@ -203,9 +255,7 @@ pub fn explain_role(
                     let policy_id = pid.value(j).to_string();
                     let index = idx.value(j);
                     QuotedStatement {
-                        statement: by_id
-                            .get(&policy_id)
-                            .and_then(|doc| nth_statement(doc, index)),
+                        statement: quote(&policy_id, index),
                         policy_id,
                         layer: layer.value(j).to_string(),
                         statement_index: index,
@@ -217,42 +267,20 @@ pub fn explain_role(
                 .collect();
             let k = keys.value(row);
             let k = k.as_string::<i32>();
-            decisions.push(StoredDecision {
-                action: action.value(row).to_string(),
-                decision: decision.value(row).to_string(),
-                decided_by: (!decided_by.is_null(row)).then(|| decided_by.value(row).to_string()),
-                matched_statements: statements,
-                missing_context_keys: (0..k.len()).map(|j| k.value(j).to_string()).collect(),
-            });
+            decisions.push((
+                arn.value(row).to_string(),
+                StoredDecision {
+                    action: action.value(row).to_string(),
+                    decision: decision.value(row).to_string(),
+                    decided_by: (!decided_by.is_null(row))
+                        .then(|| decided_by.value(row).to_string()),
+                    matched_statements: statements,
+                    missing_context_keys: (0..k.len()).map(|j| k.value(j).to_string()).collect(),
+                },
+            ));
         }
     }
-    if decisions.is_empty() {
-        let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
-        let same_name = read::scan(
-            lake,
-            &manifest,
-            crate::model::roles::TABLE.name,
-            Some(polars::prelude::col("role_name").eq(polars::prelude::lit(name))),
-            &["arn"],
-        )?;
-        let others = read::strs(&same_name, "arn").map_err(read::frame_err(lake, date, "roles"))?;
-        let others: Vec<String> = others.into_iter().flatten().collect();
-        return Err(SimulateError::NoRole {
-            lake: lake.label(),
-            date,
-            role: role_arn.to_string(),
-            hint: if others.is_empty() {
-                String::new()
-            } else {
-                format!(" (roles with that name: {})", others.join(", "))
-            },
-        });
-    }
-    Ok(RoleExplanation {
-        role_arn: role_arn.to_string(),
-        snapshot_date: date,
-        decisions,
-    })
+    Ok(decisions)
 }
 
 fn nth_statement(doc: &Value, index: i32) -> Option<Value> {

@@ -12,6 +12,7 @@ use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
 use crate::model::simulations::{self, MatchedStatementRow, SimulationRow};
 use crate::model::{SCHEMA_VERSION, SNAPSHOT_TABLES};
+use crate::source::aws::simulator::ApiVerdict;
 use crate::source::aws_json::{ManagedPolicyDetail, RoleDetail};
 use crate::source::fixtures::{AccountData, AccountInfo};
 use crate::source::{FixtureSource, SourceError, SourceSpec, policy_doc};
@@ -40,7 +41,33 @@ pub struct SnapshotConfig {
     pub shard: Option<crate::lake::shard::Shard>,
     /// Live collection settings, used when `source` is `aws`.
     pub aws: crate::source::aws::AwsConfig,
+    /// Who decides the `simulations` rows.
+    pub simulator: Simulator,
 }
+
+/// Who decides the `simulations` rows (`--simulator`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Simulator {
+    /// The local evaluator (src/eval): no API call.
+    #[default]
+    Local,
+    /// AWS's policy simulator, `iam:SimulatePrincipalPolicy` (parity mode,
+    /// `--source aws` only; see docs/EVALUATION.md).
+    Aws,
+}
+
+impl Simulator {
+    /// The name recorded in the manifest's `inputs.simulator`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Simulator::Local => "local",
+            Simulator::Aws => "aws",
+        }
+    }
+}
+
+/// AWS's decisions by role ARN (parity mode).
+type ApiDecisions = HashMap<String, Vec<crate::source::aws::simulator::ApiDecision>>;
 
 /// What can stop a snapshot.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +108,17 @@ pub enum SnapshotError {
     /// listing the organization).
     #[error("live collection: {0}")]
     Live(String),
+    /// `--simulator aws` asks AWS about live roles; fixtures have none.
+    #[error(
+        "--simulator aws needs --source aws (AWS's simulator evaluates the live roles; fixture roles do not exist in AWS)"
+    )]
+    SimulatorNeedsAws,
+    /// Parity mode: AWS gave no decisions for a collected role (a bug).
+    #[error("account {account_id}: role {role_arn}: no decision from iam:SimulatePrincipalPolicy")]
+    MissingApiDecisions {
+        account_id: String,
+        role_arn: String,
+    },
     /// The lake path is unusable.
     #[error("lake {}: {message}", path.display())]
     LakePath { path: PathBuf, message: String },
@@ -150,8 +188,14 @@ impl<'c> Run<'c> {
         data: &AccountData,
         scp_levels: &[Vec<Policy>],
         last_accessed: &LastAccessed,
+        api: Option<&ApiDecisions>,
     ) -> Result<(), SnapshotError> {
-        let rows = collect_account(last_accessed, account, data, scp_levels, self.cfg)?;
+        let mut rows = collect_account(last_accessed, account, data, scp_levels, self.cfg)?;
+        if let Some(api) = api {
+            // Parity mode: AWS's decisions replace the local evaluator's.
+            rows.simulations = api_simulation_rows(&rows.roles, api)?;
+            rows.evaluation = std::time::Duration::ZERO;
+        }
         for sim in &rows.simulations {
             let entry = self.risky.entry(sim.action.clone()).or_default();
             match sim.decision.as_str() {
@@ -221,7 +265,7 @@ impl<'c> Run<'c> {
             tables,
             metrics,
             accounts,
-            inputs: BTreeMap::new(),
+            inputs: BTreeMap::from([("simulator".to_string(), cfg.simulator.as_str().to_string())]),
             shard: None,
         })?;
         Ok(SnapshotOutcome {
@@ -234,6 +278,9 @@ impl<'c> Run<'c> {
 /// Runs a snapshot.
 pub fn run(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
     match &cfg.source {
+        SourceSpec::Fixtures(_) if cfg.simulator == Simulator::Aws => {
+            Err(SnapshotError::SimulatorNeedsAws)
+        }
         SourceSpec::Fixtures(dir) => run_fixtures(cfg, dir),
         SourceSpec::Aws => run_live(cfg),
     }
@@ -254,7 +301,13 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
     for (account, levels) in accounts.iter().zip(&scp_levels) {
         bar.set_message(format!("account {} · {} roles", account.id, run.roles));
         let data = source.account(&account.id)?;
-        run.add(account, &data, levels, &LastAccessed::Fixtures(&source))?;
+        run.add(
+            account,
+            &data,
+            levels,
+            &LastAccessed::Fixtures(&source),
+            None,
+        )?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -270,6 +323,9 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
         && let Some(list) = &mut aws_cfg.accounts
     {
         list.retain(|a| shard.contains(a));
+    }
+    if cfg.simulator == Simulator::Aws {
+        aws_cfg.simulate_actions = Some(cfg.sensitive_actions.clone());
     }
     aws_cfg
         .validate()
@@ -326,6 +382,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                         &data,
                         &levels[0],
                         &LastAccessed::Live(&live.last_accessed),
+                        live.api_decisions.as_ref(),
                     )
                 });
                 if let Err(e) = added {
@@ -788,18 +845,11 @@ fn managed<'c, 'a>(
 /// Everything else a condition might ask (source IP, MFA, the resource's
 /// tags) is unknown, so conditions on it make a grant `conditionally_allowed`.
 fn principal_context(account: &AccountInfo, role: &RoleDetail) -> Context {
-    let mut ctx = Context::new();
-    ctx.insert("aws:PrincipalArn", vec![role.arn.clone()]);
-    ctx.insert("aws:PrincipalAccount", vec![account.id.clone()]);
-    ctx.insert("aws:PrincipalType", vec!["AssumedRole".to_string()]);
-    for tag in &role.tags {
-        ctx.insert(
-            format!("aws:PrincipalTag/{}", tag.key),
-            vec![tag.value.clone()],
-        );
-    }
-    ctx.mark_complete_prefix("aws:PrincipalTag/");
-    ctx
+    Context::for_role(
+        &account.id,
+        &role.arn,
+        role.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+    )
 }
 
 /// The first tag (by the configured key order, keys matched without regard
@@ -835,6 +885,53 @@ fn policy_row(
     }
 }
 
+/// Parity mode: the `simulations` rows of `roles` from AWS's decisions.
+/// AWS names a statement by policy and text position, not by index:
+/// `statement_index` is -1 and the layer is `identity` (docs/EVALUATION.md).
+fn api_simulation_rows(
+    roles: &[RoleRow],
+    api: &ApiDecisions,
+) -> Result<Vec<SimulationRow>, SnapshotError> {
+    let mut out = Vec::new();
+    for role in roles {
+        let decisions = api
+            .get(&role.arn)
+            .ok_or_else(|| SnapshotError::MissingApiDecisions {
+                account_id: role.account_id.clone(),
+                role_arn: role.arn.clone(),
+            })?;
+        out.extend(decisions.iter().map(|d| {
+            SimulationRow {
+                account_id: role.account_id.clone(),
+                role_id: role.role_id.clone(),
+                role_name: role.role_name.clone(),
+                role_arn: role.arn.clone(),
+                action: d.action.clone(),
+                decision: d.verdict.decision().to_string(),
+                decided_by: Some(d.decided_by.to_string()),
+                matched_statements: d
+                    .matched_statements
+                    .iter()
+                    .map(|m| MatchedStatementRow {
+                        policy_id: m.source_policy_id.clone().unwrap_or_default(),
+                        layer: "identity".to_string(),
+                        statement_index: -1,
+                        sid: None,
+                        effect: match d.verdict {
+                            ApiVerdict::ExplicitDeny => "Deny",
+                            _ => "Allow",
+                        }
+                        .to_string(),
+                        conditional: false,
+                    })
+                    .collect(),
+                condition_keys: d.missing_context.clone(),
+            }
+        }));
+    }
+    Ok(out)
+}
+
 fn simulation_row(
     account: &AccountInfo,
     role: &RoleDetail,
@@ -868,6 +965,64 @@ fn simulation_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_decisions_become_simulation_rows() {
+        use crate::source::aws::simulator::{ApiDecision, ApiStatement};
+        let role = RoleRow {
+            account_id: "111122223333".into(),
+            account_name: None,
+            role_id: "AROAX".into(),
+            role_name: "app".into(),
+            arn: "arn:aws:iam::111122223333:role/app".into(),
+            path: "/".into(),
+            create_date: 0,
+            description: None,
+            max_session_duration: None,
+            permissions_boundary_arn: None,
+            trust_policy: "{}".into(),
+            trusted_principals: Vec::new(),
+            owner_team: None,
+            tags: Vec::new(),
+            last_used_at: None,
+            last_used_region: None,
+            managed_policy_arns: Vec::new(),
+            inline_policy_names: Vec::new(),
+        };
+        let deny = ApiDecision {
+            action: "s3:GetObject".into(),
+            verdict: ApiVerdict::ExplicitDeny,
+            decided_by: "scp",
+            matched_statements: vec![ApiStatement {
+                source_policy_id: Some("p-1".into()),
+                source_policy_type: Some("none".into()),
+                start_line: Some(3),
+                start_column: Some(5),
+            }],
+            missing_context: vec!["aws:SourceIp".into()],
+        };
+        let api = ApiDecisions::from([(role.arn.clone(), vec![deny])]);
+        let rows = api_simulation_rows(std::slice::from_ref(&role), &api).unwrap();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert_eq!(
+            (
+                r.decision.as_str(),
+                r.decided_by.as_deref(),
+                r.role_id.as_str()
+            ),
+            ("explicit_deny", Some("scp"), "AROAX")
+        );
+        assert_eq!(r.matched_statements[0].statement_index, -1);
+        assert_eq!(r.matched_statements[0].effect, "Deny");
+        assert_eq!(r.condition_keys, ["aws:SourceIp"]);
+        simulations::to_batch(&rows).unwrap();
+        // A collected role without AWS decisions is a bug, not silence.
+        assert!(matches!(
+            api_simulation_rows(&[role], &ApiDecisions::new()),
+            Err(SnapshotError::MissingApiDecisions { .. })
+        ));
+    }
 
     #[test]
     fn owner_follows_key_order_case_insensitively() {

@@ -291,3 +291,53 @@ fn snapshot_json_logs() {
             .contains("not a fixtures folder")
     );
 }
+
+#[test]
+fn simulator_aws_needs_the_aws_source() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    iamlake()
+        .args(["snapshot", "--source"])
+        .arg(format!("fixtures:{}", data("mini").display()))
+        .arg("--lake")
+        .arg(&lake)
+        .args(["--date", "2026-10-01", "--simulator", "aws", "--quiet"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--simulator aws needs --source aws",
+        ));
+    assert!(!lake.exists(), "nothing written before the usage error");
+    // The value is checked by clap.
+    iamlake()
+        .args(["snapshot", "--source", "aws", "--lake"])
+        .arg(&lake)
+        .args(["--date", "2026-10-01", "--simulator", "moto"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--simulator"));
+}
+
+#[test]
+fn verify_simulator_checks_the_lake_before_any_call() {
+    let work = tempfile::tempdir().unwrap();
+    iamlake()
+        .args(["verify-simulator", "--lake"])
+        .arg(work.path())
+        .args(["--date", "2026-10-01", "--sample", "3"])
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "us-east-1",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no snapshot for 2026-10-01"));
+    iamlake()
+        .args(["verify-simulator", "--lake"])
+        .arg(work.path())
+        .args(["--date", "2026-10-01", "--sample", "0"])
+        .assert()
+        .code(2);
+}

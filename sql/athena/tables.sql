@@ -83,7 +83,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS simulations (
   `decision` string COMMENT 'allowed | conditionally_allowed | implicit_deny | explicit_deny.',
   `decided_by` string COMMENT 'identity | boundary | scp: the layer that decided.',
   `matched_statements` array<struct<policy_id:string,layer:string,statement_index:int,sid:string,effect:string,conditional:boolean>> COMMENT 'Statements behind the decision.',
-  `condition_keys` array<string> COMMENT 'Condition keys the decision depends on that the request did not carry (non-empty only for conditionally_allowed).'
+  `condition_keys` array<string> COMMENT 'Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).'
 )
 COMMENT 'One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

@@ -96,7 +96,7 @@ CREATE OR REPLACE EXTERNAL TABLE simulations (
     decision VARCHAR AS (value:decision::VARCHAR), -- allowed | conditionally_allowed | implicit_deny | explicit_deny.
     decided_by VARCHAR AS (value:decided_by::VARCHAR), -- identity | boundary | scp: the layer that decided.
     matched_statements ARRAY AS (value:matched_statements::ARRAY), -- Statements behind the decision.
-    condition_keys ARRAY AS (value:condition_keys::ARRAY) -- Condition keys the decision depends on that the request did not carry (non-empty only for conditionally_allowed).
+    condition_keys ARRAY AS (value:condition_keys::ARRAY) -- Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/simulations/

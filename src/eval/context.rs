@@ -80,6 +80,39 @@ impl Context {
         self.values.values().map(|(k, _)| &**k)
     }
 
+    /// The context a snapshot evaluates a role with: `aws:PrincipalArn`,
+    /// `aws:PrincipalAccount`, `aws:PrincipalType` (`AssumedRole`) and one
+    /// `aws:PrincipalTag/<key>` per tag, tags declared complete (a condition
+    /// on a tag the role lacks is absent, not unknown). Everything else a
+    /// condition might ask is unknown. See docs/EVALUATION.md.
+    pub fn for_role<'t>(
+        account_id: &str,
+        role_arn: &str,
+        tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    ) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("aws:PrincipalArn", vec![role_arn.to_string()]);
+        ctx.insert("aws:PrincipalAccount", vec![account_id.to_string()]);
+        ctx.insert("aws:PrincipalType", vec!["AssumedRole".to_string()]);
+        for (key, value) in tags {
+            ctx.insert(format!("aws:PrincipalTag/{key}"), vec![value.to_string()]);
+        }
+        ctx.mark_complete_prefix("aws:PrincipalTag/");
+        ctx
+    }
+
+    /// The known keys (original spelling) with their values, sorted by key:
+    /// e.g. to send the same context to AWS's simulator.
+    pub fn entries(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = self
+            .values
+            .values()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Declares every key starting with `prefix` (case-insensitive) fully
     /// known: absent ones are absent even when absent keys are otherwise
     /// unknown.

@@ -154,7 +154,8 @@ impl Manifest {
             accounts.extend(m.accounts.iter().cloned());
         }
         accounts.sort_by(|a: &AccountEntry, b| a.account_id.cmp(&b.account_id));
-        let mut inputs = BTreeMap::new();
+        // Inputs (e.g. `simulator`) are the same for every shard of a date.
+        let mut inputs = first.inputs.clone();
         inputs.insert("shards".to_string(), shards.len().to_string());
         Manifest {
             tool: first.tool.clone(),

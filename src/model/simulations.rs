@@ -1,6 +1,8 @@
 //! The `simulations` table: for every role and every sensitive action, whether
 //! the role may perform the action on any resource (`*`), decided by the local
-//! evaluator, with the statements and layer behind the decision.
+//! evaluator (or, with `snapshot --simulator aws`, by AWS's policy simulator:
+//! the manifest's `inputs.simulator` says which), with the statements and
+//! layer behind the decision.
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
@@ -25,7 +27,7 @@ pub const MATCHED_STATEMENT: &[Column] = &[
     Column::required(
         "statement_index",
         ColType::Int32,
-        "0-based position of the statement in the policy.",
+        "0-based position of the statement in the policy; -1 when the AWS simulator decided (it reports a text position, not an index).",
     ),
     Column::optional("sid", ColType::Utf8, "The statement's Sid, if it has one."),
     Column::required("effect", ColType::Utf8, "Allow | Deny."),
@@ -73,7 +75,7 @@ const COLUMNS: &[Column] = &[
     Column::required(
         "condition_keys",
         ColType::List(&ColType::Utf8),
-        "Condition keys the decision depends on that the request did not carry (non-empty only for conditionally_allowed).",
+        "Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).",
     ),
 ];
 

@@ -8,6 +8,7 @@ use super::creds::MemberCredentials;
 use super::errors::{describe, is_access_denied, is_throttled};
 use super::org::{LiveAccount, LiveScp, OrgReader, explicit_accounts};
 use super::pages::Pages;
+use super::simulator::{self, ApiDecision, RoleQuery, RoleSimulation};
 use crate::source::aws_json::{AuthorizationDetails, ServiceLastAccessedDetails};
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -43,6 +44,8 @@ pub enum Stage {
     AuthorizationDetails,
     /// iam:ListRoles.
     ListRoles,
+    /// iam:SimulatePrincipalPolicy (parity mode, `--simulator aws`).
+    SimulatePrincipalPolicy,
     /// A collector bug (a task panicked).
     Internal,
 }
@@ -53,6 +56,7 @@ impl fmt::Display for Stage {
             Stage::AssumeRole => "sts:AssumeRole",
             Stage::AuthorizationDetails => "iam:GetAccountAuthorizationDetails",
             Stage::ListRoles => "iam:ListRoles",
+            Stage::SimulatePrincipalPolicy => "iam:SimulatePrincipalPolicy",
             Stage::Internal => "internal",
         })
     }
@@ -96,6 +100,9 @@ pub struct LiveAccountData {
     pub listed: HashMap<String, (Option<String>, Option<i32>)>,
     /// role name → its Access Advisor outcome.
     pub last_accessed: HashMap<String, JobOutcome>,
+    /// With [`AwsConfig::simulate_actions`]: role ARN → AWS's decisions on
+    /// those actions, in their order (every role of `details` has one).
+    pub api_decisions: Option<HashMap<String, Vec<ApiDecision>>>,
     /// Non-fatal problems (SCPs unreadable, …), one sentence each.
     pub warnings: Vec<String>,
     pub stats: AccountStats,
@@ -197,7 +204,7 @@ impl fmt::Debug for LiveCollector {
 struct AccountCtx {
     iam: aws_sdk_iam::Client,
     cfg: Arc<AwsConfig>,
-    account_gate: Semaphore,
+    account_gate: Arc<Semaphore>,
     global: Arc<Semaphore>,
     progress: Arc<ProgressState>,
     on_progress: Option<ProgressFn>,
@@ -326,34 +333,11 @@ impl LiveCollector {
         };
 
         // 1. Credentials in the account.
-        let creds = MemberCredentials::new(
-            self.caller.sts.clone(),
-            cfg.member_role_arn(&account.id),
-            cfg.session_name.clone(),
-            cfg.external_id.clone(),
-            cfg.session_duration,
-        );
-        {
-            let _g = self.global.acquire().await.ok();
-            if let Err(e) = creds.prime().await {
-                return Err(fail(
-                    Stage::AssumeRole,
-                    format!("{}: {}", creds.role_arn(), describe(&e)),
-                    is_throttled(&e),
-                    is_access_denied(&e),
-                ));
-            }
-        }
-        let clients = build_clients(
-            &self.sdk,
-            Some(SharedCredentialsProvider::new(creds)),
-            &account.id,
-            &self.counters,
-        );
+        let clients = self.member_clients(&account.id).await?;
         let ctx = Arc::new(AccountCtx {
             iam: clients.iam,
             cfg: Arc::clone(cfg),
-            account_gate: Semaphore::new(cfg.max_concurrency_per_account),
+            account_gate: Arc::new(Semaphore::new(cfg.max_concurrency_per_account)),
             global: Arc::clone(&self.global),
             progress: Arc::clone(&self.progress),
             on_progress: self.on_progress.clone(),
@@ -382,7 +366,15 @@ impl LiveCollector {
                 .list_roles(&ctx, &mut stats)
                 .await
                 .map_err(|(m, t, d)| fail(Stage::ListRoles, m, t, d))?;
-            // 5. Wait for every job; none is dropped.
+            // 5. Parity mode: AWS's decisions, while the jobs run.
+            let api_decisions = match &cfg.simulate_actions {
+                Some(actions) => Some(
+                    self.api_decisions(&ctx, &account.id, &details, actions)
+                        .await?,
+                ),
+                None => None,
+            };
+            // 6. Wait for every job; none is dropped.
             let mut last_accessed = HashMap::new();
             while let Some(joined) = jobs.join_next().await {
                 let (role, outcome) = joined.map_err(|e| {
@@ -400,10 +392,10 @@ impl LiveCollector {
                 }
                 last_accessed.insert(role, outcome);
             }
-            Ok::<_, AccountFailure>((details, listed, last_accessed, stats))
+            Ok::<_, AccountFailure>((details, listed, last_accessed, api_decisions, stats))
         };
         let (scps, iam) = tokio::join!(scps, iam_reads);
-        let (details, listed, last_accessed, stats) = iam?;
+        let (details, listed, last_accessed, api_decisions, stats) = iam?;
         let (scp_levels, warnings) = match scps {
             Some(layers) => (layers.levels, layers.warning.into_iter().collect()),
             None => (Vec::new(), Vec::new()),
@@ -414,10 +406,110 @@ impl LiveCollector {
             details,
             listed,
             last_accessed,
+            api_decisions,
             warnings,
             stats,
             elapsed: start.elapsed(),
         })
+    }
+
+    /// Assumes the member role in `account_id` (eagerly, so that a refusal
+    /// fails at a clear stage) and builds that account's clients.
+    async fn member_clients(&self, account_id: &str) -> Result<Clients, AccountFailure> {
+        let cfg = &self.cfg;
+        let creds = MemberCredentials::new(
+            self.caller.sts.clone(),
+            cfg.member_role_arn(account_id),
+            cfg.session_name.clone(),
+            cfg.external_id.clone(),
+            cfg.session_duration,
+        );
+        {
+            let _g = self.global.acquire().await.ok();
+            if let Err(e) = creds.prime().await {
+                return Err(AccountFailure {
+                    account_id: account_id.to_string(),
+                    stage: Stage::AssumeRole,
+                    message: format!("{}: {}", creds.role_arn(), describe(&e)),
+                    throttled: is_throttled(&e),
+                    denied: is_access_denied(&e),
+                });
+            }
+        }
+        Ok(build_clients(
+            &self.sdk,
+            Some(SharedCredentialsProvider::new(creds)),
+            account_id,
+            &self.counters,
+        ))
+    }
+
+    /// Parity mode: AWS's decisions for every role of `details`, within the
+    /// account's and the run's concurrency limits. One role that cannot be
+    /// simulated fails the account (its `simulations` rows would be missing).
+    async fn api_decisions(
+        &self,
+        ctx: &AccountCtx,
+        account_id: &str,
+        details: &AuthorizationDetails,
+        actions: &[String],
+    ) -> Result<HashMap<String, Vec<ApiDecision>>, AccountFailure> {
+        let queries = details
+            .role_detail_list
+            .iter()
+            .map(|r| RoleQuery {
+                role_arn: r.arn.clone(),
+                context: crate::eval::Context::for_role(
+                    account_id,
+                    &r.arn,
+                    r.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+                )
+                .entries(),
+            })
+            .collect();
+        let results = simulator::simulate_roles(
+            &ctx.iam,
+            queries,
+            actions.into(),
+            &[Arc::clone(&ctx.account_gate), Arc::clone(&ctx.global)],
+            ctx.cfg.page_size,
+            ctx.cfg.max_pages,
+        )
+        .await;
+        results
+            .into_iter()
+            .map(|(arn, r)| {
+                r.map(|d| (arn, d)).map_err(|e| AccountFailure {
+                    account_id: account_id.to_string(),
+                    stage: Stage::SimulatePrincipalPolicy,
+                    message: e.to_string(),
+                    throttled: e.throttled,
+                    denied: e.denied,
+                })
+            })
+            .collect()
+    }
+
+    /// Parity mode outside a snapshot (`verify-simulator`): assumes the
+    /// member role in `account_id` and simulates `queries` there, at most
+    /// `max_concurrency_per_account` roles at once.
+    pub async fn simulate_account(
+        &self,
+        account_id: &str,
+        queries: Vec<RoleQuery>,
+        actions: &[String],
+    ) -> Result<Vec<RoleSimulation>, AccountFailure> {
+        let clients = self.member_clients(account_id).await?;
+        let gate = Arc::new(Semaphore::new(self.cfg.max_concurrency_per_account));
+        Ok(simulator::simulate_roles(
+            &clients.iam,
+            queries,
+            actions.into(),
+            &[gate, Arc::clone(&self.global)],
+            self.cfg.page_size,
+            self.cfg.max_pages,
+        )
+        .await)
     }
 
     async fn authorization_details(

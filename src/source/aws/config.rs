@@ -96,6 +96,12 @@ pub struct AwsConfig {
     /// Pages allowed to one listing before it is taken for a loop.
     /// Default: [`default_max_pages`] (10 000).
     pub max_pages: u32,
+    /// Parity mode (`--simulator aws`): ask AWS's policy simulator
+    /// (`iam:SimulatePrincipalPolicy`, one call per role per
+    /// [`super::simulator::ACTIONS_PER_CALL`] actions) for every role's
+    /// decisions on these actions. `None`: no simulator call at all.
+    /// Default: [`default_simulate_actions`] (`None`).
+    pub simulate_actions: Option<Vec<String>>,
 }
 
 /// Region used when neither the options nor the chain name one.
@@ -197,6 +203,10 @@ pub fn default_page_size() -> i32 {
 pub fn default_max_pages() -> u32 {
     10_000
 }
+/// Default of [`AwsConfig::simulate_actions`].
+pub fn default_simulate_actions() -> Option<Vec<String>> {
+    None
+}
 
 impl Default for AwsConfig {
     fn default() -> Self {
@@ -225,6 +235,7 @@ impl Default for AwsConfig {
             poll_max_delay: default_poll_max_delay(),
             page_size: default_page_size(),
             max_pages: default_max_pages(),
+            simulate_actions: default_simulate_actions(),
         }
     }
 }
@@ -376,6 +387,17 @@ impl AwsConfig {
         }
         if self.max_pages == 0 {
             return Err(err("max-pages", "must be at least 1"));
+        }
+        if let Some(actions) = &self.simulate_actions {
+            if actions.is_empty() {
+                return Err(err("simulator", "no action to simulate"));
+            }
+            if let Some(bad) = actions.iter().find(|a| !a.contains(':') || a.len() < 3) {
+                return Err(err(
+                    "simulator",
+                    format!("{bad:?} is not a service:Action name"),
+                ));
+            }
         }
         Ok(())
     }
@@ -559,6 +581,11 @@ mod tests {
         assert_eq!(bad(&|c| c.max_concurrency = 0), "max-concurrency");
         assert_eq!(bad(&|c| c.job_timeout = Duration::ZERO), "job-timeout");
         assert_eq!(bad(&|c| c.partition = "mars".into()), "partition");
+        assert_eq!(bad(&|c| c.simulate_actions = Some(vec![])), "simulator");
+        assert_eq!(
+            bad(&|c| c.simulate_actions = Some(vec!["PassRole".into()])),
+            "simulator"
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! - [`pages`]: pagination as a tested state machine;
 //! - [`org`]: accounts and SCP layers; [`creds`]: member-role credentials;
 //! - [`collect`]: per-account collection, Access Advisor, progress;
-//! - [`convert`]: SDK types → `aws_json` types.
+//! - [`convert`]: SDK types → `aws_json` types;
+//! - [`simulator`]: parity mode, AWS's policy simulator per role.
 
 pub mod collect;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod creds;
 pub mod errors;
 pub mod org;
 pub mod pages;
+pub mod simulator;
 
 pub use collect::{
     AccountFailure, AccountResult, AccountStats, CollectError, JobOutcome, LiveAccountData,
