@@ -16,7 +16,15 @@ small HTTP proxy in front of it, on 127.0.0.1 only. The proxy
       `Throttling` / `TooManyRequestsException`), HTTP 500 bursts, slow
       answers, AccessDenied on sts:AssumeRole into given accounts;
   (d) forwards everything else to moto and counts requests per
-      `service:Action`, overall and per account.
+      `service:Action`, overall and per account;
+  (e) optionally behaves like a rate-limited AWS endpoint: a token bucket per
+      (service, account) answers requests over the rate with the service's
+      real throttling error, and a fixed latency is added to every answer.
+      Off by default (no limit, no latency).
+
+The account of a request is the one its access key belongs to: keys handed
+out by sts:AssumeRole (through this proxy) belong to the assumed role's
+account, every other key to the management account 123456789012.
 
 Control endpoint (JSON, same port, path prefix /__control/):
   GET  /__control/counts   -> {"total": {key: n}, "by_account": {acct: {key: n}}}
@@ -24,6 +32,17 @@ Control endpoint (JSON, same port, path prefix /__control/):
   POST /__control/faults   -> merges the posted object into the fault config
   POST /__control/advisor  -> {role_arn: [ServiceLastAccessed objects]} seeds data
   GET  /__control/faults   -> the fault config
+  POST /__control/limits   -> merges the posted object into the limits (and
+                              refills every bucket)
+  GET  /__control/limits   -> the limits
+
+`counts` also holds, for rate-limited services only:
+  "limited":  {acct: {key: n}}, the requests the limiter answered with a
+              throttling error (also counted in "total" and "by_account",
+              which count every request received);
+  "admitted": {acct: {"n", "first", "last", "longest_gap"}}: the requests it
+              let through, the first and last one's time (seconds, monotonic
+              clock) and the longest wait between two of them.
 
 Fault config keys:
   throttle: {"count": N, "every": K, "actions": [..]|null, "accounts": [..]|null}
@@ -36,7 +55,18 @@ Fault config keys:
   job_min_polls: int (default 0: the first poll after completion time answers)
   advisor_page_size: int (default 50)
 
-Usage: front.py [--port P] [--host 127.0.0.1]
+Limits keys (kept by /__control/reset, which only refills the buckets):
+  rates:      {service: {"rate": R, "burst": B}}: at most R requests a second
+              per account to `service` (iam, sts, organizations: the signing
+              name), B at once after a quiet spell (default B = R, at least
+              1); a rate of 0 or null lifts the limit. Over-rate requests get
+              HTTP 400 `Throttling` "Rate exceeded" (query protocol: IAM,
+              STS) or `TooManyRequestsException` (JSON: Organizations), and
+              take no token.
+  latency_ms: added to every AWS answer, throttled ones included (default 0).
+
+Usage: front.py [--port P] [--host 127.0.0.1] [--rate iam=10[:BURST]]...
+                [--latency-ms L]
 Prints "READY port=P" on stdout when serving; exits when stdin closes (so a
 test harness that dies takes the emulator with it) or on SIGTERM.
 """
@@ -73,6 +103,26 @@ def iso(ts):
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` in store; starts full."""
+
+    def __init__(self, rate, burst):
+        self.rate = float(rate)
+        self.burst = max(1.0, float(burst))
+        self.tokens = self.burst
+        self.stamp = time.monotonic()
+
+    def take(self):
+        """Takes one token if there is one (callers hold the state lock)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
 class State:
     def __init__(self):
         self.lock = threading.Lock()
@@ -82,6 +132,10 @@ class State:
         self.advisor = {}  # role arn -> [services]
         self.jobs = {}  # job id -> dict
         self.key_account = {}  # access key id -> account id
+        self.limits = {"rates": {}, "latency_ms": 0}
+        self.buckets = {}  # (service, account) -> TokenBucket
+        self.limited = {}  # account -> {key: n} answered by the limiter
+        self.admitted = {}  # account -> {n, first, last, longest_gap} let through it
 
     def reset(self):
         with self.lock:
@@ -89,6 +143,46 @@ class State:
             self.by_account = {}
             self.faults = {}
             self.jobs = {}
+            self.buckets = {}
+            self.limited = {}
+            self.admitted = {}
+
+    def set_limits(self, data):
+        """Merges `data` into the limits; every bucket starts full again."""
+        with self.lock:
+            for service, spec in (data.get("rates") or {}).items():
+                spec = spec if isinstance(spec, dict) else {"rate": spec}
+                rate, burst = spec.get("rate"), spec.get("burst")
+                if not rate:
+                    self.limits["rates"].pop(service, None)
+                    continue
+                self.limits["rates"][service] = {"rate": float(rate),
+                                                 "burst": max(1.0, float(burst or rate))}
+            if "latency_ms" in data:
+                self.limits["latency_ms"] = max(0.0, float(data["latency_ms"] or 0))
+            self.buckets = {}
+            return json.loads(json.dumps(self.limits))
+
+    def admit(self, service, key, account):
+        """Whether the rate limit of `service` in `account` lets a request
+        through now; counts the ones it turns away."""
+        with self.lock:
+            spec = self.limits["rates"].get(service)
+            if not spec:
+                return True
+            bucket = self.buckets.get((service, account))
+            if bucket is None:
+                bucket = self.buckets[(service, account)] = TokenBucket(spec["rate"], spec["burst"])
+            if bucket.take():
+                now = time.monotonic()
+                w = self.admitted.setdefault(account, {"n": 0, "first": now, "last": now, "longest_gap": 0.0})
+                w["n"] += 1
+                w["longest_gap"] = max(w["longest_gap"], now - w["last"])
+                w["last"] = now
+                return True
+            acct = self.limited.setdefault(account, {})
+            acct[key] = acct.get(key, 0) + 1
+            return False
 
     def count(self, key, account):
         with self.lock:
@@ -139,6 +233,14 @@ def xml_error(code, message, status, ns=IAM_NS):
 def json_error(code, message, status):
     body = json.dumps({"__type": code, "Message": message}).encode()
     return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, body
+
+
+def throttling_error(is_json):
+    """What AWS answers over the rate: IAM/STS (query protocol) and
+    Organizations (JSON) spell it differently."""
+    if is_json:
+        return json_error("TooManyRequestsException", "Rate exceeded", 400)
+    return xml_error("Throttling", "Rate exceeded", 400)
 
 
 def esc(s):
@@ -229,7 +331,9 @@ class Handler(BaseHTTPRequestHandler):
         data = json.loads(body or b"{}") if method == "POST" else None
         if path == "counts":
             with STATE.lock:
-                out = {"total": dict(STATE.counts), "by_account": json.loads(json.dumps(STATE.by_account))}
+                out = {"total": dict(STATE.counts), "by_account": json.loads(json.dumps(STATE.by_account)),
+                       "limited": json.loads(json.dumps(STATE.limited)),
+                       "admitted": json.loads(json.dumps(STATE.admitted))}
         elif path == "reset":
             STATE.reset()
             out = {"ok": True}
@@ -240,6 +344,11 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "faults":
             with STATE.lock:
                 out = STATE.faults
+        elif path == "limits" and method == "POST":
+            out = STATE.set_limits(data)
+        elif path == "limits":
+            with STATE.lock:
+                out = json.loads(json.dumps(STATE.limits))
         elif path == "advisor":
             with STATE.lock:
                 STATE.advisor.update(data)
@@ -272,13 +381,18 @@ class Handler(BaseHTTPRequestHandler):
         STATE.count(key, account)
         is_json = bool(target)
 
+        admitted = STATE.admit(service, key, account)
+        with STATE.lock:
+            latency = STATE.limits["latency_ms"]
+        if latency:
+            time.sleep(latency / 1000.0)
+        if not admitted:
+            return throttling_error(is_json)
         f = STATE.take_fault("slow", action, account)
         if f:
             time.sleep(f.get("delay_ms", 1000) / 1000.0)
         if STATE.take_fault("throttle", action, account):
-            if is_json:
-                return json_error("TooManyRequestsException", "Rate exceeded", 400)
-            return xml_error("Throttling", "Rate exceeded", 400)
+            return throttling_error(is_json)
         if STATE.take_fault("error500", action, account):
             if is_json:
                 return json_error("ServiceException", "Internal failure (injected)", 500)
@@ -439,9 +553,22 @@ def main():
     ap.add_argument("--moto-port", type=int, default=0)
     ap.add_argument("--no-stdin-watch", action="store_true",
                     help="keep running when stdin closes (for running by hand in the background)")
+    ap.add_argument("--rate", action="append", default=[], metavar="SERVICE=RATE[:BURST]",
+                    help="limit SERVICE (iam, sts, organizations) to RATE requests/s per account "
+                         "(burst BURST, default RATE); repeatable")
+    ap.add_argument("--latency-ms", type=float, default=0.0, help="added to every AWS answer")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("front.py serves loopback only")
+    rates = {}
+    for spec in args.rate:
+        try:
+            service, value = spec.split("=", 1)
+            rate, _, burst = value.partition(":")
+            rates[service] = {"rate": float(rate), "burst": float(burst) if burst else None}
+        except ValueError:
+            sys.exit(f"--rate {spec!r}: expected SERVICE=RATE[:BURST], e.g. iam=10:10")
+    STATE.set_limits({"rates": rates, "latency_ms": args.latency_ms})
 
     from moto.server import ThreadedMotoServer  # after MOTO_* env is set
 

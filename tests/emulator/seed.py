@@ -2,13 +2,16 @@
 """Seeds the loopback emulator (front.py) with an organization to collect.
 
   seed.py --endpoint http://127.0.0.1:PORT --out manifest.json [--big-roles 300]
+  seed.py ... --members 4:300     # benchmarks: 4 member accounts of 300 roles
 
 Creates, through the endpoint (never AWS: the script refuses any endpoint
 that is not on 127.0.0.1/localhost):
   - an organization (management account 123456789012) with OUs
     root > workloads > prod, and SCPs on the workloads OU and on one account;
   - member accounts: big (--big-roles roles, under prod), small-a (under
-    workloads), small-b and denied (under the root);
+    workloads), small-b and denied (under the root); or, with --members N:R,
+    N accounts member-1 … member-N of R roles each, under prod (which then
+    carries the SCP meant for small-a);
   - in every account, management included: the member role `iamlake-reader`
     (trust policy with sts:ExternalId), customer managed policies, and roles
     with inline policies, attached customer and AWS managed policies, tags,
@@ -160,6 +163,8 @@ def main():
     ap.add_argument("--endpoint", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--big-roles", type=int, default=300)
+    ap.add_argument("--members", metavar="N:ROLES",
+                    help="instead of the four test members, N member accounts of ROLES roles each")
     args = ap.parse_args()
     host = urllib.parse.urlparse(args.endpoint).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -177,7 +182,12 @@ def main():
     workloads = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
     prod = org.create_organizational_unit(ParentId=workloads, Name="prod")["OrganizationalUnit"]["Id"]
 
-    plan = [("big", args.big_roles, prod), ("small-a", 40, workloads), ("small-b", 25, None), ("denied", 12, None)]
+    if args.members:
+        n, roles = (int(x) for x in args.members.split(":"))
+        plan = [(f"member-{i + 1}", roles, prod) for i in range(n)]
+    else:
+        plan = [("big", args.big_roles, prod), ("small-a", 40, workloads), ("small-b", 25, None),
+                ("denied", 12, None)]
     accounts = {}
     for name, _, _ in plan:
         st = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
@@ -198,7 +208,7 @@ def main():
         Content=json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}),
     )["Policy"]["PolicySummary"]["Id"]
-    org.attach_policy(PolicyId=deny_leave, TargetId=accounts["small-a"])
+    org.attach_policy(PolicyId=deny_leave, TargetId=accounts.get("small-a", prod))
 
     manifest = {"management": MANAGEMENT, "accounts": {MANAGEMENT: "management"}, "roles": {}, "samples": [],
                 "member_role": MEMBER_ROLE, "external_id": EXTERNAL_ID, "root": root,
