@@ -413,6 +413,7 @@ fn generate_cmd(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         accounts: args.accounts,
         roles_per_account: args.roles_per_account,
         days: args.days,
+        skip_days: args.skip_days,
         seed: args.seed,
         start_date: args.start_date,
         out: args.out.clone(),
@@ -420,7 +421,9 @@ fn generate_cmd(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new(u64::from(args.days) * u64::from(args.accounts))
+        ProgressBar::new(
+            u64::from(args.days.saturating_sub(args.skip_days)) * u64::from(args.accounts),
+        )
     };
     bar.set_style(
         ProgressStyle::with_template(

@@ -304,6 +304,10 @@ pub struct GenerateArgs {
     /// Number of daily states to write.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3_660))]
     pub days: u32,
+    /// Simulate the first N days without writing them (the days written
+    /// equal a full run's): long series in windows, without the disk.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub skip_days: u32,
     /// Seed: the same seed and sizes give byte-identical output.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -37,8 +37,13 @@ pub struct GenerateConfig {
     /// Number of IAM roles each account starts with on the first day; roles are
     /// created and deleted day by day, so later days hover around this number.
     pub roles_per_account: u32,
-    /// Number of daily snapshots to write, starting at `start_date`.
+    /// Number of daily snapshots to simulate, starting at `start_date`.
     pub days: u32,
+    /// Simulate the first `skip_days` days without writing them: the days
+    /// written are exactly those a full run writes from that day on, so a
+    /// long series can be produced (and consumed) in windows without holding
+    /// all of it on disk. 0 writes every day.
+    pub skip_days: u32,
     /// Seed for every random choice (account ids, role mix, daily evolution).
     pub seed: u64,
     /// Date of the first snapshot; all timestamps in the fixture derive from it
@@ -147,6 +152,7 @@ pub fn generate(
         .iter()
         .map(|d| d.format("%Y-%m-%d").to_string())
         .collect();
+    let skip = cfg.skip_days as usize;
 
     let mut out = Output::new();
     out.create_dir(&cfg.out)?;
@@ -154,7 +160,7 @@ pub fn generate(
     // The organization (accounts, OUs, SCPs) is small and does not change over
     // the simulated period, so it is built once and written into every day.
     let org = Org::build(cfg.seed, cfg.accounts, cfg.start_date);
-    for name in &day_names {
+    for name in &day_names[skip..] {
         org.write(&mut out, &cfg.out.join(name).join("organization"))?;
     }
 
@@ -172,6 +178,9 @@ pub fn generate(
         for (day_index, name) in day_names.iter().enumerate() {
             if day_index > 0 {
                 state.step(day_index as u32);
+            }
+            if day_index < skip {
+                continue;
             }
             let dir = cfg
                 .out
@@ -203,7 +212,7 @@ pub fn generate(
             seed: cfg.seed,
             accounts: cfg.accounts,
             roles_per_account: cfg.roles_per_account,
-            days: &day_names,
+            days: &day_names[skip..],
         },
         true,
     )?;
@@ -237,6 +246,7 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
         (1..=MAX_DAYS).contains(&cfg.days),
         &format!("days must be between 1 and {MAX_DAYS}"),
     )?;
+    check(cfg.skip_days < cfg.days, "skip_days must be less than days")?;
     check(
         cfg.start_date
             .checked_add_days(chrono::Days::new(u64::from(cfg.days)))

@@ -14,6 +14,7 @@ fn config(out: &Path, accounts: u32, roles: u32, days: u32) -> GenerateConfig {
         accounts,
         roles_per_account: roles,
         days,
+        skip_days: 0,
         seed: 42,
         start_date: NaiveDate::from_ymd_opt(2026, 3, 1).expect("valid date"),
         out: out.to_path_buf(),
@@ -419,4 +420,37 @@ fn rejects_empty_config() {
     let cfg = config(dir.path(), 0, 10, 1);
     let err = generate(&cfg, &mut |_| {}).expect_err("zero accounts");
     assert!(err.to_string().contains("accounts"));
+}
+
+#[test]
+fn skipped_days_leave_the_rest_of_the_series_identical() {
+    let full = tempfile::tempdir().unwrap();
+    let window = tempfile::tempdir().unwrap();
+    run(&config(full.path(), 2, 6, 5));
+    let cfg = GenerateConfig {
+        skip_days: 3,
+        ..config(window.path(), 2, 6, 5)
+    };
+    run(&cfg);
+    let written: Vec<PathBuf> = files(window.path());
+    assert!(
+        written
+            .iter()
+            .all(|p| !p.starts_with("2026-03-01") && !p.starts_with("2026-03-03"))
+    );
+    for rel in &written {
+        if rel.ends_with("fixture.json") {
+            continue;
+        }
+        assert_eq!(
+            std::fs::read(window.path().join(rel)).unwrap(),
+            std::fs::read(full.path().join(rel)).unwrap(),
+            "{}",
+            rel.display()
+        );
+    }
+    assert!(written.iter().any(|p| p.starts_with("2026-03-04")));
+    assert!(written.iter().any(|p| p.starts_with("2026-03-05")));
+    let days = read_json(&window.path().join("fixture.json"))["days"].clone();
+    assert_eq!(days, serde_json::json!(["2026-03-04", "2026-03-05"]));
 }

@@ -40,3 +40,22 @@ def mini_lake(iamlake_bin, tmp_path_factory) -> Path:
     run(iamlake_bin, "snapshot", "--quiet", "--source", f"fixtures:{REPO / 'tests/data/mini'}",
         "--lake", str(lake), "--date", "2026-10-01")
     return lake
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 in server mode on 127.0.0.1 (a free port) for the session;
+    yields its endpoint URL."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

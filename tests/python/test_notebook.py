@@ -62,32 +62,22 @@ def test_committed_notebook_has_no_outputs():
     assert "widgets" not in raw["metadata"]
 
 
-def test_notebook_reads_an_s3_lake(default_lake, monkeypatch, tmp_path):
+def test_notebook_reads_an_s3_lake(default_lake, moto_s3, monkeypatch, tmp_path):
     """The same notebook on an s3:// lake, served by moto's S3 on 127.0.0.1."""
-    import socket
-
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                     "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-            monkeypatch.setenv(k, v)
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-        s3.create_bucket(Bucket="iamlake-test")
-        for path in default_lake.rglob("*"):
-            if path.is_file():
-                s3.upload_file(str(path), "iamlake-test", "lake/" + path.relative_to(default_lake).as_posix())
-        uri = f"s3://iamlake-test/lake?endpoint_override=127.0.0.1:{port}&scheme=http&region=us-east-1"
-        nb = execute(uri, monkeypatch, tmp_path)
-        assert outputs(nb, "error") == []
-        text = "".join(o.get("text", "") for o in outputs(nb, "stream"))
-        dates = analyzed_dates(default_lake)
-        assert f"analyzed dates: {len(dates)} ({dates[0]} to {dates[-1]})" in text
-    finally:
-        server.stop()
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(k, v)
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1")
+    s3.create_bucket(Bucket="iamlake-test")
+    for path in default_lake.rglob("*"):
+        if path.is_file():
+            s3.upload_file(str(path), "iamlake-test", "lake/" + path.relative_to(default_lake).as_posix())
+    host_port = moto_s3.removeprefix("http://")
+    uri = f"s3://iamlake-test/lake?endpoint_override={host_port}&scheme=http&region=us-east-1"
+    nb = execute(uri, monkeypatch, tmp_path)
+    assert outputs(nb, "error") == []
+    text = "".join(o.get("text", "") for o in outputs(nb, "stream"))
+    dates = analyzed_dates(default_lake)
+    assert f"analyzed dates: {len(dates)} ({dates[0]} to {dates[-1]})" in text

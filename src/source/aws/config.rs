@@ -62,8 +62,10 @@ pub struct AwsConfig {
     /// Base of the exponential retry backoff (with jitter).
     /// Default: [`default_retry_initial_backoff`] (1 s).
     pub retry_initial_backoff: Duration,
-    /// Longest pause between two attempts. Default:
-    /// [`default_retry_max_backoff`] (20 s).
+    /// Longest pause between two attempts; it also caps how long adaptive
+    /// mode's rate limiter makes a throttled retry wait for its tokens,
+    /// which is what stalled an account after its first throttles (see
+    /// docs/LIVE.md). Default: [`default_retry_max_backoff`] (5 s).
     pub retry_max_backoff: Duration,
     /// Time allowed to one HTTP attempt, answer read included; a timed-out
     /// attempt is retried. Default: [`default_attempt_timeout`] (60 s).
@@ -161,7 +163,7 @@ pub fn default_retry_initial_backoff() -> Duration {
 }
 /// Default of [`AwsConfig::retry_max_backoff`].
 pub fn default_retry_max_backoff() -> Duration {
-    Duration::from_secs(20)
+    Duration::from_secs(5)
 }
 /// Default of [`AwsConfig::attempt_timeout`].
 pub fn default_attempt_timeout() -> Duration {
