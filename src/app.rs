@@ -598,12 +598,14 @@ fn sql_cmd(args: SqlArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn report_cmd(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let a = &args.access;
+    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
     let cfg = crate::report::ReportConfig {
-        lake: args.lake.clone(),
+        lake,
         date: args.date,
     };
     let date = crate::report::write(&cfg, &args.out)
-        .with_context(|| format!("report from {} failed", args.lake.display()))?;
+        .with_context(|| format!("report from {} failed", args.lake))?;
     println!("wrote {} (report for {date})", args.out.display());
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -443,9 +443,11 @@ pub struct SqlArgs {
 /// `iamlake report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Lake root folder.
-    #[arg(long, value_name = "DIR")]
-    pub lake: PathBuf,
+    /// Lake: a folder, or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub lake: LakeLocation,
+    #[command(flatten)]
+    pub access: LakeAccessArgs,
     /// Date to report on (default: the latest analyzed date).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,

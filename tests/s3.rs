@@ -328,6 +328,18 @@ fn snapshot_and_analyze_an_s3_lake() {
     assert_eq!(rows(&analyzed), rows(&local_analyzed));
     assert!(rows(&analyzed).iter().any(|(_, n)| *n > 0));
 
+    // So does report.
+    let out = local.path().join("report.html");
+    server
+        .iamlake()
+        .args(["report", "--lake", &server.uri("iam/prod"), "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains(&format!("data-report-date=\"{DATE}\"")));
+    assert!(html.contains("s3://lake-bucket/iam/prod"));
+
     // suggest reads it too.
     server
         .iamlake()

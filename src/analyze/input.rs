@@ -88,24 +88,24 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
     )?;
     let p = frame_err(lake, date, roles::TABLE.name);
     let roles_in = {
-        let account_id = strs(&df, "account_id").map_err(&p)?;
-        let account_name = strs(&df, "account_name").map_err(&p)?;
-        let role_id = strs(&df, "role_id").map_err(&p)?;
-        let role_name = strs(&df, "role_name").map_err(&p)?;
-        let arn = strs(&df, "arn").map_err(&p)?;
-        let path = strs(&df, "path").map_err(&p)?;
+        let mut account_id = strs(&df, "account_id").map_err(&p)?;
+        let mut account_name = strs(&df, "account_name").map_err(&p)?;
+        let mut role_id = strs(&df, "role_id").map_err(&p)?;
+        let mut role_name = strs(&df, "role_name").map_err(&p)?;
+        let mut arn = strs(&df, "arn").map_err(&p)?;
+        let mut path = strs(&df, "path").map_err(&p)?;
         let create = timestamps(&df, "create_date").map_err(&p)?;
-        let owner = strs(&df, "owner_team").map_err(&p)?;
+        let mut owner = strs(&df, "owner_team").map_err(&p)?;
         (0..df.height())
             .map(|i| RoleIn {
-                account_id: account_id[i].clone().unwrap_or_default(),
-                account_name: account_name[i].clone(),
-                role_id: role_id[i].clone().unwrap_or_default(),
-                role_name: role_name[i].clone().unwrap_or_default(),
-                arn: arn[i].clone().unwrap_or_default(),
-                path: path[i].clone().unwrap_or_default(),
+                account_id: account_id[i].take().unwrap_or_default(),
+                account_name: account_name[i].take(),
+                role_id: role_id[i].take().unwrap_or_default(),
+                role_name: role_name[i].take().unwrap_or_default(),
+                arn: arn[i].take().unwrap_or_default(),
+                path: path[i].take().unwrap_or_default(),
                 create_date: create[i].unwrap_or_default(),
-                owner_team: owner[i].clone(),
+                owner_team: owner[i].take(),
             })
             .collect()
     };
@@ -124,15 +124,15 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
     )?;
     let p = frame_err(lake, date, last_accessed::TABLE.name);
     let access = {
-        let role_id = strs(&df, "role_id").map_err(&p)?;
-        let service = strs(&df, "service_namespace").map_err(&p)?;
-        let action = strs(&df, "action").map_err(&p)?;
+        let mut role_id = strs(&df, "role_id").map_err(&p)?;
+        let mut service = strs(&df, "service_namespace").map_err(&p)?;
+        let mut action = strs(&df, "action").map_err(&p)?;
         let last = timestamps(&df, "last_authenticated").map_err(&p)?;
         (0..df.height())
             .map(|i| AccessIn {
-                role_id: role_id[i].clone().unwrap_or_default(),
-                service_namespace: service[i].clone().unwrap_or_default(),
-                action: action[i].clone(),
+                role_id: role_id[i].take().unwrap_or_default(),
+                service_namespace: service[i].take().unwrap_or_default(),
+                action: action[i].take(),
                 last_authenticated: last[i],
             })
             .collect()
@@ -147,14 +147,14 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
     )?;
     let p = frame_err(lake, date, simulations::TABLE.name);
     let sims = {
-        let role_id = strs(&df, "role_id").map_err(&p)?;
-        let action = strs(&df, "action").map_err(&p)?;
-        let decision = strs(&df, "decision").map_err(&p)?;
+        let mut role_id = strs(&df, "role_id").map_err(&p)?;
+        let mut action = strs(&df, "action").map_err(&p)?;
+        let mut decision = strs(&df, "decision").map_err(&p)?;
         (0..df.height())
             .map(|i| SimIn {
-                role_id: role_id[i].clone().unwrap_or_default(),
-                action: action[i].clone().unwrap_or_default(),
-                decision: decision[i].clone().unwrap_or_default(),
+                role_id: role_id[i].take().unwrap_or_default(),
+                action: action[i].take().unwrap_or_default(),
+                decision: decision[i].take().unwrap_or_default(),
             })
             .collect()
     };
@@ -168,11 +168,11 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
         &["role_id", "document"],
     )?;
     let p = frame_err(lake, date, role_policies::TABLE.name);
-    let role_id = strs(&df, "role_id").map_err(&p)?;
+    let mut role_id = strs(&df, "role_id").map_err(&p)?;
     let document = strs(&df, "document").map_err(&p)?;
     let passrole = (0..df.height())
         .filter(|&i| document[i].as_deref().is_some_and(grants_passrole))
-        .filter_map(|i| role_id[i].clone())
+        .filter_map(|i| role_id[i].take())
         .collect();
 
     Ok(Snapshot {
@@ -265,21 +265,21 @@ pub fn read_previous_ledger(
         ],
     )?;
     let p = frame_err(lake, prev, ledger::LEDGER_TABLE.name);
-    let account_id = strs(&df, "account_id").map_err(&p)?;
-    let role_id = strs(&df, "role_id").map_err(&p)?;
-    let role_name = strs(&df, "role_name").map_err(&p)?;
-    let kind = strs(&df, "kind").map_err(&p)?;
-    let item = strs(&df, "item").map_err(&p)?;
+    let mut account_id = strs(&df, "account_id").map_err(&p)?;
+    let mut role_id = strs(&df, "role_id").map_err(&p)?;
+    let mut role_name = strs(&df, "role_name").map_err(&p)?;
+    let mut kind = strs(&df, "kind").map_err(&p)?;
+    let mut item = strs(&df, "item").map_err(&p)?;
     let first = dates(&df, "first_seen").map_err(&p)?;
     let last = dates(&df, "last_seen").map_err(&p)?;
     let alerted = dates(&df, "alerted_on").map_err(&p)?;
     let rows = (0..df.height())
         .map(|i| ledger::LedgerRow {
-            account_id: account_id[i].clone().unwrap_or_default(),
-            role_id: role_id[i].clone().unwrap_or_default(),
-            role_name: role_name[i].clone().unwrap_or_default(),
-            kind: kind[i].clone().unwrap_or_default(),
-            item: item[i].clone().unwrap_or_default(),
+            account_id: account_id[i].take().unwrap_or_default(),
+            role_id: role_id[i].take().unwrap_or_default(),
+            role_name: role_name[i].take().unwrap_or_default(),
+            kind: kind[i].take().unwrap_or_default(),
+            item: item[i].take().unwrap_or_default(),
             first_seen: first[i].unwrap_or_default(),
             last_seen: last[i].unwrap_or_default(),
             alerted_on: alerted[i],

@@ -19,10 +19,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// What to report on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ReportConfig {
-    /// The lake's root folder.
-    pub lake: PathBuf,
+    /// The lake: a folder or an S3 prefix.
+    pub lake: crate::lake::Lake,
     /// The date to report; default the latest date with an analyze manifest.
     pub date: Option<NaiveDate>,
 }
@@ -103,8 +103,8 @@ pub struct Report {
 
 /// Reads the lake and renders the page.
 pub fn build(cfg: &ReportConfig) -> Result<Report, ReportError> {
-    let data = read::read(&crate::lake::Lake::Local(cfg.lake.clone()), cfg.date)?;
-    let html = html::page(&data, &cfg.lake.display().to_string());
+    let data = read::read(&cfg.lake, cfg.date)?;
+    let html = html::page(&data, &cfg.lake.label().display().to_string());
     Ok(Report {
         date: data.date,
         dates: data.dates,

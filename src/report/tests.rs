@@ -133,7 +133,7 @@ fn lake_of(dates: &[(u32, i32)]) -> tempfile::TempDir {
 
 fn cfg(lake: &Path, date: Option<NaiveDate>) -> ReportConfig {
     ReportConfig {
-        lake: lake.to_path_buf(),
+        lake: crate::lake::Lake::Local(lake.to_path_buf()),
         date,
     }
 }
