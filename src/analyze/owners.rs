@@ -145,7 +145,7 @@ pub fn read_records<T: serde::de::DeserializeOwned>(
                     Err(e) => {
                         let at = e
                             .position()
-                            .map_or_else(|| "file".to_string(), |p| format!("line {}", p.line()));
+                            .map_or_else(|| "file".to_string(), |p| line_of(&text, p));
                         return Err(AnalyzeError::InputFile {
                             path: path.to_path_buf(),
                             at,
@@ -164,7 +164,7 @@ pub fn read_records<T: serde::de::DeserializeOwned>(
             for (slot, rec) in out.iter_mut().zip(reader.records()) {
                 slot.0 = rec
                     .ok()
-                    .and_then(|r| r.position().map(|p| format!("line {}", p.line())))
+                    .and_then(|r| r.position().map(|p| line_of(&text, p)))
                     .unwrap_or_else(|| "a line".into());
             }
             Ok(out)
@@ -190,6 +190,16 @@ pub fn read_records<T: serde::de::DeserializeOwned>(
             message: "expected a .csv, .yaml or .yml file".into(),
         }),
     }
+}
+
+/// `line N` of a CSV record, counted from its byte offset: the csv crate's
+/// own line counter is one short on files with CRLF line ends (what
+/// Python's csv module and Windows editors write), where a record's offset
+/// is that of the `\n` ending the line before it, hence the `..=`.
+fn line_of(text: &str, pos: &csv::Position) -> String {
+    let end = (pos.byte() as usize + 1).min(text.len());
+    let before = text.get(..end).unwrap_or(text);
+    format!("line {}", before.matches('\n').count() + 1)
 }
 
 #[cfg(test)]

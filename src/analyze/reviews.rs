@@ -184,6 +184,18 @@ mod tests {
             "{}",
             keep.source
         );
+        // CRLF line ends (Python's csv module, Windows editors) count the same.
+        let crlf = dir.path().join("crlf.csv");
+        std::fs::write(
+            &crlf,
+            "account,role,permission,decision,reason,reviewer,date\r\n\
+             a,app,s3,keep,why,alice,\r\n\
+             a,app,ssm,delete,,bob,\r\n",
+        )
+        .unwrap();
+        let sources: Vec<String> = load(&crlf).unwrap().into_iter().map(|r| r.source).collect();
+        assert!(sources[0].ends_with("crlf.csv:line 2"), "{sources:?}");
+        assert!(sources[1].ends_with("crlf.csv:line 3"), "{sources:?}");
         let del = find(&reviews, "111111111111", None, "app", "SSM:GetParameter").unwrap();
         assert_eq!(del.decision, Decision::Delete);
         assert!(find(&reviews, "111111111111", None, "other", "s3").is_none());
