@@ -179,6 +179,27 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
     for (action, (allowed, conditional)) in &outcome.risky {
         println!("  {action:<22} on *: {allowed:>5} roles allowed, {conditional:>5} conditionally");
     }
+    // Every API call, per operation (live collection and S3 lakes).
+    let calls: Vec<String> = m
+        .metrics
+        .iter()
+        .filter_map(|(k, v)| Some(format!("{} {v:.0}", k.strip_prefix("api_calls:")?)))
+        .collect();
+    if !calls.is_empty() {
+        let throttled: f64 = m
+            .metrics
+            .iter()
+            .filter(|(k, _)| k.starts_with("api_throttles:"))
+            .map(|(_, v)| v)
+            .sum();
+        println!(
+            "  API calls: {} ({throttled:.0} throttled)",
+            calls.join(", ")
+        );
+    }
+    if let Some(per_role) = m.metrics.get("iam_calls_per_role") {
+        println!("  IAM calls per role: {per_role:.3}");
+    }
 }
 
 /// Opens `--lake`: a folder as it is; an S3 prefix with the caller's AWS

@@ -272,6 +272,13 @@ fn snapshot_and_analyze_an_s3_lake() {
     snapshot_ok(&fixtures(), local.path(), DATE);
     let want = crate::util::manifest(local.path(), DATE);
     assert_eq!(rows(&m), rows(&want));
+    // The S3 calls before the manifest are counted in it.
+    assert!(
+        m["metrics"]["api_calls:s3:PutObject"].as_f64().unwrap() >= 4.0,
+        "{}",
+        m["metrics"]
+    );
+    assert!(m["metrics"]["api_calls:s3:ListObjectsV2"].as_f64().unwrap() >= 1.0);
     // Every file the manifest lists is there, and nothing else.
     assert_eq!(listed(&m, "iam/prod"), data_keys(&server, "iam/prod"));
     for key in listed(&m, "iam/prod") {

@@ -181,6 +181,9 @@ pub struct S3Lake {
     /// polars reads the data files itself; it is handed the credentials
     /// aws-config resolved (polars alone knows no profiles and no SSO).
     polars: polars::prelude::cloud::CloudOptions,
+    /// Every S3 call of this lake, per operation (the manifest records
+    /// those made before it is written).
+    counters: Arc<crate::source::aws::ApiCounters>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -290,6 +293,7 @@ impl S3Lake {
             client,
             options,
             polars,
+            counters,
             rt,
         })
     }
@@ -502,6 +506,19 @@ impl S3Lake {
                 self.list_async(&format!("{name}/{}/", layout::partition_dir_name(date)))
                     .await?,
             );
+        }
+        // The S3 calls so far (the lake's check, the uploads, the
+        // listings) go into the manifest; its own PUT and the deletes after
+        // it cannot.
+        for (op, c) in self.counters.snapshot() {
+            remote
+                .metrics
+                .insert(format!("api_calls:{op}"), c.calls as f64);
+            if c.throttles > 0 {
+                remote
+                    .metrics
+                    .insert(format!("api_throttles:{op}"), c.throttles as f64);
+            }
         }
         let Some(shard) = shard else {
             let rel = manifest_rel(kind, date, None);
