@@ -482,7 +482,9 @@ fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if let (Some(lake), Some(date), Some(role)) = (&args.lake, args.date, &args.role) {
-        let e = simulate::explain_role(&Lake::Local(lake.clone()), date, role)?;
+        let a = &args.lake_access;
+        let lake = open_lake(lake, a.profile.clone(), a.region.clone(), &a.s3)?;
+        let e = simulate::explain_role(&lake, date, role)?;
         print(simulate::explain_stored(&e), serde_json::to_value(&e)?);
         return Ok(ExitCode::from(EXIT_OK));
     }
@@ -576,7 +578,9 @@ fn check_plan_inner(args: &CheckPlanArgs) -> anyhow::Result<u8> {
     };
     let mut managed = ManagedPolicies::bundled()?;
     if let Some(lake) = &args.lake {
-        managed.overlay_lake(&Lake::Local(lake.clone()), args.lake_date)?;
+        let a = &args.lake_access;
+        let lake = open_lake(lake, a.profile.clone(), a.region.clone(), &a.s3)?;
+        managed.overlay_lake(&lake, args.lake_date)?;
     }
     let report = crate::plan::check_plan_file(&args.plan, &managed, &overrides, &cfg)?;
     match args.format {

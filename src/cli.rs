@@ -352,9 +352,12 @@ pub struct SimulateArgs {
     /// Short form: the principal's ARN (sets aws:PrincipalArn and aws:PrincipalAccount).
     #[arg(long, value_name = "ARN", requires = "policy")]
     pub principal_arn: Option<String>,
-    /// Explain a role's decisions from a snapshot in this lake.
-    #[arg(long, value_name = "DIR", requires_all = ["date", "role"], conflicts_with = "request")]
-    pub lake: Option<PathBuf>,
+    /// Explain a role's decisions from a snapshot in this lake (a folder or
+    /// s3://bucket/prefix).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX", requires_all = ["date", "role"], conflicts_with = "request")]
+    pub lake: Option<LakeLocation>,
+    #[command(flatten)]
+    pub lake_access: LakeAccessArgs,
     /// With --lake: the snapshot date.
     #[arg(long, value_name = "YYYY-MM-DD", requires = "lake")]
     pub date: Option<NaiveDate>,
@@ -416,9 +419,12 @@ pub struct CheckPlanArgs {
     #[arg(long, value_name = "PATH", default_value = "main.tf")]
     pub sarif_location: String,
     /// Resolve AWS managed policies from this lake's snapshot (the versions
-    /// the organization really has), over the bundled snapshot.
-    #[arg(long, value_name = "DIR")]
-    pub lake: Option<PathBuf>,
+    /// the organization really has), over the bundled snapshot; a folder or
+    /// s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub lake: Option<LakeLocation>,
+    #[command(flatten)]
+    pub lake_access: LakeAccessArgs,
     /// With --lake: the snapshot date (default: the latest complete one).
     #[arg(long, value_name = "YYYY-MM-DD", requires = "lake")]
     pub lake_date: Option<NaiveDate>,

@@ -230,14 +230,7 @@ fn simulate_explains_a_role_from_the_lake() {
     let lake = work.path().join("lake");
     snapshot_ok(&data("mini"), &lake, DATE);
     let out = iamlake()
-        .args([
-            "simulate",
-            "--json",
-            "--date",
-            DATE,
-            "--role",
-            "arn:aws:iam::111111111111:role/service-role/app",
-        ])
+        .args(SIMULATE_MINI_APP)
         .arg("--lake")
         .arg(&lake)
         .assert()
@@ -356,18 +349,7 @@ fn check_plan_exit_codes_and_formats() {
             .iter()
             .all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string())
     );
-    let out = iamlake()
-        .args([
-            "check-plan",
-            "--format",
-            "json",
-            "--today",
-            "2026-11-21",
-            "--plan",
-        ])
-        .arg(&plan)
-        .assert()
-        .code(1);
+    let out = iamlake().args(CHECK_PLAN_JSON).arg(&plan).assert().code(1);
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert!(!json["violations"].as_array().unwrap().is_empty());
     // A plan that is not a plan: exit 2 with the file named.
@@ -445,15 +427,7 @@ fn check_plan_resolves_managed_policies_from_a_lake() {
     let plan = data("plan/managed.json");
     let run = |with_lake: bool| {
         let mut cmd = iamlake();
-        cmd.args([
-            "check-plan",
-            "--format",
-            "json",
-            "--today",
-            "2026-11-21",
-            "--plan",
-        ])
-        .arg(&plan);
+        cmd.args(CHECK_PLAN_JSON).arg(&plan);
         if with_lake {
             cmd.arg("--lake").arg(&lake);
         }

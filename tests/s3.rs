@@ -3,7 +3,7 @@
 //! that logs requests (to check order and encryption headers) and injects
 //! faults (failed uploads, slow uploads for a kill mid-write).
 
-use crate::util::snapshot_ok;
+use crate::util::{CHECK_PLAN_JSON, SIMULATE_MINI_APP, snapshot_ok};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use s3s::auth::SimpleAuth;
@@ -572,4 +572,61 @@ fn large_files_go_up_in_parts() {
         log.iter()
             .any(|l| l.method == "POST" && l.query.contains("uploadId"))
     );
+}
+
+#[test]
+fn simulate_and_check_plan_read_an_s3_lake() {
+    let server = S3Server::start();
+    let mini = crate::util::data("mini");
+    server
+        .iamlake()
+        .args(["snapshot", "--quiet", "--date", DATE])
+        .arg(format!("--source=fixtures:{}", mini.display()))
+        .args(["--lake", &server.uri("mini")])
+        .assert()
+        .success();
+    let local = tempfile::tempdir().unwrap();
+    snapshot_ok(&mini, local.path(), DATE);
+    // The same answers from the S3 lake as from a local copy.
+    let both = |args: &[&str]| {
+        let from_s3 = server
+            .iamlake()
+            .args(args)
+            .args(["--lake", &server.uri("mini")])
+            .output()
+            .unwrap();
+        let from_local = crate::util::iamlake()
+            .args(args)
+            .arg("--lake")
+            .arg(local.path())
+            .output()
+            .unwrap();
+        assert_eq!(from_s3.status.code(), from_local.status.code(), "{args:?}");
+        let mut s3: Value = serde_json::from_slice(&from_s3.stdout).unwrap();
+        let mut local: Value = serde_json::from_slice(&from_local.stdout).unwrap();
+        // check-plan names where managed policies came from: the lake.
+        if let Some(source) = s3
+            .as_object_mut()
+            .and_then(|o| o.remove("managed_policies_source"))
+        {
+            assert!(
+                source
+                    .as_str()
+                    .unwrap()
+                    .contains("lake s3://lake-bucket/mini snapshot")
+            );
+            local
+                .as_object_mut()
+                .unwrap()
+                .remove("managed_policies_source");
+        }
+        assert_eq!(s3, local, "{args:?}");
+        s3
+    };
+    let explained = both(&SIMULATE_MINI_APP);
+    assert!(!explained["decisions"].as_array().unwrap().is_empty());
+    let plan = crate::util::data("plan/managed.json");
+    let mut args = CHECK_PLAN_JSON.to_vec();
+    args.push(plan.to_str().unwrap());
+    both(&args);
 }

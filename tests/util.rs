@@ -110,3 +110,24 @@ pub fn tree_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     }
     out
 }
+
+/// `simulate --json` of the mini organization's `app` role on 2026-10-01;
+/// add `--lake`.
+pub const SIMULATE_MINI_APP: [&str; 6] = [
+    "simulate",
+    "--json",
+    "--date",
+    "2026-10-01",
+    "--role",
+    "arn:aws:iam::111111111111:role/service-role/app",
+];
+
+/// `check-plan` with JSON output on a fixed day; add the plan file.
+pub const CHECK_PLAN_JSON: [&str; 6] = [
+    "check-plan",
+    "--format",
+    "json",
+    "--today",
+    "2026-11-21",
+    "--plan",
+];
