@@ -6,67 +6,10 @@
 
 use crate::util::*;
 use predicates::prelude::*;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
 
-struct Emulator {
-    endpoint: String,
-    seeded: serde_json::Value,
-    child: Child,
-    _stdin: ChildStdin,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Emulator {
-    let python = std::env::var("IAMLAKE_EMULATOR_PYTHON").unwrap_or_else(|_| {
-        panic!("IAMLAKE_EMULATOR_PYTHON must name a Python with moto[server] installed (./scripts/test sets it)")
-    });
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/emulator");
-    let mut child = Command::new(&python)
-        .arg(dir.join("front.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{python}: {e}"));
-    let stdin = child.stdin.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line
-        .strip_prefix("READY port=")
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("front.py did not start: {line:?}"));
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("seeded.json");
-    let ok = Command::new(&python)
-        .arg(dir.join("seed.py"))
-        .args(["--endpoint", &endpoint, "--out"])
-        .arg(&out)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "seed.py failed");
-    let seeded = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    Emulator {
-        endpoint,
-        seeded,
-        child,
-        _stdin: stdin,
-        _dir: tmp,
-    }
-}
+#[path = "emulator/harness.rs"]
+mod harness;
+use harness::Emulator;
 
 fn live_snapshot(emu: &Emulator, lake: &std::path::Path, date: &str) -> assert_cmd::assert::Assert {
     iamlake()
@@ -94,7 +37,7 @@ fn live_snapshot(emu: &Emulator, lake: &std::path::Path, date: &str) -> assert_c
 
 #[test]
 fn live_snapshot_equals_the_seeded_organization_and_isolates_a_denied_account() {
-    let emu = start();
+    let emu = Emulator::start();
     let lake = tempfile::tempdir().unwrap();
     live_snapshot(&emu, lake.path(), "2026-11-01").success();
 
@@ -144,14 +87,11 @@ fn live_snapshot_equals_the_seeded_organization_and_isolates_a_denied_account() 
         .find(|a| *a != emu.seeded["management"].as_str().unwrap())
         .unwrap()
         .clone();
-    let client = reqwest::blocking::Client::new();
-    client
-        .post(format!("{}/__control/faults", emu.endpoint))
-        .json(&serde_json::json!({"deny_assume_role": [denied]}))
-        .send()
-        .unwrap()
-        .error_for_status()
-        .unwrap();
+    emu.control(
+        "POST",
+        "faults",
+        &serde_json::json!({"deny_assume_role": [denied]}),
+    );
     live_snapshot(&emu, lake.path(), "2026-11-02")
         .code(3)
         .stderr(predicate::str::contains(format!(

@@ -12,100 +12,29 @@ use crate::source::policy_doc;
 use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-struct Emulator {
-    endpoint: String,
-    port: u16,
-    manifest: Value,
-    _child: Mutex<Child>,
-    // Held open: front.py exits when its stdin closes, i.e. with this process.
-    _stdin: Mutex<ChildStdin>,
-    _dir: tempfile::TempDir,
-}
+#[path = "../../../tests/emulator/harness.rs"]
+mod harness;
+use harness::Emulator;
 
 static EMULATOR: OnceLock<Emulator> = OnceLock::new();
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn emulator_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/emulator")
-}
-
-fn start_emulator() -> Emulator {
-    let python = std::env::var("IAMLAKE_EMULATOR_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "IAMLAKE_EMULATOR_PYTHON is not set: it must name a Python with moto[server] \
-             installed, e.g. `python3 -m venv /tmp/motovenv && /tmp/motovenv/bin/pip install \
-             'moto[server]'` then IAMLAKE_EMULATOR_PYTHON=/tmp/motovenv/bin/python"
-        )
-    });
-    let mut child = Command::new(&python)
-        .arg(emulator_dir().join("front.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("IAMLAKE_EMULATOR_PYTHON={python}: cannot run it: {e}"));
-    let stdin = child.stdin.take().expect("piped stdin");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
-        .expect("front.py stdout");
-    let port: u16 = line
-        .strip_prefix("READY port=")
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| {
-            panic!("front.py did not start (is moto[server] installed for {python}?): {line:?}")
-        });
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let dir = tempfile::tempdir().unwrap();
-    let manifest_path = dir.path().join("manifest.json");
-    let status = Command::new(&python)
-        .arg(emulator_dir().join("seed.py"))
-        .args(["--endpoint", &endpoint, "--out"])
-        .arg(&manifest_path)
-        .status()
-        .expect("run seed.py");
-    assert!(status.success(), "seed.py failed: {status}");
-    let manifest = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-    Emulator {
-        endpoint,
-        port,
-        manifest,
-        _child: Mutex::new(child),
-        _stdin: Mutex::new(stdin),
-        _dir: dir,
-    }
-}
-
 fn emulator() -> &'static Emulator {
-    EMULATOR.get_or_init(start_emulator)
+    EMULATOR.get_or_init(Emulator::start)
 }
 
-impl Emulator {
-    /// One control request (HTTP/1.0, loopback).
-    fn control(&self, method: &str, path: &str, body: &Value) -> Value {
-        let body = body.to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "{method} /__control/{path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        let (head, json) = out.split_once("\r\n\r\n").unwrap();
-        assert!(head.contains(" 200 "), "control {path}: {head}");
-        serde_json::from_str(json).unwrap()
-    }
+/// Conveniences of these tests over the shared harness.
+trait EmulatorExt {
+    fn reset(&self, faults: Value);
+    fn account(&self, name: &str) -> String;
+    fn roles(&self, account: &str) -> BTreeSet<String>;
+    fn counts(&self, account: &str) -> BTreeMap<String, u64>;
+}
 
+impl EmulatorExt for Emulator {
     /// Resets counters and faults, then sets `faults`.
     fn reset(&self, faults: Value) {
         self.control("POST", "reset", &json!({}));
@@ -113,7 +42,7 @@ impl Emulator {
     }
 
     fn account(&self, name: &str) -> String {
-        self.manifest["accounts"]
+        self.seeded["accounts"]
             .as_object()
             .unwrap()
             .iter()
@@ -123,7 +52,7 @@ impl Emulator {
     }
 
     fn roles(&self, account: &str) -> BTreeSet<String> {
-        self.manifest["roles"][account]
+        self.seeded["roles"][account]
             .as_array()
             .unwrap()
             .iter()
@@ -149,7 +78,7 @@ fn test_config(emu: &Emulator) -> AwsConfig {
     AwsConfig {
         endpoint_url: Some(emu.endpoint.clone()),
         region: Some("us-east-1".into()),
-        external_id: Some(emu.manifest["external_id"].as_str().unwrap().into()),
+        external_id: Some(emu.seeded["external_id"].as_str().unwrap().into()),
         max_attempts: 10,
         retry_initial_backoff: Duration::from_millis(10),
         retry_max_backoff: Duration::from_millis(200),
@@ -221,7 +150,7 @@ async fn collects_the_whole_organization_as_seeded() {
     let results = collect(&c).await;
     let elapsed = started.elapsed();
 
-    let want: BTreeSet<String> = emu.manifest["accounts"]
+    let want: BTreeSet<String> = emu.seeded["accounts"]
         .as_object()
         .unwrap()
         .keys()
@@ -265,7 +194,7 @@ async fn collects_the_whole_organization_as_seeded() {
     }
 
     // A sampled role, field by field.
-    for sample in emu.manifest["samples"].as_array().unwrap() {
+    for sample in emu.seeded["samples"].as_array().unwrap() {
         let account = sample["account"].as_str().unwrap();
         let d = results[account].as_ref().unwrap();
         let name = sample["role_name"].as_str().unwrap();
@@ -334,8 +263,8 @@ async fn collects_the_whole_organization_as_seeded() {
             .map(|l| l.iter().map(|s| s.id.clone()).collect())
             .collect()
     };
-    let deny_regions = emu.manifest["scps"]["deny-regions"].as_str().unwrap();
-    let deny_leave = emu.manifest["scps"]["deny-leave"].as_str().unwrap();
+    let deny_regions = emu.seeded["scps"]["deny-regions"].as_str().unwrap();
+    let deny_leave = emu.seeded["scps"]["deny-leave"].as_str().unwrap();
     let big = scp_ids(&emu.account("big"));
     assert!(
         big.iter().any(|l| l.iter().any(|s| s == deny_regions)),
@@ -587,7 +516,7 @@ fn run_blocking_streams_accounts_and_summarises() {
     .unwrap();
     assert_eq!(
         seen.len(),
-        emu.manifest["accounts"].as_object().unwrap().len()
+        emu.seeded["accounts"].as_object().unwrap().len()
     );
     assert_eq!(summary.failures.len(), 1);
     assert_eq!(summary.exit_code(), 3);
