@@ -510,18 +510,22 @@ fn simulate_cmd(args: SimulateArgs) -> anyhow::Result<ExitCode> {
 /// 0 when the sample agrees with AWS (expected differences allowed), 1 when
 /// any decision disagrees or a sampled role could not be checked.
 fn verify_simulator_cmd(args: VerifySimulatorArgs) -> anyhow::Result<ExitCode> {
+    let aws = args.aws.to_config();
+    // Every setting is checked before the lake's first S3 call.
+    aws.validate()?;
+    let c = &args.aws;
+    let lake = open_lake(&args.lake, c.profile.clone(), c.region.clone(), &args.s3)?;
     let cfg = crate::parity::VerifyConfig {
-        lake: args.lake.clone(),
+        lake,
         date: args.date,
         sample: args.sample as usize,
         seed: args.seed,
-        aws: args.aws.to_config(),
+        aws,
     };
     let report = crate::parity::run(&cfg).with_context(|| {
         format!(
             "verify-simulator on the snapshot of {} in {}",
-            args.date,
-            args.lake.display()
+            args.date, args.lake
         )
     })?;
     if args.json {

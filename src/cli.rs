@@ -465,9 +465,9 @@ pub struct ReportArgs {
 /// `iamlake verify-simulator`.
 #[derive(Debug, Args)]
 pub struct VerifySimulatorArgs {
-    /// Lake root folder holding the snapshot to check.
-    #[arg(long, value_name = "DIR")]
-    pub lake: PathBuf,
+    /// Lake holding the snapshot to check: a folder or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub lake: LakeLocation,
     /// Snapshot date (must have a complete or partial snapshot).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: NaiveDate,
@@ -483,6 +483,8 @@ pub struct VerifySimulatorArgs {
     pub json: bool,
     #[command(flatten)]
     pub aws: AwsConnectionArgs,
+    #[command(flatten)]
+    pub s3: S3LakeArgs,
 }
 
 /// `iamlake lint`.

@@ -10,6 +10,7 @@
 //! actions. See docs/EVALUATION.md, "Parity with the AWS simulator".
 
 use crate::eval::Context;
+use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
 use crate::lake::read;
 use crate::lake::{Lake, LakeError};
@@ -29,8 +30,8 @@ use std::path::PathBuf;
 /// A validated `verify-simulator` request.
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
-    /// Lake root folder.
-    pub lake: PathBuf,
+    /// The lake: a folder or an S3 prefix.
+    pub lake: Lake,
     /// Snapshot date.
     pub date: NaiveDate,
     /// Roles to check (all of them when the snapshot has fewer).
@@ -298,27 +299,30 @@ fn prepare(cfg: &VerifyConfig) -> Result<Prepared, VerifyError> {
     cfg.aws
         .validate()
         .map_err(|e| VerifyError::Aws(e.to_string()))?;
-    let manifest = Manifest::read(&cfg.lake, cfg.date)?.ok_or_else(|| VerifyError::NoSnapshot {
-        lake: cfg.lake.clone(),
-        date: cfg.date,
-    })?;
+    let manifest = cfg
+        .lake
+        .read_manifest(ManifestKind::Snapshot, cfg.date)?
+        .ok_or_else(|| VerifyError::NoSnapshot {
+            lake: cfg.lake.label(),
+            date: cfg.date,
+        })?;
     if manifest.inputs.get("simulator").map(String::as_str) == Some("aws") {
         return Err(VerifyError::NotLocal {
-            lake: cfg.lake.clone(),
+            lake: cfg.lake.label(),
             date: cfg.date,
         });
     }
-    let lake = Lake::Local(cfg.lake.clone());
-    let sample = sample_roles(&lake_roles(&lake, &manifest)?, cfg.sample, cfg.seed);
+    let lake = &cfg.lake;
+    let sample = sample_roles(&lake_roles(lake, &manifest)?, cfg.sample, cfg.seed);
     if sample.is_empty() {
         return Err(VerifyError::NoRoles {
-            lake: cfg.lake.clone(),
+            lake: cfg.lake.label(),
             date: cfg.date,
         });
     }
     let wanted: BTreeSet<&str> = sample.iter().map(|r| r.arn.as_str()).collect();
     let mut local: HashMap<String, Vec<StoredDecision>> = HashMap::new();
-    for (arn, d) in stored_decisions(&lake, &manifest, |a| wanted.contains(a), |_, _| None)? {
+    for (arn, d) in stored_decisions(lake, &manifest, |a| wanted.contains(a), |_, _| None)? {
         local.entry(arn).or_default().push(d);
     }
     Ok(Prepared {
@@ -665,7 +669,7 @@ mod tests {
             other => panic!("unexpected call {other}"),
         });
         let cfg = VerifyConfig {
-            lake,
+            lake: Lake::Local(lake),
             date,
             sample: 3,
             seed: 1,

@@ -626,6 +626,17 @@ fn simulate_and_check_plan_read_an_s3_lake() {
     let explained = both(&SIMULATE_MINI_APP);
     assert!(!explained["decisions"].as_array().unwrap().is_empty());
     let plan = crate::util::data("plan/managed.json");
+    // verify-simulator reads the S3 lake before any other call: a date
+    // without a snapshot is refused naming it.
+    server
+        .iamlake()
+        .args(["verify-simulator", "--date", "2026-09-30", "--sample", "1"])
+        .args(["--lake", &server.uri("mini")])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "lake s3://lake-bucket/mini: no snapshot for 2026-09-30",
+        ));
     let mut args = CHECK_PLAN_JSON.to_vec();
     args.push(plan.to_str().unwrap());
     both(&args);
