@@ -80,9 +80,6 @@ fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("--profile and --region apply only to --source aws or an s3:// lake");
     }
-    if !s3_lake && (args.s3.sse_kms_key_id.is_some() || args.s3.s3_endpoint_url.is_some()) {
-        bail!("--sse-kms-key-id and --s3-endpoint-url apply only to an s3:// lake");
-    }
     let resolved = args.common.resolve()?;
     let lake = open_lake(&args.lake, c.profile.clone(), c.region.clone(), &args.s3)?;
     let cfg = SnapshotConfig {

@@ -641,3 +641,27 @@ fn simulate_and_check_plan_read_an_s3_lake() {
     args.push(plan.to_str().unwrap());
     both(&args);
 }
+
+#[test]
+fn s3_flags_on_a_folder_lake_are_refused_before_any_write() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    crate::util::iamlake()
+        .args([
+            "snapshot",
+            "--quiet",
+            "--date",
+            DATE,
+            "--sse-kms-key-id",
+            "k",
+        ])
+        .arg(format!("--source=fixtures:{}", fixtures().display()))
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "--sse-kms-key-id and --s3-endpoint-url apply only to an s3:// lake",
+        ));
+    assert!(!lake.exists());
+}

@@ -569,45 +569,58 @@ impl S3Lake {
     }
 
     async fn put_json(&self, rel: &str, manifest: &Manifest) -> Result<(), LakeError> {
-        let key = self.location.key(rel);
         let body = serde_json::to_vec_pretty(manifest).expect("manifest serializes");
-        let mut req = self
-            .client
-            .put_object()
-            .bucket(&self.location.bucket)
-            .key(&key)
-            .content_type("application/json")
-            .body(ByteStream::from(body));
-        req = match &self.options.sse_kms_key_id {
-            Some(k) => req
-                .server_side_encryption(ServerSideEncryption::AwsKms)
-                .ssekms_key_id(k),
-            None => req.server_side_encryption(ServerSideEncryption::Aes256),
-        };
-        req.send()
-            .await
-            .map(|_| ())
-            .map_err(|e| s3_err(&self.location, &key, "writing manifest")(sdk_message(e)))
+        self.put(
+            &self.location.key(rel),
+            ByteStream::from(body),
+            "application/json",
+            "writing manifest",
+        )
+        .await
     }
 
+    /// The encryption every object gets: SSE-KMS with the configured key,
+    /// else SSE-S3.
+    fn encryption(&self) -> (ServerSideEncryption, Option<String>) {
+        match &self.options.sse_kms_key_id {
+            Some(k) => (ServerSideEncryption::AwsKms, Some(k.clone())),
+            None => (ServerSideEncryption::Aes256, None),
+        }
+    }
+
+    /// One PutObject of `body` at `key`, encrypted.
+    async fn put(
+        &self,
+        key: &str,
+        body: ByteStream,
+        content_type: &str,
+        action: &'static str,
+    ) -> Result<(), LakeError> {
+        let (sse, kms) = self.encryption();
+        self.client
+            .put_object()
+            .bucket(&self.location.bucket)
+            .key(key)
+            .content_type(content_type)
+            .server_side_encryption(sse)
+            .set_ssekms_key_id(kms)
+            .body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| s3_err(&self.location, key, action)(sdk_message(e)))
+    }
+
+    /// Uploads every (local file, lake path) pair, a bounded number at once;
+    /// all are tried, and the first failure (in the list's order) is
+    /// returned.
     async fn upload_all(&self, uploads: &[(PathBuf, String)]) -> Result<(), LakeError> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        // A fixed number of workers taking the next file: bounded
-        // concurrency without spawning (the futures borrow `self`).
-        let next = AtomicUsize::new(0);
-        let worker = || async {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((path, rel)) = uploads.get(i) else {
-                    return Ok(());
-                };
-                self.upload_file(path, &self.location.key(rel)).await?;
-            }
-        };
-        let workers: Vec<_> = (0..self.options.concurrent_uploads.min(uploads.len().max(1)))
-            .map(|_| worker())
-            .collect();
-        let results = futures_join_all(workers).await;
+        use futures_util::stream::{self, StreamExt};
+        let results: Vec<Result<(), LakeError>> = stream::iter(uploads)
+            .map(|(path, rel)| async move { self.upload_file(path, &self.location.key(rel)).await })
+            .buffered(self.options.concurrent_uploads)
+            .collect()
+            .await;
         results.into_iter().collect()
     }
 
@@ -628,38 +641,19 @@ impl S3Lake {
             let body = ByteStream::from_path(path)
                 .await
                 .map_err(|e| err("reading the file to upload")(e.to_string()))?;
-            let req = self
-                .client
-                .put_object()
-                .bucket(&self.location.bucket)
-                .key(key)
-                .content_type("application/vnd.apache.parquet")
-                .body(body);
-            let req = match &self.options.sse_kms_key_id {
-                Some(k) => req
-                    .server_side_encryption(ServerSideEncryption::AwsKms)
-                    .ssekms_key_id(k),
-                None => req.server_side_encryption(ServerSideEncryption::Aes256),
-            };
-            return req
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| err("uploading")(sdk_message(e)));
+            return self
+                .put(key, body, "application/vnd.apache.parquet", "uploading")
+                .await;
         }
-        let req = self
+        let (sse, kms) = self.encryption();
+        let upload = self
             .client
             .create_multipart_upload()
             .bucket(&self.location.bucket)
             .key(key)
-            .content_type("application/vnd.apache.parquet");
-        let req = match &self.options.sse_kms_key_id {
-            Some(k) => req
-                .server_side_encryption(ServerSideEncryption::AwsKms)
-                .ssekms_key_id(k),
-            None => req.server_side_encryption(ServerSideEncryption::Aes256),
-        };
-        let upload = req
+            .content_type("application/vnd.apache.parquet")
+            .server_side_encryption(sse)
+            .set_ssekms_key_id(kms)
             .send()
             .await
             .map_err(|e| err("starting a multipart upload")(sdk_message(e)))?;
@@ -769,33 +763,6 @@ impl S3Lake {
         }
         Ok(())
     }
-}
-
-/// Runs futures that borrow from the caller to completion, together,
-/// returning their results in order (tokio has no `join_all`).
-async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in futures.iter_mut().zip(out.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|v| v.expect("every future finished"))
-        .collect()
 }
 
 /// `_manifests` or `_manifests/analyze`, relative to the lake root.
