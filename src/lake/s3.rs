@@ -239,15 +239,11 @@ impl S3Lake {
         };
         aws.validate()
             .map_err(|e| err("checking settings", e.to_string()))?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| err("starting the I/O runtime", e.to_string()))?;
+        let rt = io_runtime(&location)?;
         let sdk = rt
             .block_on(aws.load_sdk_config())
             .map_err(|e| err("loading the AWS configuration", e.to_string()))?;
-        drop(rt);
-        let lake = S3Lake::open(location, &sdk, options)?;
+        let lake = S3Lake::with_runtime(location, &sdk, options, rt)?;
         lake.check_access()?;
         Ok(lake)
     }
@@ -261,20 +257,23 @@ impl S3Lake {
         sdk: &aws_config::SdkConfig,
         options: S3Options,
     ) -> Result<S3Lake, LakeError> {
+        let rt = io_runtime(&location)?;
+        S3Lake::with_runtime(location, sdk, options, rt)
+    }
+
+    /// [`S3Lake::open`] on a runtime the caller already has (one runtime per
+    /// lake, from configuration loading to the last upload).
+    fn with_runtime(
+        location: S3Location,
+        sdk: &aws_config::SdkConfig,
+        options: S3Options,
+        rt: tokio::runtime::Runtime,
+    ) -> Result<S3Lake, LakeError> {
         options.validate().map_err(|message| LakeError::S3 {
             uri: location.to_string(),
             action: "checking settings",
             message,
         })?;
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| LakeError::S3 {
-                uri: location.to_string(),
-                action: "starting the I/O runtime",
-                message: e.to_string(),
-            })?;
         let counters = crate::source::aws::ApiCounters::new();
         let client = crate::source::aws::config::build_s3_client(
             sdk,
@@ -763,6 +762,19 @@ impl S3Lake {
         }
         Ok(())
     }
+}
+
+/// The runtime an S3 lake's synchronous methods drive its requests on.
+fn io_runtime(location: &S3Location) -> Result<tokio::runtime::Runtime, LakeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| LakeError::S3 {
+            uri: location.to_string(),
+            action: "starting the I/O runtime",
+            message: e.to_string(),
+        })
 }
 
 /// `_manifests` or `_manifests/analyze`, relative to the lake root.
