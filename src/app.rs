@@ -10,9 +10,10 @@ use crate::cli::{
 };
 use crate::generate;
 use crate::lake::lint;
+use crate::lake::manifest::AccountEntry;
 use crate::lake::s3::S3Lake;
 use crate::lake::{Lake, LakeLocation};
-use crate::snapshot::{self, SnapshotConfig, SnapshotOutcome};
+use crate::snapshot::{self, SnapshotConfig, SnapshotError, SnapshotOutcome};
 use crate::source::SourceSpec;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
@@ -23,7 +24,8 @@ use std::process::ExitCode;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
-/// Exit code when the command failed, or found problems (`lint`).
+/// Exit code when the command failed, found problems (`lint`), or
+/// `snapshot` refused to publish a run that collected too few accounts.
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code of a snapshot that was written but missed some accounts (the
 /// manifest's `status` is `partial` and names each one and why).
@@ -92,9 +94,19 @@ fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         shard: args.shard,
         aws: args.aws.to_config(),
         simulator: args.simulator,
+        guard: snapshot::guard::Guard {
+            min_accounts_ok: args.min_accounts_ok.unwrap_or(resolved.min_accounts_ok),
+            allow_partial: args.allow_partial,
+        },
     };
-    let outcome = snapshot::run(&cfg)
-        .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?;
+    let outcome = match snapshot::run(&cfg) {
+        Err(SnapshotError::Refused(refusal)) => {
+            report_refusal(&refusal, json);
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+        result => result
+            .with_context(|| format!("snapshot of {} failed; the lake is unchanged", cfg.date))?,
+    };
     if json {
         println!("{}", snapshot_json(&cfg.lake.label(), &outcome));
     } else if !args.common.quiet {
@@ -107,21 +119,105 @@ fn snapshot_inner(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .filter(|a| a.status != "ok")
         {
-            let reason = a.reason.as_deref().unwrap_or("unknown reason");
-            if json {
-                let line = serde_json::json!({"level": "warn", "event": "account_failed",
-                    "account_id": a.account_id, "reason": reason});
-                eprintln!("{line}");
-            } else {
-                eprintln!(
-                    "warning: account {} was not collected: {reason}",
-                    a.account_id
-                );
-            }
+            report_failed_account(a, json);
         }
         return Ok(ExitCode::from(EXIT_PARTIAL));
     }
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// One account that was not collected, on stderr: a warning line, or an
+/// `account_failed` JSON line. Both name the account as ListAccounts and
+/// Organizations do (name, OU path), so a failed account is recognisable.
+fn report_failed_account(a: &AccountEntry, json: bool) {
+    let reason = a.reason.as_deref().unwrap_or("unknown reason");
+    if json {
+        let line = serde_json::json!({"level": "warn", "event": "account_failed",
+            "account_id": a.account_id, "account_name": a.account_name,
+            "ou_path": a.ou_path, "reason": reason});
+        eprintln!("{line}");
+        return;
+    }
+    let mut known = Vec::new();
+    if let Some(name) = &a.account_name {
+        known.push(format!("{name:?}"));
+    }
+    if let Some(path) = &a.ou_path {
+        known.push(format!("OU path {path}"));
+    }
+    let known = if known.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", known.join(", "))
+    };
+    eprintln!(
+        "warning: account {}{known} was not collected: {reason}",
+        a.account_id
+    );
+}
+
+/// A run the publish guard refused: each failed account, then the decision
+/// with its numbers (a `snapshot_refused` JSON line with `--log-format json`).
+fn report_refusal(r: &snapshot::Refusal, json: bool) {
+    for a in &r.failed {
+        report_failed_account(a, json);
+    }
+    let message = r.decision.refusal_message(r.date);
+    if !json {
+        eprintln!("error: {message}");
+        return;
+    }
+    let d = &r.decision;
+    let (baseline_source, baseline_date) = match d.baseline {
+        snapshot::guard::Baseline::Previous { date, .. } => {
+            ("previous_complete_snapshot", Some(date))
+        }
+        snapshot::guard::Baseline::Attempted(_) => ("attempted", None),
+    };
+    let line = serde_json::json!({
+        "level": "error",
+        "event": "snapshot_refused",
+        "snapshot_date": r.date,
+        "accounts_ok": d.accounts_ok,
+        "accounts_attempted": d.accounts_attempted,
+        "accounts_failed": d.accounts_attempted - d.accounts_ok,
+        "baseline_accounts": d.baseline.accounts(),
+        "baseline_source": baseline_source,
+        "baseline_date": baseline_date,
+        "min_accounts_ok": d.min_accounts_ok,
+        "accounts_needed": d.accounts_needed,
+        "message": message,
+    });
+    eprintln!("{line}");
+}
+
+/// How many accounts a snapshot collected: `4 accounts` when all were,
+/// else `3 of 4 accounts collected (1 failed: 222233334444 "staging")`.
+fn accounts_summary(accounts: &[AccountEntry]) -> String {
+    let failed: Vec<String> = accounts
+        .iter()
+        .filter(|a| a.status != "ok")
+        .map(|a| match &a.account_name {
+            Some(name) => format!("{} {name:?}", a.account_id),
+            None => a.account_id.clone(),
+        })
+        .collect();
+    if failed.is_empty() {
+        return format!("{} accounts", accounts.len());
+    }
+    const SHOWN: usize = 5;
+    let more = if failed.len() > SHOWN {
+        format!(", … {} more", failed.len() - SHOWN)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} of {} accounts collected ({} failed: {}{more})",
+        accounts.len() - failed.len(),
+        accounts.len(),
+        failed.len(),
+        failed[..failed.len().min(SHOWN)].join(", ")
+    )
 }
 
 /// The summary as one JSON line for batch logs.
@@ -158,9 +254,9 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
     let roles = m.tables.get("roles").map_or(0, |t| t.rows);
     let secs = (m.finished_at - m.started_at).num_milliseconds() as f64 / 1000.0;
     println!(
-        "{}: {} accounts, {roles} roles, {} decisions in {secs:.2}s → {}",
+        "{}: {}, {roles} roles, {} decisions in {secs:.2}s → {}",
         m.snapshot_date,
-        m.accounts.len(),
+        accounts_summary(&m.accounts),
         m.tables.get("simulations").map_or(0, |t| t.rows),
         lake.display()
     );
@@ -183,12 +279,14 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
         .filter_map(|(k, v)| Some(format!("{} {v:.0}", k.strip_prefix("api_calls:")?)))
         .collect();
     if !calls.is_empty() {
+        // Summing no f64 gives -0.0, which would print as "-0".
         let throttled: f64 = m
             .metrics
             .iter()
             .filter(|(k, _)| k.starts_with("api_throttles:"))
             .map(|(_, v)| v)
-            .sum();
+            .sum::<f64>()
+            + 0.0;
         println!(
             "  API calls: {} ({throttled:.0} throttled)",
             calls.join(", ")
@@ -375,6 +473,7 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             shard: None,
             aws: Default::default(),
             simulator: Default::default(),
+            guard: Default::default(),
         };
         let outcome = snapshot::run(&cfg).with_context(|| format!("snapshot of {date} failed"))?;
         last = Some(outcome);
@@ -634,4 +733,44 @@ fn report_cmd(args: ReportArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("report from {} failed", args.lake))?;
     println!("wrote {} (report for {date})", args.out.display());
     Ok(ExitCode::from(EXIT_OK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, name: Option<&str>, ok: bool) -> AccountEntry {
+        AccountEntry {
+            account_id: id.into(),
+            account_name: name.map(str::to_string),
+            ou_path: None,
+            status: if ok { "ok" } else { "failed" }.into(),
+            reason: (!ok).then(|| "AssumeRole: denied".to_string()),
+            roles: 0,
+            roles_without_last_accessed: 0,
+        }
+    }
+
+    #[test]
+    fn summary_names_failed_accounts_instead_of_counting_them_as_collected() {
+        let all_ok = [entry("111122223333", Some("prod"), true)];
+        assert_eq!(accounts_summary(&all_ok), "1 accounts");
+        let mixed = [
+            entry("111122223333", Some("prod"), true),
+            entry("222233334444", Some("staging"), false),
+            entry("333344445555", None, true),
+            entry("444455556666", None, true),
+        ];
+        assert_eq!(
+            accounts_summary(&mixed),
+            r#"3 of 4 accounts collected (1 failed: 222233334444 "staging")"#
+        );
+        let many: Vec<AccountEntry> = (0..7)
+            .map(|i| entry(&format!("10000000000{i}"), None, false))
+            .collect();
+        assert_eq!(
+            accounts_summary(&many),
+            "0 of 7 accounts collected (7 failed: 100000000000, 100000000001, 100000000002, 100000000003, 100000000004, … 2 more)"
+        );
+    }
 }

@@ -88,6 +88,16 @@ pub struct SnapshotArgs {
     /// aws` only, needs that permission in the member role).
     #[arg(long, value_enum, default_value_t = crate::snapshot::Simulator::Local)]
     pub simulator: crate::snapshot::Simulator,
+    /// When accounts fail, refuse the run (exit 1, the lake unchanged)
+    /// unless it collected at least this fraction (0..=1) of the accounts
+    /// of the previous complete snapshot (else of those it attempted).
+    /// Overrides `min_accounts_ok` in iamlake.toml; default 0.5.
+    #[arg(long, value_name = "FRACTION", value_parser = crate::snapshot::guard::parse_fraction)]
+    pub min_accounts_ok: Option<f64>,
+    /// Publish a run with failed accounts however few were collected (the
+    /// date is `partial`, exit 3).
+    #[arg(long)]
+    pub allow_partial: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -500,6 +510,8 @@ pub struct LintArgs {
 pub struct Resolved {
     pub sensitive_actions: Vec<String>,
     pub owner_tag_keys: Vec<String>,
+    /// `[snapshot] min_accounts_ok`, else the default (a flag may override).
+    pub min_accounts_ok: f64,
 }
 
 impl CommonArgs {
@@ -524,6 +536,10 @@ impl CommonArgs {
         Ok(Resolved {
             sensitive_actions,
             owner_tag_keys,
+            min_accounts_ok: file
+                .snapshot
+                .min_accounts_ok
+                .unwrap_or(crate::snapshot::guard::DEFAULT_MIN_ACCOUNTS_OK),
         })
     }
 }

@@ -1,7 +1,9 @@
-//! Settings shared by several commands: the sensitive-action list and the tag
-//! keys that name a role's owner, from defaults, `iamlake.toml` or flags.
+//! Settings shared by several commands: the sensitive-action list, the tag
+//! keys that name a role's owner and the snapshot's publish guard, from
+//! defaults, `iamlake.toml` or flags.
 //!
-//! Precedence, highest first: a command-line flag (`--actions-file`), the
+//! Precedence, highest first: a command-line flag (`--actions-file`,
+//! `--min-accounts-ok`), the
 //! config file (`--config FILE`, else `./iamlake.toml` when present), the
 //! built-in default.
 
@@ -45,6 +47,8 @@ pub enum ConfigError {
     },
     #[error("{}: lists no actions", path.display())]
     NoActions { path: PathBuf },
+    #[error("{}: [snapshot] min_accounts_ok: {message}", path.display())]
+    BadFraction { path: PathBuf, message: String },
 }
 
 /// `iamlake.toml`.
@@ -53,6 +57,7 @@ pub enum ConfigError {
 /// [snapshot]
 /// sensitive_actions = ["iam:PassRole", "sts:AssumeRole"]
 /// owner_tag_keys = ["team", "owner"]
+/// min_accounts_ok = 0.5
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +76,10 @@ pub struct SnapshotSection {
     /// Tag keys, in order, whose value names the owner team (case-insensitive
     /// key match). Default: team, then owner.
     pub owner_tag_keys: Option<Vec<String>>,
+    /// When accounts fail, the fraction (0..=1) of the previous complete
+    /// snapshot's accounts a run must collect to be published (see
+    /// `crate::snapshot::guard`). Default 0.5; `--min-accounts-ok` wins.
+    pub min_accounts_ok: Option<f64>,
 }
 
 impl ConfigFile {
@@ -94,6 +103,14 @@ impl ConfigFile {
             path: path.clone(),
             message: e.to_string(),
         })?;
+        if let Some(v) = cfg.snapshot.min_accounts_ok {
+            crate::snapshot::guard::check_fraction(v).map_err(|message| {
+                ConfigError::BadFraction {
+                    path: path.clone(),
+                    message,
+                }
+            })?;
+        }
         if let Some(actions) = &cfg.snapshot.sensitive_actions {
             validate_actions(
                 &path,
@@ -195,6 +212,21 @@ mod tests {
         let err = ConfigFile::load(Some(&p)).unwrap_err().to_string();
         assert!(
             err.contains("iamlake.toml") && err.contains("sensitive_action"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn min_accounts_ok_must_be_a_fraction() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("iamlake.toml");
+        std::fs::write(&p, "[snapshot]\nmin_accounts_ok = 0.8\n").unwrap();
+        let cfg = ConfigFile::load(Some(&p)).unwrap();
+        assert_eq!(cfg.snapshot.min_accounts_ok, Some(0.8));
+        std::fs::write(&p, "[snapshot]\nmin_accounts_ok = 1.5\n").unwrap();
+        let err = ConfigFile::load(Some(&p)).unwrap_err().to_string();
+        assert!(
+            err.contains("iamlake.toml") && err.contains("min_accounts_ok"),
             "{err}"
         );
     }

@@ -657,6 +657,7 @@ mod tests {
             shard: None,
             aws: AwsConfig::default(),
             simulator: crate::snapshot::Simulator::Local,
+            guard: Default::default(),
         })
         .unwrap();
         // AWS allows everything: every local non-allowed answer disagrees.

@@ -22,6 +22,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub mod guard;
+
 /// A validated snapshot request.
 #[derive(Debug, Clone)]
 pub struct SnapshotConfig {
@@ -43,6 +45,9 @@ pub struct SnapshotConfig {
     pub aws: crate::source::aws::AwsConfig,
     /// Who decides the `simulations` rows.
     pub simulator: Simulator,
+    /// Whether a run with failed accounts may replace what the lake holds
+    /// (`--min-accounts-ok`, `--allow-partial`).
+    pub guard: guard::Guard,
 }
 
 /// Who decides the `simulations` rows (`--simulator`).
@@ -119,6 +124,10 @@ pub enum SnapshotError {
         account_id: String,
         role_arn: String,
     },
+    /// Too few accounts were collected to publish (see [`guard`]);
+    /// nothing was written.
+    #[error("{}", .0.decision.refusal_message(.0.date))]
+    Refused(Box<Refusal>),
     /// The lake path is unusable.
     #[error("lake {}: {message}", path.display())]
     LakePath { path: PathBuf, message: String },
@@ -130,6 +139,16 @@ pub enum SnapshotError {
         #[source]
         source: arrow::error::ArrowError,
     },
+}
+
+/// A run the publish guard refused: the lake is as it was before the run.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub date: NaiveDate,
+    /// The decision and its numbers.
+    pub decision: guard::Decision,
+    /// The accounts that could not be collected (name, OU path, reason).
+    pub failed: Vec<AccountEntry>,
 }
 
 /// What a snapshot did, for the terminal summary.
@@ -210,6 +229,7 @@ impl<'c> Run<'c> {
         self.accounts.push(AccountEntry {
             account_id: account.id.clone(),
             account_name: account.name.clone(),
+            ou_path: account.ou_path.clone(),
             status: "ok".into(),
             reason: None,
             roles: rows.roles.len() as u64,
@@ -219,22 +239,26 @@ impl<'c> Run<'c> {
     }
 
     /// Records an account that could not be collected.
-    fn failed(&mut self, account_id: &str, account_name: Option<String>, reason: String) {
+    fn failed(&mut self, failure: &crate::source::aws::AccountFailure) {
         self.accounts.push(AccountEntry {
-            account_id: account_id.to_string(),
-            account_name,
+            account_id: failure.account_id.clone(),
+            account_name: failure.account_name.clone(),
+            ou_path: failure.ou_path.clone(),
             status: "failed".into(),
-            reason: Some(reason),
+            reason: Some(format!("{}: {}", failure.stage, failure.message)),
             roles: 0,
             roles_without_last_accessed: 0,
         });
     }
 
-    /// Publishes the partition; `partial` when any account failed.
+    /// Publishes the partition; `partial` when any account failed, unless
+    /// the guard refuses the run (then nothing is published, and dropping
+    /// the writer removes its staged files).
     fn finish(mut self) -> Result<SnapshotOutcome, SnapshotError> {
         let cfg = self.cfg;
         self.accounts
             .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        self.check_guard()?;
         let status = if self.accounts.iter().any(|a| a.status != "ok") {
             "partial"
         } else {
@@ -273,6 +297,60 @@ impl<'c> Run<'c> {
             risky: self.risky,
         })
     }
+
+    /// Applies the publish guard to a run with failed accounts. The lake is
+    /// read (the previous complete snapshot) only when an account failed.
+    fn check_guard(&self) -> Result<(), SnapshotError> {
+        let cfg = self.cfg;
+        let attempted = self.accounts.len() as u64;
+        let ok = self.accounts.iter().filter(|a| a.status == "ok").count() as u64;
+        if cfg.guard.allow_partial || ok == attempted {
+            return Ok(());
+        }
+        let baseline = match previous_complete(&cfg.lake, cfg.date, cfg.shard)? {
+            Some((date, accounts_ok)) => guard::Baseline::Previous { date, accounts_ok },
+            None => guard::Baseline::Attempted(attempted),
+        };
+        let decision = guard::decide(ok, attempted, baseline, cfg.guard);
+        if decision.refused.is_none() {
+            return Ok(());
+        }
+        Err(SnapshotError::Refused(Box::new(Refusal {
+            date: cfg.date,
+            decision,
+            failed: self
+                .accounts
+                .iter()
+                .filter(|a| a.status != "ok")
+                .cloned()
+                .collect(),
+        })))
+    }
+}
+
+/// The latest snapshot before `date` whose status is `complete`, and how
+/// many of its accounts (of `shard`'s, for a shard) were collected.
+fn previous_complete(
+    lake: &crate::lake::Lake,
+    date: NaiveDate,
+    shard: Option<crate::lake::shard::Shard>,
+) -> Result<Option<(NaiveDate, u64)>, SnapshotError> {
+    let dates = lake.complete_dates(ManifestKind::Snapshot)?;
+    for earlier in dates.into_iter().rev().filter(|d| *d < date) {
+        let Some(m) = lake.read_manifest(ManifestKind::Snapshot, earlier)? else {
+            continue;
+        };
+        if m.status != "complete" {
+            continue;
+        }
+        let ok = m
+            .accounts
+            .iter()
+            .filter(|a| a.status == "ok" && shard.is_none_or(|s| s.contains(&a.account_id)))
+            .count();
+        return Ok(Some((earlier, ok as u64)));
+    }
+    Ok(None)
 }
 
 /// Runs a snapshot.
@@ -356,6 +434,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                 let account = AccountInfo {
                     id: live.account.id.clone(),
                     name: live.account.name.clone(),
+                    ou_path: live.ou_path.clone(),
                     scp_levels: live
                         .scp_levels
                         .iter()
@@ -391,8 +470,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
             }
             Err(failure) => {
                 if shard.is_none_or(|s| s.contains(&failure.account_id)) {
-                    let reason = format!("{:?}: {}", failure.stage, failure.message);
-                    run.failed(&failure.account_id, None, reason);
+                    run.failed(&failure);
                 }
             }
         }
@@ -529,8 +607,9 @@ enum LastAccessed<'a> {
 }
 
 impl LastAccessed<'_> {
-    /// The role's data (None when there is none, or its job failed or timed
-    /// out: counted in `roles_without_last_accessed`), and where it came
+    /// The role's data, or `Err(status)` naming why there is none
+    /// (`missing`, `failed`, `timed_out`: the `roles.last_accessed_status`
+    /// values, counted in `roles_without_last_accessed`), and where it came
     /// from for error messages.
     fn get(
         &self,
@@ -539,20 +618,32 @@ impl LastAccessed<'_> {
     ) -> Result<
         (
             PathBuf,
-            Option<crate::source::aws_json::ServiceLastAccessedDetails>,
+            Result<crate::source::aws_json::ServiceLastAccessedDetails, &'static str>,
         ),
         SourceError,
     > {
         match self {
-            LastAccessed::Fixtures(source) => Ok((
-                source.last_accessed_path(account_id, role_name),
-                source.last_accessed(account_id, role_name)?,
-            )),
+            LastAccessed::Fixtures(source) => {
+                let path = source.last_accessed_path(account_id, role_name);
+                let details = source.last_accessed(account_id, role_name)?;
+                // A FAILED job is what AWS answers for a job that could not
+                // run: the role's services are unknown that day, which the
+                // lake records rather than refusing the whole snapshot.
+                let details = match details {
+                    None => Err("missing"),
+                    Some(d) if d.job_status == "FAILED" => Err("failed"),
+                    Some(d) => Ok(d),
+                };
+                Ok((path, details))
+            }
             LastAccessed::Live(jobs) => {
+                use crate::source::aws::JobOutcome;
                 let path = PathBuf::from(format!("aws:{account_id}/access-advisor/{role_name}"));
                 let details = match jobs.get(role_name) {
-                    Some(crate::source::aws::JobOutcome::Completed(d)) => Some(d.clone()),
-                    _ => None,
+                    Some(JobOutcome::Completed(d)) => Ok(d.clone()),
+                    Some(JobOutcome::Failed(_)) => Err("failed"),
+                    Some(JobOutcome::TimedOut) => Err("timed_out"),
+                    None => Err("missing"),
                 };
                 Ok((path, details))
             }
@@ -699,8 +790,12 @@ fn collect_account(
         }
 
         let (la_path, la) = last_accessed.get(&account.id, &role.role_name)?;
+        let last_accessed_status = match &la {
+            Ok(_) => "ok",
+            Err(status) => status,
+        };
         match la {
-            Some(details) => {
+            Ok(details) => {
                 let job_type = details
                     .job_type
                     .clone()
@@ -749,7 +844,7 @@ fn collect_account(
                     });
                 }
             }
-            None => out.roles_without_last_accessed += 1,
+            Err(_) => out.roles_without_last_accessed += 1,
         }
 
         let (description, max_session_duration) = data
@@ -793,6 +888,7 @@ fn collect_account(
                 .iter()
                 .map(|p| p.policy_name.clone())
                 .collect(),
+            last_accessed_status: last_accessed_status.to_string(),
         });
     }
     Ok(out)
@@ -988,6 +1084,7 @@ mod tests {
             last_used_region: None,
             managed_policy_arns: Vec::new(),
             inline_policy_names: Vec::new(),
+            last_accessed_status: "ok".into(),
         };
         let deny = ApiDecision {
             action: "s3:GetObject".into(),

@@ -34,6 +34,9 @@ fn round_trip_matches_the_fixture() {
         accounts,
         [("111111111111".into(), 3), ("222222222222".into(), 2)]
     );
+    // Each account's place in tree.json, root first.
+    assert_eq!(m["accounts"][0]["ou_path"], "r-root/ou-root-prod");
+    assert_eq!(m["accounts"][1]["ou_path"], "r-root");
     let rows = |t: &str| m["tables"][t]["rows"].as_u64().unwrap();
     assert_eq!(rows("roles"), 5);
     assert_eq!(rows("role_policies"), 5);

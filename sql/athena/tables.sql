@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Amazon Athena over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect athena --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 1. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 2. Set-up: docs/WAREHOUSE.md.
 --
 -- Athena runs one statement per query: run them one by one (or split on the
 -- blank lines), with the database iamlake selected for the tables.
@@ -31,7 +31,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS roles (
   `last_used_at` timestamp COMMENT 'When the role was last used (RoleLastUsed), null if never or unknown.',
   `last_used_region` string COMMENT 'Region of the last use.',
   `managed_policy_arns` array<string> COMMENT 'ARNs of the attached managed policies (customer and AWS managed).',
-  `inline_policy_names` array<string> COMMENT 'Names of the role\'s inline policies.'
+  `inline_policy_names` array<string> COMMENT 'Names of the role\'s inline policies.',
+  `last_accessed_status` string COMMENT 'Whether the role\'s Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role\'s last good data forward.'
 )
 COMMENT 'One row per IAM role in every collected account on the snapshot date.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -145,7 +146,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `review_reason` string COMMENT 'The review\'s reason.',
   `reviewer` string COMMENT 'Who reviewed it.',
   `first_seen` date COMMENT 'First snapshot date on which this permission was found unused (from the alert ledger).',
-  `alerted_on` date COMMENT 'Date its owner team was alerted, null if never.'
+  `alerted_on` date COMMENT 'Date its owner team was alerted, null if never.',
+  `data_date` date COMMENT 'Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role\'s Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).'
 )
 COMMENT 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -198,7 +200,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS team_summary (
   `unused_to_delete` int COMMENT 'Unused permissions reviewed delete and still granted.',
   `unused_done` int COMMENT 'Delete reviews whose permission is gone from the role.',
   `unused_new` int COMMENT 'Unused permissions new or reappeared since the previous snapshot.',
-  `review_progress` double COMMENT 'Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.'
+  `review_progress` double COMMENT 'Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.',
+  `roles_carried` int COMMENT 'Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.'
 )
 COMMENT 'One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -225,7 +228,15 @@ CREATE EXTERNAL TABLE IF NOT EXISTS daily_summary (
   `unused_open` int COMMENT 'Unused permissions not yet reviewed.',
   `unused_new` int COMMENT 'New or reappeared since the previous snapshot.',
   `unused_resolved` int COMMENT 'Resolved since the previous snapshot.',
-  `unowned_roles` int COMMENT 'Roles with no owner team.'
+  `unowned_roles` int COMMENT 'Roles with no owner team.',
+  `account_status` string COMMENT 'Account rows: ok (collected on this date) | carried (collection failed; its roles are counted from data_date, its last good snapshot) | no_data (collection failed and no earlier snapshot has it: counted nowhere). Null for the organization row.',
+  `data_date` date COMMENT 'Account rows: the snapshot date the account\'s numbers come from (null for no_data and for the organization row).',
+  `ou_path` string COMMENT 'Account rows: the account\'s place in the organization, root first (r-.../ou-.../...), when known.',
+  `failure_reason` string COMMENT 'Account rows: why collection failed on this date (null when ok).',
+  `accounts_carried` int COMMENT 'Accounts whose data was carried from an earlier date (0 or 1 on account rows).',
+  `accounts_without_data` int COMMENT 'Accounts that failed with no earlier data to carry: their roles are missing from every count (0 or 1 on account rows).',
+  `roles_access_carried` int COMMENT 'Roles whose Access Advisor data came from an earlier date (their own job failed or timed out, or their account was carried).',
+  `roles_access_unknown` int COMMENT 'Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.'
 )
 COMMENT 'Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -326,7 +337,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS snapshot_manifests (
   `finished_at` string COMMENT 'End of the run, RFC 3339 text in UTC.',
   `status` string COMMENT 'complete | partial.',
   `sensitive_actions` array<string> COMMENT 'The sensitive actions the run evaluated on any resource.',
-  `accounts` array<struct<account_id:string,account_name:string,status:string,reason:string,roles:bigint,roles_without_last_accessed:bigint>> COMMENT 'Per account: whether collection succeeded, why not, and how many roles it holds.'
+  `accounts` array<struct<account_id:string,account_name:string,ou_path:string,status:string,reason:string,roles:bigint,roles_without_last_accessed:bigint>> COMMENT 'Per account: whether collection succeeded, why not, and how many roles it holds.'
 )
 COMMENT 'One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

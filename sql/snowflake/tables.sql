@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Snowflake over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect snowflake --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 1. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 2. Set-up: docs/WAREHOUSE.md.
 --
 -- Run in the database and schema that should hold the tables (USE SCHEMA ...).
 -- Prerequisite, once per account (ACCOUNTADMIN): a storage integration the
@@ -54,7 +54,8 @@ CREATE OR REPLACE EXTERNAL TABLE roles (
     last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- When the role was last used (RoleLastUsed), null if never or unknown.
     last_used_region VARCHAR AS (value:last_used_region::VARCHAR), -- Region of the last use.
     managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the attached managed policies (customer and AWS managed).
-    inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY) -- Names of the role's inline policies.
+    inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY), -- Names of the role's inline policies.
+    last_accessed_status VARCHAR AS (value:last_accessed_status::VARCHAR) -- Whether the role's Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role's last good data forward.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/roles/
@@ -148,7 +149,8 @@ CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     review_reason VARCHAR AS (value:review_reason::VARCHAR), -- The review's reason.
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who reviewed it.
     first_seen DATE AS (value:first_seen::DATE), -- First snapshot date on which this permission was found unused (from the alert ledger).
-    alerted_on DATE AS (value:alerted_on::DATE) -- Date its owner team was alerted, null if never.
+    alerted_on DATE AS (value:alerted_on::DATE), -- Date its owner team was alerted, null if never.
+    data_date DATE AS (value:data_date::DATE) -- Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/unused_permissions/
@@ -191,7 +193,8 @@ CREATE OR REPLACE EXTERNAL TABLE team_summary (
     unused_to_delete NUMBER(10,0) AS (value:unused_to_delete::NUMBER(10,0)), -- Unused permissions reviewed delete and still granted.
     unused_done NUMBER(10,0) AS (value:unused_done::NUMBER(10,0)), -- Delete reviews whose permission is gone from the role.
     unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- Unused permissions new or reappeared since the previous snapshot.
-    review_progress FLOAT AS (value:review_progress::FLOAT) -- Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.
+    review_progress FLOAT AS (value:review_progress::FLOAT), -- Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.
+    roles_carried NUMBER(10,0) AS (value:roles_carried::NUMBER(10,0)) -- Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/team_summary/
@@ -213,7 +216,15 @@ CREATE OR REPLACE EXTERNAL TABLE daily_summary (
     unused_open NUMBER(10,0) AS (value:unused_open::NUMBER(10,0)), -- Unused permissions not yet reviewed.
     unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- New or reappeared since the previous snapshot.
     unused_resolved NUMBER(10,0) AS (value:unused_resolved::NUMBER(10,0)), -- Resolved since the previous snapshot.
-    unowned_roles NUMBER(10,0) AS (value:unowned_roles::NUMBER(10,0)) -- Roles with no owner team.
+    unowned_roles NUMBER(10,0) AS (value:unowned_roles::NUMBER(10,0)), -- Roles with no owner team.
+    account_status VARCHAR AS (value:account_status::VARCHAR), -- Account rows: ok (collected on this date) | carried (collection failed; its roles are counted from data_date, its last good snapshot) | no_data (collection failed and no earlier snapshot has it: counted nowhere). Null for the organization row.
+    data_date DATE AS (value:data_date::DATE), -- Account rows: the snapshot date the account's numbers come from (null for no_data and for the organization row).
+    ou_path VARCHAR AS (value:ou_path::VARCHAR), -- Account rows: the account's place in the organization, root first (r-.../ou-.../...), when known.
+    failure_reason VARCHAR AS (value:failure_reason::VARCHAR), -- Account rows: why collection failed on this date (null when ok).
+    accounts_carried NUMBER(10,0) AS (value:accounts_carried::NUMBER(10,0)), -- Accounts whose data was carried from an earlier date (0 or 1 on account rows).
+    accounts_without_data NUMBER(10,0) AS (value:accounts_without_data::NUMBER(10,0)), -- Accounts that failed with no earlier data to carry: their roles are missing from every count (0 or 1 on account rows).
+    roles_access_carried NUMBER(10,0) AS (value:roles_access_carried::NUMBER(10,0)), -- Roles whose Access Advisor data came from an earlier date (their own job failed or timed out, or their account was carried).
+    roles_access_unknown NUMBER(10,0) AS (value:roles_access_unknown::NUMBER(10,0)) -- Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/daily_summary/

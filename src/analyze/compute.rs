@@ -17,7 +17,7 @@
 //! - **Identity** of a permission is (role id, permission): a role deleted
 //!   and recreated under the same name is a new role.
 
-use super::input::{RoleIn, Snapshot};
+use super::input::{AccessData, RoleIn, Snapshot};
 use super::owners::Owners;
 use super::reviews::{self, Decision, Review};
 use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
@@ -54,6 +54,8 @@ pub struct Unused {
     pub granularity: &'static str,
     pub last_used: Option<i64>,
     pub days_unused: i32,
+    /// The date of the Access Advisor data it was found in.
+    pub data_date: NaiveDate,
 }
 
 /// Everything analyze writes for one date.
@@ -97,14 +99,15 @@ fn day_start_micros(date: NaiveDate) -> i64 {
         .timestamp_micros()
 }
 
-fn days_since_epoch(date: NaiveDate) -> i32 {
+pub(crate) fn days_since_epoch(date: NaiveDate) -> i32 {
     (day_start_micros(date) / MICROS_PER_DAY) as i32
 }
 
-/// The unused permissions of one snapshot, by the rules above.
+/// The unused permissions of one snapshot, by the rules above. Each role is
+/// judged as of the date its Access Advisor data describes (the snapshot
+/// date, or the earlier date its data was carried from); a role whose data
+/// is unknown has none.
 pub fn find_unused(snap: &Snapshot, unused_days: i64) -> Vec<Unused> {
-    let now = day_start_micros(snap.date);
-    let cutoff = now - unused_days * MICROS_PER_DAY;
     let index: HashMap<&str, usize> = snap
         .roles
         .iter()
@@ -131,6 +134,11 @@ pub fn find_unused(snap: &Snapshot, unused_days: i64) -> Vec<Unused> {
     let mut out = Vec::new();
     for (role_idx, services) in by_role {
         let role = &snap.roles[role_idx];
+        let Some(as_of) = role.access.date(snap.date) else {
+            continue; // unknown: never unused, never used
+        };
+        let now = day_start_micros(as_of);
+        let cutoff = now - unused_days * MICROS_PER_DAY;
         if role.create_date > cutoff {
             continue; // grace: younger than the threshold
         }
@@ -151,6 +159,7 @@ pub fn find_unused(snap: &Snapshot, unused_days: i64) -> Vec<Unused> {
                     granularity: "service",
                     last_used: service_last,
                     days_unused: days(service_last),
+                    data_date: as_of,
                 });
                 continue;
             }
@@ -163,6 +172,7 @@ pub fn find_unused(snap: &Snapshot, unused_days: i64) -> Vec<Unused> {
                         granularity: "action",
                         last_used: last,
                         days_unused: days(last),
+                        data_date: as_of,
                     });
                 }
             }
@@ -277,7 +287,9 @@ pub fn analyze(
         entry.last_seen = today;
         // Only open items are alerted, and only once ever: kept and
         // delete-reviewed items have already had a human look at them.
-        if rules.alerting && status == "open" && entry.alerted_on.is_none() {
+        // Items seen only in carried data wait for fresh data: nobody is
+        // alerted on what an earlier day said.
+        if rules.alerting && status == "open" && entry.alerted_on.is_none() && is_fresh(role) {
             entry.alerted_on = Some(today);
             alert_for(&mut alerts_by_role, cur, u.role, &team)
                 .new_unused_permissions
@@ -305,6 +317,7 @@ pub fn analyze(
             reviewer: review.and_then(|r| r.reviewer.clone()),
             first_seen: entry.first_seen,
             alerted_on: entry.alerted_on,
+            data_date: days_since_epoch(u.data_date),
         });
     }
 
@@ -330,7 +343,7 @@ pub fn analyze(
             alerted_on: None,
         });
         entry.last_seen = today;
-        if rules.alerting && entry.alerted_on.is_none() {
+        if rules.alerting && entry.alerted_on.is_none() && role.carried_from.is_none() {
             entry.alerted_on = Some(today);
             let team = owner_of[ri].0.clone();
             alert_for(&mut alerts_by_role, cur, ri, &team)
@@ -356,8 +369,26 @@ pub fn analyze(
             .collect(),
         None => HashSet::default(),
     };
+    // What the previous snapshot could not see: an account without data,
+    // or a role whose Access Advisor data was unknown.
+    let prev_blind: HashSet<&str> = prev
+        .map(|p| {
+            p.roles
+                .iter()
+                .filter(|r| r.access == AccessData::Unknown)
+                .map(|r| r.role_id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
     for row in &unused_rows {
         if prev_keys.contains(&(row.role_id.as_str(), row.permission.as_str())) {
+            continue;
+        }
+        let prev_saw_nothing = prev.is_some_and(|p| p.account_without_data(&row.account_id))
+            || prev_blind.contains(row.role_id.as_str());
+        if prev_saw_nothing && row.first_seen < today {
+            // Known unused before the previous snapshot's gap: not a change
+            // since the previous snapshot, whatever the gap hid.
             continue;
         }
         // Seen unused on some date before the previous snapshot: it was
@@ -381,6 +412,15 @@ pub fn analyze(
         for u in &prev_found {
             let role = &p.roles[u.role];
             if now_keys.contains(&(role.role_id.as_str(), u.permission.as_str())) {
+                continue;
+            }
+            // Unknown today is not resolved: the account failed with nothing
+            // to carry, or the role's Access Advisor data is missing.
+            let unknown_now = cur.account_without_data(&role.account_id)
+                || role_index
+                    .get(role.role_id.as_str())
+                    .is_some_and(|&i| cur.roles[i].access == AccessData::Unknown);
+            if unknown_now {
                 continue;
             }
             let resolution = if !role_index.contains_key(role.role_id.as_str()) {
@@ -449,7 +489,10 @@ pub fn analyze(
             Some(role) => {
                 let team = Some(owners.resolve(role).0);
                 let key = (role.role_id.clone(), r.permission.clone());
-                if granted_now_lc.contains(&key) {
+                if role.access == AccessData::Unknown {
+                    // Nothing says whether the permission is still granted.
+                    ("no_data", team)
+                } else if granted_now_lc.contains(&key) {
                     ("applied", team)
                 } else if r.decision == Decision::Delete
                     && (granted_prev_lc.contains(&key) || seen_unused_lc.contains(&key))
@@ -525,6 +568,11 @@ pub fn analyze(
     }
 }
 
+/// Whether everything known of the role was collected on the snapshot date.
+fn is_fresh(role: &RoleIn) -> bool {
+    role.carried_from.is_none() && role.access == AccessData::Fresh
+}
+
 fn alert_for<'a>(
     alerts: &'a mut BTreeMap<usize, Alert>,
     cur: &Snapshot,
@@ -597,6 +645,12 @@ fn team_summary(
                     .count() as i32,
                 review_progress: (total > 0)
                     .then(|| f64::from(kept + to_delete + done) / f64::from(total)),
+                roles_carried: cur
+                    .roles
+                    .iter()
+                    .zip(owner_of)
+                    .filter(|(r, (t, _))| t == team && r.carried_from.is_some())
+                    .count() as i32,
             }
         })
         .collect()
@@ -626,6 +680,11 @@ fn daily_summary(
         );
         let mine = unused.iter().filter(|u| in_scope(&u.account_id));
         let changes = deltas.iter().filter(|d| in_scope(&d.account_id));
+        let states = cur.accounts.iter().filter(|a| in_scope(&a.account_id));
+        let state = account.and_then(|(id, _)| cur.accounts.iter().find(|a| a.account_id == id));
+        let access = |want: fn(AccessData) -> bool| {
+            roles.iter().filter(|&&i| want(cur.roles[i].access)).count() as i32
+        };
         DailyRow {
             scope: scope.to_string(),
             account_id: account.map(|(a, _)| a.to_string()),
@@ -641,13 +700,35 @@ fn daily_summary(
                 .iter()
                 .filter(|&&i| owner_of[i].0 == super::owners::UNOWNED)
                 .count() as i32,
+            // A manifest without an accounts list (older lakes) collected
+            // every account it has rows for.
+            account_status: account.map(|_| state.map_or("ok", |s| s.status).to_string()),
+            data_date: account.and_then(|_| {
+                state
+                    .map_or(Some(cur.date), |s| s.data_date)
+                    .map(days_since_epoch)
+            }),
+            ou_path: state.and_then(|s| s.ou_path.clone()),
+            failure_reason: state.and_then(|s| s.failure_reason.clone()),
+            accounts_carried: states.clone().filter(|a| a.status == "carried").count() as i32,
+            accounts_without_data: states.filter(|a| a.status == "no_data").count() as i32,
+            roles_access_carried: access(|a| matches!(a, AccessData::Carried(_))),
+            roles_access_unknown: access(|a| a == AccessData::Unknown),
         }
     };
-    let accounts: BTreeMap<&str, Option<&str>> = cur
-        .roles
+    // Every account of the manifest, collected or not, then any account
+    // known only from its rows (older manifests list none).
+    let mut accounts: BTreeMap<&str, Option<&str>> = cur
+        .accounts
         .iter()
-        .map(|r| (r.account_id.as_str(), r.account_name.as_deref()))
+        .map(|a| (a.account_id.as_str(), a.account_name.as_deref()))
         .collect();
+    for r in &cur.roles {
+        let name = accounts.entry(r.account_id.as_str()).or_default();
+        if name.is_none() {
+            *name = r.account_name.as_deref();
+        }
+    }
     std::iter::once(row("organization", None))
         .chain(
             accounts

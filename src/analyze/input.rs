@@ -9,8 +9,8 @@ use crate::lake::manifest::Manifest;
 use crate::lake::read::{self, dates, frame_err, strs, timestamps};
 use crate::model::{last_accessed, ledger, role_policies, roles, simulations};
 use chrono::NaiveDate;
-use polars::prelude::{col, lit};
-use std::collections::HashSet;
+use polars::prelude::{Expr, col, lit};
+use std::collections::{BTreeSet, HashSet};
 
 /// A role as analyze sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,37 @@ pub struct RoleIn {
     pub create_date: i64,
     /// Owner from tags, as the snapshot resolved it.
     pub owner_team: Option<String>,
+    /// The earlier snapshot date this role's rows come from, when its
+    /// account could not be collected on the snapshot date (`None`: the
+    /// role was collected on the date itself).
+    pub carried_from: Option<NaiveDate>,
+    /// Where the role's Access Advisor data comes from.
+    pub access: AccessData,
+}
+
+/// Where a role's Access Advisor data (its `last_accessed` rows) comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AccessData {
+    /// Collected on the snapshot date.
+    #[default]
+    Fresh,
+    /// The role's job failed or timed out (or its account failed) on the
+    /// snapshot date: the data of this earlier date stands in for it.
+    Carried(NaiveDate),
+    /// Not collected on the date nor on any date in the carry window: the
+    /// role's services are unknown, never unused and never used.
+    Unknown,
+}
+
+impl AccessData {
+    /// The date the data describes, `None` when unknown.
+    pub fn date(self, snapshot_date: NaiveDate) -> Option<NaiveDate> {
+        match self {
+            AccessData::Fresh => Some(snapshot_date),
+            AccessData::Carried(d) => Some(d),
+            AccessData::Unknown => None,
+        }
+    }
 }
 
 /// One Access Advisor row.
@@ -46,7 +77,26 @@ pub struct SimIn {
     pub decision: String,
 }
 
-/// One complete snapshot date, as analyze needs it.
+/// What the snapshot date knows of one account of its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountState {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub ou_path: Option<String>,
+    /// `ok`, `carried` or `no_data` (see [`AccountState::data_date`]).
+    pub status: &'static str,
+    /// The date the account's rows come from: the snapshot date when it was
+    /// collected, its last good snapshot when `carried`, `None` for
+    /// `no_data` (failed, and no good snapshot within the carry window).
+    pub data_date: Option<NaiveDate>,
+    /// Why collection failed on the snapshot date.
+    pub failure_reason: Option<String>,
+}
+
+/// One complete snapshot date, as analyze needs it: the rows of the date,
+/// plus, for each account that failed on it, the rows of its last good
+/// snapshot, and for each role whose Access Advisor job failed, its last
+/// good Access Advisor data (docs/ANALYZE.md, "Partial days").
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub date: NaiveDate,
@@ -56,6 +106,19 @@ pub struct Snapshot {
     pub sims: Vec<SimIn>,
     /// Role ids whose identity policies grant iam:PassRole on some resource.
     pub passrole: HashSet<String>,
+    /// The accounts of the date's manifest, by id; empty for manifests
+    /// written before accounts were recorded (every role then counts as
+    /// collected).
+    pub accounts: Vec<AccountState>,
+}
+
+impl Snapshot {
+    /// Whether `account_id` failed on this date with nothing to carry.
+    pub fn account_without_data(&self, account_id: &str) -> bool {
+        self.accounts
+            .iter()
+            .any(|a| a.account_id == account_id && a.status == "no_data")
+    }
 }
 
 /// The snapshot manifest of `date`; an error when the date is incomplete.
@@ -67,27 +130,52 @@ pub fn snapshot_manifest(lake: &Lake, date: NaiveDate) -> Result<Manifest, Analy
         })
 }
 
-/// Reads the complete snapshot of `date`.
-pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeError> {
-    let manifest = snapshot_manifest(lake, date)?;
-    let df = read::scan(
-        lake,
-        &manifest,
-        roles::TABLE.name,
-        None,
-        &[
-            "account_id",
-            "account_name",
-            "role_id",
-            "role_name",
-            "arn",
-            "path",
-            "create_date",
-            "owner_team",
-        ],
-    )?;
+/// The rows of one partition (of some accounts only, when given).
+struct Partition {
+    roles: Vec<RoleIn>,
+    /// Per role (same order): whether its Access Advisor data was collected.
+    access_ok: Vec<bool>,
+    access: Vec<AccessIn>,
+    sims: Vec<SimIn>,
+    passrole: HashSet<String>,
+}
+
+/// `col(column)` equal to one of `values`.
+fn any_of(column: &str, values: &[&str]) -> Option<Expr> {
+    values
+        .iter()
+        .map(|v| col(column).eq(lit(v.to_string())))
+        .reduce(|a, b| a.or(b))
+}
+
+/// Reads the roles, Access Advisor rows, decisions and PassRole grants of
+/// the partition `manifest` describes, of `accounts` only when given.
+fn read_partition(
+    lake: &Lake,
+    manifest: &Manifest,
+    accounts: Option<&[&str]>,
+) -> Result<Partition, AnalyzeError> {
+    let date = manifest.snapshot_date;
+    let filter = || accounts.and_then(|a| any_of("account_id", a));
+    // Schema version 1 had no last_accessed_status: its roles count as
+    // collected, which is what that version's analyze assumed.
+    let has_status = manifest.schema_version >= 2;
+    let mut columns = vec![
+        "account_id",
+        "account_name",
+        "role_id",
+        "role_name",
+        "arn",
+        "path",
+        "create_date",
+        "owner_team",
+    ];
+    if has_status {
+        columns.push("last_accessed_status");
+    }
+    let df = read::scan(lake, manifest, roles::TABLE.name, filter(), &columns)?;
     let p = frame_err(lake, date, roles::TABLE.name);
-    let roles_in = {
+    let (roles_in, access_ok) = {
         let mut account_id = strs(&df, "account_id").map_err(&p)?;
         let mut account_name = strs(&df, "account_name").map_err(&p)?;
         let mut role_id = strs(&df, "role_id").map_err(&p)?;
@@ -96,7 +184,12 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
         let mut path = strs(&df, "path").map_err(&p)?;
         let create = timestamps(&df, "create_date").map_err(&p)?;
         let mut owner = strs(&df, "owner_team").map_err(&p)?;
-        (0..df.height())
+        let status = if has_status {
+            strs(&df, "last_accessed_status").map_err(&p)?
+        } else {
+            vec![None; df.height()]
+        };
+        let roles_in = (0..df.height())
             .map(|i| RoleIn {
                 account_id: account_id[i].take().unwrap_or_default(),
                 account_name: account_name[i].take(),
@@ -106,43 +199,24 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
                 path: path[i].take().unwrap_or_default(),
                 create_date: create[i].unwrap_or_default(),
                 owner_team: owner[i].take(),
+                carried_from: None,
+                access: AccessData::Fresh,
             })
-            .collect()
+            .collect();
+        let ok = status
+            .iter()
+            .map(|s| s.as_deref().is_none_or(|s| s == "ok"))
+            .collect();
+        (roles_in, ok)
     };
+
+    let access = read_access(lake, manifest, filter())?;
 
     let df = read::scan(
         lake,
-        &manifest,
-        last_accessed::TABLE.name,
-        None,
-        &[
-            "role_id",
-            "service_namespace",
-            "action",
-            "last_authenticated",
-        ],
-    )?;
-    let p = frame_err(lake, date, last_accessed::TABLE.name);
-    let access = {
-        let mut role_id = strs(&df, "role_id").map_err(&p)?;
-        let mut service = strs(&df, "service_namespace").map_err(&p)?;
-        let mut action = strs(&df, "action").map_err(&p)?;
-        let last = timestamps(&df, "last_authenticated").map_err(&p)?;
-        (0..df.height())
-            .map(|i| AccessIn {
-                role_id: role_id[i].take().unwrap_or_default(),
-                service_namespace: service[i].take().unwrap_or_default(),
-                action: action[i].take(),
-                last_authenticated: last[i],
-            })
-            .collect()
-    };
-
-    let df = read::scan(
-        lake,
-        &manifest,
+        manifest,
         simulations::TABLE.name,
-        None,
+        filter(),
         &["role_id", "action", "decision"],
     )?;
     let p = frame_err(lake, date, simulations::TABLE.name);
@@ -160,11 +234,15 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
     };
 
     // Only identity policies: a PassRole grant in a boundary grants nothing.
+    let not_boundary = col("kind").neq(lit("boundary"));
     let df = read::scan(
         lake,
-        &manifest,
+        manifest,
         role_policies::TABLE.name,
-        Some(col("kind").neq(lit("boundary"))),
+        Some(match filter() {
+            Some(f) => f.and(not_boundary),
+            None => not_boundary,
+        }),
         &["role_id", "document"],
     )?;
     let p = frame_err(lake, date, role_policies::TABLE.name);
@@ -175,14 +253,199 @@ pub fn read_snapshot(lake: &Lake, date: NaiveDate) -> Result<Snapshot, AnalyzeEr
         .filter_map(|i| role_id[i].take())
         .collect();
 
-    Ok(Snapshot {
-        date,
-        snapshot_id: manifest.snapshot_id,
+    Ok(Partition {
         roles: roles_in,
+        access_ok,
         access,
         sims,
         passrole,
     })
+}
+
+/// The `last_accessed` rows of a partition (after an optional filter).
+fn read_access(
+    lake: &Lake,
+    manifest: &Manifest,
+    filter: Option<Expr>,
+) -> Result<Vec<AccessIn>, AnalyzeError> {
+    let df = read::scan(
+        lake,
+        manifest,
+        last_accessed::TABLE.name,
+        filter,
+        &[
+            "role_id",
+            "service_namespace",
+            "action",
+            "last_authenticated",
+        ],
+    )?;
+    let p = frame_err(lake, manifest.snapshot_date, last_accessed::TABLE.name);
+    let mut role_id = strs(&df, "role_id").map_err(&p)?;
+    let mut service = strs(&df, "service_namespace").map_err(&p)?;
+    let mut action = strs(&df, "action").map_err(&p)?;
+    let last = timestamps(&df, "last_authenticated").map_err(&p)?;
+    Ok((0..df.height())
+        .map(|i| AccessIn {
+            role_id: role_id[i].take().unwrap_or_default(),
+            service_namespace: service[i].take().unwrap_or_default(),
+            action: action[i].take(),
+            last_authenticated: last[i],
+        })
+        .collect())
+}
+
+/// Reads the snapshot of `date` as analyze counts it: the date's own rows;
+/// for each account that failed on it, the rows of that account's last
+/// good snapshot no more than `carry_days` days earlier; for each role
+/// whose Access Advisor data is missing, its last good Access Advisor data
+/// within the same window. What cannot be carried is marked unknown
+/// (`no_data` accounts, [`AccessData::Unknown`] roles), never left to look
+/// like deleted roles or unused services.
+pub fn read_snapshot(
+    lake: &Lake,
+    date: NaiveDate,
+    carry_days: i64,
+) -> Result<Snapshot, AnalyzeError> {
+    let manifest = snapshot_manifest(lake, date)?;
+    let own = read_partition(lake, &manifest, None)?;
+    let mut snap = Snapshot {
+        date,
+        snapshot_id: manifest.snapshot_id.clone(),
+        roles: Vec::with_capacity(own.roles.len()),
+        access: own.access,
+        sims: own.sims,
+        passrole: own.passrole,
+        accounts: Vec::new(),
+    };
+    let mut pending: Vec<usize> = Vec::new();
+    for (role, ok) in own.roles.into_iter().zip(own.access_ok) {
+        if !ok {
+            pending.push(snap.roles.len());
+        }
+        snap.roles.push(role);
+    }
+
+    // Earlier complete dates inside the carry window, newest first; their
+    // manifests are read on demand, once.
+    let window_start = date - chrono::Days::new(carry_days.max(0) as u64);
+    let mut earlier: Vec<(NaiveDate, Option<Manifest>)> = lake
+        .complete_dates(ManifestKind::Snapshot)?
+        .into_iter()
+        .filter(|d| *d < date && *d >= window_start)
+        .rev()
+        .map(|d| (d, None))
+        .collect();
+    let n_earlier = earlier.len();
+    let mut manifest_at = |i: usize| -> Result<Manifest, AnalyzeError> {
+        let (d, m) = &mut earlier[i];
+        if m.is_none() {
+            *m = Some(snapshot_manifest(lake, *d)?);
+        }
+        Ok(m.clone().expect("just read"))
+    };
+
+    for entry in &manifest.accounts {
+        let mut state = AccountState {
+            account_id: entry.account_id.clone(),
+            account_name: entry.account_name.clone(),
+            ou_path: entry.ou_path.clone(),
+            status: "ok",
+            data_date: Some(date),
+            failure_reason: entry.reason.clone(),
+        };
+        if entry.status != "ok" {
+            state.status = "no_data";
+            state.data_date = None;
+            for i in 0..n_earlier {
+                let m = manifest_at(i)?;
+                let good = m
+                    .accounts
+                    .iter()
+                    .any(|a| a.account_id == entry.account_id && a.status == "ok");
+                if !good {
+                    continue;
+                }
+                let part = read_partition(lake, &m, Some(&[entry.account_id.as_str()]))?;
+                for (mut role, ok) in part.roles.into_iter().zip(part.access_ok) {
+                    role.carried_from = Some(m.snapshot_date);
+                    role.access = AccessData::Carried(m.snapshot_date);
+                    if !ok {
+                        pending.push(snap.roles.len());
+                    }
+                    // Names change less often than collections fail: keep
+                    // the name the manifest of the date has.
+                    if entry.account_name.is_some() {
+                        role.account_name = entry.account_name.clone();
+                    }
+                    snap.roles.push(role);
+                }
+                snap.access.extend(part.access);
+                snap.sims.extend(part.sims);
+                snap.passrole.extend(part.passrole);
+                state.status = "carried";
+                state.data_date = Some(m.snapshot_date);
+                break;
+            }
+        }
+        snap.accounts.push(state);
+    }
+
+    // Roles whose Access Advisor data is missing on the date they come
+    // from: the newest earlier good data of the same role id stands in.
+    for &i in &pending {
+        snap.roles[i].access = AccessData::Unknown;
+    }
+    let mut pending: Vec<usize> = pending;
+    for i in 0..n_earlier {
+        if pending.is_empty() {
+            break;
+        }
+        let m = manifest_at(i)?;
+        let from = m.snapshot_date;
+        // Only dates older than the role's own rows can stand in.
+        let candidates: Vec<usize> = pending
+            .iter()
+            .copied()
+            .filter(|&r| snap.roles[r].carried_from.is_none_or(|c| from < c))
+            .collect();
+        if candidates.is_empty() {
+            continue;
+        }
+        let accounts: BTreeSet<&str> = candidates
+            .iter()
+            .map(|&r| snap.roles[r].account_id.as_str())
+            .collect();
+        let accounts: Vec<&str> = accounts.into_iter().collect();
+        let part = read_partition(lake, &m, Some(&accounts))?;
+        let good: HashSet<&str> = part
+            .roles
+            .iter()
+            .zip(&part.access_ok)
+            .filter(|(_, ok)| **ok)
+            .map(|(r, _)| r.role_id.as_str())
+            .collect();
+        let found: HashSet<String> = candidates
+            .iter()
+            .map(|&r| snap.roles[r].role_id.clone())
+            .filter(|id| good.contains(id.as_str()))
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        snap.access.extend(
+            part.access
+                .into_iter()
+                .filter(|a| found.contains(&a.role_id)),
+        );
+        for &r in &candidates {
+            if found.contains(&snap.roles[r].role_id) {
+                snap.roles[r].access = AccessData::Carried(from);
+            }
+        }
+        pending.retain(|&r| snap.roles[r].access == AccessData::Unknown);
+    }
+    Ok(snap)
 }
 
 /// Whether a policy document has an Allow statement whose actions cover

@@ -100,10 +100,13 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         Some(p) => reviews::load(p)?,
         None => Vec::new(),
     };
-    let current = input::read_snapshot(&cfg.lake, cfg.date)?;
+    // Accounts and Access Advisor jobs that failed are carried from their
+    // last good data up to the unused threshold back (docs/ANALYZE.md).
+    let carry_days = cfg.unused_days;
+    let current = input::read_snapshot(&cfg.lake, cfg.date, carry_days)?;
     let previous_date = input::previous_snapshot_date(&cfg.lake, cfg.date)?;
     let previous = previous_date
-        .map(|d| input::read_snapshot(&cfg.lake, d))
+        .map(|d| input::read_snapshot(&cfg.lake, d, carry_days))
         .transpose()?;
     let (ledger_date, prev_ledger) = input::read_previous_ledger(&cfg.lake, cfg.date)?;
     let snapshot_manifest = input::snapshot_manifest(&cfg.lake, cfg.date)?;
@@ -254,6 +257,37 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
                 .map_or("-".to_string(), |p| format!("{:.0}%", p * 100.0)),
         ));
     }
+    // The gaps, so that nobody reads a carried number as today's.
+    for d in a.daily.iter().filter(|d| d.scope == "account") {
+        let name = d
+            .account_name
+            .as_deref()
+            .map_or_else(String::new, |n| format!(" ({n})"));
+        let id = d.account_id.as_deref().unwrap_or_default();
+        let why = d
+            .failure_reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(": {r}"));
+        match d.account_status.as_deref() {
+            Some("carried") => out.push_str(&format!(
+                "  account {id}{name}: not collected on {date}, data from {}{why}\n",
+                d.data_date
+                    .map_or_else(|| "-".to_string(), |x| date_of(x).to_string())
+            )),
+            Some("no_data") => out.push_str(&format!(
+                "  account {id}{name}: not collected on {date} and no earlier data: counted nowhere{why}\n"
+            )),
+            _ => {}
+        }
+    }
+    if let Some(org) = a.daily.iter().find(|d| d.scope == "organization")
+        && (org.roles_access_carried > 0 || org.roles_access_unknown > 0)
+    {
+        out.push_str(&format!(
+            "  Access Advisor: {} role(s) judged on earlier data, {} unknown (never called unused or used)\n",
+            org.roles_access_carried, org.roles_access_unknown
+        ));
+    }
     let unknown: Vec<&ledger::ReviewStatusRow> = a
         .reviews
         .iter()
@@ -280,6 +314,11 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
         ));
     }
     out
+}
+
+/// A date from days since the epoch.
+fn date_of(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Days::new(days as u64)
 }
 
 #[cfg(test)]

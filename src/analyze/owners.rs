@@ -216,6 +216,8 @@ mod tests {
             path: path.into(),
             create_date: 0,
             owner_team: team.map(str::to_string),
+            carried_from: None,
+            access: Default::default(),
         }
     }
 

@@ -59,7 +59,7 @@ pub fn suggest(
     unused_days: i64,
     reviews_in: &[Review],
 ) -> Result<Suggestion, AnalyzeError> {
-    let snap = read_snapshot(lake, date)?;
+    let snap = read_snapshot(lake, date, unused_days)?;
     let Some(role_idx) = snap.roles.iter().position(|r| r.arn == role_arn) else {
         return Err(AnalyzeError::NoRole {
             lake: lake.label(),
@@ -99,7 +99,10 @@ pub fn suggest(
         .map(|(p, _)| p.as_str())
         .collect();
 
-    let manifest = super::input::snapshot_manifest(lake, date)?;
+    // A role of an account that failed on `date` has its policies on the
+    // date its rows were carried from.
+    let policies_date = role.carried_from.unwrap_or(date);
+    let manifest = super::input::snapshot_manifest(lake, policies_date)?;
     use polars::prelude::{col, lit};
     let df = read::scan(
         lake,
@@ -112,7 +115,7 @@ pub fn suggest(
         ),
         &["kind", "policy_name", "policy_arn", "document"],
     )?;
-    let p = read::frame_err(lake, date, role_policies::TABLE.name);
+    let p = read::frame_err(lake, policies_date, role_policies::TABLE.name);
     let kinds = read::strs(&df, "kind").map_err(&p)?;
     let names = read::strs(&df, "policy_name").map_err(&p)?;
     let arns = read::strs(&df, "policy_arn").map_err(&p)?;

@@ -29,6 +29,8 @@ fn role(id: &str, name: &str, created: &str, team: Option<&str>) -> RoleIn {
         path: "/".into(),
         create_date: micros(created),
         owner_team: team.map(str::to_string),
+        carried_from: None,
+        access: Default::default(),
     }
 }
 
@@ -80,6 +82,7 @@ fn day1() -> Snapshot {
             sim("P1", "iam:PassRole", "conditionally_allowed"),
         ],
         passrole: ["P1".to_string()].into(),
+        accounts: Vec::new(),
     }
 }
 
@@ -407,4 +410,254 @@ fn without_alerting_nothing_is_marked_alerted() {
         .map(|x| x.new_unused_permissions.len())
         .sum();
     assert_eq!(n, 1, "only app s3:PutObject is still unused");
+}
+
+// --- Partial days: an account or an Access Advisor job that failed is
+// unknown, not empty (docs/ANALYZE.md, "Partial days"). The snapshots are
+// built as `input::read_snapshot` builds them from a lake.
+
+use super::input::{AccessData, AccountState};
+
+const OTHER: &str = "222222222222";
+
+fn state(id: &str, status: &'static str, data_date: Option<NaiveDate>) -> AccountState {
+    AccountState {
+        account_id: id.into(),
+        account_name: Some(if id == OTHER { "prod-b" } else { "prod-a" }.into()),
+        ou_path: Some("r-ab12/ou-ab12-11111111".into()),
+        status,
+        data_date,
+        failure_reason: (status != "ok").then(|| "sts:AssumeRole: AccessDenied".to_string()),
+    }
+}
+
+/// Day 1's organization plus a second account with one role that never
+/// used sqs, on `date`, every account collected.
+fn two_accounts(date: NaiveDate) -> Snapshot {
+    let mut s = day1();
+    s.date = date;
+    s.snapshot_id = format!("s{date}");
+    let mut z = role("Z1", "batch", OLD, Some("data"));
+    z.account_id = OTHER.into();
+    z.account_name = Some("prod-b".into());
+    z.arn = format!("arn:aws:iam::{OTHER}:role/batch");
+    s.roles.push(z);
+    s.access.push(access("Z1", "sqs", None, None));
+    s.sims.push(sim("Z1", "s3:GetObject", "allowed"));
+    s.accounts = vec![
+        state("111111111111", "ok", Some(date)),
+        state(OTHER, "ok", Some(date)),
+    ];
+    s
+}
+
+/// `two_accounts(date)` with the second account carried from `from`.
+fn carried(date: NaiveDate, from: NaiveDate) -> Snapshot {
+    let mut s = two_accounts(date);
+    let z = s.roles.iter_mut().find(|r| r.role_id == "Z1").unwrap();
+    z.carried_from = Some(from);
+    z.access = AccessData::Carried(from);
+    s.accounts[1] = state(OTHER, "carried", Some(from));
+    s
+}
+
+/// `two_accounts(date)` with the second account failed and nothing to carry.
+fn without_data(date: NaiveDate) -> Snapshot {
+    let mut s = two_accounts(date);
+    s.roles.retain(|r| r.account_id != OTHER);
+    s.access.retain(|a| a.role_id != "Z1");
+    s.sims.retain(|x| x.role_id != "Z1");
+    s.accounts[1] = state(OTHER, "no_data", None);
+    s
+}
+
+fn org_row(a: &super::compute::Analysis) -> &crate::model::summaries::DailyRow {
+    a.daily.iter().find(|d| d.scope == "organization").unwrap()
+}
+
+fn account_row<'a>(
+    a: &'a super::compute::Analysis,
+    id: &str,
+) -> &'a crate::model::summaries::DailyRow {
+    a.daily
+        .iter()
+        .find(|d| d.account_id.as_deref() == Some(id))
+        .unwrap()
+}
+
+#[test]
+fn a_carried_account_changes_nothing_and_says_where_its_numbers_come_from() {
+    let owners = Owners::default();
+    let quiet = Rules {
+        alerting: false,
+        ..rules()
+    };
+    let a1 = analyze(&two_accounts(d(1)), None, Vec::new(), &owners, &[], &quiet);
+    let day2 = carried(d(2), d(1));
+    let a2 = analyze(
+        &day2,
+        Some(&two_accounts(d(1))),
+        a1.ledger.clone(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    // Nothing resolved, nothing new: the carried account is as it was.
+    assert_eq!(deltas(&a2), Deltas::new());
+    let (o1, o2) = (org_row(&a1), org_row(&a2));
+    assert_eq!(
+        (o2.roles, o2.risky_roles, o2.unused_permissions),
+        (o1.roles, o1.risky_roles, o1.unused_permissions),
+        "no dip in the organization's numbers"
+    );
+    assert_eq!(o2.risky_by_action, o1.risky_by_action);
+    assert_eq!((o2.accounts_carried, o2.accounts_without_data), (1, 0));
+    assert_eq!(o2.roles_access_carried, 1);
+    assert_eq!(o2.account_status, None);
+    let b = account_row(&a2, OTHER);
+    assert_eq!(b.account_status.as_deref(), Some("carried"));
+    assert_eq!(b.data_date, Some(super::compute::days_since_epoch(d(1))));
+    assert_eq!(b.account_name.as_deref(), Some("prod-b"));
+    assert_eq!(b.ou_path.as_deref(), Some("r-ab12/ou-ab12-11111111"));
+    assert!(b.failure_reason.as_deref().unwrap().contains("AssumeRole"));
+    assert_eq!((b.roles, b.risky_roles, b.unused_permissions), (1, 1, 1));
+    let healthy = account_row(&a2, "111111111111");
+    assert_eq!(healthy.account_status.as_deref(), Some("ok"));
+    assert_eq!(
+        healthy.data_date,
+        Some(super::compute::days_since_epoch(d(2)))
+    );
+    // The carried row says which day it describes, and counts to it.
+    let z = a2.unused.iter().find(|u| u.role_id == "Z1").unwrap();
+    assert_eq!(z.data_date, super::compute::days_since_epoch(d(1)));
+    let z1 = a1.unused.iter().find(|u| u.role_id == "Z1").unwrap();
+    assert_eq!(z.days_unused, z1.days_unused);
+    let data = a2.teams.iter().find(|t| t.owner_team == "data").unwrap();
+    assert_eq!((data.roles, data.roles_carried), (1, 1));
+    // Nobody is alerted on carried data: Z1 waits for a fresh day.
+    assert!(a2.alerts.iter().all(|x| x.account_id != OTHER));
+    assert!(a2.alerts.iter().any(|x| x.account_id == "111111111111"));
+    let a3 = analyze(
+        &two_accounts(d(3)),
+        Some(&day2),
+        a2.ledger.clone(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    assert_eq!(deltas(&a3), Deltas::new(), "nothing reappears either");
+    let alert = a3.alerts.iter().find(|x| x.account_id == OTHER).unwrap();
+    assert_eq!(alert.new_unused_permissions[0].permission, "sqs");
+    assert_eq!(alert.new_sensitive_grants, ["s3:GetObject"]);
+    assert!(a3.alerts.iter().all(|x| x.account_id == OTHER), "once only");
+}
+
+#[test]
+fn an_account_without_data_is_neither_deleted_nor_back() {
+    let owners = Owners::default();
+    let a1 = analyze(
+        &two_accounts(d(1)),
+        None,
+        Vec::new(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    let day2 = without_data(d(2));
+    let a2 = analyze(
+        &day2,
+        Some(&two_accounts(d(1))),
+        a1.ledger.clone(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    assert_eq!(deltas(&a2), Deltas::new(), "no role_deleted");
+    let b = account_row(&a2, OTHER);
+    assert_eq!(b.account_status.as_deref(), Some("no_data"));
+    assert_eq!((b.data_date, b.roles), (None, 0));
+    assert_eq!(org_row(&a2).accounts_without_data, 1);
+    let a3 = analyze(
+        &two_accounts(d(3)),
+        Some(&day2),
+        a2.ledger.clone(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    assert_eq!(deltas(&a3), Deltas::new(), "no reappeared");
+
+    // An account never seen before, back from a gap, is new as usual.
+    let a3_fresh_ledger = analyze(
+        &two_accounts(d(3)),
+        Some(&day2),
+        Vec::new(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    assert!(deltas(&a3_fresh_ledger).contains(&delta("Z1", "sqs", "new", None)));
+}
+
+#[test]
+fn unknown_access_advisor_data_is_never_unused_nor_used() {
+    let owners = Owners::default();
+    let reviews = vec![review("app", "dynamodb", Decision::Delete, None)];
+    let base = two_accounts(d(1));
+    let a1 = analyze(&base, None, Vec::new(), &owners, &reviews, &rules());
+    assert!(
+        a1.unused
+            .iter()
+            .any(|u| u.role_id == "A1" && u.permission == "dynamodb")
+    );
+    // Day 2: A1's job timed out and nothing earlier stands in.
+    let mut day2 = two_accounts(d(2));
+    day2.roles[0].access = AccessData::Unknown;
+    day2.access.retain(|a| a.role_id != "A1");
+    let a2 = analyze(
+        &day2,
+        Some(&base),
+        a1.ledger.clone(),
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert!(a2.unused.iter().all(|u| u.role_id != "A1"));
+    assert_eq!(deltas(&a2), Deltas::new(), "not resolved, not used");
+    assert_eq!(org_row(&a2).roles_access_unknown, 1);
+    let r = &a2.reviews[0];
+    assert_eq!(
+        r.status, "no_data",
+        "a delete review is not done on no data"
+    );
+    // Day 3: data again; what was unused before is not "reappeared".
+    let a3 = analyze(
+        &two_accounts(d(3)),
+        Some(&day2),
+        a2.ledger.clone(),
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert_eq!(deltas(&a3), Deltas::new());
+
+    // Carried Access Advisor data is judged as of its own date.
+    let mut day2c = two_accounts(d(2));
+    day2c.roles[0].access = AccessData::Carried(d(1));
+    let a2c = analyze(
+        &day2c,
+        Some(&base),
+        a1.ledger.clone(),
+        &owners,
+        &[],
+        &rules(),
+    );
+    assert_eq!(deltas(&a2c), Deltas::new());
+    let dyn_row = a2c
+        .unused
+        .iter()
+        .find(|u| u.role_id == "A1" && u.permission == "dynamodb")
+        .unwrap();
+    assert_eq!(dyn_row.data_date, super::compute::days_since_epoch(d(1)));
+    assert_eq!(org_row(&a2c).roles_access_carried, 1);
 }

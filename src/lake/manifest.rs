@@ -77,6 +77,10 @@ pub struct FileEntry {
 pub struct AccountEntry {
     pub account_id: String,
     pub account_name: Option<String>,
+    /// The account's place in the organization, root first
+    /// (`r-…/ou-…/…`), when it is known: kept for failed accounts too.
+    #[serde(default)]
+    pub ou_path: Option<String>,
     /// `ok` or `failed`.
     pub status: String,
     /// Why it failed.

@@ -24,7 +24,14 @@ pub use columns::Column;
 
 /// Bumped whenever a column is added, removed or changes type; written into
 /// every manifest so readers can tell which layout a partition has.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 1: the first layout.
+/// - 2: `roles.last_accessed_status`; `unused_permissions.data_date`;
+///   `team_summary.roles_carried`; `daily_summary` says where each
+///   account's data comes from (`account_status`, `data_date`, `ou_path`,
+///   `failure_reason`, the carried/without-data counts). Partitions of
+///   version 1 are read as if every role's Access Advisor data was `ok`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A lake table: its name (the folder under the lake root) and its columns.
 #[derive(Debug, Clone, Copy)]

@@ -83,6 +83,11 @@ const COLUMNS: &[Column] = &[
         ColType::List(&ColType::Utf8),
         "Names of the role's inline policies.",
     ),
+    Column::required(
+        "last_accessed_status",
+        ColType::Utf8,
+        "Whether the role's Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role's last good data forward.",
+    ),
 ];
 
 /// One role as written to the lake.
@@ -109,6 +114,8 @@ pub struct RoleRow {
     pub last_used_region: Option<String>,
     pub managed_policy_arns: Vec<String>,
     pub inline_policy_names: Vec<String>,
+    /// `ok`, `failed`, `timed_out` or `missing` (see the column's doc).
+    pub last_accessed_status: String,
 }
 
 /// Builds one record batch from rows.
@@ -147,6 +154,7 @@ pub fn to_batch(rows: &[RoleRow]) -> Result<RecordBatch, ArrowError> {
                 rows.iter()
                     .map(|r| r.inline_policy_names.iter().map(String::as_str)),
             ),
+            utf8_req(rows.iter().map(|r| r.last_accessed_status.as_str())),
         ],
     )
 }

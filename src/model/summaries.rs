@@ -82,6 +82,11 @@ const TEAM_COLUMNS: &[Column] = &[
         ColType::Float64,
         "Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.",
     ),
+    Column::required(
+        "roles_carried",
+        ColType::Int32,
+        "Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.",
+    ),
 ];
 
 /// `daily_summary`.
@@ -131,6 +136,46 @@ const DAILY_COLUMNS: &[Column] = &[
         "Resolved since the previous snapshot.",
     ),
     Column::required("unowned_roles", ColType::Int32, "Roles with no owner team."),
+    Column::optional(
+        "account_status",
+        ColType::Utf8,
+        "Account rows: ok (collected on this date) | carried (collection failed; its roles are counted from data_date, its last good snapshot) | no_data (collection failed and no earlier snapshot has it: counted nowhere). Null for the organization row.",
+    ),
+    Column::optional(
+        "data_date",
+        ColType::Date,
+        "Account rows: the snapshot date the account's numbers come from (null for no_data and for the organization row).",
+    ),
+    Column::optional(
+        "ou_path",
+        ColType::Utf8,
+        "Account rows: the account's place in the organization, root first (r-.../ou-.../...), when known.",
+    ),
+    Column::optional(
+        "failure_reason",
+        ColType::Utf8,
+        "Account rows: why collection failed on this date (null when ok).",
+    ),
+    Column::required(
+        "accounts_carried",
+        ColType::Int32,
+        "Accounts whose data was carried from an earlier date (0 or 1 on account rows).",
+    ),
+    Column::required(
+        "accounts_without_data",
+        ColType::Int32,
+        "Accounts that failed with no earlier data to carry: their roles are missing from every count (0 or 1 on account rows).",
+    ),
+    Column::required(
+        "roles_access_carried",
+        ColType::Int32,
+        "Roles whose Access Advisor data came from an earlier date (their own job failed or timed out, or their account was carried).",
+    ),
+    Column::required(
+        "roles_access_unknown",
+        ColType::Int32,
+        "Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.",
+    ),
 ];
 
 /// Allowed and conditionally allowed counts for one action.
@@ -155,6 +200,7 @@ pub struct TeamRow {
     pub unused_done: i32,
     pub unused_new: i32,
     pub review_progress: Option<f64>,
+    pub roles_carried: i32,
 }
 
 /// One `daily_summary` row.
@@ -171,6 +217,15 @@ pub struct DailyRow {
     pub unused_new: i32,
     pub unused_resolved: i32,
     pub unowned_roles: i32,
+    pub account_status: Option<String>,
+    /// Days since the epoch.
+    pub data_date: Option<i32>,
+    pub ou_path: Option<String>,
+    pub failure_reason: Option<String>,
+    pub accounts_carried: i32,
+    pub accounts_without_data: i32,
+    pub roles_access_carried: i32,
+    pub roles_access_unknown: i32,
 }
 
 fn risk_list<'a>(rows: impl Iterator<Item = &'a [ActionRisk]> + Clone) -> ArrayRef {
@@ -205,6 +260,7 @@ pub fn team_batch(rows: &[TeamRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.unused_done),
             i(|r| r.unused_new),
             float64(rows.iter().map(|r| r.review_progress)),
+            i(|r| r.roles_carried),
         ],
     )
 }
@@ -227,6 +283,14 @@ pub fn daily_batch(rows: &[DailyRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.unused_new),
             i(|r| r.unused_resolved),
             i(|r| r.unowned_roles),
+            utf8(rows.iter().map(|r| r.account_status.as_deref())),
+            date(rows.iter().map(|r| r.data_date)),
+            utf8(rows.iter().map(|r| r.ou_path.as_deref())),
+            utf8(rows.iter().map(|r| r.failure_reason.as_deref())),
+            i(|r| r.accounts_carried),
+            i(|r| r.accounts_without_data),
+            i(|r| r.roles_access_carried),
+            i(|r| r.roles_access_unknown),
         ],
     )
 }

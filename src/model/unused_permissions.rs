@@ -76,6 +76,11 @@ const COLUMNS: &[Column] = &[
         ColType::Date,
         "Date its owner team was alerted, null if never.",
     ),
+    Column::required(
+        "data_date",
+        ColType::Date,
+        "Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).",
+    ),
 ];
 
 /// One unused permission.
@@ -100,6 +105,8 @@ pub struct UnusedRow {
     pub first_seen: i32,
     /// Days since the epoch.
     pub alerted_on: Option<i32>,
+    /// Days since the epoch.
+    pub data_date: i32,
 }
 
 /// Builds one record batch from rows.
@@ -125,6 +132,7 @@ pub fn to_batch(rows: &[UnusedRow]) -> Result<RecordBatch, ArrowError> {
             utf8(rows.iter().map(|r| r.reviewer.as_deref())),
             date(rows.iter().map(|r| Some(r.first_seen))),
             date(rows.iter().map(|r| r.alerted_on)),
+            date(rows.iter().map(|r| Some(r.data_date))),
         ],
     )
 }

@@ -49,6 +49,8 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#
 .track{display:inline-block;width:70px;height:8px;border-radius:4px;background:#eef2f7;vertical-align:middle;margin-right:6px;overflow:hidden}
 svg.chart{display:block;max-width:100%;height:auto}
 td.date,td.account{white-space:nowrap}
+section.gaps{border-left:4px solid #b54708;background:#fffaeb}
+tr[data-account-status="carried"] td.data-date,tr[data-account-status="no_data"] td.data-date{color:#b54708;font-weight:650}
 header code{background:rgba(255,255,255,.12);color:#e4e7eb}
 footer{color:var(--muted);font-size:12px;max-width:1180px;margin:0 auto;padding:0 24px 30px}
 @media print{body{background:#fff}section{box-shadow:none;break-inside:avoid}header{background:#fff;color:#000}header p{color:#333}}
@@ -129,6 +131,7 @@ pub fn page(data: &ReportData, lake_label: &str) -> String {
     } else {
         None
     };
+    gaps_banner(&mut out, data);
     kpis(&mut out, org, prev_org);
     out.push_str("<section id=\"risk-trend\"><h2>Risky roles over time</h2>\
         <p class=\"note\">Roles allowed a sensitive action on any resource (<code>*</code>), organization-wide, per analyzed date (<code>daily_summary</code>). \
@@ -492,7 +495,7 @@ fn accounts(out: &mut String, data: &ReportData, org: Option<&DailyRow>) {
          <p class=\"note\">Per account on the report date (<code>daily_summary</code>), change in risky roles since the previous analyzed date.</p>\
          <table id=\"accounts-table\"><thead><tr><th>Account</th><th>Account id</th><th class=\"num\">Roles</th>\
          <th class=\"num\">Risky roles</th><th class=\"num\">Change</th><th class=\"num\">Unused</th><th class=\"num\">Not reviewed</th>\
-         <th class=\"num\">New</th><th class=\"num\">Resolved</th><th class=\"num\">Unowned roles</th></tr></thead><tbody>",
+         <th class=\"num\">New</th><th class=\"num\">Resolved</th><th class=\"num\">Unowned roles</th><th>Data</th></tr></thead><tbody>",
     );
     let cells = |r: &DailyRow| {
         format!(
@@ -526,22 +529,78 @@ fn accounts(out: &mut String, data: &ReportData, org: Option<&DailyRow>) {
         let id = a.account_id.as_deref().unwrap_or_default();
         let _ = write!(
             out,
-            "<tr data-account-id=\"{}\"><td>{}</td><td><code>{}</code></td>{}</tr>",
+            "<tr data-account-id=\"{}\" data-account-status=\"{}\"><td>{}</td><td><code>{}</code></td>{}<td class=\"data-date\">{}</td></tr>",
             escape(id),
+            escape(a.account_status.as_deref().unwrap_or("ok")),
             escape(a.account_name.as_deref().unwrap_or("—")),
             escape(id),
-            cells(a)
+            cells(a),
+            escape(&data_source(a, data.date))
         );
     }
     out.push_str("</tbody>");
     if let Some(org) = org {
         let _ = write!(
             out,
-            "<tfoot><tr data-account-id=\"organization\"><td>Organization</td><td></td>{}</tr></tfoot>",
+            "<tfoot><tr data-account-id=\"organization\"><td>Organization</td><td></td>{}<td></td></tr></tfoot>",
             cells(org)
         );
     }
     out.push_str("</table></section>");
+}
+
+/// Where an account's numbers come from, in words: "collected", "data from
+/// D" (its collection failed on the report date) or "no data".
+fn data_source(a: &DailyRow, date: chrono::NaiveDate) -> String {
+    match a.account_status.as_deref() {
+        Some("carried") => match a.data_date {
+            Some(d) => format!("data from {}", day(d)),
+            None => "data from an earlier date".into(),
+        },
+        Some("no_data") => "no data".into(),
+        _ => format!("collected {date}"),
+    }
+}
+
+/// A date from days since the epoch.
+fn day(days: i32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Days::new(days as u64)
+}
+
+/// The banner over the page when some accounts were not collected on the
+/// report date: their numbers are carried, or missing.
+fn gaps_banner(out: &mut String, data: &ReportData) {
+    let gaps: Vec<&DailyRow> = data
+        .accounts
+        .iter()
+        .filter(|a| matches!(a.account_status.as_deref(), Some("carried" | "no_data")))
+        .collect();
+    if gaps.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section id=\"data-gaps\" class=\"gaps\"><h2>Partial data</h2><p class=\"note\">These accounts could not be collected on the report date. \
+         A carried account is counted from its last good snapshot; an account with no data is counted nowhere.</p><ul>",
+    );
+    for a in gaps {
+        let id = a.account_id.as_deref().unwrap_or_default();
+        let name = a
+            .account_name
+            .as_deref()
+            .map_or_else(String::new, |n| format!(" ({})", escape(n)));
+        let why = a
+            .failure_reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(" — {}", escape(r)));
+        let _ = write!(
+            out,
+            "<li data-account-id=\"{}\">account <code>{}</code>{name}: {}{why}</li>",
+            escape(id),
+            escape(id),
+            escape(&data_source(a, data.date)),
+        );
+    }
+    out.push_str("</ul></section>");
 }
 
 #[cfg(test)]

@@ -107,6 +107,10 @@ pub fn read(lake: &Lake, date: Option<NaiveDate>) -> Result<ReportData, ReportEr
             .cmp(&(b.account_name.as_deref(), b.account_id.as_deref()))
     });
 
+    if current.schema_version >= 2 {
+        read_account_status(lake, current, &mut accounts)?;
+    }
+
     let teams = read_teams(lake, current)?;
     let newest_risky = read_newest_risky(lake, current)?;
     Ok(ReportData {
@@ -176,10 +180,50 @@ fn read_daily(lake: &Lake, manifests: &[Manifest]) -> Result<Vec<(usize, DailyRo
                     unused_new: new[i].unwrap_or_default(),
                     unused_resolved: resolved[i].unwrap_or_default(),
                     unowned_roles: unowned[i].unwrap_or_default(),
+                    ..DailyRow::default()
                 },
             )
         })
         .collect())
+}
+
+/// Where each account's numbers on the report date come from (schema
+/// version 2 on): fills `account_status`, `data_date`, `ou_path` and
+/// `failure_reason` of the account rows.
+fn read_account_status(
+    lake: &Lake,
+    m: &Manifest,
+    accounts: &mut [DailyRow],
+) -> Result<(), ReportError> {
+    let table = summaries::DAILY_TABLE.name;
+    let df = scan(
+        lake,
+        m,
+        table,
+        Some(col("scope").eq(lit("account"))),
+        &[
+            "account_id",
+            "account_status",
+            "data_date",
+            "ou_path",
+            "failure_reason",
+        ],
+    )?;
+    let p = |e| polars_err(lake, m.snapshot_date, table, e);
+    let id = strs(&df, "account_id").map_err(p)?;
+    let status = strs(&df, "account_status").map_err(p)?;
+    let data_date = dates(&df, "data_date").map_err(p)?;
+    let ou_path = strs(&df, "ou_path").map_err(p)?;
+    let reason = strs(&df, "failure_reason").map_err(p)?;
+    for i in 0..df.height() {
+        if let Some(a) = accounts.iter_mut().find(|a| a.account_id == id[i]) {
+            a.account_status = status[i].clone();
+            a.data_date = data_date[i];
+            a.ou_path = ou_path[i].clone();
+            a.failure_reason = reason[i].clone();
+        }
+    }
+    Ok(())
 }
 
 fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
@@ -227,6 +271,7 @@ fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
             unused_done: done[k].unwrap_or_default(),
             unused_new: new[k].unwrap_or_default(),
             review_progress: progress[k],
+            ..TeamRow::default()
         })
         .collect())
 }

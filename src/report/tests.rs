@@ -46,6 +46,7 @@ fn analyze_day(lake: &Path, date: NaiveDate, risky: i32) {
         unused_new: 2,
         unused_resolved: 1,
         unowned_roles: 3,
+        ..Default::default()
     };
     let acct = DailyRow {
         scope: "account".into(),

@@ -95,6 +95,11 @@ pub struct Scp {
 pub struct AccountInfo {
     pub id: String,
     pub name: Option<String>,
+    /// Root and OU ids above the account, root first, joined by `/`
+    /// (`r-ab12/ou-ab12-11111111`); `None` when the folder has no
+    /// `organization/tree.json` or it does not place the account under a
+    /// root.
+    pub ou_path: Option<String>,
     /// SCP levels from the root down to the account; each level is the SCPs
     /// attached to that node. Empty when the folder has no SCPs.
     pub scp_levels: Vec<Vec<Scp>>,
@@ -151,6 +156,7 @@ impl FixtureSource {
             .filter(OrgAccount::is_active)
             .map(|a| AccountInfo {
                 scp_levels: placement.levels_for(&a.id),
+                ou_path: placement.ou_path(&a.id),
                 id: a.id,
                 name: a.name,
             })
@@ -313,11 +319,9 @@ impl ScpPlacement {
         })
     }
 
-    /// SCP levels from the root down to the account. A node with no SCP in
-    /// the export is skipped rather than treated as deny-all: AWS requires
-    /// every node to have at least one SCP, so an empty node means the export
-    /// is partial, and guessing "deny everything" would hide every risk.
-    fn levels_for(&self, account_id: &str) -> Vec<Vec<Scp>> {
+    /// The nodes above the account up to its root, nearest first, and
+    /// whether the walk reached a root of the tree.
+    fn ancestors(&self, account_id: &str) -> (Vec<String>, bool) {
         let mut path = vec![account_id.to_string()];
         let mut cur = account_id.to_string();
         // Bounded walk: a cyclic tree.json must not hang the snapshot.
@@ -328,7 +332,29 @@ impl ScpPlacement {
             path.push(p.clone());
             cur = p.clone();
         }
-        if !self.roots.contains(&cur) {
+        path.remove(0);
+        (path, self.roots.contains(&cur))
+    }
+
+    /// The account's OU path, root first (see [`AccountInfo::ou_path`]).
+    fn ou_path(&self, account_id: &str) -> Option<String> {
+        let (mut above, placed) = self.ancestors(account_id);
+        if !placed || above.is_empty() {
+            return None;
+        }
+        above.reverse();
+        Some(above.join("/"))
+    }
+
+    /// SCP levels from the root down to the account. A node with no SCP in
+    /// the export is skipped rather than treated as deny-all: AWS requires
+    /// every node to have at least one SCP, so an empty node means the export
+    /// is partial, and guessing "deny everything" would hide every risk.
+    fn levels_for(&self, account_id: &str) -> Vec<Vec<Scp>> {
+        let (above, placed) = self.ancestors(account_id);
+        let mut path = vec![account_id.to_string()];
+        path.extend(above);
+        if !placed {
             // The account is not placed under a root in tree.json (or there is
             // no tree): root-level SCPs apply to every account regardless.
             if let Some(root) = self.roots.first() {

@@ -74,7 +74,12 @@ pub const MANIFEST_ACCOUNT: &[Column] = &[
     Column::optional(
         "account_name",
         ColType::Utf8,
-        "Account name from AWS Organizations.",
+        "Account name from AWS Organizations (kept for failed accounts).",
+    ),
+    Column::optional(
+        "ou_path",
+        ColType::Utf8,
+        "The account's place in the organization, root first (r-.../ou-.../...), when known.",
     ),
     Column::required("status", ColType::Utf8, "ok | failed."),
     Column::optional(

@@ -14,7 +14,8 @@ small HTTP proxy in front of it, on 127.0.0.1 only. The proxy
       policies that are attached to something;
   (c) injects faults set on the control endpoint: throttling storms (HTTP 400
       `Throttling` / `TooManyRequestsException`), HTTP 500 bursts, slow
-      answers, AccessDenied on sts:AssumeRole into given accounts;
+      answers, AccessDenied on sts:AssumeRole into given accounts or with
+      a wrong sts:ExternalId;
   (d) forwards everything else to moto and counts requests per
       `service:Action`, overall and per account;
   (e) optionally behaves like a rate-limited AWS endpoint: a token bucket per
@@ -50,6 +51,9 @@ Fault config keys:
   error500: {"count": N, "actions": [..]|null, "accounts": [..]|null}
   slow:     {"count": N, "delay_ms": D, "actions": [..]|null, "accounts": [..]|null}
   deny_assume_role: [account ids]
+  external_id: "ID": sts:AssumeRole without this ExternalId is denied, as the
+            seeded trust policies' sts:ExternalId condition would be in AWS
+            (moto does not evaluate trust policies)
   never_finish: [substrings of role ARNs]
   job_complete_after_ms: int (default 0)
   job_min_polls: int (default 0: the first poll after completion time answers)
@@ -403,6 +407,9 @@ class Handler(BaseHTTPRequestHandler):
             target_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
             with STATE.lock:
                 denied = target_account in STATE.faults.get("deny_assume_role", [])
+                expected_id = STATE.faults.get("external_id")
+            if expected_id is not None and params.get("ExternalId") != expected_id:
+                denied = True
             if denied:
                 return xml_error(
                     "AccessDenied",

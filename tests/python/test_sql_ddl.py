@@ -1,6 +1,7 @@
 """The committed warehouse SQL (sql/, docs/WAREHOUSE.md) against the lake
 itself, plus the lake the Athena and Snowflake query tests share: the bundled
-30-day series, with reviews on the latest date and one failed account.
+30-day series, with reviews on the latest date and one account failed (a
+partial day) on the second.
 
 The generated DDL (sql/*/tables.sql) must declare every column of every file
 with the type the file has; the hand-written views must restrict the
@@ -16,24 +17,36 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from partial_lake import fail_account, manifest_path
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SQL = REPO / "sql"
-QUERIES = ["risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
+# In creation order: the others read account_data_dates.
+QUERIES = ["account_data_dates", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
 LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "unused_permissions", "unused_deltas",
                "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger"]
-FAILED = {"account_id": "770696721453", "reason": "AccessDenied: organizations:ListAccounts denied (test)"}
+FAILED_ACCOUNT = "770696721453"
 
 
 def build_warehouse_lake(iamlake_bin: Path, default_lake: Path, dest: Path) -> dict:
-    """Copies the demo lake, re-analyzes its latest date with reviews (keep /
-    delete on unused permissions), then marks one account failed in the
-    snapshot manifest of the second date. iamlake's fixture source never
-    fails an account, so that manifest edit is the only synthetic part."""
+    """Copies the demo lake, turns its second date into a partial day (one
+    account failed, its rows removed: see partial_lake.py) and analyzes that
+    date and every later one again, the latest with reviews (keep / delete on
+    unused permissions). iamlake's fixture source never fails an account, so
+    that edit is the only synthetic part."""
     lake = dest / "lake"
     shutil.copytree(default_lake, lake)
     dates = sorted(p.name.split("=", 1)[1] for p in (lake / "_manifests").glob("snapshot_date=*"))
     latest = dates[-1]
+    failed_date = dates[1]
+    before = fail_account(lake, failed_date, FAILED_ACCOUNT)
+    reason = next(a["reason"] for a in json.loads(manifest_path(lake, failed_date).read_text())["accounts"]
+                  if a["account_id"] == FAILED_ACCOUNT)
+    for d in dates[1:-1]:
+        proc = subprocess.run([str(iamlake_bin), "analyze", "--quiet", "--lake", str(lake), "--date", d],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
     con = duckdb.connect()
     unused = con.execute(f"""
         SELECT account_id, role_name, permission FROM read_parquet('{lake}/unused_permissions/snapshot_date={latest}/*.parquet')
@@ -54,18 +67,8 @@ def build_warehouse_lake(iamlake_bin: Path, default_lake: Path, dest: Path) -> d
     proc = subprocess.run([str(iamlake_bin), "analyze", "--quiet", "--lake", str(lake), "--date", latest,
                            "--reviews", str(reviews)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-
-    failed_date = dates[1]
-    path = lake / "_manifests" / f"snapshot_date={failed_date}" / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["status"] = "partial"
-    for a in manifest["accounts"]:
-        if a["account_id"] == FAILED["account_id"]:
-            a.update(status="failed", reason=FAILED["reason"], roles=0)
-            name = a["account_name"]
-    path.write_text(json.dumps(manifest, indent=2))
     return {"lake": lake, "dates": dates, "latest": latest,
-            "failed": [(failed_date, "partial", FAILED["account_id"], name, FAILED["reason"])]}
+            "failed": [(failed_date, "partial", FAILED_ACCOUNT, before["account_name"], reason)]}
 
 
 def query_sql(dialect: str, name: str) -> str:
@@ -135,12 +138,19 @@ def test_snowflake_ddl_declares_the_same_columns():
 def test_every_view_restricts_the_partition_key():
     """The provided views read only the dates they need: each filters
     snapshot_date (pruned by partition projection on Athena, by the
-    PARTITION BY column on Snowflake) rather than scanning the whole lake."""
+    PARTITION BY column on Snowflake) rather than scanning the whole lake.
+    account_data_dates reads only snapshot_manifests (one small JSON per
+    date), all of it: an account's last good snapshot can be older than any
+    window. The views reading data through it filter on its dates."""
     for dialect in ["athena", "snowflake"]:
         for q in QUERIES:
             sql = query_sql(dialect, q)
             assert f"CREATE OR REPLACE VIEW {q} AS" in sql
             body = re.sub(r"--[^\n]*", "", sql)
+            if q == "account_data_dates":
+                read = set(re.findall(r"(?:FROM|JOIN) (\w+)", body)) - {"UNNEST", "entries", "sourced"}
+                assert read == {"snapshot_manifests"}, (dialect, read)
+                continue
             assert re.search(r"snapshot_date( AS date\))? (IN \(SELECT|>)", body), (dialect, q)
 
 

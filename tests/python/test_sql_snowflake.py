@@ -33,33 +33,39 @@ def wh(iamlake_bin, default_lake, tmp_path_factory):
     return build_warehouse_lake(iamlake_bin, default_lake, tmp_path_factory.mktemp("snowflake"))
 
 
+def load_snowflake(c, lake) -> None:
+    """Emulates every external table of sql/snowflake/tables.sql over `lake`
+    on the fakesnow cursor `c`, then creates every view of
+    sql/snowflake/queries/."""
+    for table, cols in ddl_columns("snowflake").items():
+        folder = lake / FOLDERS[table]
+        json = table.endswith("_manifests")
+        c.execute(f"CREATE TABLE {table}_load (value VARIANT)")
+        c.execute(f"CREATE TABLE {table}_files (value VARIANT, filename VARCHAR)")
+        for d in sorted(folder.glob("snapshot_date=*")):
+            file = next(d.glob("manifest.json" if json else "part-*.parquet"))
+            rel = str(file.relative_to(lake))
+            if json:
+                # fakesnow's JSON COPY expands top-level keys into columns
+                # instead of one VARIANT: parse the document instead.
+                c.execute(f"INSERT INTO {table}_files SELECT PARSE_JSON(%s), %s", (file.read_text(), rel))
+                continue
+            c.execute(f"COPY INTO {table}_load FROM 'file://{d}' FILE_FORMAT = (TYPE = PARQUET)")
+            c.execute(f"INSERT INTO {table}_files SELECT value, '{rel}' FROM {table}_load")
+            c.execute(f"DELETE FROM {table}_load")
+        select = ",\n    ".join(f"{expr.replace('METADATA$FILENAME', 'filename')} AS {name}" for name, _, expr in cols)
+        c.execute(f"CREATE VIEW {table} AS SELECT\n    {select}\nFROM {table}_files")
+    for q in QUERIES:
+        c.execute(query_sql("snowflake", q))
+
+
 @pytest.fixture(scope="module")
 def cur(wh):
-    lake = wh["lake"]
     warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     with fakesnow.patch():
         conn = snowflake_connector.connect(database="iamlake", schema="public")
         c = conn.cursor()
-        for table, cols in ddl_columns("snowflake").items():
-            folder = lake / FOLDERS[table]
-            json = table.endswith("_manifests")
-            c.execute(f"CREATE TABLE {table}_load (value VARIANT)")
-            c.execute(f"CREATE TABLE {table}_files (value VARIANT, filename VARCHAR)")
-            for d in sorted(folder.glob("snapshot_date=*")):
-                file = next(d.glob("manifest.json" if json else "part-*.parquet"))
-                rel = str(file.relative_to(lake))
-                if json:
-                    # fakesnow's JSON COPY expands top-level keys into columns
-                    # instead of one VARIANT: parse the document instead.
-                    c.execute(f"INSERT INTO {table}_files SELECT PARSE_JSON(%s), %s", (file.read_text(), rel))
-                    continue
-                c.execute(f"COPY INTO {table}_load FROM 'file://{d}' FILE_FORMAT = (TYPE = PARQUET)")
-                c.execute(f"INSERT INTO {table}_files SELECT value, '{rel}' FROM {table}_load")
-                c.execute(f"DELETE FROM {table}_load")
-            select = ",\n    ".join(f"{expr.replace('METADATA$FILENAME', 'filename')} AS {name}" for name, _, expr in cols)
-            c.execute(f"CREATE VIEW {table} AS SELECT\n    {select}\nFROM {table}_files")
-        for q in QUERIES:
-            c.execute(query_sql("snowflake", q))
+        load_snowflake(c, wh["lake"])
         yield c
         conn.close()
 

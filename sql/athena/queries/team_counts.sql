@@ -1,9 +1,17 @@
 -- Per owner team and analyzed date (last 90 days up to the latest): roles,
 -- roles allowed a sensitive action on any resource, roles granted
--- iam:PassRole, and unused permissions not yet reviewed. Equals team_summary
--- when analyze ran without an owners file: the team here is the role's tag
--- owner (roles.owner_team, else unowned); owners-file assignments exist only
--- in analyze's outputs (see docs/WAREHOUSE.md).
+-- iam:PassRole, unused permissions not yet reviewed, and roles carried from
+-- an earlier date. Equals team_summary when analyze ran without an owners
+-- file: the team here is the role's tag owner (roles.owner_team, else
+-- unowned); owners-file assignments exist only in analyze's outputs (see
+-- docs/WAREHOUSE.md).
+--
+-- Partial days: roles and simulations are read through account_data_dates,
+-- each account from its data_date, reported under the analyzed date. An
+-- account whose collection failed is counted from its last good snapshot
+-- (roles_carried), one with no earlier snapshot (no_data) nowhere.
+-- passrole_grants and unused_permissions are analyze's outputs, which
+-- already hold the carried accounts' rows under the analyzed date.
 CREATE OR REPLACE VIEW team_counts AS
 WITH dates AS (
     SELECT snapshot_date
@@ -11,15 +19,23 @@ WITH dates AS (
     WHERE CAST(snapshot_date AS date) > (
         SELECT CAST(max(snapshot_date) AS date) - INTERVAL '90' DAY FROM analyze_manifests)
 ),
+sources AS (
+    -- Per date, each account and the date its rows are read from.
+    SELECT snapshot_date, account_id, account_status, data_date
+    FROM account_data_dates
+    WHERE data_date IS NOT NULL AND snapshot_date IN (SELECT snapshot_date FROM dates)
+),
 owned AS (
-    SELECT snapshot_date, role_id, coalesce(owner_team, 'unowned') AS owner_team
-    FROM roles
-    WHERE snapshot_date IN (SELECT snapshot_date FROM dates)
+    SELECT a.snapshot_date, r.role_id, coalesce(r.owner_team, 'unowned') AS owner_team, a.account_status
+    FROM sources a
+    JOIN roles r ON r.snapshot_date = a.data_date AND r.account_id = a.account_id
+    WHERE r.snapshot_date IN (SELECT data_date FROM sources)
 ),
 risky AS (
-    SELECT DISTINCT snapshot_date, role_id
-    FROM simulations
-    WHERE decision = 'allowed' AND snapshot_date IN (SELECT snapshot_date FROM dates)
+    SELECT DISTINCT a.snapshot_date, s.role_id
+    FROM sources a
+    JOIN simulations s ON s.snapshot_date = a.data_date AND s.account_id = a.account_id
+    WHERE s.decision = 'allowed' AND s.snapshot_date IN (SELECT data_date FROM sources)
 ),
 passrole AS (
     SELECT DISTINCT snapshot_date, role_id
@@ -37,7 +53,8 @@ SELECT o.snapshot_date,
        count(*) AS roles,
        count(k.role_id) AS risky_roles,
        count(p.role_id) AS passrole_roles,
-       coalesce(sum(u.unused_open), 0) AS unused_open
+       coalesce(sum(u.unused_open), 0) AS unused_open,
+       count_if(o.account_status = 'carried') AS roles_carried
 FROM owned o
 LEFT JOIN risky k ON k.snapshot_date = o.snapshot_date AND k.role_id = o.role_id
 LEFT JOIN passrole p ON p.snapshot_date = o.snapshot_date AND p.role_id = o.role_id

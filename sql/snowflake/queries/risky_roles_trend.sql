@@ -3,18 +3,32 @@
 -- not carry. Every snapshot date of the last 90 days up to the latest one.
 -- Equals daily_summary's organization rows (risky_by_action), computed here
 -- from the simulations table so it scales with the warehouse.
+--
+-- Partial days: each account's roles are read from its data_date in
+-- account_data_dates, reported under the snapshot date. An account whose
+-- collection failed on a date (manifest status partial) is counted from its
+-- last good snapshot, so the trend does not dip; one that failed with no
+-- earlier snapshot (no_data) is counted nowhere. See failed_accounts.
 CREATE OR REPLACE VIEW risky_roles_trend AS
 WITH dates AS (
-    -- Dates with a snapshot manifest (complete), newest 90 days. The semi-join
-    -- on the partition column lets Snowflake prune every other date's files.
+    -- Dates with a snapshot manifest (complete), newest 90 days.
     SELECT snapshot_date
     FROM snapshot_manifests
     WHERE snapshot_date > (SELECT DATEADD(day, -90, max(snapshot_date)) FROM snapshot_manifests)
+),
+sources AS (
+    -- Per date, each account and the date its rows are read from.
+    SELECT snapshot_date, account_id, data_date
+    FROM account_data_dates
+    WHERE data_date IS NOT NULL AND snapshot_date IN (SELECT snapshot_date FROM dates)
 )
-SELECT s.snapshot_date,
+SELECT a.snapshot_date,
        s.action,
        COUNT_IF(s.decision = 'allowed') AS allowed,
        COUNT_IF(s.decision = 'conditionally_allowed') AS conditionally_allowed
-FROM simulations s
-WHERE s.snapshot_date IN (SELECT snapshot_date FROM dates)
-GROUP BY s.snapshot_date, s.action;
+FROM sources a
+JOIN simulations s ON s.snapshot_date = a.data_date AND s.account_id = a.account_id
+-- The semi-join on the partition column lets Snowflake prune every other
+-- date's files.
+WHERE s.snapshot_date IN (SELECT data_date FROM sources)
+GROUP BY a.snapshot_date, s.action;

@@ -67,6 +67,12 @@ impl fmt::Display for Stage {
 #[error("account {account_id}: {stage}: {message}")]
 pub struct AccountFailure {
     pub account_id: String,
+    /// The account's name from ListAccounts (`None` with `--accounts`).
+    pub account_name: Option<String>,
+    /// Root and OU ids above the account, root first, joined by `/`
+    /// (see [`OrgReader::ou_path`]); `None` when unknown or Organizations
+    /// is not read (`collect_scps` off).
+    pub ou_path: Option<String>,
     pub stage: Stage,
     pub message: String,
     /// The failure was throttling that outlasted the retries.
@@ -92,6 +98,8 @@ pub struct AccountStats {
 #[derive(Debug, Clone)]
 pub struct LiveAccountData {
     pub account: LiveAccount,
+    /// Root and OU ids above the account (see [`OrgReader::ou_path`]).
+    pub ou_path: Option<String>,
     /// SCP levels, root first (see [`super::org::ScpLayers`]).
     pub scp_levels: Vec<Vec<LiveScp>>,
     /// The merged authorization details (documents URL-encoded, as sent).
@@ -311,7 +319,17 @@ impl LiveCollector {
     /// Collects one account. Never panics, never affects other accounts.
     pub async fn collect_account(&self, account: &LiveAccount) -> AccountResult {
         let start = Instant::now();
-        let result = self.try_collect_account(account, start).await;
+        let mut result = self.try_collect_account(account, start).await;
+        if let Err(failure) = &mut result {
+            // A failed account is reported under the name and place
+            // ListAccounts and Organizations give it, like a collected one.
+            // Best effort: ListParents is cached, and refused or failing
+            // reads leave the path unknown.
+            failure.account_name = account.name.clone();
+            if self.cfg.collect_scps {
+                failure.ou_path = self.org.ou_path(&account.id).await;
+            }
+        }
         self.progress.accounts_done.fetch_add(1, Ordering::Relaxed);
         if result.is_err() {
             self.progress
@@ -326,6 +344,8 @@ impl LiveCollector {
         let cfg = &self.cfg;
         let fail = |stage, message: String, throttled, denied| AccountFailure {
             account_id: account.id.clone(),
+            account_name: None,
+            ou_path: None,
             stage,
             message,
             throttled,
@@ -344,12 +364,14 @@ impl LiveCollector {
             counters: Arc::clone(&self.counters),
         });
 
-        // 2. SCPs (caller identity), concurrently with the IAM reads.
+        // 2. SCPs and the OU path (caller identity), concurrently with the
+        // IAM reads; the path reuses the SCP walk's cached ListParents.
         let scps = async {
             if cfg.collect_scps {
-                Some(self.org.scp_layers(&account.id).await)
+                let layers = self.org.scp_layers(&account.id).await;
+                (Some(layers), self.org.ou_path(&account.id).await)
             } else {
-                None
+                (None, None)
             }
         };
 
@@ -394,7 +416,7 @@ impl LiveCollector {
             }
             Ok::<_, AccountFailure>((details, listed, last_accessed, api_decisions, stats))
         };
-        let (scps, iam) = tokio::join!(scps, iam_reads);
+        let ((scps, ou_path), iam) = tokio::join!(scps, iam_reads);
         let (details, listed, last_accessed, api_decisions, stats) = iam?;
         let (scp_levels, warnings) = match scps {
             Some(layers) => (layers.levels, layers.warning.into_iter().collect()),
@@ -402,6 +424,7 @@ impl LiveCollector {
         };
         Ok(LiveAccountData {
             account: account.clone(),
+            ou_path,
             scp_levels,
             details,
             listed,
@@ -429,6 +452,8 @@ impl LiveCollector {
             if let Err(e) = creds.prime().await {
                 return Err(AccountFailure {
                     account_id: account_id.to_string(),
+                    account_name: None,
+                    ou_path: None,
                     stage: Stage::AssumeRole,
                     message: format!("{}: {}", creds.role_arn(), describe(&e)),
                     throttled: is_throttled(&e),
@@ -481,6 +506,8 @@ impl LiveCollector {
             .map(|(arn, r)| {
                 r.map(|d| (arn, d)).map_err(|e| AccountFailure {
                     account_id: account_id.to_string(),
+                    account_name: None,
+                    ou_path: None,
                     stage: Stage::SimulatePrincipalPolicy,
                     message: e.to_string(),
                     throttled: e.throttled,
@@ -625,12 +652,14 @@ impl LiveCollector {
                 if tx.is_closed() {
                     return;
                 }
-                let id = account.id.clone();
+                let (id, name) = (account.id.clone(), account.name.clone());
                 let result = tokio::spawn(async move { me.collect_account(&account).await })
                     .await
                     .unwrap_or_else(|e| {
                         Err(AccountFailure {
                             account_id: id,
+                            account_name: name,
+                            ou_path: None,
                             stage: Stage::Internal,
                             message: format!("collection task: {e}"),
                             throttled: false,

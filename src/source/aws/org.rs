@@ -144,8 +144,19 @@ impl OrgReader {
         }
     }
 
-    async fn try_scp_layers(&self, account_id: &str) -> Result<Vec<Vec<LiveScp>>, OrgError> {
-        // Path from the account up to the root (AWS nests OUs 5 deep at most).
+    /// The account's place in the organization: the root and OU ids above
+    /// it, root first, joined by `/` (`r-ab12/ou-ab12-11111111`), the
+    /// account itself excluded. `None` when Organizations cannot tell (a
+    /// refusal or error). Shares the cache of [`Self::scp_layers`], so
+    /// after it this costs no call.
+    pub async fn ou_path(&self, account_id: &str) -> Option<String> {
+        let path = self.path_from_root(account_id).await.ok()?;
+        Some(path[..path.len() - 1].join("/"))
+    }
+
+    /// The nodes from the root down to the account, both included.
+    async fn path_from_root(&self, account_id: &str) -> Result<Vec<String>, OrgError> {
+        // Walk up to the root (AWS nests OUs 5 deep at most).
         let mut path = vec![account_id.to_string()];
         let mut node = account_id.to_string();
         loop {
@@ -163,6 +174,11 @@ impl OrgReader {
             node = parent;
         }
         path.reverse();
+        Ok(path)
+    }
+
+    async fn try_scp_layers(&self, account_id: &str) -> Result<Vec<Vec<LiveScp>>, OrgError> {
+        let path = self.path_from_root(account_id).await?;
         let mut levels = Vec::new();
         for node in &path {
             let mut level = Vec::new();
