@@ -365,6 +365,51 @@ fn check_plan_exit_codes_and_formats() {
         .stderr(predicate::str::contains("plan.json"));
 }
 
+/// `terraform show -json > plan.json` in Windows PowerShell writes UTF-16LE
+/// with a byte-order mark: the same verdict as the UTF-8 plan; a file that
+/// is neither says so once, naming the file and the byte.
+#[test]
+fn check_plan_reads_utf16_plans_and_names_undecodable_bytes() {
+    let text = fs::read_to_string(data("plan/modules.json")).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let utf16 = work.path().join("plan-utf16.json");
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    fs::write(&utf16, bytes).unwrap();
+    let want = iamlake()
+        .args(CHECK_PLAN_JSON)
+        .arg(data("plan/modules.json"))
+        .assert()
+        .code(1);
+    let got = iamlake().args(CHECK_PLAN_JSON).arg(&utf16).assert().code(1);
+    let violations = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["violations"].clone()
+    };
+    assert_eq!(violations(got.get_output()), violations(want.get_output()));
+
+    let latin1 = work.path().join("plan-latin1.json");
+    fs::write(
+        &latin1,
+        b"{\"format_version\": \"1.2\", \"x\": \"caf\xe9\"}",
+    )
+    .unwrap();
+    let out = iamlake()
+        .arg("check-plan")
+        .arg("--plan")
+        .arg(&latin1)
+        .assert()
+        .code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("plan-latin1.json: cannot decode: not UTF-8 at byte 35"),
+        "{err}"
+    );
+    assert_eq!(err.matches("UTF-8").count(), 2, "said once: {err}");
+}
+
 #[test]
 fn suggest_removes_unused_permissions_with_a_diff() {
     let work = tempfile::tempdir().unwrap();

@@ -7,12 +7,17 @@ use std::path::PathBuf;
 /// otherwise readable plan are not errors: they are reported as unknowns.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{}: cannot read: {source}", path.display())]
+    // The reason is the source, printed once by the error chain (`{:#}`).
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    /// The file is neither UTF-8 (with or without a byte-order mark) nor
+    /// UTF-16 with a byte-order mark.
+    #[error("{}: cannot decode: {reason}", path.display())]
+    Encoding { path: PathBuf, reason: String },
     #[error("{}: not valid JSON: {reason}", path.display())]
     PlanJson { path: PathBuf, reason: String },
     #[error(

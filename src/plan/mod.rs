@@ -81,13 +81,62 @@ pub fn check_plan_file(
     overrides: &Overrides,
     cfg: &PlanCheckConfig,
 ) -> Result<PlanReport, PlanError> {
-    let text = std::fs::read_to_string(plan_path).map_err(|source| PlanError::Read {
+    let bytes = std::fs::read(plan_path).map_err(|source| PlanError::Read {
         path: plan_path.to_path_buf(),
         source,
     })?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| PlanError::PlanJson {
+    let text = decode_text(&bytes).map_err(|reason| PlanError::Encoding {
         path: plan_path.to_path_buf(),
-        reason: e.to_string(),
+        reason,
+    })?;
+    // serde_path_to_error names where in the document parsing stopped.
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let v: Value = serde_path_to_error::deserialize(&mut de).map_err(|e| PlanError::PlanJson {
+        path: plan_path.to_path_buf(),
+        reason: if e.path().to_string() == "." {
+            e.inner().to_string()
+        } else {
+            format!("at {}: {}", e.path(), e.inner())
+        },
     })?;
     check_plan(&v, plan_path, managed, overrides, cfg)
+}
+
+/// A text file's contents as a string: UTF-8 with or without a byte-order
+/// mark, or UTF-16 (little or big endian) with one — what Windows
+/// PowerShell's `terraform show -json > plan.json` writes.
+pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16, name: &str| {
+        if rest.len() % 2 != 0 {
+            return Err(format!("{name}: odd number of bytes ({})", rest.len() + 2));
+        }
+        let units = rest.chunks_exact(2).map(|c| from([c[0], c[1]]));
+        char::decode_utf16(units)
+            .enumerate()
+            .map(|(i, c)| {
+                c.map_err(|e| {
+                    format!(
+                        "{name}: unpaired surrogate {:#06x} at byte {}",
+                        e.unpaired_surrogate(),
+                        2 + 2 * i
+                    )
+                })
+            })
+            .collect()
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest, 3),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes, "UTF-16LE"),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes, "UTF-16BE"),
+        _ => utf8(bytes, 0),
+    }
+}
+
+fn utf8(bytes: &[u8], offset: usize) -> Result<String, String> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        let at = offset + e.utf8_error().valid_up_to();
+        format!(
+            "not UTF-8 at byte {at}; plans are read as UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark"
+        )
+    })
 }

@@ -789,3 +789,65 @@ proptest! {
         }
     }
 }
+
+/// Plans as Windows PowerShell and other editors save them: UTF-8 with a
+/// byte-order mark, UTF-16LE and UTF-16BE with one. Each gives exactly the
+/// verdict of the UTF-8 file.
+#[test]
+fn plans_in_every_encoding_give_the_same_verdict() {
+    let text = std::fs::read_to_string(plan_path("modules.json")).expect("read");
+    let want = run("modules.json", &Overrides::empty(), &cfg());
+    assert!(!want.violations.is_empty());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let bom8: Vec<u8> = [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect();
+    for (name, bytes) in [("le.json", le), ("be.json", be), ("bom8.json", bom8)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        let got = check_plan_file(&p, managed(), &Overrides::empty(), &cfg())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(pairs(&got.violations), pairs(&want.violations), "{name}");
+    }
+}
+
+#[test]
+fn undecodable_and_broken_plans_name_the_file_and_the_place() {
+    use crate::plan::decode_text;
+    assert_eq!(decode_text(b"{}").unwrap(), "{}");
+    let e = decode_text(b"{\"a\": \"\xff\"}").unwrap_err();
+    assert!(e.contains("not UTF-8 at byte 7"), "{e}");
+    let e = decode_text(&[0xFF, 0xFE, b'{', 0, b'}']).unwrap_err();
+    assert!(e.contains("UTF-16LE: odd number of bytes"), "{e}");
+    let e = decode_text(&[0xFF, 0xFE, 0x00, 0xD8, b'}', 0]).unwrap_err();
+    assert!(e.contains("unpaired surrogate 0xd800 at byte 2"), "{e}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("bad.json");
+    std::fs::write(&p, [0xEF, 0xBB, 0xBF, b'{', 0xC3]).expect("write");
+    let e = check_plan_file(&p, managed(), &Overrides::empty(), &cfg()).unwrap_err();
+    let msg = format!("{e}");
+    assert!(
+        msg.starts_with(&format!("{}: cannot decode", p.display())),
+        "{msg}"
+    );
+    assert!(msg.contains("byte 4"), "{msg}");
+    // Truncated JSON: the path inside the document where it stopped.
+    std::fs::write(
+        &p,
+        r#"{"format_version":"1.2","resource_changes":[{"address":"aws_iam_role.x","change":"#,
+    )
+    .expect("write");
+    let e = check_plan_file(&p, managed(), &Overrides::empty(), &cfg()).unwrap_err();
+    let msg = format!("{e}");
+    assert!(
+        msg.contains("not valid JSON: at resource_changes[0].change"),
+        "{msg}"
+    );
+}
