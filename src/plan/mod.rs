@@ -107,7 +107,7 @@ pub fn check_plan_file(
 /// PowerShell's `terraform show -json > plan.json` writes.
 pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16, name: &str| {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(format!("{name}: odd number of bytes ({})", rest.len() + 2));
         }
         let units = rest.chunks_exact(2).map(|c| from([c[0], c[1]]));
