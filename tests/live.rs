@@ -503,6 +503,35 @@ fn a_partial_day_between_two_good_days_bends_no_delta_and_no_count() {
             assert_eq!(a2.account_status.as_deref(), Some("ok"));
         }
     }
+    // Team counts too: every team the same on all three days.
+    let teams = |day: &str| {
+        use arrow::array::AsArray;
+        use arrow::datatypes::Int32Type;
+        let t = read_table(lake.path(), "team_summary", day);
+        let int = |c: &str, i: usize| {
+            t.column_by_name(c)
+                .unwrap()
+                .as_primitive::<Int32Type>()
+                .value(i)
+        };
+        let mut rows: Vec<(String, [i32; 4])> = (0..t.num_rows())
+            .map(|i| {
+                (
+                    str_at(&t, "owner_team", i).unwrap(),
+                    [
+                        int("roles", i),
+                        int("risky_roles", i),
+                        int("unused_open", i),
+                        int("passrole_roles", i),
+                    ],
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(teams(days[1]), teams(days[0]));
+    assert_eq!(teams(days[2]), teams(days[0]));
     // The timed-out role's unused permissions are the ones of day 1, dated so.
     let unused2 = read_table(lake.path(), "unused_permissions", days[1]);
     assert_eq!(
