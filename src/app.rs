@@ -686,6 +686,9 @@ fn check_plan_inner(args: &CheckPlanArgs) -> anyhow::Result<u8> {
     match args.format {
         PlanFormat::Text => print!("{}", report.render_text()),
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
+        PlanFormat::Conftest => {
+            println!("{}", serde_json::to_string_pretty(&report.to_conftest())?)
+        }
         PlanFormat::Sarif => println!(
             "{}",
             serde_json::to_string_pretty(

@@ -397,6 +397,9 @@ pub enum PlanFormat {
     Json,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// JSON shaped as OPA/conftest input: `input.iamlake.findings`
+    /// (docs/CHECK_PLAN.md, with an example Rego policy).
+    Conftest,
 }
 
 /// `iamlake check-plan`.

@@ -164,6 +164,44 @@ impl PlanReport {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
+    /// The report as OPA/conftest input: `{"iamlake": {...}}`, so a policy
+    /// reads `input.iamlake.findings`. Every finding of the report is one
+    /// entry with a `status` (`violation`, `warning`, `overridden`; an
+    /// overridden one carries its `override`), beside the plan's `unknowns`
+    /// and `expired_overrides` and iamlake's own verdict (`passed`).
+    pub fn to_conftest(&self) -> Value {
+        let entry = |f: &Finding, status: &str, with: Option<Value>| {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                m.insert("status".into(), Value::String(status.into()));
+                m.insert("override".into(), with.unwrap_or(Value::Null));
+            }
+            v
+        };
+        let findings: Vec<Value> = self
+            .violations
+            .iter()
+            .map(|f| entry(f, "violation", None))
+            .chain(self.warnings.iter().map(|f| entry(f, "warning", None)))
+            .chain(
+                self.overridden
+                    .iter()
+                    .map(|o| entry(&o.finding, "overridden", serde_json::to_value(&o.by).ok())),
+            )
+            .collect();
+        serde_json::json!({
+            "iamlake": {
+                "schema_version": self.schema_version,
+                "plan": self.plan,
+                "passed": self.passed(),
+                "sensitive_actions": self.sensitive_actions,
+                "findings": findings,
+                "unknowns": self.unknowns,
+                "expired_overrides": self.expired_overrides,
+            }
+        })
+    }
+
     /// Markdown for a pull-request comment.
     pub fn render_text(&self) -> String {
         let mut s = String::new();
