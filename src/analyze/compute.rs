@@ -20,6 +20,7 @@
 use super::input::{AccessData, RoleIn, Snapshot};
 use super::owners::Owners;
 use super::reviews::{self, Decision, Review};
+pub(crate) use crate::model::columns::days_since_epoch;
 use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::unused_deltas::DeltaRow;
@@ -97,10 +98,6 @@ fn day_start_micros(date: NaiveDate) -> i64 {
         .expect("midnight exists")
         .and_utc()
         .timestamp_micros()
-}
-
-pub(crate) fn days_since_epoch(date: NaiveDate) -> i32 {
-    (day_start_micros(date) / MICROS_PER_DAY) as i32
 }
 
 /// The unused permissions of one snapshot, by the rules above. Each role is

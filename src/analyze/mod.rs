@@ -272,7 +272,7 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             Some("carried") => out.push_str(&format!(
                 "  account {id}{name}: not collected on {date}, data from {}{why}\n",
                 d.data_date
-                    .map_or_else(|| "-".to_string(), |x| date_of(x).to_string())
+                    .map_or_else(|| "-".to_string(), |x| crate::model::columns::date_of(x).to_string())
             )),
             Some("no_data") => out.push_str(&format!(
                 "  account {id}{name}: not collected on {date} and no earlier data: counted nowhere{why}\n"
@@ -314,11 +314,6 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
         ));
     }
     out
-}
-
-/// A date from days since the epoch.
-fn date_of(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Days::new(days as u64)
 }
 
 #[cfg(test)]

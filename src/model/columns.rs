@@ -13,6 +13,21 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use std::sync::Arc;
 
+/// A [`ColType::Date`] value: whole days since 1970-01-01.
+pub fn days_since_epoch(date: chrono::NaiveDate) -> i32 {
+    (date - epoch()).num_days() as i32
+}
+
+/// The date a [`ColType::Date`] value stands for (dates before the epoch,
+/// which iamlake never writes, read as the epoch).
+pub fn date_of(days: i32) -> chrono::NaiveDate {
+    epoch() + chrono::Days::new(days.max(0) as u64)
+}
+
+fn epoch() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")
+}
+
 /// The time zone every timestamp column carries. arrow-rs writes the legacy
 /// TIMESTAMP_MICROS annotation (which Snowflake's scanner relies on) only for
 /// microsecond timestamps adjusted to UTC.

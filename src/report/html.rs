@@ -5,6 +5,7 @@
 
 use super::read::{ReportData, RiskyRole, action_names};
 use super::svg::{BarChart, LineChart, Series, bar_chart, escape, line_chart};
+use crate::model::columns::date_of;
 use crate::model::summaries::{DailyRow, TeamRow};
 use std::fmt::Write;
 
@@ -554,17 +555,12 @@ fn accounts(out: &mut String, data: &ReportData, org: Option<&DailyRow>) {
 fn data_source(a: &DailyRow, date: chrono::NaiveDate) -> String {
     match a.account_status.as_deref() {
         Some("carried") => match a.data_date {
-            Some(d) => format!("data from {}", day(d)),
+            Some(d) => format!("data from {}", date_of(d)),
             None => "data from an earlier date".into(),
         },
         Some("no_data") => "no data".into(),
         _ => format!("collected {date}"),
     }
-}
-
-/// A date from days since the epoch.
-fn day(days: i32) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Days::new(days as u64)
 }
 
 /// The banner over the page when some accounts were not collected on the

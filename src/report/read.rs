@@ -7,6 +7,7 @@ use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
 use crate::lake::read::{dates, scan, scan_lazy, strs};
+use crate::model::columns::{date_of, days_since_epoch};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::{ledger, roles, summaries, unused_permissions};
 use chrono::NaiveDate;
@@ -437,14 +438,6 @@ fn risks(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<ActionRisk>>> {
         );
     }
     Ok(out)
-}
-
-fn days_since_epoch(date: NaiveDate) -> i32 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
-}
-
-fn date_of(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Days::new(days.max(0) as u64)
 }
 
 /// The union of the actions of `rows`, in first-seen order.
