@@ -295,6 +295,19 @@ fn read_access(
         .collect())
 }
 
+/// The manifest of the `i`th earlier date, read on first use and kept.
+fn manifest_at<'e>(
+    lake: &Lake,
+    earlier: &'e mut [(NaiveDate, Option<Manifest>)],
+    i: usize,
+) -> Result<&'e Manifest, AnalyzeError> {
+    let (date, cached) = &mut earlier[i];
+    if cached.is_none() {
+        *cached = Some(snapshot_manifest(lake, *date)?);
+    }
+    Ok(cached.as_ref().expect("just read"))
+}
+
 /// Reads the snapshot of `date` as analyze counts it: the date's own rows;
 /// for each account that failed on it, the rows of that account's last
 /// good snapshot no more than `carry_days` days earlier; for each role
@@ -337,13 +350,6 @@ pub fn read_snapshot(
         .map(|d| (d, None))
         .collect();
     let n_earlier = earlier.len();
-    let mut manifest_at = |i: usize| -> Result<Manifest, AnalyzeError> {
-        let (d, m) = &mut earlier[i];
-        if m.is_none() {
-            *m = Some(snapshot_manifest(lake, *d)?);
-        }
-        Ok(m.clone().expect("just read"))
-    };
 
     for entry in &manifest.accounts {
         let mut state = AccountState {
@@ -358,7 +364,7 @@ pub fn read_snapshot(
             state.status = "no_data";
             state.data_date = None;
             for i in 0..n_earlier {
-                let m = manifest_at(i)?;
+                let m = manifest_at(lake, &mut earlier, i)?;
                 let good = m
                     .accounts
                     .iter()
@@ -366,7 +372,7 @@ pub fn read_snapshot(
                 if !good {
                     continue;
                 }
-                let part = read_partition(lake, &m, Some(&[entry.account_id.as_str()]))?;
+                let part = read_partition(lake, m, Some(&[entry.account_id.as_str()]))?;
                 for (mut role, ok) in part.roles.into_iter().zip(part.access_ok) {
                     role.carried_from = Some(m.snapshot_date);
                     role.access = AccessData::Carried(m.snapshot_date);
@@ -401,7 +407,7 @@ pub fn read_snapshot(
         if pending.is_empty() {
             break;
         }
-        let m = manifest_at(i)?;
+        let m = manifest_at(lake, &mut earlier, i)?;
         let from = m.snapshot_date;
         // Only dates older than the role's own rows can stand in.
         let candidates: Vec<usize> = pending
@@ -417,7 +423,7 @@ pub fn read_snapshot(
             .map(|&r| snap.roles[r].account_id.as_str())
             .collect();
         let accounts: Vec<&str> = accounts.into_iter().collect();
-        let part = read_partition(lake, &m, Some(&accounts))?;
+        let part = read_partition(lake, m, Some(&accounts))?;
         let good: HashSet<&str> = part
             .roles
             .iter()
