@@ -11,7 +11,9 @@ over BENCH_RUNS runs (min / median / max) of a release build on this machine.
   BENCH_THROTTLED_ACCOUNTS=4 BENCH_THROTTLED_ROLES=300  # the throttled live snapshot
   BENCH_IAM_RATE=10 BENCH_IAM_BURST=10 BENCH_IAM_LATENCY_MS=75
   BENCH_ONLY=analyze                  # re-run only these sections (snapshot, cloudsplaining,
-                                      # analyze, throttled); the others keep their last figures
+                                      # analyze, throttled, iamsimulate); the others keep their
+                                      # last figures
+  BENCH_IAMSIM_ROLES=20000 BENCH_IAMSIM_VERSION=0.1.173  # the iam-simulate peer
   BENCH_SETUP=0                       # use the release binary and the venv as they are
                                       # (no cargo build, no pip install)
 
@@ -30,6 +32,11 @@ What it measures:
      every answer. Wall time against the floor (the busiest account's IAM
      calls / the rate: accounts run in parallel), IAM calls per role,
      throttles.
+  6. snapshot of one BENCH_IAMSIM_ROLES-role account against the npm package
+     @cloud-copilot/iam-simulate (installed at bench time, run by node as an
+     external program: scripts/bench/iam-simulate-peer.mjs) answering the
+     same 7 questions per role on the same authorization-details JSON: wall
+     time, peak RSS, the ratio.
 """
 import json
 import os
@@ -73,7 +80,8 @@ def measure(cmd, **kw):
     """Runs cmd; returns (wall seconds, peak RSS in MB) of that process tree's
     largest process, from the kernel's accounting (wait4)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    stdout = kw.pop("stdout", subprocess.DEVNULL)
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=stdout, stderr=subprocess.PIPE, **kw)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
@@ -247,6 +255,90 @@ def bench_analyze(results):
         walls.append(w)
         rsss.append(r)
     results["duckdb"] = {"wall": stats(walls), "rss": stats(rsss)}
+
+
+IAMSIM_ROLES = int(ENV.get("BENCH_IAMSIM_ROLES", "20000"))
+IAMSIM_VERSION = ENV.get("BENCH_IAMSIM_VERSION", "0.1.173")
+SENSITIVE = ["dynamodb:GetItem", "iam:CreateRole", "iam:PassRole", "s3:GetObject",
+             "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole"]
+
+
+def peer_org(day, account):
+    """The account's SCP levels (root first, then each OU, then the account)
+    and whether it is the management account, from the fixture's
+    organization folder, for the iam-simulate peer: the same inputs iamlake's
+    fixture reader builds (src/source/fixtures.rs)."""
+    org = day / "organization"
+    accounts = json.loads((org / "accounts.json").read_text())["Accounts"]
+    arn = next(a["Arn"] for a in accounts if a["Id"] == account)
+    management = arn.split(":")[4] == account
+    tree = json.loads((org / "tree.json").read_text())
+    parent = {o["Id"]: o["ParentId"] for o in tree["OrganizationalUnits"] + tree["Accounts"]}
+    path = [account]
+    while path[-1] in parent:
+        path.append(parent[path[-1]])
+    path.reverse()
+    attached = {}
+    for f in sorted((org / "scps").glob("*.json")):
+        scp = json.loads(f.read_text())
+        summary = scp["Policy"]["PolicySummary"]
+        for t in scp["Targets"]:
+            attached.setdefault(t["TargetId"], []).append(
+                {"name": summary["Name"], "policy": json.loads(scp["Policy"]["Content"])})
+    levels = [attached[node] for node in path if node in attached]
+    return {"account_id": account, "management": management, "scp_levels": levels}
+
+
+def bench_iam_simulate(results):
+    """iamlake's snapshot of one 20,000-role account against
+    @cloud-copilot/iam-simulate answering the same 7 questions per role on
+    the same authorization-details JSON. The npm package is installed here,
+    at bench time, and run as an external program
+    (scripts/bench/iam-simulate-peer.mjs); it is AGPL, so none of its code is
+    in this repository."""
+    org = WORK / f"org-1x{IAMSIM_ROLES}"
+    generate(org, 1, IAMSIM_ROLES, 1)
+    day = org / json.loads((org / "fixture.json").read_text())["days"][0]
+    account = next(p.name for p in day.iterdir() if p.name.isdigit())
+    peer_dir = WORK / "iam-simulate"
+    pkg = peer_dir / "node_modules/@cloud-copilot/iam-simulate/package.json"
+    if not pkg.exists() or json.loads(pkg.read_text())["version"] != IAMSIM_VERSION:
+        log(f"installing @cloud-copilot/iam-simulate@{IAMSIM_VERSION}")
+        peer_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(peer_dir),
+                        f"@cloud-copilot/iam-simulate@{IAMSIM_VERSION}"], check=True)
+    script = peer_dir / "iam-simulate-peer.mjs"
+    shutil.copy(REPO / "scripts/bench/iam-simulate-peer.mjs", script)
+    org_json = peer_dir / "org.json"
+    org_json.write_text(json.dumps(peer_org(day, account)))
+    details = day / account / "authorization-details.json"
+
+    walls, rsss, rates = [], [], []
+    for i in range(RUNS):
+        lake = WORK / "lake-iamsim"
+        shutil.rmtree(lake, ignore_errors=True)
+        log(f"iamlake snapshot of {IAMSIM_ROLES} roles in one account, run {i + 1}/{RUNS}")
+        wall, rss = measure([BIN, "snapshot", "--quiet", "--source", f"fixtures:{org}", "--lake", lake,
+                             "--date", day.name])
+        m = json.loads((lake / f"_manifests/snapshot_date={day.name}/manifest.json").read_text())
+        walls.append(wall)
+        rsss.append(rss)
+        rates.append(m["metrics"]["decisions"] / m["metrics"]["evaluation_seconds"])
+    peer_walls, peer_rsss = [], []
+    answer = None
+    for i in range(RUNS):
+        log(f"iam-simulate on the same {IAMSIM_ROLES} roles, run {i + 1}/{RUNS}")
+        out = WORK / "iam-simulate.out"
+        with out.open("w") as f:
+            wall, rss = measure(["node", script, details, org_json, ",".join(SENSITIVE)], stdout=f)
+        answer = json.loads(out.read_text())
+        peer_walls.append(wall)
+        peer_rsss.append(rss)
+    results["iam_simulate"] = {
+        "roles": IAMSIM_ROLES, "version": IAMSIM_VERSION,
+        "iamlake": {"wall": stats(walls), "rss": stats(rsss), "decisions_per_s": stats(rates)},
+        "peer": {"wall": stats(peer_walls), "rss": stats(peer_rsss), "answer": answer},
+    }
 
 
 def control(endpoint, path, body=None):
@@ -480,6 +572,38 @@ def write_report(results, m):
                 f"Building the lake ({a['days']} snapshots) took {results['series_snapshot_wall']:.0f} s of snapshots"
                 + (f" and {g['wall']:.0f} s of fixture generation (in windows of {g['window']} days, each deleted "
                    f"once snapshotted; peak RSS {g['rss']:.0f} MB)." if "window" in g else "."))
+    if "iam_simulate" in results:
+        t = results["iam_simulate"]
+        ours, peer = t["iamlake"], t["peer"]
+        ratio = peer["wall"]["median"] / ours["wall"]["median"]
+        rate = ours["decisions_per_s"]["median"] / 1e6
+        lines += [
+            "",
+            f"## Peer: @cloud-copilot/iam-simulate on one {t['roles']:,}-role account",
+            "",
+            measured("iamsimulate"),
+            "",
+            f"@cloud-copilot/iam-simulate {t['version']} (installed by npm at bench time, run by node as an "
+            "external program: `scripts/bench/iam-simulate-peer.mjs`) answers the 7 questions per role "
+            "on the same authorization-details JSON that iamlake's snapshot reads: each sensitive action "
+            "on the resource `*`, with the role's identity policies, boundary and SCPs. iamlake's figure "
+            "is the whole snapshot: reading the JSON, every role's breadth (up to four questions per "
+            "action), and all four tables written as Parquet.",
+            "",
+            "| tool | wall time (min / median / max) | peak RSS |",
+            "| --- | --- | --- |",
+            f"| iam-simulate | {fmt(peer['wall'], 's')} | {fmt(peer['rss'], 'MB', 0)} |",
+            f"| iamlake snapshot | {fmt(ours['wall'], 's')} | {fmt(ours['rss'], 'MB', 0)} |",
+            "",
+            f"iamlake is **{ratio:.0f}×** faster end to end (target ≥ 30×: "
+            + ("met" if ratio >= 30 else "**not met**")
+            + f"); peak RSS {ours['rss']['median']:.0f} MB (target ≤ 150 MB: "
+            + ("met" if ours["rss"]["median"] <= 150 else "**not met**")
+            + f"); local evaluator {rate:.2f} M decisions/s on one core (target ≥ 1.9 M/s: "
+            + ("met" if rate >= 1.9 else "**not met**") + ").",
+            f"iam-simulate's answers: {json.dumps(peer['answer']['counts'], sort_keys=True)} over "
+            f"{peer['answer']['decisions']:,} questions.",
+        ]
     if "throttled" in results:
         lines += throttled_report(results["throttled"], measured("throttled"))
     else:
@@ -499,7 +623,7 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True)
     setup()
     only = {x.strip() for x in ENV.get("BENCH_ONLY", "").split(",") if x.strip()}
-    unknown = only - {"snapshot", "cloudsplaining", "analyze", "throttled"}
+    unknown = only - {"snapshot", "cloudsplaining", "analyze", "throttled", "iamsimulate"}
     if unknown:
         raise SystemExit(f"bench: BENCH_ONLY: unknown sections {', '.join(sorted(unknown))}")
     saved = WORK / "results.json"
@@ -518,6 +642,7 @@ def main():
     run("cloudsplaining", bench_cloudsplaining, org)
     run("analyze", bench_analyze)
     run("throttled", bench_throttled)
+    run("iamsimulate", bench_iam_simulate)
     write_report(results, m)
 
 

@@ -223,16 +223,19 @@ fn accounts_summary(accounts: &[AccountEntry]) -> String {
 /// The summary as one JSON line for batch logs.
 fn snapshot_json(lake: &Path, outcome: &SnapshotOutcome) -> serde_json::Value {
     let m = &outcome.manifest;
-    let risky: serde_json::Map<String, serde_json::Value> = outcome
-        .risky
-        .iter()
-        .map(|(a, (allowed, cond))| {
-            (
-                a.clone(),
-                serde_json::json!({"allowed": allowed, "conditionally_allowed": cond}),
-            )
-        })
-        .collect();
+    let counts = |pick: fn(&crate::snapshot::RiskyCounts) -> (u64, u64)| {
+        outcome
+            .risky
+            .iter()
+            .map(|(a, c)| {
+                let (allowed, cond) = pick(c);
+                (
+                    a.clone(),
+                    serde_json::json!({"allowed": allowed, "conditionally_allowed": cond}),
+                )
+            })
+            .collect::<serde_json::Map<String, serde_json::Value>>()
+    };
     serde_json::json!({
         "level": "info",
         "event": "snapshot_done",
@@ -244,7 +247,8 @@ fn snapshot_json(lake: &Path, outcome: &SnapshotOutcome) -> serde_json::Value {
         "accounts_failed": m.accounts.iter().filter(|a| a.status != "ok").count(),
         "rows": m.tables.iter().map(|(t, e)| (t.clone(), serde_json::json!(e.rows))).collect::<serde_json::Map<_, _>>(),
         "metrics": m.metrics,
-        "risky_on_any_resource": risky,
+        "risky_on_any_resource": counts(|c| c.on_any),
+        "risky_account_or_wider": counts(|c| c.account_or_wider),
         "seconds": (m.finished_at - m.started_at).num_milliseconds() as f64 / 1000.0,
     })
 }
@@ -269,8 +273,11 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
             decisions / eval_secs / 1e6
         );
     }
-    for (action, (allowed, conditional)) in &outcome.risky {
-        println!("  {action:<22} on *: {allowed:>5} roles allowed, {conditional:>5} conditionally");
+    for (action, c) in &outcome.risky {
+        let ((allowed, conditional), (wide, wide_cond)) = (c.on_any, c.account_or_wider);
+        println!(
+            "  {action:<22} on *: {allowed:>5} roles allowed, {conditional:>5} conditionally; account-wide or wider: {wide:>5}, {wide_cond:>5} conditionally"
+        );
     }
     // Every API call, per operation (live collection and S3 lakes).
     let calls: Vec<String> = m

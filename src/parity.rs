@@ -501,6 +501,8 @@ mod tests {
         StoredDecision {
             action: action.into(),
             decision: decision.into(),
+            breadth: None,
+            breadth_decision: None,
             decided_by: Some("identity".into()),
             matched_statements: Vec::new(),
             missing_context_keys: Vec::new(),

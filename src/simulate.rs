@@ -51,13 +51,40 @@ fn read_json(path: &Path) -> Result<Value, SimulateError> {
     })
 }
 
+/// The answer to one request: the decision, and on any resource the widest
+/// breadth at which the action is allowed (docs/EVALUATION.md#grant-breadth).
+#[derive(Debug, Clone, Serialize)]
+pub struct Simulated {
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// `any | account | pattern | specific`: only for a request on any
+    /// resource whose principal's account is known; null when allowed at none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breadth: Option<Option<eval::Breadth>>,
+    /// The decision at `breadth` (present with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breadth_decision: Option<eval::DecisionKind>,
+}
+
+impl Simulated {
+    fn of(req: &SimulateRequest) -> Simulated {
+        let b = req.evaluate_breadth();
+        Simulated {
+            decision: req.evaluate(),
+            breadth: b.as_ref().map(|b| b.breadth),
+            breadth_decision: b.map(|b| b.breadth_decision),
+        }
+    }
+}
+
 /// Answers a request file.
-pub fn from_request_file(path: &Path) -> Result<Decision, SimulateError> {
+pub fn from_request_file(path: &Path) -> Result<Simulated, SimulateError> {
     let json = read_json(path)?;
-    eval::simulate_request(&json).map_err(|e| SimulateError::File {
+    let req = SimulateRequest::parse(&json).map_err(|e| SimulateError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
-    })
+    })?;
+    Ok(Simulated::of(&req))
 }
 
 /// The short form's inputs.
@@ -73,7 +100,7 @@ pub struct ShortForm {
 }
 
 /// Answers the short form: policy files named on the command line.
-pub fn from_short_form(f: &ShortForm) -> Result<Decision, SimulateError> {
+pub fn from_short_form(f: &ShortForm) -> Result<Simulated, SimulateError> {
     let load = |p: &PathBuf| Ok::<_, SimulateError>((p.display().to_string(), read_json(p)?));
     let policies = f.policies.iter().map(load).collect::<Result<Vec<_>, _>>()?;
     let boundary = f.boundary.as_ref().map(load).transpose()?;
@@ -87,7 +114,7 @@ pub fn from_short_form(f: &ShortForm) -> Result<Decision, SimulateError> {
         &f.context,
         f.principal_arn.as_deref(),
     )?;
-    Ok(req.evaluate())
+    Ok(Simulated::of(&req))
 }
 
 /// One stored decision of a role, with the statements behind it quoted.
@@ -95,6 +122,10 @@ pub fn from_short_form(f: &ShortForm) -> Result<Decision, SimulateError> {
 pub struct StoredDecision {
     pub action: String,
     pub decision: String,
+    /// The widest breadth allowed and the decision there (schema version 3
+    /// on; null in older partitions).
+    pub breadth: Option<String>,
+    pub breadth_decision: Option<String>,
     pub decided_by: Option<String>,
     pub matched_statements: Vec<QuotedStatement>,
     pub missing_context_keys: Vec<String>,
@@ -224,6 +255,17 @@ pub fn stored_decisions(
         let action = col("action").as_string::<i32>();
         let decision = col("decision").as_string::<i32>();
         let decided_by = col("decided_by").as_string::<i32>();
+        // Schema version 3 on.
+        let breadth = batch
+            .column_by_name("breadth")
+            .map(|c| c.as_string::<i32>());
+        let breadth_decision = batch
+            .column_by_name("breadth_decision")
+            .map(|c| c.as_string::<i32>());
+        let opt = |a: Option<&arrow::array::StringArray>, row: usize| {
+            a.filter(|a| !a.is_null(row))
+                .map(|a| a.value(row).to_string())
+        };
         let matched = col("matched_statements").as_list::<i32>();
         let keys = col("condition_keys").as_list::<i32>();
         for row in (0..batch.num_rows()).filter(|&r| keep(arn.value(r))) {
@@ -272,6 +314,8 @@ pub fn stored_decisions(
                 StoredDecision {
                     action: action.value(row).to_string(),
                     decision: decision.value(row).to_string(),
+                    breadth: opt(breadth, row),
+                    breadth_decision: opt(breadth_decision, row),
                     decided_by: (!decided_by.is_null(row))
                         .then(|| decided_by.value(row).to_string()),
                     matched_statements: statements,
@@ -292,7 +336,8 @@ fn nth_statement(doc: &Value, index: i32) -> Option<Value> {
 }
 
 /// A decision in words, for a terminal.
-pub fn explain(d: &Decision) -> String {
+pub fn explain(s: &Simulated) -> String {
+    let d = &s.decision;
     let mut out = format!("decision: {}", d.decision.as_str());
     if let Some(layer) = d.decided_by {
         out.push_str(&format!(" (decided by the {} layer)", layer.as_str()));
@@ -326,6 +371,15 @@ pub fn explain(d: &Decision) -> String {
             "depends on context keys the request does not carry: {}\n",
             d.missing_context_keys.join(", ")
         ));
+    }
+    match (s.breadth, s.breadth_decision) {
+        (Some(Some(b)), Some(k)) => out.push_str(&format!(
+            "breadth: {} ({} at that breadth; risky from account up)\n",
+            b.as_str(),
+            k.as_str()
+        )),
+        (Some(None), _) => out.push_str("breadth: none (allowed on no resource)\n"),
+        _ => {}
     }
     out
 }
@@ -363,6 +417,11 @@ pub fn explain_stored(e: &RoleExplanation) -> String {
             if let Some(st) = &s.statement {
                 out.push_str(&format!("           {st}\n"));
             }
+        }
+        match (&d.breadth, &d.breadth_decision) {
+            (Some(b), Some(k)) => out.push_str(&format!("  breadth: {b} ({k})\n")),
+            (None, Some(_)) => out.push_str("  breadth: none (allowed on no resource)\n"),
+            _ => {}
         }
         if !d.missing_context_keys.is_empty() {
             out.push_str(&format!(

@@ -2,7 +2,7 @@
 //! evaluates each role's sensitive actions locally, and writes one date's
 //! partition of the snapshot tables, one account at a time.
 
-use crate::eval::{self, Context, Policy, PolicySet, Request, RequestResource};
+use crate::eval::{self, Context, Policy, PolicySet};
 use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{AccountEntry, Manifest};
@@ -155,8 +155,18 @@ pub struct Refusal {
 #[derive(Debug, Clone)]
 pub struct SnapshotOutcome {
     pub manifest: Manifest,
-    /// Per sensitive action: roles allowed, and roles conditionally allowed.
-    pub risky: BTreeMap<String, (u64, u64)>,
+    /// Per sensitive action: how many roles are allowed it.
+    pub risky: BTreeMap<String, RiskyCounts>,
+}
+
+/// Roles allowed one sensitive action, for the terminal summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RiskyCounts {
+    /// On any resource (`decision`): allowed, conditionally allowed.
+    pub on_any: (u64, u64),
+    /// At `account` breadth or wider (`breadth`, what makes a role risky):
+    /// allowed, conditionally allowed.
+    pub account_or_wider: (u64, u64),
 }
 
 /// Accumulates the accounts of one run into the partition writer.
@@ -166,7 +176,7 @@ struct Run<'c> {
     started_at: chrono::DateTime<Utc>,
     snapshot_id: String,
     accounts: Vec<AccountEntry>,
-    risky: BTreeMap<String, (u64, u64)>,
+    risky: BTreeMap<String, RiskyCounts>,
     roles: u64,
     evaluation: std::time::Duration,
     metrics: BTreeMap<String, f64>,
@@ -192,7 +202,7 @@ impl<'c> Run<'c> {
             risky: cfg
                 .sensitive_actions
                 .iter()
-                .map(|a| (a.clone(), (0, 0)))
+                .map(|a| (a.clone(), RiskyCounts::default()))
                 .collect(),
             roles: 0,
             evaluation: std::time::Duration::ZERO,
@@ -218,9 +228,16 @@ impl<'c> Run<'c> {
         for sim in &rows.simulations {
             let entry = self.risky.entry(sim.action.clone()).or_default();
             match sim.decision.as_str() {
-                "allowed" => entry.0 += 1,
-                "conditionally_allowed" => entry.1 += 1,
+                "allowed" => entry.on_any.0 += 1,
+                "conditionally_allowed" => entry.on_any.1 += 1,
                 _ => {}
+            }
+            if matches!(sim.breadth, Some("any" | "account")) {
+                match sim.breadth_decision {
+                    "allowed" => entry.account_or_wider.0 += 1,
+                    "conditionally_allowed" => entry.account_or_wider.1 += 1,
+                    _ => {}
+                }
             }
         }
         self.roles += rows.roles.len() as u64;
@@ -435,6 +452,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                     id: live.account.id.clone(),
                     name: live.account.name.clone(),
                     ou_path: live.ou_path.clone(),
+                    management: live.management,
                     scp_levels: live
                         .scp_levels
                         .iter()
@@ -651,11 +669,30 @@ impl LastAccessed<'_> {
     }
 }
 
-/// A managed policy of the account, decoded and compiled on first use.
+/// A managed policy of the account, decoded, normalized and compiled on first
+/// use and shared by every role attaching it (profiling showed the per-role
+/// clones and re-normalisation as the largest cost on big accounts).
 struct Managed<'a> {
     detail: &'a ManagedPolicyDetail,
-    document: Value,
+    /// The normalized document text and its statement count, as `role_policies` stores them.
+    normalized: NormalizedDoc,
     policy: Policy,
+}
+
+/// A policy document as `role_policies` stores it.
+#[derive(Clone)]
+struct NormalizedDoc {
+    text: std::sync::Arc<str>,
+    statement_count: i32,
+}
+
+impl NormalizedDoc {
+    fn of(doc: &Value) -> NormalizedDoc {
+        NormalizedDoc {
+            text: policy_doc::normalize(doc).into(),
+            statement_count: policy_doc::statement_count(doc) as i32,
+        }
+    }
 }
 
 fn collect_account(
@@ -705,7 +742,7 @@ fn collect_account(
                 &inline.policy_name,
                 None,
                 None,
-                &doc,
+                NormalizedDoc::of(&doc),
             ));
             identity.push(policy);
         }
@@ -730,7 +767,7 @@ fn collect_account(
                 &m.detail.policy_name,
                 Some(&attached.policy_arn),
                 m.detail.default_version().map(|v| v.version_id.as_str()),
-                &m.document,
+                m.normalized.clone(),
             ));
             identity.push(m.policy.clone());
         }
@@ -755,7 +792,7 @@ fn collect_account(
                     &m.detail.policy_name,
                     Some(arn),
                     m.detail.default_version().map(|v| v.version_id.as_str()),
-                    &m.document,
+                    m.normalized.clone(),
                 ));
                 Some(m.policy.clone())
             }
@@ -763,25 +800,21 @@ fn collect_account(
         };
 
         let context = principal_context(account, role);
+        let scp_exempt = scp_exemption(account, role);
         let set = PolicySet {
             identity: &identity,
             boundary: boundary.as_ref(),
-            scp_levels,
+            scp_levels: if scp_exempt.is_some() {
+                &[]
+            } else {
+                scp_levels
+            },
         };
         let started = std::time::Instant::now();
-        let decisions: Vec<eval::Decision> = cfg
+        let decisions: Vec<eval::BreadthDecision> = cfg
             .sensitive_actions
             .iter()
-            .map(|action| {
-                eval::evaluate(
-                    &set,
-                    &Request {
-                        action,
-                        resource: RequestResource::Any,
-                        context: &context,
-                    },
-                )
-            })
+            .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
             .collect();
         out.evaluation += started.elapsed();
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
@@ -889,6 +922,7 @@ fn collect_account(
                 .map(|p| p.policy_name.clone())
                 .collect(),
             last_accessed_status: last_accessed_status.to_string(),
+            scp_exempt,
         });
     }
     Ok(out)
@@ -929,12 +963,26 @@ fn managed<'c, 'a>(
             arn.to_string(),
             Managed {
                 detail,
-                document,
+                normalized: NormalizedDoc::of(&document),
                 policy,
             },
         );
     }
     Ok(&compiled[arn])
+}
+
+/// Why SCPs do not apply to `role`, if they do not. AWS: SCPs "don't affect
+/// users or roles in the management account" nor "service-linked roles"
+/// (Organizations user guide, "SCP effects on permissions"). The value is
+/// `roles.scp_exempt`.
+fn scp_exemption(account: &AccountInfo, role: &RoleDetail) -> Option<&'static str> {
+    if account.management {
+        Some("management_account")
+    } else if role.path.starts_with("/aws-service-role/") {
+        Some("service_linked_role")
+    } else {
+        None
+    }
 }
 
 /// What the snapshot knows about the principal: its ARN, account and tags.
@@ -965,7 +1013,7 @@ fn policy_row(
     name: &str,
     arn: Option<&str>,
     version: Option<&str>,
-    doc: &Value,
+    doc: NormalizedDoc,
 ) -> RolePolicyRow {
     RolePolicyRow {
         account_id: account.id.clone(),
@@ -976,8 +1024,8 @@ fn policy_row(
         policy_name: name.to_string(),
         policy_arn: arn.map(str::to_string),
         policy_version: version.map(str::to_string),
-        document: policy_doc::normalize(doc),
-        statement_count: policy_doc::statement_count(doc) as i32,
+        document: doc.text,
+        statement_count: doc.statement_count,
     }
 }
 
@@ -1022,6 +1070,10 @@ fn api_simulation_rows(
                     })
                     .collect(),
                 condition_keys: d.missing_context.clone(),
+                // AWS's simulator answers the literal resource `*`, which only
+                // a statement covering every resource matches.
+                breadth: (d.verdict == ApiVerdict::Allowed).then_some("any"),
+                breadth_decision: d.verdict.decision(),
             }
         }));
     }
@@ -1032,9 +1084,12 @@ fn simulation_row(
     account: &AccountInfo,
     role: &RoleDetail,
     action: &str,
-    d: eval::Decision,
+    b: eval::BreadthDecision,
 ) -> SimulationRow {
+    let d = b.any;
     SimulationRow {
+        breadth: b.breadth.map(eval::Breadth::as_str),
+        breadth_decision: b.breadth_decision.as_str(),
         account_id: account.id.clone(),
         role_id: role.role_id.clone(),
         role_name: role.role_name.clone(),
@@ -1085,6 +1140,7 @@ mod tests {
             managed_policy_arns: Vec::new(),
             inline_policy_names: Vec::new(),
             last_accessed_status: "ok".into(),
+            scp_exempt: None,
         };
         let deny = ApiDecision {
             action: "s3:GetObject".into(),

@@ -105,6 +105,70 @@ fn simulate_request_file_as_json() {
     assert_eq!(v["decision"], "implicit_deny");
 }
 
+/// The issue's two real-world grants: on `*` they are implicit_deny, but they
+/// reach every role / every parameter of the account, which is risky.
+#[test]
+fn simulate_reports_the_breadth_of_a_grant() {
+    let work = tempfile::tempdir().unwrap();
+    let run = |action: &str, statement: serde_json::Value, principal: Option<&str>| {
+        let req = work.path().join("req.json");
+        let mut r = serde_json::json!({
+            "action": action,
+            "identity_policies": [{"Version": "2012-10-17", "Statement": [statement]}]
+        });
+        if let Some(p) = principal {
+            r["principal_arn"] = p.into();
+        }
+        fs::write(&req, r.to_string()).unwrap();
+        let out = iamlake()
+            .args(["simulate", "--json", "--request"])
+            .arg(&req)
+            .assert()
+            .success();
+        serde_json::from_slice::<serde_json::Value>(&out.get_output().stdout).unwrap()
+    };
+    let me = Some("arn:aws:iam::123456789012:role/ci");
+    let v = run(
+        "iam:PassRole",
+        serde_json::json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"}),
+        me,
+    );
+    assert_eq!(v["decision"], "implicit_deny");
+    assert_eq!(v["breadth"], "account");
+    assert_eq!(v["breadth_decision"], "allowed");
+    let v = run(
+        "ssm:GetParameters",
+        serde_json::json!({"Effect": "Allow", "Action": "ssm:GetParameter*", "Resource": "arn:aws:ssm:*:123456789012:parameter/*"}),
+        me,
+    );
+    assert_eq!(
+        (v["decision"].as_str(), v["breadth"].as_str()),
+        (Some("implicit_deny"), Some("account"))
+    );
+    // Another account's roles: a pattern, not risky.
+    let v = run(
+        "iam:PassRole",
+        serde_json::json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::999999999999:role/*"}),
+        me,
+    );
+    assert_eq!(v["breadth"], "pattern");
+    // Without a principal the account is unknown: no breadth is reported.
+    let v = run(
+        "iam:PassRole",
+        serde_json::json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"}),
+        None,
+    );
+    assert!(v.get("breadth").is_none(), "{v}");
+    // The text form says it too.
+    let req = work.path().join("req.json");
+    iamlake()
+        .args(["simulate", "--request"])
+        .arg(&req)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("implicit_deny"));
+}
+
 #[test]
 fn simulate_names_the_bad_part_of_a_request() {
     let work = tempfile::tempdir().unwrap();

@@ -283,6 +283,92 @@ fn every_decision_is_the_one_worked_out_by_hand() {
     assert!(sids.contains(&Some("TableInVpc")), "{sids:?}");
 }
 
+/// (decision, decided_by) of `role` for `action`, and the role's `scp_exempt`.
+fn decision_of(
+    lake: &std::path::Path,
+    role: &str,
+    action: &str,
+) -> (String, String, Option<String>) {
+    let sims = read_table(lake, "simulations", DATE);
+    let i = (0..sims.num_rows())
+        .find(|&i| {
+            str_at(&sims, "role_name", i).as_deref() == Some(role)
+                && str_at(&sims, "action", i).as_deref() == Some(action)
+        })
+        .unwrap();
+    let roles = read_table(lake, "roles", DATE);
+    let r = (0..roles.num_rows())
+        .find(|&r| str_at(&roles, "role_name", r).as_deref() == Some(role))
+        .unwrap();
+    (
+        str_at(&sims, "decision", i).unwrap(),
+        str_at(&sims, "decided_by", i).unwrap_or_default(),
+        str_at(&roles, "scp_exempt", r),
+    )
+}
+
+/// AWS: SCPs do not affect the management account's roles, nor service-linked
+/// roles. In `mini`, the Production OU's SCP denies iam:CreateRole to `admin`
+/// (AdministratorAccess) in 111111111111.
+#[test]
+fn scps_skip_the_management_account_and_service_linked_roles() {
+    // The accounts' ARNs name 999999999999 (not a member) as management: SCPs apply.
+    let lake = tempfile::tempdir().unwrap();
+    snapshot_ok(&data("mini"), lake.path(), DATE);
+    assert_eq!(
+        decision_of(lake.path(), "admin", "iam:CreateRole"),
+        ("explicit_deny".into(), "scp".into(), None)
+    );
+
+    // `mini` edited by `edit`, snapshotted into a new lake.
+    let snapshot_of = |edit: &dyn Fn(&std::path::Path)| {
+        let work = tempfile::tempdir().unwrap();
+        let src = work.path().join("org");
+        copy_tree(&data("mini"), &src);
+        edit(&src);
+        let lake = tempfile::tempdir().unwrap();
+        snapshot_ok(&src, lake.path(), DATE);
+        lake
+    };
+    let exempt = |why: &str| ("allowed".into(), "identity".into(), Some(why.into()));
+
+    // describe-organization says 111111111111 is the management account.
+    let lake = snapshot_of(&|src| {
+        fs::write(
+            src.join("organization/organization.json"),
+            r#"{"Organization": {"Id": "o-example", "MasterAccountId": "111111111111"}}"#,
+        )
+        .unwrap()
+    });
+    assert_eq!(
+        decision_of(lake.path(), "admin", "iam:CreateRole"),
+        exempt("management_account")
+    );
+    // ci lives in 222222222222: not exempt.
+    assert_eq!(decision_of(lake.path(), "ci", "iam:CreateRole").2, None);
+
+    // A service-linked role (path /aws-service-role/) in a member account.
+    let lake = snapshot_of(&|src| {
+        let details = src.join("111111111111/authorization-details.json");
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
+        for role in doc["RoleDetailList"].as_array_mut().unwrap() {
+            if role["RoleName"] == "admin" {
+                role["Path"] = "/aws-service-role/".into();
+            }
+        }
+        fs::write(&details, serde_json::to_string(&doc).unwrap()).unwrap();
+    });
+    assert_eq!(
+        decision_of(lake.path(), "admin", "iam:CreateRole"),
+        exempt("service_linked_role")
+    );
+    assert_eq!(
+        decision_of(lake.path(), "app", "iam:CreateRole"),
+        ("explicit_deny".into(), "scp".into(), None)
+    );
+}
+
 #[test]
 fn rerunning_a_date_replaces_only_that_date() {
     let lake = tempfile::tempdir().unwrap();

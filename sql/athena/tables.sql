@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Amazon Athena over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect athena --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 2. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 3. Set-up: docs/WAREHOUSE.md.
 --
 -- Athena runs one statement per query: run them one by one (or split on the
 -- blank lines), with the database iamlake selected for the tables.
@@ -32,7 +32,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS roles (
   `last_used_region` string COMMENT 'Region of the last use.',
   `managed_policy_arns` array<string> COMMENT 'ARNs of the attached managed policies (customer and AWS managed).',
   `inline_policy_names` array<string> COMMENT 'Names of the role\'s inline policies.',
-  `last_accessed_status` string COMMENT 'Whether the role\'s Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role\'s last good data forward.'
+  `last_accessed_status` string COMMENT 'Whether the role\'s Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role\'s last good data forward.',
+  `scp_exempt` string COMMENT 'Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account\'s SCPs apply (schema version 3).'
 )
 COMMENT 'One row per IAM role in every collected account on the snapshot date.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -84,7 +85,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS simulations (
   `decision` string COMMENT 'allowed | conditionally_allowed | implicit_deny | explicit_deny.',
   `decided_by` string COMMENT 'identity | boundary | scp: the layer that decided.',
   `matched_statements` array<struct<policy_id:string,layer:string,statement_index:int,sid:string,effect:string,conditional:boolean>> COMMENT 'Statements behind the decision.',
-  `condition_keys` array<string> COMMENT 'Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).'
+  `condition_keys` array<string> COMMENT 'Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).',
+  `breadth` string COMMENT 'The widest breadth at which the action is allowed or conditionally allowed: any (every resource everywhere) | account (every resource of the action\'s types in the role\'s own account, any region) | pattern (some names, one region, or another account) | specific (named resources); null when allowed at none. A role is risky when a sensitive action is allowed at account or wider (schema version 3; see docs/EVALUATION.md#breadth).',
+  `breadth_decision` string COMMENT 'The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).'
 )
 COMMENT 'One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -192,8 +195,9 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS team_summary (
   `owner_team` string COMMENT 'Owner team (unowned collects roles nobody owns).',
   `roles` int COMMENT 'Roles the team owns.',
-  `risky_roles` int COMMENT 'Roles allowed at least one sensitive action on any resource.',
-  `risky_by_action` array<struct<action:string,allowed:int,conditionally_allowed:int>> COMMENT 'Per sensitive action: roles allowed, and conditionally allowed, on any resource.',
+  `risky_roles` int COMMENT 'Risky roles: allowed at least one sensitive action at account breadth or wider (every resource of its types in the role\'s own account, or more). Before schema version 3: on any resource.',
+  `risky_by_action` array<struct<action:string,allowed:int,conditionally_allowed:int,allowed_on_any_resource:int>> COMMENT 'Per sensitive action: roles allowed, and conditionally allowed, at account breadth or wider.',
+  `risky_roles_on_any_resource` int COMMENT 'Roles allowed at least one sensitive action on any resource (`*`): risky_roles before schema version 3. Null in partitions before version 3.',
   `passrole_roles` int COMMENT 'Roles whose policies grant iam:PassRole (invisible to Access Advisor, so never reported unused).',
   `unused_open` int COMMENT 'Unused permissions not yet reviewed.',
   `unused_kept` int COMMENT 'Unused permissions reviewed keep.',
@@ -222,8 +226,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS daily_summary (
   `account_id` string COMMENT 'The account (null for the organization row).',
   `account_name` string COMMENT 'Account name.',
   `roles` int COMMENT 'Roles.',
-  `risky_roles` int COMMENT 'Roles allowed at least one sensitive action on any resource.',
-  `risky_by_action` array<struct<action:string,allowed:int,conditionally_allowed:int>> COMMENT 'Per sensitive action: roles allowed, and conditionally allowed, on any resource.',
+  `risky_roles` int COMMENT 'Risky roles: allowed at least one sensitive action at account breadth or wider (every resource of its types in the role\'s own account, or more). Before schema version 3: on any resource.',
+  `risky_by_action` array<struct<action:string,allowed:int,conditionally_allowed:int,allowed_on_any_resource:int>> COMMENT 'Per sensitive action: roles allowed, and conditionally allowed, at account breadth or wider.',
+  `risky_roles_on_any_resource` int COMMENT 'Roles allowed at least one sensitive action on any resource (`*`): risky_roles before schema version 3. Null in partitions before version 3.',
   `unused_permissions` int COMMENT 'Unused permissions (any review status).',
   `unused_open` int COMMENT 'Unused permissions not yet reviewed.',
   `unused_new` int COMMENT 'New or reappeared since the previous snapshot.',

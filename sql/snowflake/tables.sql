@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Snowflake over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect snowflake --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 2. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 3. Set-up: docs/WAREHOUSE.md.
 --
 -- Run in the database and schema that should hold the tables (USE SCHEMA ...).
 -- Prerequisite, once per account (ACCOUNTADMIN): a storage integration the
@@ -55,7 +55,8 @@ CREATE OR REPLACE EXTERNAL TABLE roles (
     last_used_region VARCHAR AS (value:last_used_region::VARCHAR), -- Region of the last use.
     managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the attached managed policies (customer and AWS managed).
     inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY), -- Names of the role's inline policies.
-    last_accessed_status VARCHAR AS (value:last_accessed_status::VARCHAR) -- Whether the role's Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role's last good data forward.
+    last_accessed_status VARCHAR AS (value:last_accessed_status::VARCHAR), -- Whether the role's Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role's last good data forward.
+    scp_exempt VARCHAR AS (value:scp_exempt::VARCHAR) -- Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account's SCPs apply (schema version 3).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/roles/
@@ -97,7 +98,9 @@ CREATE OR REPLACE EXTERNAL TABLE simulations (
     decision VARCHAR AS (value:decision::VARCHAR), -- allowed | conditionally_allowed | implicit_deny | explicit_deny.
     decided_by VARCHAR AS (value:decided_by::VARCHAR), -- identity | boundary | scp: the layer that decided.
     matched_statements ARRAY AS (value:matched_statements::ARRAY), -- Statements behind the decision.
-    condition_keys ARRAY AS (value:condition_keys::ARRAY) -- Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).
+    condition_keys ARRAY AS (value:condition_keys::ARRAY), -- Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).
+    breadth VARCHAR AS (value:breadth::VARCHAR), -- The widest breadth at which the action is allowed or conditionally allowed: any (every resource everywhere) | account (every resource of the action's types in the role's own account, any region) | pattern (some names, one region, or another account) | specific (named resources); null when allowed at none. A role is risky when a sensitive action is allowed at account or wider (schema version 3; see docs/EVALUATION.md#breadth).
+    breadth_decision VARCHAR AS (value:breadth_decision::VARCHAR) -- The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/simulations/
@@ -185,8 +188,9 @@ CREATE OR REPLACE EXTERNAL TABLE team_summary (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned collects roles nobody owns).
     roles NUMBER(10,0) AS (value:roles::NUMBER(10,0)), -- Roles the team owns.
-    risky_roles NUMBER(10,0) AS (value:risky_roles::NUMBER(10,0)), -- Roles allowed at least one sensitive action on any resource.
-    risky_by_action ARRAY AS (value:risky_by_action::ARRAY), -- Per sensitive action: roles allowed, and conditionally allowed, on any resource.
+    risky_roles NUMBER(10,0) AS (value:risky_roles::NUMBER(10,0)), -- Risky roles: allowed at least one sensitive action at account breadth or wider (every resource of its types in the role's own account, or more). Before schema version 3: on any resource.
+    risky_by_action ARRAY AS (value:risky_by_action::ARRAY), -- Per sensitive action: roles allowed, and conditionally allowed, at account breadth or wider.
+    risky_roles_on_any_resource NUMBER(10,0) AS (value:risky_roles_on_any_resource::NUMBER(10,0)), -- Roles allowed at least one sensitive action on any resource (`*`): risky_roles before schema version 3. Null in partitions before version 3.
     passrole_roles NUMBER(10,0) AS (value:passrole_roles::NUMBER(10,0)), -- Roles whose policies grant iam:PassRole (invisible to Access Advisor, so never reported unused).
     unused_open NUMBER(10,0) AS (value:unused_open::NUMBER(10,0)), -- Unused permissions not yet reviewed.
     unused_kept NUMBER(10,0) AS (value:unused_kept::NUMBER(10,0)), -- Unused permissions reviewed keep.
@@ -210,8 +214,9 @@ CREATE OR REPLACE EXTERNAL TABLE daily_summary (
     account_id VARCHAR AS (value:account_id::VARCHAR), -- The account (null for the organization row).
     account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name.
     roles NUMBER(10,0) AS (value:roles::NUMBER(10,0)), -- Roles.
-    risky_roles NUMBER(10,0) AS (value:risky_roles::NUMBER(10,0)), -- Roles allowed at least one sensitive action on any resource.
-    risky_by_action ARRAY AS (value:risky_by_action::ARRAY), -- Per sensitive action: roles allowed, and conditionally allowed, on any resource.
+    risky_roles NUMBER(10,0) AS (value:risky_roles::NUMBER(10,0)), -- Risky roles: allowed at least one sensitive action at account breadth or wider (every resource of its types in the role's own account, or more). Before schema version 3: on any resource.
+    risky_by_action ARRAY AS (value:risky_by_action::ARRAY), -- Per sensitive action: roles allowed, and conditionally allowed, at account breadth or wider.
+    risky_roles_on_any_resource NUMBER(10,0) AS (value:risky_roles_on_any_resource::NUMBER(10,0)), -- Roles allowed at least one sensitive action on any resource (`*`): risky_roles before schema version 3. Null in partitions before version 3.
     unused_permissions NUMBER(10,0) AS (value:unused_permissions::NUMBER(10,0)), -- Unused permissions (any review status).
     unused_open NUMBER(10,0) AS (value:unused_open::NUMBER(10,0)), -- Unused permissions not yet reviewed.
     unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- New or reappeared since the previous snapshot.

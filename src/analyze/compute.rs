@@ -190,36 +190,46 @@ fn granted(snap: &Snapshot) -> HashSet<(String, String)> {
         .collect()
 }
 
+/// Per sensitive action, roles allowed at account breadth or wider (and on
+/// `*`), and the risky roles; plus the roles allowed some action on `*`.
+struct Risk<'a> {
+    by_action: Vec<ActionRisk>,
+    risky: HashSet<&'a str>,
+    on_any_resource: HashSet<&'a str>,
+}
+
 fn risk_counts<'a>(
     actions: &[String],
     sims: impl Iterator<Item = &'a super::input::SimIn>,
-) -> (Vec<ActionRisk>, HashSet<&'a str>) {
-    let mut counts: BTreeMap<&str, (i32, i32)> = BTreeMap::new();
+) -> Risk<'a> {
+    let mut counts: BTreeMap<&str, ActionRisk> = BTreeMap::new();
     let mut risky = HashSet::default();
+    let mut on_any_resource = HashSet::default();
     for s in sims {
         let c = counts.entry(s.action.as_str()).or_default();
-        match s.decision.as_str() {
-            "allowed" => {
-                c.0 += 1;
-                risky.insert(s.role_id.as_str());
-            }
-            "conditionally_allowed" => c.1 += 1,
-            _ => {}
+        if s.is_risky() {
+            c.allowed += 1;
+            risky.insert(s.role_id.as_str());
+        } else if s.is_conditionally_risky() {
+            c.conditionally_allowed += 1;
+        }
+        if s.decision == "allowed" {
+            c.allowed_on_any_resource += 1;
+            on_any_resource.insert(s.role_id.as_str());
         }
     }
-    let list = actions
+    let by_action = actions
         .iter()
-        .map(|a| {
-            let (allowed, conditionally_allowed) =
-                counts.get(a.as_str()).copied().unwrap_or_default();
-            ActionRisk {
-                action: a.clone(),
-                allowed,
-                conditionally_allowed,
-            }
+        .map(|a| ActionRisk {
+            action: a.clone(),
+            ..counts.get(a.as_str()).cloned().unwrap_or_default()
         })
         .collect();
-    (list, risky)
+    Risk {
+        by_action,
+        risky,
+        on_any_resource,
+    }
 }
 
 /// Runs the analysis of `cur` against `prev` (the previous complete
@@ -319,7 +329,7 @@ pub fn analyze(
     }
 
     // --- sensitive grants: remembered, and alerted once when new
-    for s in cur.sims.iter().filter(|s| s.decision == "allowed") {
+    for s in cur.sims.iter().filter(|s| s.is_risky()) {
         let Some(&ri) = role_index.get(s.role_id.as_str()) else {
             continue;
         };
@@ -611,7 +621,7 @@ fn team_summary(
         .into_iter()
         .map(|team| {
             let roles = owner_of.iter().filter(|(t, _)| t == team).count() as i32;
-            let (risky_by_action, risky) = risk_counts(
+            let risk = risk_counts(
                 &rules.sensitive_actions,
                 cur.sims
                     .iter()
@@ -629,8 +639,9 @@ fn team_summary(
             TeamRow {
                 owner_team: team.to_string(),
                 roles,
-                risky_roles: risky.len() as i32,
-                risky_by_action,
+                risky_roles: risk.risky.len() as i32,
+                risky_by_action: risk.by_action,
+                risky_roles_on_any_resource: risk.on_any_resource.len() as i32,
                 passrole_roles: passrole.iter().filter(|p| p.owner_team == team).count() as i32,
                 unused_open: open,
                 unused_kept: kept,
@@ -669,7 +680,7 @@ fn daily_summary(
             .iter()
             .map(|&i| cur.roles[i].role_id.as_str())
             .collect();
-        let (risky_by_action, risky) = risk_counts(
+        let risk = risk_counts(
             &rules.sensitive_actions,
             cur.sims
                 .iter()
@@ -687,8 +698,9 @@ fn daily_summary(
             account_id: account.map(|(a, _)| a.to_string()),
             account_name: account.and_then(|(_, n)| n.map(str::to_string)),
             roles: roles.len() as i32,
-            risky_roles: risky.len() as i32,
-            risky_by_action,
+            risky_roles: risk.risky.len() as i32,
+            risky_by_action: risk.by_action,
+            risky_roles_on_any_resource: risk.on_any_resource.len() as i32,
             unused_permissions: mine.clone().count() as i32,
             unused_open: mine.filter(|u| u.review_status == "open").count() as i32,
             unused_new: changes.clone().filter(|d| d.change != "resolved").count() as i32,

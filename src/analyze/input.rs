@@ -74,7 +74,31 @@ pub struct AccessIn {
 pub struct SimIn {
     pub role_id: String,
     pub action: String,
+    /// On any resource (`*`).
     pub decision: String,
+    /// `any | account | pattern | specific`; partitions before schema
+    /// version 3 read as `any` where `decision` allows, since their only
+    /// question was `*`.
+    pub breadth: Option<String>,
+    /// The decision at `breadth`.
+    pub breadth_decision: String,
+}
+
+impl SimIn {
+    /// Allowed (or conditionally allowed) at `account` breadth or wider.
+    fn account_or_wider(&self) -> bool {
+        matches!(self.breadth.as_deref(), Some("any" | "account"))
+    }
+
+    /// What makes a role risky: allowed outright at `account` breadth or wider.
+    pub fn is_risky(&self) -> bool {
+        self.account_or_wider() && self.breadth_decision == "allowed"
+    }
+
+    /// Allowed at `account` breadth or wider only under conditions.
+    pub fn is_conditionally_risky(&self) -> bool {
+        self.account_or_wider() && self.breadth_decision == "conditionally_allowed"
+    }
 }
 
 /// What the snapshot date knows of one account of its manifest.
@@ -212,23 +236,45 @@ fn read_partition(
 
     let access = read_access(lake, manifest, filter())?;
 
-    let df = read::scan(
-        lake,
-        manifest,
-        simulations::TABLE.name,
-        filter(),
-        &["role_id", "action", "decision"],
-    )?;
+    // Schema version 3 added the breadth; before it, the question was `*`.
+    let has_breadth = manifest.schema_version >= 3;
+    let mut columns = vec!["role_id", "action", "decision"];
+    if has_breadth {
+        columns.extend(["breadth", "breadth_decision"]);
+    }
+    let df = read::scan(lake, manifest, simulations::TABLE.name, filter(), &columns)?;
     let p = frame_err(lake, date, simulations::TABLE.name);
     let sims = {
         let mut role_id = strs(&df, "role_id").map_err(&p)?;
         let mut action = strs(&df, "action").map_err(&p)?;
         let mut decision = strs(&df, "decision").map_err(&p)?;
+        let (mut breadth, mut breadth_decision) = if has_breadth {
+            (
+                strs(&df, "breadth").map_err(&p)?,
+                strs(&df, "breadth_decision").map_err(&p)?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         (0..df.height())
-            .map(|i| SimIn {
-                role_id: role_id[i].take().unwrap_or_default(),
-                action: action[i].take().unwrap_or_default(),
-                decision: decision[i].take().unwrap_or_default(),
+            .map(|i| {
+                let decision = decision[i].take().unwrap_or_default();
+                let (breadth, breadth_decision) = if has_breadth {
+                    (
+                        breadth[i].take(),
+                        breadth_decision[i].take().unwrap_or_default(),
+                    )
+                } else {
+                    let allowed = matches!(decision.as_str(), "allowed" | "conditionally_allowed");
+                    (allowed.then(|| "any".to_string()), decision.clone())
+                };
+                SimIn {
+                    role_id: role_id[i].take().unwrap_or_default(),
+                    action: action[i].take().unwrap_or_default(),
+                    decision,
+                    breadth,
+                    breadth_decision,
+                }
             })
             .collect()
     };

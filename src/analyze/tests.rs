@@ -43,11 +43,26 @@ fn access(role_id: &str, service: &str, action: Option<&str>, last: Option<&str>
     }
 }
 
+/// A decision on `*`; allowed there means allowed at breadth `any`.
 fn sim(role_id: &str, action: &str, decision: &str) -> SimIn {
+    let allowed = matches!(decision, "allowed" | "conditionally_allowed");
     SimIn {
         role_id: role_id.into(),
         action: action.into(),
         decision: decision.into(),
+        breadth: allowed.then(|| "any".into()),
+        breadth_decision: decision.into(),
+    }
+}
+
+/// A grant at `breadth` that is not allowed on `*`.
+fn sim_at(role_id: &str, action: &str, breadth: &str, decision: &str) -> SimIn {
+    SimIn {
+        role_id: role_id.into(),
+        action: action.into(),
+        decision: "implicit_deny".into(),
+        breadth: Some(breadth.into()),
+        breadth_decision: decision.into(),
     }
 }
 
@@ -660,4 +675,61 @@ fn unknown_access_advisor_data_is_never_unused_nor_used() {
         .unwrap();
     assert_eq!(dyn_row.data_date, super::compute::days_since_epoch(d(1)));
     assert_eq!(org_row(&a2c).roles_access_carried, 1);
+}
+
+/// A role is risky when a sensitive action is allowed at account breadth or
+/// wider; the count on `*` is kept beside it. Worked out by hand:
+/// - A1: s3:GetObject on `*` (any) → risky, on `*`.
+/// - B1: iam:PassRole on `role/*` of its account → risky, not on `*`.
+/// - Y1: iam:PassRole on `role/app-*` (pattern) → not risky.
+/// - P1: iam:PassRole account-wide under a condition → conditionally, not risky.
+#[test]
+fn risky_means_account_breadth_or_wider() {
+    let mut snap = day1();
+    snap.sims = vec![
+        sim("A1", "s3:GetObject", "allowed"),
+        sim_at("B1", "iam:PassRole", "account", "allowed"),
+        sim_at("Y1", "iam:PassRole", "pattern", "allowed"),
+        sim_at("P1", "iam:PassRole", "account", "conditionally_allowed"),
+    ];
+    let a = analyze(&snap, None, Vec::new(), &Owners::default(), &[], &rules());
+    let org = org_row(&a);
+    assert_eq!((org.risky_roles, org.risky_roles_on_any_resource), (2, 1));
+    let by: Vec<(&str, i32, i32, i32)> = org
+        .risky_by_action
+        .iter()
+        .map(|r| {
+            (
+                r.action.as_str(),
+                r.allowed,
+                r.conditionally_allowed,
+                r.allowed_on_any_resource,
+            )
+        })
+        .collect();
+    assert_eq!(by, [("iam:PassRole", 1, 1, 0), ("s3:GetObject", 1, 0, 1)]);
+    // Teams: payments owns A1, B1 is unowned, web owns Y1, platform owns P1.
+    let team = |t: &str| a.teams.iter().find(|r| r.owner_team == t).unwrap();
+    assert_eq!(team("payments").risky_roles, 1);
+    assert_eq!(team("unowned").risky_roles, 1);
+    assert_eq!(team("web").risky_roles, 0);
+    assert_eq!(team("platform").risky_roles, 0);
+    // Alerts: the new risky grants, not the pattern or conditional ones.
+    let mut grants: Vec<(String, String)> = a
+        .alerts
+        .iter()
+        .flat_map(|al| {
+            al.new_sensitive_grants
+                .iter()
+                .map(move |g| (al.role_name.clone(), g.clone()))
+        })
+        .collect();
+    grants.sort();
+    assert_eq!(
+        grants,
+        [
+            ("app".to_string(), "s3:GetObject".to_string()),
+            ("old".to_string(), "iam:PassRole".to_string())
+        ]
+    );
 }

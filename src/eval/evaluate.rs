@@ -7,6 +7,7 @@ use std::iter;
 
 use serde::Serialize;
 
+use crate::eval::breadth::Breadth;
 use crate::eval::condition::Tri;
 use crate::eval::context::Context;
 use crate::eval::policy::{Effect, Policy, Prepared, RequestResource, Statement};
@@ -127,6 +128,97 @@ impl<'a> Request<'a> {
     }
 }
 
+/// The answer of [`evaluate_breadth`] for one action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BreadthDecision {
+    /// The decision on any resource (`*`), exactly as [`evaluate`] gives it.
+    pub any: Decision,
+    /// The widest breadth at which the action is allowed (or conditionally
+    /// allowed); `None` when it is allowed at none.
+    pub breadth: Option<Breadth>,
+    /// The decision at `breadth`; without one, the decision at the narrowest
+    /// breadth asked (`specific`, or `*` when no gate names the action).
+    pub breadth_decision: DecisionKind,
+}
+
+impl BreadthDecision {
+    /// Allowed outright at `account` breadth or wider: what makes a role risky.
+    pub fn is_risky(&self) -> bool {
+        self.breadth >= Some(Breadth::Account) && self.breadth_decision == DecisionKind::Allowed
+    }
+}
+
+/// Evaluates `action` for a principal of `account` on any resource, then, if
+/// that is not allowed, at each breadth from the widest down until one is:
+/// the widest breadth the grant reaches (see [`crate::eval::breadth`]). The
+/// decision on `*` keeps its own rule (docs/EVALUATION.md, "any resource"),
+/// so that it stays comparable across schema versions; the breadth `any`
+/// also counts grants such as `arn:aws:iam::*:role/*` that reach every role
+/// of every account. When no gate
+/// could allow the action at all (no Allow statement names it in some gate),
+/// the narrower questions are skipped: they cannot be allowed either.
+pub fn evaluate_breadth(
+    set: &PolicySet<'_>,
+    action: &str,
+    context: &Context,
+    account: &str,
+) -> BreadthDecision {
+    let any = evaluate(set, &Request::any(action, context));
+    if any.decision.is_allowed() {
+        return BreadthDecision {
+            breadth: Some(Breadth::Any),
+            breadth_decision: any.decision,
+            any,
+        };
+    }
+    if any.decision == DecisionKind::ImplicitDeny && !every_gate_names(set, &lower_action(action)) {
+        return BreadthDecision {
+            breadth: None,
+            breadth_decision: any.decision,
+            any,
+        };
+    }
+    let mut last = any.decision;
+    for level in &Breadth::WIDEST_FIRST {
+        let d = evaluate(
+            set,
+            &Request {
+                action,
+                resource: RequestResource::Breadth {
+                    level: *level,
+                    account: account.to_string(),
+                },
+                context,
+            },
+        );
+        if d.decision.is_allowed() {
+            return BreadthDecision {
+                breadth: Some(*level),
+                breadth_decision: d.decision,
+                any,
+            };
+        }
+        last = d.decision;
+    }
+    BreadthDecision {
+        breadth: None,
+        breadth_decision: last,
+        any,
+    }
+}
+
+/// Does every gate have an Allow statement whose actions match `action_lc`
+/// (whatever its resources and conditions)?
+fn every_gate_names(set: &PolicySet<'_>, action_lc: &str) -> bool {
+    gates(set).all(|(_, policies)| {
+        policies.iter().any(|p| {
+            p.compiled_statements()
+                .iter()
+                .any(|s| s.effect == Effect::Allow && s.action_matches(action_lc))
+        })
+    })
+}
+
 /// The policies that apply to a role.
 #[derive(Clone, Copy, Debug)]
 pub struct PolicySet<'a> {
@@ -186,6 +278,16 @@ fn lower_action(action: &str) -> Cow<'_, str> {
 /// Evaluates `req` against the policies in `set`.
 pub fn evaluate(set: &PolicySet<'_>, req: &Request<'_>) -> Decision {
     let action_lc = lower_action(req.action);
+    if action_lc == "sts:getcalleridentity" {
+        // AWS: "No permissions are required to perform this operation", and an
+        // explicit deny does not stop it (STS API reference, GetCallerIdentity).
+        return Decision {
+            decision: DecisionKind::Allowed,
+            decided_by: None,
+            matched_statements: Vec::new(),
+            missing_context_keys: Vec::new(),
+        };
+    }
     let prep = Prepared {
         action_lc: &action_lc,
         service_lc: action_lc.split_once(':').map_or("", |(s, _)| s),

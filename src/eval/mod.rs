@@ -5,6 +5,7 @@
 //! Entry points: [`Policy::parse`], [`evaluate`], [`trusted_principals`], [`simulate_request`].
 
 pub mod any_resource;
+mod breadth;
 mod condition;
 mod context;
 mod error;
@@ -20,9 +21,13 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use breadth::Breadth;
 pub use context::Context;
 pub use error::{PolicyError, RequestError};
-pub use evaluate::{Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate};
+pub use evaluate::{
+    BreadthDecision, Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate,
+    evaluate_breadth,
+};
 pub use policy::{Effect, Policy, RequestResource};
 pub use principal::trusted_principals;
 pub use request::{SimulateRequest, simulate_request};

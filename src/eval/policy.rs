@@ -5,11 +5,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::eval::any_resource::{self, Cover, NotCover};
+use crate::eval::breadth::{self, Breadth};
 use crate::eval::condition::{self, Clause, CondValue, Tri};
 use crate::eval::context::Context;
 use crate::eval::error::PolicyError;
 use crate::eval::template::{self, Resolved, TTok};
-use crate::eval::wildcard::Pattern;
+use crate::eval::wildcard::{Pattern, Tok};
 
 /// A statement's effect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -35,6 +36,12 @@ pub enum RequestResource {
     Any,
     /// One concrete ARN (matched case-sensitively).
     Arn(String),
+    /// "On resources of at least this breadth, for a principal of `account`"
+    /// (see [`crate::eval::breadth`]): an Allow statement matches when its
+    /// resources reach that breadth; a Deny only when it reaches both that
+    /// breadth and the whole account (a Deny on one role does not undo a grant
+    /// on every other one, as a Deny on one bucket does not undo `*`).
+    Breadth { level: Breadth, account: String },
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +59,9 @@ enum ResMatcher {
 #[derive(Clone, Debug)]
 struct ResPat {
     matcher: ResMatcher,
+    /// The pattern's tokens for [`crate::eval::breadth`]; a policy variable
+    /// is a placeholder literal (it stands for one name).
+    toks: Option<Box<[Tok]>>,
     cover: Cover,
     not_cover: NotCover,
 }
@@ -84,9 +94,13 @@ pub(crate) struct Prepared<'r> {
     pub context: &'r Context,
 }
 
-/// A compiled policy document.
+/// A compiled policy document. Cloning is cheap (a reference count): a managed
+/// policy is compiled once per account and shared by every role attaching it.
 #[derive(Clone, Debug)]
-pub struct Policy {
+pub struct Policy(std::sync::Arc<Compiled>);
+
+#[derive(Debug)]
+struct Compiled {
     id: String,
     version: Option<String>,
     statements: Vec<Statement>,
@@ -182,15 +196,24 @@ fn parse_resources(list: &[&str], vars: bool) -> Box<[ResPat]> {
         .map(|r| {
             let toks = template::tokenize(r, true, vars);
             let not_cover = any_resource::not_cover_of(&toks);
-            let (matcher, cover) = match template::as_static(&toks) {
+            let (matcher, cover, static_toks) = match template::as_static(&toks) {
                 Some(st) => (
                     ResMatcher::Static(Pattern::from_tokens(&st)),
                     any_resource::cover_of(&st),
+                    Some(st.into_boxed_slice()),
                 ),
-                None => (ResMatcher::Dynamic(toks.into_boxed_slice()), Cover::Never),
+                None => {
+                    let placeholder = template::with_placeholders(&toks);
+                    (
+                        ResMatcher::Dynamic(toks.into_boxed_slice()),
+                        Cover::Never,
+                        Some(placeholder.into_boxed_slice()),
+                    )
+                }
             };
             ResPat {
                 matcher,
+                toks: static_toks,
                 cover,
                 not_cover,
             }
@@ -391,11 +414,11 @@ impl Policy {
                 }
             }
         }
-        Ok(Policy {
+        Ok(Policy(std::sync::Arc::new(Compiled {
             id,
             version,
             statements,
-        })
+        })))
     }
 
     /// Parses a policy document from raw bytes (as stored, or URL-decoded from IAM).
@@ -412,31 +435,34 @@ impl Policy {
 
     /// The id given to [`Policy::parse`].
     pub fn id(&self) -> &str {
-        &self.id
+        &self.0.id
     }
 
     /// The document's `Version`, if it had one.
     pub fn version(&self) -> Option<&str> {
-        self.version.as_deref()
+        self.0.version.as_deref()
     }
 
     /// Number of statements.
     pub fn statement_count(&self) -> usize {
-        self.statements.len()
+        self.0.statements.len()
     }
 
     /// `(Sid, Effect)` of each statement, in document order.
     pub fn statements(&self) -> impl Iterator<Item = (Option<&str>, Effect)> {
-        self.statements.iter().map(|s| (s.sid.as_deref(), s.effect))
+        self.0
+            .statements
+            .iter()
+            .map(|s| (s.sid.as_deref(), s.effect))
     }
 
     pub(crate) fn compiled_statements(&self) -> &[Statement] {
-        &self.statements
+        &self.0.statements
     }
 }
 
 impl Statement {
-    fn action_matches(&self, action_lc: &str) -> bool {
+    pub(crate) fn action_matches(&self, action_lc: &str) -> bool {
         match &self.actions {
             Actions::Action(p) => p.iter().any(|p| p.matches(action_lc)),
             Actions::NotAction(p) => !p.iter().any(|p| p.matches(action_lc)),
@@ -457,6 +483,52 @@ impl Statement {
                 pats.iter()
                     .any(|p| p.cover.covers(req.service_lc, req.action_lc))
             }),
+            RequestResource::Breadth { level, account } => {
+                let need = match self.effect {
+                    Effect::Allow => *level,
+                    Effect::Deny => (*level).max(Breadth::Account),
+                };
+                if negated {
+                    let b = breadth::of_not_resource(
+                        pats.iter()
+                            .map(|p| (p.toks.as_deref(), &p.not_cover, &p.cover)),
+                        req.service_lc,
+                        req.action_lc,
+                        account,
+                    );
+                    return Tri::from_bool(b >= need);
+                }
+                // A policy variable names one value per principal: resolved from
+                // the context when it can be (`${aws:PrincipalAccount}`), else it
+                // stands for one name and never widens the pattern.
+                let reaches = |p: &ResPat| {
+                    let mut scratch = Vec::new();
+                    let resolved;
+                    let toks: &[Tok] = match &p.matcher {
+                        ResMatcher::Dynamic(t) => {
+                            match template::resolve(t, req.context, &mut scratch) {
+                                Resolved::Tokens(t) => {
+                                    resolved = t;
+                                    &resolved
+                                }
+                                _ => p.toks.as_deref().unwrap_or_default(),
+                            }
+                        }
+                        ResMatcher::Static(_) => p.toks.as_deref().unwrap_or_default(),
+                    };
+                    let computed;
+                    let cover = match &p.matcher {
+                        ResMatcher::Static(_) => &p.cover,
+                        ResMatcher::Dynamic(_) => {
+                            computed = any_resource::cover_of(toks);
+                            &computed
+                        }
+                    };
+                    breadth::of_pattern(toks, cover, req.service_lc, req.action_lc, account)
+                        .is_some_and(|b| b >= need)
+                };
+                Tri::from_bool(pats.iter().any(reaches))
+            }
             RequestResource::Arn(arn) => {
                 let mut any = Tri::False;
                 for p in pats.iter() {

@@ -22,7 +22,9 @@ use serde_json::Value;
 
 use crate::eval::context::Context;
 use crate::eval::error::RequestError;
-use crate::eval::evaluate::{Decision, PolicySet, Request, evaluate};
+use crate::eval::evaluate::{
+    BreadthDecision, Decision, PolicySet, Request, evaluate, evaluate_breadth,
+};
 use crate::eval::policy::{Policy, RequestResource};
 
 fn field_err(field: impl Into<String>, reason: impl Into<String>) -> RequestError {
@@ -260,6 +262,32 @@ impl SimulateRequest {
             context: &self.context,
         };
         evaluate(&set, &req)
+    }
+}
+
+impl SimulateRequest {
+    /// The grant's breadth (see [`crate::eval::breadth`]), when the request
+    /// is about any resource and the principal's account is known
+    /// (`principal_arn`, or `aws:PrincipalAccount` in the context).
+    pub fn evaluate_breadth(&self) -> Option<BreadthDecision> {
+        if self.resource != RequestResource::Any {
+            return None;
+        }
+        let account = match self.context.get("aws:PrincipalAccount") {
+            Some([one]) => one.clone(),
+            _ => return None,
+        };
+        let set = PolicySet {
+            identity: &self.identity_policies,
+            boundary: self.permissions_boundary.as_ref(),
+            scp_levels: &self.scp_levels,
+        };
+        Some(evaluate_breadth(
+            &set,
+            &self.action,
+            &self.context,
+            &account,
+        ))
     }
 }
 

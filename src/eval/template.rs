@@ -24,6 +24,17 @@ pub(crate) enum TTok {
     Var(Var),
 }
 
+/// The tokens with every variable replaced by a placeholder literal that no
+/// ARN segment contains (no `:` or `/`): a variable stands for one name.
+pub(crate) fn with_placeholders(toks: &[TTok]) -> Vec<Tok> {
+    toks.iter()
+        .map(|t| match t {
+            TTok::Tok(t) => t.clone(),
+            TTok::Var(_) => Tok::Lit("\u{1}var\u{1}".into()),
+        })
+        .collect()
+}
+
 /// Outcome of substituting variables.
 pub(crate) enum Resolved {
     Tokens(Vec<Tok>),

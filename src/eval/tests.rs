@@ -586,7 +586,7 @@ fn action_wildcards_and_case() {
         ("iam:CreateAccessKey", T),
         ("iam:ListAccessKeys", T),
         ("iam:ListUsers", F),
-        ("sts:GetCallerIdentity", F),
+        ("sts:GetSessionToken", F),
     ] {
         assert_eq!(run(ps, action, None, &ctx).decision, want, "{action}");
     }
@@ -1526,4 +1526,304 @@ fn simulate_short_form_matches_request_file() {
         e.unwrap_err()
             .starts_with("scp/x.json: statement 0: Resource")
     );
+}
+
+/// STS: GetCallerIdentity needs no permission and "you can still perform this
+/// operation" under an explicit deny.
+#[test]
+fn get_caller_identity_is_always_allowed() {
+    let ctx = Context::new();
+    let deny = pol(
+        "deny",
+        json!({"Statement": {"Effect": "Deny", "Action": "sts:*", "Resource": "*"}}),
+    );
+    for identity in [vec![], vec![deny]] {
+        let d = run(&identity, "STS:GetCallerIdentity", None, &ctx);
+        assert_eq!(d.decision, DecisionKind::Allowed);
+        assert!(d.matched_statements.is_empty());
+    }
+    // Other STS actions still follow the policies.
+    assert_eq!(
+        run(&[], "sts:GetSessionToken", None, &ctx).decision,
+        DecisionKind::ImplicitDeny
+    );
+}
+
+const OWN: &str = "123456789012";
+
+/// (breadth, decision at that breadth) of `action` for a principal of `OWN`
+/// holding one identity policy with `statements`.
+fn breadth_of(statements: Value, action: &str) -> (Option<&'static str>, DecisionKind) {
+    let p = pol(
+        "p",
+        json!({"Version": "2012-10-17", "Statement": statements}),
+    );
+    let set = PolicySet {
+        identity: std::slice::from_ref(&p),
+        boundary: None,
+        scp_levels: &[],
+    };
+    let ctx = Context::for_role(OWN, "arn:aws:iam::123456789012:role/r", std::iter::empty());
+    let d = crate::eval::evaluate_breadth(&set, action, &ctx, OWN);
+    (d.breadth.map(|b| b.as_str()), d.breadth_decision)
+}
+
+/// Every ARN shape: empty region + account (s3), empty region (iam),
+/// regional (ssm, dynamodb, kms), paths, wildcards, the principal's own
+/// account against another one, NotResource, policy variables, denies.
+#[test]
+fn breadth_table() {
+    use DecisionKind::*;
+    let allow = |action: &str, resource: Value| json!([{"Effect": "Allow", "Action": action, "Resource": resource}]);
+    let cases: Vec<(Value, &str, Option<&str>, DecisionKind)> = vec![
+        // any: every resource everywhere
+        (
+            allow("iam:PassRole", json!("*")),
+            "iam:PassRole",
+            Some("any"),
+            Allowed,
+        ),
+        (
+            allow("iam:PassRole", json!("arn:aws:iam::*:role/*")),
+            "iam:PassRole",
+            Some("any"),
+            Allowed,
+        ),
+        (
+            allow("s3:GetObject", json!("arn:aws:s3:::*")),
+            "s3:GetObject",
+            Some("any"),
+            Allowed,
+        ),
+        (
+            allow("s3:GetObject", json!("arn:aws:s3:::*/*")),
+            "s3:GetObject",
+            Some("any"),
+            Allowed,
+        ),
+        // account: every resource of the type in the own account, any region
+        (
+            allow("iam:PassRole", json!("arn:aws:iam::123456789012:role/*")),
+            "iam:PassRole",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            allow("iam:PassRole", json!("arn:aws:iam::123456789012:*")),
+            "iam:PassRole",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            allow(
+                "ssm:GetParameter*",
+                json!("arn:aws:ssm:*:123456789012:parameter/*"),
+            ),
+            "ssm:GetParameters",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            allow(
+                "dynamodb:GetItem",
+                json!("arn:aws:dynamodb:*:123456789012:table/*"),
+            ),
+            "dynamodb:GetItem",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            allow("kms:Decrypt", json!("arn:aws:kms:*:123456789012:key/*")),
+            "kms:Decrypt",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            allow(
+                "iam:PassRole",
+                json!("arn:aws:iam::${aws:PrincipalAccount}:role/*"),
+            ),
+            "iam:PassRole",
+            Some("account"),
+            Allowed,
+        ),
+        // pattern: some names, one region, or another account's resources
+        (
+            allow(
+                "iam:PassRole",
+                json!("arn:aws:iam::123456789012:role/app-*"),
+            ),
+            "iam:PassRole",
+            Some("pattern"),
+            Allowed,
+        ),
+        (
+            allow(
+                "iam:PassRole",
+                json!("arn:aws:iam::123456789012:role/service-role/*"),
+            ),
+            "iam:PassRole",
+            Some("pattern"),
+            Allowed,
+        ),
+        (
+            allow(
+                "ssm:GetParameters",
+                json!("arn:aws:ssm:eu-west-1:123456789012:parameter/*"),
+            ),
+            "ssm:GetParameters",
+            Some("pattern"),
+            Allowed,
+        ),
+        (
+            allow("iam:PassRole", json!("arn:aws:iam::999999999999:role/*")),
+            "iam:PassRole",
+            Some("pattern"),
+            Allowed,
+        ),
+        (
+            allow("s3:GetObject", json!("arn:aws:s3:::bucket/*")),
+            "s3:GetObject",
+            Some("pattern"),
+            Allowed,
+        ),
+        (
+            allow(
+                "dynamodb:GetItem",
+                json!("arn:aws:dynamodb:*:123456789012:table/orders*"),
+            ),
+            "dynamodb:GetItem",
+            Some("pattern"),
+            Allowed,
+        ),
+        // specific: named resources; a variable stands for one name
+        (
+            allow(
+                "iam:PassRole",
+                json!("arn:aws:iam::123456789012:role/deploy"),
+            ),
+            "iam:PassRole",
+            Some("specific"),
+            Allowed,
+        ),
+        (
+            allow("s3:GetObject", json!("arn:aws:s3:::bucket/key.txt")),
+            "s3:GetObject",
+            Some("specific"),
+            Allowed,
+        ),
+        (
+            allow(
+                "iam:PassRole",
+                json!("arn:aws:iam::123456789012:role/${aws:username}"),
+            ),
+            "iam:PassRole",
+            Some("specific"),
+            Allowed,
+        ),
+        // does not apply: another service's ARNs
+        (
+            allow("iam:PassRole", json!("arn:aws:s3:::*")),
+            "iam:PassRole",
+            None,
+            ImplicitDeny,
+        ),
+        // NotResource: everything but some names is account-wide; a
+        // NotResource that cannot match the service's ARNs is `*`
+        (
+            json!([{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": "arn:aws:iam::123456789012:role/admin"}]),
+            "iam:PassRole",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": "arn:aws:s3:::*"}]),
+            "iam:PassRole",
+            Some("any"),
+            Allowed,
+        ),
+        (
+            json!([{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": "arn:aws:iam::123456789012:role/*"}]),
+            "iam:PassRole",
+            Some("pattern"),
+            Allowed,
+        ),
+        // Denies: one name does not undo an account-wide grant; the whole
+        // account does
+        (
+            json!([
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"},
+                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/admin"}
+            ]),
+            "iam:PassRole",
+            Some("account"),
+            Allowed,
+        ),
+        (
+            json!([
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"}
+            ]),
+            "iam:PassRole",
+            Some("any"),
+            Allowed,
+        ),
+        (
+            json!([
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"},
+                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"}
+            ]),
+            "iam:PassRole",
+            None,
+            ExplicitDeny,
+        ),
+        // A condition the request does not carry
+        (
+            json!([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*",
+                 "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}]),
+            "iam:PassRole",
+            Some("account"),
+            ConditionallyAllowed,
+        ),
+        // Nothing names the action
+        (
+            allow("s3:GetObject", json!("*")),
+            "iam:PassRole",
+            None,
+            ImplicitDeny,
+        ),
+    ];
+    for (statements, action, want_breadth, want_decision) in cases {
+        let text = statements.to_string();
+        assert_eq!(
+            breadth_of(statements, action),
+            (want_breadth, want_decision),
+            "{action} with {text}"
+        );
+    }
+}
+
+/// The breadth never changes the decision on `*`, and a boundary or SCP
+/// narrows the breadth like any other gate.
+#[test]
+fn breadth_respects_every_gate() {
+    let identity = pol(
+        "id",
+        json!({"Statement": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}}),
+    );
+    let boundary = pol(
+        "b",
+        json!({"Statement": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/app-*"}}),
+    );
+    let ctx = Context::new();
+    let set = PolicySet {
+        identity: std::slice::from_ref(&identity),
+        boundary: Some(&boundary),
+        scp_levels: &[],
+    };
+    let d = crate::eval::evaluate_breadth(&set, "iam:PassRole", &ctx, OWN);
+    assert_eq!(d.any.decision, DecisionKind::ImplicitDeny);
+    assert_eq!(d.any.decided_by, Some(Layer::Boundary));
+    assert_eq!(d.breadth.map(|b| b.as_str()), Some("pattern"));
+    assert!(!d.is_risky());
 }

@@ -492,7 +492,18 @@ impl<'a> AccountState<'a> {
                 // CI roles are where `iam:PassRole` on `*` usually hides.
                 if self.rng.random_bool(0.35) {
                     let pass = self.pick(&["iam:PassRole", "iam:Pass*"]);
-                    stmts.push(Statement::allow(&[pass], &["*"]).sid("PassRoles"));
+                    // Half of them on every role of the account, which is as
+                    // risky (chosen by hash: the random stream is unchanged).
+                    let all_roles = format!("arn:aws:iam::{acct}:role/*");
+                    let resource =
+                        if crate::generate::output::stable_hash(0, &[&acct, t, "PassRoles"])
+                            .is_multiple_of(2)
+                        {
+                            all_roles.as_str()
+                        } else {
+                            "*"
+                        };
+                    stmts.push(Statement::allow(&[pass], &[resource]).sid("PassRoles"));
                 } else {
                     stmts.push(
                         Statement::allow(
@@ -859,8 +870,10 @@ impl<'a> AccountState<'a> {
         }
     }
 
-    /// Sometimes add dangerous grants on `*` (some only under conditions),
-    /// explicit Denies and NotAction statements.
+    /// Sometimes add dangerous grants on `*` or on every resource of the
+    /// account (`role/*`, `parameter/*`, `table/*`: as risky, and the most
+    /// common real-world shape), some only under conditions; explicit Denies
+    /// and NotAction statements.
     fn add_risk(
         &mut self,
         stmts: &mut Vec<Statement>,
@@ -901,7 +914,25 @@ impl<'a> AccountState<'a> {
                     5 => (&["iam:CreateRole", "iam:AttachRolePolicy"], "CreateRoles"),
                     _ => (&["iam:PassRole", "ecs:RunTask"], "RunTasks"),
                 };
-                let mut st = Statement::allow(actions, &["*"]).sid(sid);
+                // Which grants are account-scoped comes from a hash, not the
+                // random stream, so the rest of the organization is unchanged.
+                let acct = self.account_id().to_string();
+                let scoped = crate::generate::output::stable_hash(
+                    0,
+                    &[&acct, team, sid, &stmts.len().to_string()],
+                ) % 5
+                    < 3;
+                let resource = match sid {
+                    _ if !scoped => "*".to_string(),
+                    "PassAnyRole" | "AssumeAnyRole" | "CreateRoles" | "RunTasks" => {
+                        format!("arn:aws:iam::{acct}:role/*")
+                    }
+                    "ReadParameters" => format!("arn:aws:ssm:*:{acct}:parameter/*"),
+                    "ReadAnyTable" => format!("arn:aws:dynamodb:*:{acct}:table/*"),
+                    // S3 ARNs carry no account: every object is `*/*`.
+                    _ => "arn:aws:s3:::*/*".to_string(),
+                };
+                let mut st = Statement::allow(actions, &[&resource]).sid(sid);
                 if self.rng.random_bool(0.35) {
                     st = match self.rng.random_range(0..3) {
                         0 => st.cond("StringEquals", "aws:ResourceTag/team", &[team]),

@@ -31,7 +31,14 @@ pub use columns::Column;
 ///   account's data comes from (`account_status`, `data_date`, `ou_path`,
 ///   `failure_reason`, the carried/without-data counts). Partitions of
 ///   version 1 are read as if every role's Access Advisor data was `ok`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: grant breadth. `simulations.breadth` and `breadth_decision`;
+///   "risky" means allowed at account breadth or wider, so
+///   `daily_summary`/`team_summary.risky_roles` and `risky_by_action` count
+///   that, and `risky_roles_on_any_resource` / `allowed_on_any_resource`
+///   keep the count on `*` (the old meaning). `roles.scp_exempt`. Partitions
+///   before version 3 are read as breadth `any` where the decision on `*`
+///   allows.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A lake table: its name (the folder under the lake root) and its columns.
 #[derive(Debug, Clone, Copy)]

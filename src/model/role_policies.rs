@@ -87,7 +87,9 @@ pub struct RolePolicyRow {
     pub policy_name: String,
     pub policy_arn: Option<String>,
     pub policy_version: Option<String>,
-    pub document: String,
+    /// Shared: a managed policy's normalized text is built once per account,
+    /// not once per role attaching it.
+    pub document: std::sync::Arc<str>,
     pub statement_count: i32,
 }
 
@@ -105,7 +107,7 @@ pub fn to_batch(rows: &[RolePolicyRow]) -> Result<RecordBatch, ArrowError> {
             utf8_req(rows.iter().map(|r| r.policy_name.as_str())),
             utf8(rows.iter().map(|r| r.policy_arn.as_deref())),
             utf8(rows.iter().map(|r| r.policy_version.as_deref())),
-            utf8_req(rows.iter().map(|r| r.document.as_str())),
+            utf8_req(rows.iter().map(|r| &*r.document)),
             int32(rows.iter().map(|r| Some(r.statement_count))),
         ],
     )

@@ -88,6 +88,11 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "Whether the role's Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role's last good data forward.",
     ),
+    Column::optional(
+        "scp_exempt",
+        ColType::Utf8,
+        "Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account's SCPs apply (schema version 3).",
+    ),
 ];
 
 /// One role as written to the lake.
@@ -116,6 +121,8 @@ pub struct RoleRow {
     pub inline_policy_names: Vec<String>,
     /// `ok`, `failed`, `timed_out` or `missing` (see the column's doc).
     pub last_accessed_status: String,
+    /// `management_account` or `service_linked_role` (see the column's doc).
+    pub scp_exempt: Option<&'static str>,
 }
 
 /// Builds one record batch from rows.
@@ -155,6 +162,7 @@ pub fn to_batch(rows: &[RoleRow]) -> Result<RecordBatch, ArrowError> {
                     .map(|r| r.inline_policy_names.iter().map(String::as_str)),
             ),
             utf8_req(rows.iter().map(|r| r.last_accessed_status.as_str())),
+            utf8(rows.iter().map(|r| r.scp_exempt)),
         ],
     )
 }

@@ -1,5 +1,6 @@
 //! The `simulations` table: for every role and every sensitive action, whether
-//! the role may perform the action on any resource (`*`), decided by the local
+//! the role may perform the action on any resource (`*`) and the widest
+//! breadth at which it may (`breadth`), decided by the local
 //! evaluator (or, with `snapshot --simulator aws`, by AWS's policy simulator:
 //! the manifest's `inputs.simulator` says which), with the statements and
 //! layer behind the decision.
@@ -77,6 +78,16 @@ const COLUMNS: &[Column] = &[
         ColType::List(&ColType::Utf8),
         "Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).",
     ),
+    Column::optional(
+        "breadth",
+        ColType::Utf8,
+        "The widest breadth at which the action is allowed or conditionally allowed: any (every resource everywhere) | account (every resource of the action's types in the role's own account, any region) | pattern (some names, one region, or another account) | specific (named resources); null when allowed at none. A role is risky when a sensitive action is allowed at account or wider (schema version 3; see docs/EVALUATION.md#breadth).",
+    ),
+    Column::required(
+        "breadth_decision",
+        ColType::Utf8,
+        "The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).",
+    ),
 ];
 
 /// One statement behind a decision.
@@ -102,6 +113,9 @@ pub struct SimulationRow {
     pub decided_by: Option<String>,
     pub matched_statements: Vec<MatchedStatementRow>,
     pub condition_keys: Vec<String>,
+    /// `any | account | pattern | specific`, or `None` (see the column's doc).
+    pub breadth: Option<&'static str>,
+    pub breadth_decision: &'static str,
 }
 
 /// Builds one record batch from rows.
@@ -136,6 +150,8 @@ pub fn to_batch(rows: &[SimulationRow]) -> Result<RecordBatch, ArrowError> {
                 rows.iter()
                     .map(|r| r.condition_keys.iter().map(String::as_str)),
             ),
+            utf8(rows.iter().map(|r| r.breadth)),
+            utf8_req(rows.iter().map(|r| r.breadth_decision)),
         ],
     )
 }

@@ -14,12 +14,17 @@ pub const RISK_BY_ACTION: &[Column] = &[
     Column::required(
         "allowed",
         ColType::Int32,
-        "Roles allowed the action on any resource.",
+        "Roles allowed the action at account breadth or wider (simulations.breadth any or account; before schema version 3: on any resource).",
     ),
     Column::required(
         "conditionally_allowed",
         ColType::Int32,
-        "Roles allowed it only under conditions.",
+        "Roles allowed it at account breadth or wider only under conditions.",
+    ),
+    Column::optional(
+        "allowed_on_any_resource",
+        ColType::Int32,
+        "Roles allowed the action on any resource (simulations.decision): the count before schema version 3, kept so the history stays comparable. Null in partitions before version 3.",
     ),
 ];
 
@@ -40,12 +45,17 @@ const TEAM_COLUMNS: &[Column] = &[
     Column::required(
         "risky_roles",
         ColType::Int32,
-        "Roles allowed at least one sensitive action on any resource.",
+        "Risky roles: allowed at least one sensitive action at account breadth or wider (every resource of its types in the role's own account, or more). Before schema version 3: on any resource.",
     ),
     Column::required(
         "risky_by_action",
         ColType::List(&ColType::Struct(RISK_BY_ACTION)),
-        "Per sensitive action: roles allowed, and conditionally allowed, on any resource.",
+        "Per sensitive action: roles allowed, and conditionally allowed, at account breadth or wider.",
+    ),
+    Column::optional(
+        "risky_roles_on_any_resource",
+        ColType::Int32,
+        "Roles allowed at least one sensitive action on any resource (`*`): risky_roles before schema version 3. Null in partitions before version 3.",
     ),
     Column::required(
         "passrole_roles",
@@ -108,12 +118,17 @@ const DAILY_COLUMNS: &[Column] = &[
     Column::required(
         "risky_roles",
         ColType::Int32,
-        "Roles allowed at least one sensitive action on any resource.",
+        "Risky roles: allowed at least one sensitive action at account breadth or wider (every resource of its types in the role's own account, or more). Before schema version 3: on any resource.",
     ),
     Column::required(
         "risky_by_action",
         ColType::List(&ColType::Struct(RISK_BY_ACTION)),
-        "Per sensitive action: roles allowed, and conditionally allowed, on any resource.",
+        "Per sensitive action: roles allowed, and conditionally allowed, at account breadth or wider.",
+    ),
+    Column::optional(
+        "risky_roles_on_any_resource",
+        ColType::Int32,
+        "Roles allowed at least one sensitive action on any resource (`*`): risky_roles before schema version 3. Null in partitions before version 3.",
     ),
     Column::required(
         "unused_permissions",
@@ -182,8 +197,11 @@ const DAILY_COLUMNS: &[Column] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ActionRisk {
     pub action: String,
+    /// At account breadth or wider.
     pub allowed: i32,
     pub conditionally_allowed: i32,
+    /// On any resource (`*`).
+    pub allowed_on_any_resource: i32,
 }
 
 /// One `team_summary` row.
@@ -193,6 +211,7 @@ pub struct TeamRow {
     pub roles: i32,
     pub risky_roles: i32,
     pub risky_by_action: Vec<ActionRisk>,
+    pub risky_roles_on_any_resource: i32,
     pub passrole_roles: i32,
     pub unused_open: i32,
     pub unused_kept: i32,
@@ -212,6 +231,7 @@ pub struct DailyRow {
     pub roles: i32,
     pub risky_roles: i32,
     pub risky_by_action: Vec<ActionRisk>,
+    pub risky_roles_on_any_resource: i32,
     pub unused_permissions: i32,
     pub unused_open: i32,
     pub unused_new: i32,
@@ -237,6 +257,7 @@ fn risk_list<'a>(rows: impl Iterator<Item = &'a [ActionRisk]> + Clone) -> ArrayR
             utf8_req(items().map(|r| r.action.as_str())),
             int32(items().map(|r| Some(r.allowed))),
             int32(items().map(|r| Some(r.conditionally_allowed))),
+            int32(items().map(|r| Some(r.allowed_on_any_resource))),
         ],
         rows.clone().map(<[ActionRisk]>::len).collect(),
     )
@@ -253,6 +274,7 @@ pub fn team_batch(rows: &[TeamRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.roles),
             i(|r| r.risky_roles),
             risk_list(rows.iter().map(|r| r.risky_by_action.as_slice())),
+            i(|r| r.risky_roles_on_any_resource),
             i(|r| r.passrole_roles),
             i(|r| r.unused_open),
             i(|r| r.unused_kept),
@@ -278,6 +300,7 @@ pub fn daily_batch(rows: &[DailyRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.roles),
             i(|r| r.risky_roles),
             risk_list(rows.iter().map(|r| r.risky_by_action.as_slice())),
+            i(|r| r.risky_roles_on_any_resource),
             i(|r| r.unused_permissions),
             i(|r| r.unused_open),
             i(|r| r.unused_new),

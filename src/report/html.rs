@@ -135,7 +135,8 @@ pub fn page(data: &ReportData, lake_label: &str) -> String {
     gaps_banner(&mut out, data);
     kpis(&mut out, org, prev_org);
     out.push_str("<section id=\"risk-trend\"><h2>Risky roles over time</h2>\
-        <p class=\"note\">Roles allowed a sensitive action on any resource (<code>*</code>), organization-wide, per analyzed date (<code>daily_summary</code>). \
+        <p class=\"note\">Roles allowed a sensitive action at account breadth or wider: on every resource of its types in the role's own account \
+        (<code>role/*</code>, <code>parameter/*</code>) or on any resource (<code>*</code>), organization-wide, per analyzed date (<code>daily_summary</code>). \
         The thick line counts roles allowed at least one of them.</p>");
     out.push_str(&line_chart(&risk_chart(data)));
     out.push_str("</section>");
@@ -266,9 +267,9 @@ fn risk_chart(data: &ReportData) -> LineChart {
         .unwrap_or_default();
     LineChart {
         id: "chart-risk-trend".into(),
-        title: "Roles allowed a sensitive action on *".into(),
+        title: "Roles allowed a sensitive action account-wide or wider".into(),
         desc: format!(
-            "Line chart over {} dates of roles allowed each sensitive action on any resource: {}.{latest}",
+            "Line chart over {} dates of roles allowed each sensitive action at account breadth or wider: {}.{latest}",
             points.len(),
             actions.join(", ")
         ),
@@ -432,11 +433,11 @@ fn newest_risky(out: &mut String, data: &ReportData) {
     let _ = write!(
         out,
         "<section id=\"newest-risky\"><h2>Newest risky roles</h2>\
-         <p class=\"note\">{} roles are allowed a sensitive action on any resource on {}; these {} gained one most recently. \
+         <p class=\"note\">{} roles are allowed a sensitive action at account breadth or wider on {}; these {} gained one most recently. \
          From <code>alert_ledger</code> (<code>kind = sensitive_grant</code>): a grant is current when its <code>last_seen</code> is the report date, \
          and new since its <code>first_seen</code>. Highlighted actions are the ones first seen on that date.</p>\
          <table id=\"newest-risky-table\"><thead><tr><th>Role</th><th>Account</th><th>Owner team</th><th>First seen</th>\
-         <th>Sensitive actions allowed on *</th></tr></thead><tbody>",
+         <th>Sensitive actions allowed account-wide or wider</th></tr></thead><tbody>",
         data.newest_risky.len(),
         data.date,
         rows.len()

@@ -32,7 +32,7 @@ pub struct ReportData {
     pub previous_accounts: HashMap<String, DailyRow>,
     /// team_summary on `date`.
     pub teams: Vec<TeamRow>,
-    /// Roles allowed a sensitive action on `*` on `date`, newest grant first.
+    /// Roles allowed a sensitive action at account breadth or wider on `date`, newest grant first.
     pub newest_risky: Vec<RiskyRole>,
 }
 
@@ -277,7 +277,7 @@ fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
         .collect())
 }
 
-/// Roles allowed a sensitive action on `*` on the date, from the cumulative
+/// Roles allowed a sensitive action at account breadth or wider on the date, from the cumulative
 /// `alert_ledger`: its `sensitive_grant` rows whose `last_seen` is the date
 /// are the current grants, and `first_seen` says since when.
 fn read_newest_risky(lake: &Lake, m: &Manifest) -> Result<Vec<RiskyRole>, ReportError> {
@@ -410,7 +410,7 @@ fn ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
     Ok(df.column(name)?.i32()?.iter().collect())
 }
 
-/// A `list<struct<action, allowed, conditionally_allowed>>` column.
+/// A `list<struct<action, allowed, conditionally_allowed, allowed_on_any_resource>>` column.
 fn risks(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<ActionRisk>>> {
     let list = df.column(name)?.list()?;
     let mut out = Vec::with_capacity(df.height());
@@ -423,16 +423,24 @@ fn risks(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<ActionRisk>>> {
         let action = st.field_by_name("action")?;
         let allowed = st.field_by_name("allowed")?;
         let cond = st.field_by_name("conditionally_allowed")?;
+        // Before schema version 3 the only count was on `*`.
+        let on_any = st.field_by_name("allowed_on_any_resource").ok();
         let (action, allowed, cond) = (action.str()?, allowed.i32()?, cond.i32()?);
+        let on_any: Vec<Option<i32>> = match &on_any {
+            Some(s) => s.i32()?.iter().collect(),
+            None => allowed.iter().collect(),
+        };
         out.push(
             action
                 .iter()
                 .zip(allowed.iter())
                 .zip(cond.iter())
-                .map(|((a, n), c)| ActionRisk {
+                .zip(on_any)
+                .map(|(((a, n), c), any)| ActionRisk {
                     action: a.unwrap_or_default().to_string(),
                     allowed: n.unwrap_or_default(),
                     conditionally_allowed: c.unwrap_or_default(),
+                    allowed_on_any_resource: any.unwrap_or_default(),
                 })
                 .collect(),
         );

@@ -27,6 +27,7 @@ fn risk(action: &str, allowed: i32) -> ActionRisk {
         action: action.into(),
         allowed,
         conditionally_allowed: 0,
+        allowed_on_any_resource: allowed,
     }
 }
 

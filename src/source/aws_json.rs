@@ -63,6 +63,21 @@ pub struct ListAccounts {
     pub accounts: Vec<OrgAccount>,
 }
 
+/// `aws organizations describe-organization`: only the management account
+/// is read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeOrganization {
+    pub organization: DescribedOrganization,
+}
+
+/// The `Organization` object of `describe-organization`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribedOrganization {
+    pub master_account_id: String,
+}
+
 /// One account of `list-accounts`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -83,6 +98,23 @@ pub struct OrgAccount {
 }
 
 impl OrgAccount {
+    /// The organization's management account, read from the account's ARN
+    /// (`arn:aws:organizations::<management>:account/o-…/<id>`: AWS puts
+    /// the management account in every organization ARN). `None` without an
+    /// ARN of that shape.
+    pub fn management_account_id(&self) -> Option<&str> {
+        let arn = self.arn.as_deref()?;
+        let mut parts = arn.splitn(6, ':');
+        let (arn_, _partition, service, _region, account) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        (arn_ == "arn" && service == "organizations" && account.len() == 12).then_some(account)
+    }
+
     /// Whether the account is active; accounts with neither field are taken
     /// as active, since a hand-written export usually omits them.
     pub fn is_active(&self) -> bool {
@@ -332,6 +364,31 @@ pub struct TrackedAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn management_account_comes_from_the_organizations_arn() {
+        let account = |arn: Option<&str>| OrgAccount {
+            id: "111111111111".into(),
+            arn: arn.map(str::to_string),
+            name: None,
+            email: None,
+            status: None,
+            state: None,
+        };
+        let a = account(Some(
+            "arn:aws:organizations::999999999999:account/o-example/111111111111",
+        ));
+        assert_eq!(a.management_account_id(), Some("999999999999"));
+        let gov = account(Some(
+            "arn:aws-us-gov:organizations::222222222222:account/o-x/111111111111",
+        ));
+        assert_eq!(gov.management_account_id(), Some("222222222222"));
+        assert_eq!(account(None).management_account_id(), None);
+        assert_eq!(
+            account(Some("arn:aws:iam::999999999999:role/x")).management_account_id(),
+            None
+        );
+    }
 
     #[test]
     fn parses_every_timestamp_form_aws_prints() {

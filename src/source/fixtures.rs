@@ -5,8 +5,8 @@
 //! the person fixing it has a text editor open on that file.
 
 use super::aws_json::{
-    AuthorizationDetails, ListAccounts, ListRoles, OrgAccount, OrgTree, ScpFile,
-    ServiceLastAccessedDetails,
+    AuthorizationDetails, DescribeOrganization, ListAccounts, ListRoles, OrgAccount, OrgTree,
+    ScpFile, ServiceLastAccessedDetails,
 };
 use super::policy_doc;
 use chrono::NaiveDate;
@@ -103,6 +103,10 @@ pub struct AccountInfo {
     /// SCP levels from the root down to the account; each level is the SCPs
     /// attached to that node. Empty when the folder has no SCPs.
     pub scp_levels: Vec<Vec<Scp>>,
+    /// The organization's management account: SCPs do not apply to its
+    /// roles. From `organization/organization.json` (DescribeOrganization's
+    /// `MasterAccountId`) when present, else from the accounts' ARNs.
+    pub management: bool,
 }
 
 /// Everything collected for one account.
@@ -150,11 +154,24 @@ impl FixtureSource {
         };
         let scps = self.read_scps(&org.join("scps"))?;
         let placement = ScpPlacement::new(tree.as_ref(), &tree_path, scps)?;
+        let described = org.join("organization.json");
+        let management: Option<String> = if described.is_file() {
+            Some(
+                read_json::<DescribeOrganization>(&described)?
+                    .organization
+                    .master_account_id,
+            )
+        } else {
+            accounts
+                .iter()
+                .find_map(|a| a.management_account_id().map(str::to_string))
+        };
 
         let mut out: Vec<AccountInfo> = accounts
             .into_iter()
             .filter(OrgAccount::is_active)
             .map(|a| AccountInfo {
+                management: management.as_deref() == Some(a.id.as_str()),
                 scp_levels: placement.levels_for(&a.id),
                 ou_path: placement.ou_path(&a.id),
                 id: a.id,

@@ -537,7 +537,7 @@ mod tests {
         assert_eq!(athena_type(&ColType::Utf8Map), "map<string,string>");
         assert_eq!(
             athena_type(&ColType::List(&ColType::Struct(summaries::RISK_BY_ACTION))),
-            "array<struct<action:string,allowed:int,conditionally_allowed:int>>"
+            "array<struct<action:string,allowed:int,conditionally_allowed:int,allowed_on_any_resource:int>>"
         );
         assert_eq!(
             athena_type(&ColType::List(&ColType::Struct(

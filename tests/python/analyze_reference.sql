@@ -12,8 +12,10 @@ WHERE snapshot_date IN ({dates});
 CREATE TABLE la AS
 SELECT * FROM read_parquet('{lake}/last_accessed/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates});
+-- risky: allowed outright at account breadth or wider (schema version 3).
 CREATE TABLE sims AS
-SELECT * FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+SELECT *, breadth IN ('any', 'account') AND breadth_decision = 'allowed' AS risky
+FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates});
 CREATE TABLE rp AS
 SELECT * FROM read_parquet('{lake}/role_policies/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
@@ -113,7 +115,8 @@ SELECT snapshot_date, role_id, account_id, coalesce(owner_team, 'unowned') AS ow
 CREATE TABLE daily AS
 SELECT r.snapshot_date, 'organization' AS scope, NULL AS account_id,
        count(*) AS roles,
-       count(*) FILTER (WHERE r.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = r.snapshot_date AND decision = 'allowed')) AS risky_roles,
+       count(*) FILTER (WHERE r.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = r.snapshot_date AND s.risky)) AS risky_roles,
+       count(*) FILTER (WHERE r.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = r.snapshot_date AND decision = 'allowed')) AS risky_roles_on_any_resource,
        (SELECT count(*) FROM unused u WHERE u.snapshot_date = r.snapshot_date) AS unused_permissions,
        (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change <> 'resolved') AS unused_new,
        (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change = 'resolved') AS unused_resolved,
@@ -122,13 +125,14 @@ FROM owned r GROUP BY r.snapshot_date;
 
 CREATE TABLE teams AS
 SELECT o.snapshot_date, o.owner_team, count(*) AS roles,
-       count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = o.snapshot_date AND decision = 'allowed')) AS risky_roles,
+       count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = o.snapshot_date AND s.risky)) AS risky_roles,
+       count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM sims s WHERE s.snapshot_date = o.snapshot_date AND decision = 'allowed')) AS risky_roles_on_any_resource,
        count(*) FILTER (WHERE o.role_id IN (SELECT role_id FROM passrole p WHERE p.snapshot_date = o.snapshot_date)) AS passrole_roles,
        coalesce(sum((SELECT count(*) FROM unused u WHERE u.snapshot_date = o.snapshot_date AND u.role_id = o.role_id)), 0) AS unused_open
 FROM owned o GROUP BY ALL;
 
 -- The alert ledger is cumulative: on each date, every (role, item) ever
--- found unused or granted a sensitive action on any resource up to that
+-- found unused or granted a sensitive action at account breadth or wider up to that
 -- date, with the first and last date seen.
 CREATE TABLE ledger AS
 WITH dates AS (SELECT DISTINCT snapshot_date AS d FROM roles)
@@ -138,5 +142,5 @@ FROM dates JOIN unused u ON u.snapshot_date <= dates.d
 GROUP BY ALL
 UNION ALL
 SELECT dates.d, s.role_id, 'sensitive_grant', s.action, min(s.snapshot_date), max(s.snapshot_date)
-FROM dates JOIN sims s ON s.snapshot_date <= dates.d AND s.decision = 'allowed'
+FROM dates JOIN sims s ON s.snapshot_date <= dates.d AND s.risky
 GROUP BY ALL;

@@ -57,9 +57,9 @@ def test_passrole_grants_match_sql(con):
 
 
 def test_daily_summary_matches_sql(con):
-    want = rows(con, """SELECT snapshot_date, roles, risky_roles, unused_permissions, unused_new, unused_resolved, unowned_roles
+    want = rows(con, """SELECT snapshot_date, roles, risky_roles, risky_roles_on_any_resource, unused_permissions, unused_new, unused_resolved, unowned_roles
                         FROM daily""")
-    got = rows(con, """SELECT snapshot_date, roles, risky_roles, unused_permissions, unused_new, unused_resolved, unowned_roles
+    got = rows(con, """SELECT snapshot_date, roles, risky_roles, risky_roles_on_any_resource, unused_permissions, unused_new, unused_resolved, unowned_roles
                        FROM out_daily_summary WHERE scope = 'organization'""")
     assert got == want
     # Per-account rows add up to the organization row.
@@ -70,8 +70,8 @@ def test_daily_summary_matches_sql(con):
 
 
 def test_team_summary_matches_sql(con):
-    want = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM teams")
-    got = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM out_team_summary")
+    want = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, risky_roles_on_any_resource, passrole_roles, unused_open FROM teams")
+    got = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, risky_roles_on_any_resource, passrole_roles, unused_open FROM out_team_summary")
     assert got == want
 
 

@@ -276,6 +276,11 @@ def test_account_data_dates(views, scenario):
     assert got == scenario["sources"]
 
 
+# Risky at account breadth or wider (schema version 3): allowed, conditionally.
+WIDE_ALLOWED = "count_if(m.breadth IN ('any', 'account') AND m.breadth_decision = 'allowed')"
+WIDE_COND = "count_if(m.breadth IN ('any', 'account') AND m.breadth_decision = 'conditionally_allowed')"
+
+
 def test_risky_roles_trend_does_not_dip(views, scenario):
     """Equals analyze's organization rows on every day, and the counts of a
     complete lake with the failed account's rows taken from its data date."""
@@ -283,19 +288,18 @@ def test_risky_roles_trend_does_not_dip(views, scenario):
     con = scenario["con"]
     analyzed = rows(con, """SELECT snapshot_date, r.action, r.allowed, r.conditionally_allowed
                             FROM out_daily_summary, unnest(risky_by_action) AS u(r) WHERE scope = 'organization'""")
-    want = rows(con, """SELECT s.snapshot_date, m.action, count_if(m.decision = 'allowed'),
-                               count_if(m.decision = 'conditionally_allowed')
+    want = rows(con, f"""SELECT s.snapshot_date, m.action, {WIDE_ALLOWED}, {WIDE_COND}
                         FROM src s JOIN orig_simulations m ON m.snapshot_date = s.data_date AND m.account_id = s.account_id
                         GROUP BY ALL""")
     assert {r[0] for r in got} == set(DAYS)
     assert got == analyzed == want
     if scenario["name"] == "carried":
         # The failed day's share of the account is its first day's.
-        share = rows(con, f"""SELECT '{DAYS[1]}', action, count_if(decision = 'allowed'), count_if(decision = 'conditionally_allowed')
-                              FROM orig_simulations WHERE account_id = '{FAILED}' AND snapshot_date = '{DAYS[0]}' GROUP BY ALL""")
+        share = rows(con, f"""SELECT '{DAYS[1]}', action, {WIDE_ALLOWED}, {WIDE_COND}
+                              FROM orig_simulations m WHERE account_id = '{FAILED}' AND snapshot_date = '{DAYS[0]}' GROUP BY ALL""")
         others = {a: (x, y) for _, a, x, y in rows(con, f"""
-            SELECT snapshot_date, action, count_if(decision = 'allowed'), count_if(decision = 'conditionally_allowed')
-            FROM out_simulations WHERE snapshot_date = '{DAYS[1]}' GROUP BY ALL""")}
+            SELECT snapshot_date, action, {WIDE_ALLOWED}, {WIDE_COND}
+            FROM out_simulations m WHERE snapshot_date = '{DAYS[1]}' GROUP BY ALL""")}
         day = {a: (x, y) for d, a, x, y in got if d == DAYS[1]}
         assert {a: (x - others[a][0], y - others[a][1]) for a, (x, y) in day.items()} == {a: (x, y) for _, a, x, y in share}
 

@@ -77,17 +77,19 @@ def test_unnest_aliases_name_the_struct_fields_in_order():
 
 
 def test_risky_roles_trend_equals_daily_summary(con, wh):
-    got = rows(con, "SELECT snapshot_date, action, allowed, conditionally_allowed FROM risky_roles_trend")
-    want = rows(con, """SELECT snapshot_date, r.action, r.allowed, r.conditionally_allowed
+    got = rows(con, "SELECT snapshot_date, action, allowed, conditionally_allowed, allowed_on_any_resource FROM risky_roles_trend")
+    want = rows(con, """SELECT snapshot_date, r.action, r.allowed, r.conditionally_allowed, r.allowed_on_any_resource
                         FROM daily_summary, unnest(risky_by_action) AS u(r) WHERE scope = 'organization'""")
     assert len({d for d, *_ in got}) == len(wh["dates"])
-    assert any(a > 0 for *_, a, _ in got) and any(c > 0 for *_, c in got)
+    assert any(a > 0 for *_, a, _, _ in got) and any(c > 0 for *_, c, _ in got)
+    # The bundled organization has account-wide grants: risky exceeds `*`.
+    assert any(a > anyres for *_, a, _, anyres in got)
     assert got == want
 
 
 def test_team_counts_equal_team_summary(con, wh):
-    got = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM team_counts")
-    want = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM team_summary")
+    got = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, risky_roles_on_any_resource, passrole_roles, unused_open FROM team_counts")
+    want = rows(con, "SELECT snapshot_date, owner_team, roles, risky_roles, risky_roles_on_any_resource, passrole_roles, unused_open FROM team_summary")
     assert len(got) > 100
     assert got == want
 

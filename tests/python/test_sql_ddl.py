@@ -22,8 +22,8 @@ from partial_lake import fail_account, manifest_path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SQL = REPO / "sql"
-# In creation order: the others read account_data_dates.
-QUERIES = ["account_data_dates", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
+# In creation order: the others read account_data_dates and simulation_breadth.
+QUERIES = ["account_data_dates", "simulation_breadth", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
 LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "unused_permissions", "unused_deltas",
                "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger"]
 FAILED_ACCOUNT = "770696721453"
@@ -141,7 +141,9 @@ def test_every_view_restricts_the_partition_key():
     PARTITION BY column on Snowflake) rather than scanning the whole lake.
     account_data_dates reads only snapshot_manifests (one small JSON per
     date), all of it: an account's last good snapshot can be older than any
-    window. The views reading data through it filter on its dates."""
+    window. The views reading data through it filter on its dates.
+    simulation_breadth is a row-by-row projection of simulations, filtered
+    by its readers."""
     for dialect in ["athena", "snowflake"]:
         for q in QUERIES:
             sql = query_sql(dialect, q)
@@ -150,6 +152,12 @@ def test_every_view_restricts_the_partition_key():
             if q == "account_data_dates":
                 read = set(re.findall(r"(?:FROM|JOIN) (\w+)", body)) - {"UNNEST", "entries", "sourced"}
                 assert read == {"snapshot_manifests"}, (dialect, read)
+                continue
+            if q == "simulation_breadth":
+                # A projection of every row; its readers filter the dates.
+                read = set(re.findall(r"(?:FROM|JOIN) (\w+)", body))
+                assert read == {"simulations", "normalized"}, (dialect, read)
+                assert "WHERE" not in body and "GROUP BY" not in body, dialect
                 continue
             assert re.search(r"snapshot_date( AS date\))? (IN \(SELECT|>)", body), (dialect, q)
 

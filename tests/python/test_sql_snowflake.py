@@ -97,16 +97,17 @@ def test_external_table_columns_read_the_files(cur, wh):
 
 
 def test_risky_roles_trend_equals_daily_summary(cur, wh):
-    got = rows(cur, "SELECT snapshot_date, action, allowed, conditionally_allowed FROM risky_roles_trend")
-    want = rows(cur, """SELECT d.snapshot_date, r.value:action::VARCHAR, r.value:allowed::NUMBER, r.value:conditionally_allowed::NUMBER
+    got = rows(cur, "SELECT snapshot_date, action, allowed, conditionally_allowed, allowed_on_any_resource FROM risky_roles_trend")
+    want = rows(cur, """SELECT d.snapshot_date, r.value:action::VARCHAR, r.value:allowed::NUMBER, r.value:conditionally_allowed::NUMBER,
+                               r.value:allowed_on_any_resource::NUMBER
                         FROM daily_summary d, LATERAL FLATTEN(input => d.risky_by_action) r WHERE d.scope = 'organization'""")
     assert len({r[0] for r in got}) == len(wh["dates"])
     assert got == want
 
 
 def test_team_counts_equal_team_summary(cur):
-    got = rows(cur, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM team_counts")
-    want = rows(cur, "SELECT snapshot_date, owner_team, roles, risky_roles, passrole_roles, unused_open FROM team_summary")
+    got = rows(cur, "SELECT snapshot_date, owner_team, roles, risky_roles, risky_roles_on_any_resource, passrole_roles, unused_open FROM team_counts")
+    want = rows(cur, "SELECT snapshot_date, owner_team, roles, risky_roles, risky_roles_on_any_resource, passrole_roles, unused_open FROM team_summary")
     assert len(got) > 100
     assert got == want
 

@@ -1,8 +1,12 @@
--- Daily trend, per sensitive action, of the roles allowed it on any resource
--- (`*`): allowed outright, and allowed only under conditions the request does
--- not carry. Every snapshot date of the last 90 days up to the latest one.
--- Equals daily_summary's organization rows (risky_by_action), computed here
--- from the simulations table so it scales with the warehouse.
+-- Daily trend, per sensitive action, of the roles allowed it at account
+-- breadth or wider (simulations.breadth any or account: every resource of the
+-- action's types in the role's own account, or more): allowed outright, and
+-- allowed only under conditions the request does not carry; and, for history
+-- before schema version 3, the roles allowed it on any resource (`*`).
+-- Partitions before version 3 have no breadth: a grant allowed on `*` reads
+-- as breadth any. Every snapshot date of the last 90 days up to the latest
+-- one. Equals daily_summary's organization rows (risky_by_action), computed
+-- here from the simulations table so it scales with the warehouse.
 --
 -- Partial days: each account's roles are read from its data_date in
 -- account_data_dates, reported under the snapshot date. An account whose
@@ -25,10 +29,11 @@ sources AS (
 )
 SELECT a.snapshot_date,
        s.action,
-       count_if(s.decision = 'allowed') AS allowed,
-       count_if(s.decision = 'conditionally_allowed') AS conditionally_allowed
+       count_if(s.account_or_wider AND s.breadth_decision = 'allowed') AS allowed,
+       count_if(s.account_or_wider AND s.breadth_decision = 'conditionally_allowed') AS conditionally_allowed,
+       count_if(s.decision = 'allowed') AS allowed_on_any_resource
 FROM sources a
-JOIN simulations s ON s.snapshot_date = a.data_date AND s.account_id = a.account_id
+JOIN simulation_breadth s ON s.snapshot_date = a.data_date AND s.account_id = a.account_id
 -- The semi-join on the partition key lets Athena skip every other date's files.
 WHERE s.snapshot_date IN (SELECT data_date FROM sources)
 GROUP BY a.snapshot_date, s.action;

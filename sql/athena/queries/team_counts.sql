@@ -1,5 +1,6 @@
 -- Per owner team and analyzed date (last 90 days up to the latest): roles,
--- roles allowed a sensitive action on any resource, roles granted
+-- risky roles (allowed a sensitive action at account breadth or wider, see
+-- simulation_breadth), roles allowed one on any resource (`*`), roles granted
 -- iam:PassRole, unused permissions not yet reviewed, and roles carried from
 -- an earlier date. Equals team_summary when analyze ran without an owners
 -- file: the team here is the role's tag owner (roles.owner_team, else
@@ -32,10 +33,13 @@ owned AS (
     WHERE r.snapshot_date IN (SELECT data_date FROM sources)
 ),
 risky AS (
-    SELECT DISTINCT a.snapshot_date, s.role_id
+    SELECT a.snapshot_date, s.role_id,
+           max(CASE WHEN s.account_or_wider AND s.breadth_decision = 'allowed' THEN 1 ELSE 0 END) AS risky,
+           max(CASE WHEN s.decision = 'allowed' THEN 1 ELSE 0 END) AS on_any_resource
     FROM sources a
-    JOIN simulations s ON s.snapshot_date = a.data_date AND s.account_id = a.account_id
-    WHERE s.decision = 'allowed' AND s.snapshot_date IN (SELECT data_date FROM sources)
+    JOIN simulation_breadth s ON s.snapshot_date = a.data_date AND s.account_id = a.account_id
+    WHERE s.snapshot_date IN (SELECT data_date FROM sources)
+    GROUP BY a.snapshot_date, s.role_id
 ),
 passrole AS (
     SELECT DISTINCT snapshot_date, role_id
@@ -51,7 +55,8 @@ unused AS (
 SELECT o.snapshot_date,
        o.owner_team,
        count(*) AS roles,
-       count(k.role_id) AS risky_roles,
+       coalesce(sum(k.risky), 0) AS risky_roles,
+       coalesce(sum(k.on_any_resource), 0) AS risky_roles_on_any_resource,
        count(p.role_id) AS passrole_roles,
        coalesce(sum(u.unused_open), 0) AS unused_open,
        count_if(o.account_status = 'carried') AS roles_carried

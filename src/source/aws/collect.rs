@@ -102,6 +102,9 @@ pub struct LiveAccountData {
     pub ou_path: Option<String>,
     /// SCP levels, root first (see [`super::org::ScpLayers`]).
     pub scp_levels: Vec<Vec<LiveScp>>,
+    /// The account is the organization's management account (SCPs do not
+    /// apply to it); false when Organizations could not tell.
+    pub management: bool,
     /// The merged authorization details (documents URL-encoded, as sent).
     pub details: AuthorizationDetails,
     /// role id → (description, max session duration), from ListRoles.
@@ -369,7 +372,11 @@ impl LiveCollector {
         let scps = async {
             if cfg.collect_scps {
                 let layers = self.org.scp_layers(&account.id).await;
-                (Some(layers), self.org.ou_path(&account.id).await)
+                let management = self.org.management_account_id().await;
+                (
+                    Some((layers, management)),
+                    self.org.ou_path(&account.id).await,
+                )
             } else {
                 (None, None)
             }
@@ -418,14 +425,28 @@ impl LiveCollector {
         };
         let ((scps, ou_path), iam) = tokio::join!(scps, iam_reads);
         let (details, listed, last_accessed, api_decisions, stats) = iam?;
-        let (scp_levels, warnings) = match scps {
-            Some(layers) => (layers.levels, layers.warning.into_iter().collect()),
-            None => (Vec::new(), Vec::new()),
+        let (scp_levels, management, warnings) = match scps {
+            Some((layers, management)) => {
+                let mut warnings: Vec<String> = layers.warning.into_iter().collect();
+                let management = match management {
+                    Ok(id) => id == account.id,
+                    Err(e) => {
+                        warnings.push(format!(
+                            "account {}: management account unknown ({e}); SCPs are applied to every account",
+                            account.id
+                        ));
+                        false
+                    }
+                };
+                (layers.levels, management, warnings)
+            }
+            None => (Vec::new(), false, Vec::new()),
         };
         Ok(LiveAccountData {
             account: account.clone(),
             ou_path,
             scp_levels,
+            management,
             details,
             listed,
             last_accessed,

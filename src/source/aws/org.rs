@@ -61,6 +61,8 @@ pub struct OrgReader {
     parents: Mutex<HashMap<String, Cached<(String, bool)>>>,
     attached: Mutex<HashMap<String, Cached<Attached>>>,
     documents: Mutex<HashMap<String, Cached<Value>>>,
+    /// The management account's id (DescribeOrganization), asked once.
+    management: Cached<String>,
 }
 
 fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, key: &str) -> Cached<T> {
@@ -85,7 +87,39 @@ impl OrgReader {
             parents: Mutex::default(),
             attached: Mutex::default(),
             documents: Mutex::default(),
+            management: Cached::default(),
         }
+    }
+
+    /// The organization's management account id (DescribeOrganization, one
+    /// call per run). SCPs do not apply to it (AWS: "SCPs don't affect users
+    /// or roles in the management account"), so the evaluator skips them
+    /// there. `None` with the reason when Organizations cannot tell.
+    pub async fn management_account_id(&self) -> Result<String, String> {
+        let fetch = async {
+            let _permit = self.gate.acquire().await.map_err(|e| OrgError {
+                message: e.to_string(),
+                denied: false,
+            })?;
+            let out = self
+                .client
+                .describe_organization()
+                .send()
+                .await
+                .map_err(|e| OrgError {
+                    denied: is_access_denied(&e),
+                    message: format!("organizations:DescribeOrganization: {}", describe(&e)),
+                })?;
+            out.organization
+                .and_then(|o| o.master_account_id)
+                .ok_or_else(|| OrgError {
+                    message: "organizations:DescribeOrganization: no MasterAccountId".into(),
+                    denied: false,
+                })
+        };
+        Self::cached(Arc::clone(&self.management), fetch)
+            .await
+            .map_err(|e| e.message)
     }
 
     /// Every ACTIVE account of the organization, sorted by id.
