@@ -12,6 +12,7 @@ mod evaluate;
 mod policy;
 mod principal;
 mod request;
+pub mod service_model;
 mod template;
 mod wildcard;
 
@@ -26,4 +27,5 @@ pub use evaluate::{Decision, DecisionKind, Layer, MatchedStatement, PolicySet, R
 pub use policy::{Effect, Policy, RequestResource};
 pub use principal::trusted_principals;
 pub use request::{SimulateRequest, simulate_request};
+pub use service_model::{AccessLevel, ActionRef, ModelLint, ServiceModel, ServiceModelError};
 pub use wildcard::wildcard_match;
