@@ -5,6 +5,7 @@
 //! Entry points: [`Policy::parse`], [`evaluate`], [`trusted_principals`], [`simulate_request`].
 
 pub mod any_resource;
+pub mod breadth;
 mod condition;
 mod context;
 mod error;
@@ -21,6 +22,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use breadth::{Breadth, Scope, action_breadth, action_not_resource_breadth, pattern_breadth};
 pub use context::Context;
 pub use error::{PolicyError, RequestError};
 pub use evaluate::{Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate};
