@@ -18,9 +18,10 @@
 //!   `arn:aws:iam::123456789012:role/*`, `arn:aws:ssm:*:123456789012:parameter/*`. A pattern
 //!   naming one region is narrower (`Pattern`);
 //! * otherwise the pattern must be able to match some ARN of the type (the pattern and the
-//!   format with variables as "one or more characters" have a common string; with all five
-//!   ARN colons written, segment by segment), else the type does not apply (`None`): a bucket
-//!   ARN for an object action, an S3 ARN for `iam:PassRole`, `document/*` for a parameter;
+//!   format with variables as "one or more characters" have a common string; when both have
+//!   as many colons, colon-separated piece by piece), else the type does not apply (`None`):
+//!   a bucket ARN for an object action, an S3 ARN for `iam:PassRole`, `document/*` for a
+//!   parameter;
 //! * [`Breadth::Pattern`] if it has a `*` or `?` wildcard, else [`Breadth::Specific`]. One
 //!   AWS idiom is `Specific` despite its `?`s: a Secrets Manager secret name followed by
 //!   `-??????`, the random suffix AWS appends to name exactly one secret.
@@ -268,28 +269,22 @@ fn format_syms(pieces: &[Piece<'_>], scope: &Scope<'_>) -> Vec<Sym> {
     out
 }
 
-/// The first five colon-separated segments (`arn`, partition, service, region, account) and
-/// the rest, split at literal colons; `None` with fewer than five.
-fn segments(syms: &[Sym]) -> Option<[&[Sym]; 6]> {
-    let mut out: [&[Sym]; 6] = [&[]; 6];
-    let mut rest = syms;
-    for seg in out.iter_mut().take(5) {
-        let i = rest.iter().position(|s| *s == Sym::Char(':'))?;
-        *seg = &rest[..i];
-        rest = &rest[i + 1..];
-    }
-    out[5] = rest;
-    Some(out)
-}
-
-/// Can the pattern match some ARN of the format? A pattern with all five ARN colons is
-/// matched segment by segment, as AWS's `ArnLike` does, so a `*` in the region does not
-/// reach into a resource name that happens to contain colons; otherwise (`*`, `arn:aws:*`)
-/// the whole text.
+/// Can the pattern match some ARN of the format? When the pattern has as many literal colons
+/// as the format, they are taken to be the same colons and the pieces between them are
+/// matched pairwise, as AWS's `ArnLike` does, so `arn:aws:ssm:*:123456789012:document/*`
+/// does not reach across the account into a parameter name (a `*` crossing a colon there
+/// would need a name containing one). Otherwise (`*`, `arn:aws:*`,
+/// `arn:aws:secretsmanager:*:secret:x`, a Lambda qualifier) the whole text is matched.
 fn can_match(pattern: &[Sym], format: &[Sym]) -> bool {
-    match (segments(pattern), segments(format)) {
-        (Some(p), Some(f)) => p.iter().zip(f.iter()).all(|(a, b)| intersects(a, b)),
-        _ => intersects(pattern, format),
+    let colon = |s: &Sym| *s == Sym::Char(':');
+    let colons = |syms: &[Sym]| syms.iter().filter(|s| colon(s)).count();
+    if colons(pattern) == colons(format) {
+        pattern
+            .split(colon)
+            .zip(format.split(colon))
+            .all(|(a, b)| intersects(a, b))
+    } else {
+        intersects(pattern, format)
     }
 }
 
@@ -651,6 +646,8 @@ mod tests {
                     "arn:aws:secretsmanager:*:123456789012:secret:db-*-??????",
                     Some(Pattern),
                 ),
+                // A `*` may cross the account's colon: any region and account, secret `x`.
+                ("arn:aws:secretsmanager:*:secret:x", Some(Pattern)),
             ],
         );
         // The idiom is Secrets Manager's only: elsewhere six `?` are a pattern.
@@ -892,6 +889,67 @@ mod tests {
                         }
                         _ => {}
                     }
+                }
+            }
+        }
+    }
+
+    /// Fills a format's variables: the account segment with `account`, middle names with
+    /// `name` (no `/`), the last one with `last`.
+    fn concrete(fmt: &str, account: &str, name: &str, last: &str) -> String {
+        let mut out = String::new();
+        for p in pieces(fmt) {
+            out.push_str(match p {
+                Piece::Lit(l) => l,
+                Piece::Partition => "aws",
+                Piece::Account => account,
+                Piece::Name { free: false } => name,
+                Piece::Name { free: true } => last,
+            });
+        }
+        out.replace("${Region}", "us-east-1")
+    }
+
+    proptest::proptest! {
+        /// Random patterns cut from real ARNs: the breadth never contradicts the matcher.
+        #[test]
+        fn breadth_is_consistent_with_matching(
+            f in 0usize..6,
+            names in proptest::collection::vec("[a-z0-9][a-z0-9-]{0,6}", 3),
+            path in "[a-z]{1,3}(/[a-z]{1,3}){0,2}",
+            other_account in proptest::bool::ANY,
+            cut in 0usize..60,
+            len in 0usize..20,
+            q in proptest::bool::ANY,
+        ) {
+            let fmt = [
+                format("iam:PassRole", "role"),
+                format("s3:GetObject", "object"),
+                format("s3:ListBucket", "bucket"),
+                format("ssm:GetParameter", "parameter"),
+                format("dynamodb:GetItem", "table"),
+                format("secretsmanager:GetSecretValue", "Secret"),
+            ][f];
+            let account = if other_account { "999999999999" } else { "123456789012" };
+            let arn = concrete(fmt, account, &names[0], &path);
+            // A pattern: the ARN with a slice replaced by `*` (or each of its characters by `?`).
+            let start = cut.min(arn.len());
+            let end = (start + len).min(arn.len());
+            let (start, end) = (arn.floor_char_boundary(start), arn.floor_char_boundary(end));
+            let middle = if q { "?".repeat(arn[start..end].chars().count()) } else { "*".into() };
+            let pattern = format!("{}{middle}{}", &arn[..start], &arn[end..]);
+            let b = pattern_breadth(&pattern, fmt, &ME);
+            // The pattern matches the ARN it was cut from, so it applies.
+            proptest::prop_assert!(b.is_some(), "{pattern} on {fmt}: {b:?}");
+            // `any` / `account` claims hold on other ARNs of the type.
+            for (acct, n, l) in [
+                ("123456789012", &names[1], &names[2]),
+                ("210987654321", &names[2], &format!("{}/{}", names[1], names[0])),
+            ] {
+                let other = concrete(fmt, acct, n, l);
+                let m = crate::eval::wildcard::wildcard_match(&pattern, &other);
+                if b == Some(Any) || (b == Some(Account) && acct == ME.account) {
+                    proptest::prop_assert!(m, "{pattern} judged {b:?} on {fmt} but misses {other}");
                 }
             }
         }
