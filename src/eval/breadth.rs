@@ -648,6 +648,8 @@ mod tests {
                 ),
                 // A `*` may cross the account's colon: any region and account, secret `x`.
                 ("arn:aws:secretsmanager:*:secret:x", Some(Pattern)),
+                // Found by the property test below: a `*` crossing the first colon.
+                ("*aws:secretsmanager:0:123456789012:secret:a", Some(Pattern)),
             ],
         );
         // The idiom is Secrets Manager's only: elsewhere six `?` are a pattern.
