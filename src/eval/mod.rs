@@ -29,5 +29,7 @@ pub use evaluate::{Decision, DecisionKind, Layer, MatchedStatement, PolicySet, R
 pub use policy::{Effect, Policy, RequestResource};
 pub use principal::trusted_principals;
 pub use request::{SimulateRequest, simulate_request};
-pub use service_model::{AccessLevel, ActionRef, ModelLint, ServiceModel, ServiceModelError};
+pub use service_model::{
+    AccessLevel, ActionRef, DocumentLint, ModelLint, ServiceModel, ServiceModelError,
+};
 pub use wildcard::wildcard_match;

@@ -204,6 +204,23 @@ impl fmt::Display for ModelLint {
     }
 }
 
+/// A [`ModelLint`] at a place in a policy document, e.g.
+/// `Statement[1].Action[0]: unknown action s3:GetObjekt (did you mean s3:GetObject?)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentLint {
+    /// JSON path in the document: `Statement[1].Action[0]`,
+    /// `Statement[0].Condition.StringEquals.aws:SoureIp` (no index when the element is a
+    /// single value rather than a list).
+    pub path: String,
+    pub lint: ModelLint,
+}
+
+impl fmt::Display for DocumentLint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.lint)
+    }
+}
+
 // ---- raw file shape ----
 
 #[derive(Deserialize)]
@@ -570,6 +587,55 @@ impl ServiceModel {
     }
 }
 
+impl ServiceModel {
+    /// Checks every `Action` / `NotAction` entry and every condition key of a policy
+    /// document against the model, in document order. Lenient about shape: whatever is not a
+    /// string where one is expected is skipped (the policy parser reports those).
+    pub fn lint_document(&self, doc: &serde_json::Value) -> Vec<DocumentLint> {
+        use serde_json::Value;
+        /// `(path, value)` for a string-or-list element.
+        fn each(path: String, v: &Value) -> Vec<(String, &Value)> {
+            match v {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (format!("{path}[{i}]"), x))
+                    .collect(),
+                other => vec![(path, other)],
+            }
+        }
+        let mut out = Vec::new();
+        let Some(statements) = doc.get("Statement") else {
+            return out;
+        };
+        for (spath, st) in each("Statement".into(), statements) {
+            for field in ["Action", "NotAction"] {
+                let Some(v) = st.get(field) else { continue };
+                for (path, a) in each(format!("{spath}.{field}"), v) {
+                    if let Some(lint) = a.as_str().and_then(|a| self.check_action(a)) {
+                        out.push(DocumentLint { path, lint });
+                    }
+                }
+            }
+            let Some(Value::Object(ops)) = st.get("Condition") else {
+                continue;
+            };
+            for (op, keys) in ops {
+                let Value::Object(keys) = keys else { continue };
+                for key in keys.keys() {
+                    if let Some(lint) = self.check_condition_key(key) {
+                        out.push(DocumentLint {
+                            path: format!("{spath}.Condition.{op}.{key}"),
+                            lint,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 impl<'m> ActionRef<'m> {
     /// Canonical name with service prefix, e.g. `s3:GetObject`.
     pub fn name(&self) -> &'m str {
@@ -873,6 +939,60 @@ mod tests {
         let lint = m.check_condition_key("aws:SoureIp").unwrap();
         assert_eq!(lint.to_string(), "unknown condition key aws:SoureIp");
         assert_eq!(m.check_condition_key("aws:sourcevpce"), None);
+    }
+
+    #[test]
+    fn policy_documents_are_linted_with_paths() {
+        // AWS's example of an IP-restricted policy, with three typos added.
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {
+                        "NotIpAddress": {"aws:SoureIp": ["192.0.2.0/24", "203.0.113.0/24"]},
+                        "Bool": {"aws:ViaAWSService": "false"}
+                    }
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObjekt", "s3:List*", "ec2:Describe*"],
+                    "NotAction": "iam:PasRole",
+                    "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+                    "Condition": {"StringEquals": {"s3:ExistingObjectTag/team": "web"}}
+                }
+            ]
+        });
+        let lints: Vec<String> = model()
+            .lint_document(&doc)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            lints,
+            [
+                "Statement[0].Condition.NotIpAddress.aws:SoureIp: unknown condition key aws:SoureIp",
+                "Statement[1].Action[0]: unknown action s3:GetObjekt (did you mean s3:GetObject?)",
+                "Statement[1].NotAction: unknown action iam:PasRole (did you mean iam:PassRole?)",
+            ]
+        );
+        // A single statement object, a clean document, and shapes the parser rejects.
+        let single = serde_json::json!({"Statement": {"Effect": "Allow", "Action": "s3:Gett*"}});
+        assert_eq!(
+            model().lint_document(&single)[0].to_string(),
+            "Statement.Action: action pattern s3:Gett* matches no AWS action"
+        );
+        let clean = serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}]});
+        assert!(model().lint_document(&clean).is_empty());
+        assert!(
+            model()
+                .lint_document(&serde_json::json!({"Statement": 7}))
+                .is_empty()
+        );
+        assert!(model().lint_document(&serde_json::json!([1])).is_empty());
     }
 
     #[test]
