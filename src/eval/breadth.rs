@@ -260,9 +260,10 @@ fn format_syms(pieces: &[Piece<'_>], scope: &Scope<'_>) -> Vec<Sym> {
         match p {
             Piece::Lit(l) => out.extend(l.chars().map(Sym::Char)),
             Piece::Partition => out.extend(scope.partition.chars().map(Sym::Char)),
-            Piece::Account | Piece::Name { free: false } => {
-                out.extend([Sym::NameOne, Sym::NameStar])
-            }
+            // AWS-owned resources have an empty account (public SSM parameters:
+            // `arn:aws:ssm:us-east-1::parameter/aws/service/...`).
+            Piece::Account => out.push(Sym::NameStar),
+            Piece::Name { free: false } => out.extend([Sym::NameOne, Sym::NameStar]),
             Piece::Name { free: true } => out.extend([Sym::One, Sym::Star]),
         }
     }
@@ -955,6 +956,84 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Real Resource lists from AWS's managed policies (the check-plan snapshot).
+    #[test]
+    fn aws_managed_policies() {
+        let text = include_str!("../../data/managed-policies/policies.json");
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let policies = v["policies"].as_object().unwrap();
+        let statements = |name: &str| -> Vec<serde_json::Value> {
+            let doc = &policies[&format!("arn:aws:iam::aws:policy/{name}")];
+            match &doc["Statement"] {
+                serde_json::Value::Array(a) => a.clone(),
+                one => vec![one.clone()],
+            }
+        };
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            match v {
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect(),
+                serde_json::Value::String(s) => vec![s.clone()],
+                _ => vec![],
+            }
+        };
+        // The widest breadth for `action` over the policy's Allow statements naming it.
+        let widest = |name: &str, action: &str| {
+            let mut best = None;
+            for st in statements(name) {
+                let grants = strings(&st["Action"]).iter().any(|p| {
+                    crate::eval::wildcard::wildcard_match(
+                        &p.to_ascii_lowercase(),
+                        &action.to_ascii_lowercase(),
+                    )
+                });
+                if st["Effect"] == "Allow" && grants {
+                    best = best.max(action_breadth(act(action), &strings(&st["Resource"]), &ME));
+                }
+            }
+            best
+        };
+        for a in [
+            "iam:PassRole",
+            "ssm:GetParameter",
+            "s3:GetObject",
+            "sts:GetCallerIdentity",
+        ] {
+            assert_eq!(widest("AdministratorAccess", a), Some(Any), "{a}");
+        }
+        // AWS's public parameters have no account: `arn:aws:ssm:*::parameter/aws/service/*`.
+        assert_eq!(
+            widest("EC2ImageBuilderExecutionPolicy", "ssm:GetParameter"),
+            Some(Pattern)
+        );
+        // `arn:*:kms:*:${aws:PrincipalAccount}:key/*`
+        assert_eq!(
+            widest(
+                "aws-service-role/AmazonTimestreamInfluxDBServiceRolePolicy",
+                "kms:Decrypt"
+            ),
+            Some(Account)
+        );
+        // `arn:aws:iam::*:role/AWS-SSM-DiagnosisAdminRole*`: a name prefix in every account.
+        assert_eq!(
+            widest(
+                "AWS-SSM-DiagnosisAutomation-AdministrationRolePolicy",
+                "iam:PassRole"
+            ),
+            Some(Pattern)
+        );
+        // Names built from principal tags: one object per principal.
+        assert_eq!(
+            widest(
+                "service-role/SageMakerStudioBedrockPromptUserRolePolicy",
+                "s3:GetObject"
+            ),
+            Some(Specific)
+        );
     }
 
     #[test]
