@@ -64,15 +64,35 @@ pub struct Simulated {
     /// The decision at `breadth` (present with it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub breadth_decision: Option<eval::DecisionKind>,
+    /// Actions and condition keys the service model does not know, with
+    /// where they are (`identity_policies[0].Statement[1].Action[0]: unknown
+    /// action …`): a typo grants nothing, silently, in AWS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Lints each named policy document against the service model.
+fn lint<'a>(docs: impl Iterator<Item = (String, &'a Value)>) -> Vec<String> {
+    let Ok(model) = eval::ServiceModel::try_bundled() else {
+        return Vec::new();
+    };
+    docs.flat_map(|(name, doc)| {
+        model
+            .lint_document(doc)
+            .into_iter()
+            .map(move |l| format!("{name}.{l}"))
+    })
+    .collect()
 }
 
 impl Simulated {
-    fn of(req: &SimulateRequest) -> Simulated {
+    fn of(req: &SimulateRequest, warnings: Vec<String>) -> Simulated {
         let b = req.evaluate_breadth();
         Simulated {
             decision: req.evaluate(),
             breadth: b.as_ref().map(|b| b.breadth),
             breadth_decision: b.map(|b| b.breadth_decision),
+            warnings,
         }
     }
 }
@@ -84,7 +104,32 @@ pub fn from_request_file(path: &Path) -> Result<Simulated, SimulateError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    Ok(Simulated::of(&req))
+    let list = |key: &str| -> Vec<(String, &Value)> {
+        match json.get(key) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (format!("{key}[{i}]"), d))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut docs = list("identity_policies");
+    if let Some(b) = json.get("permissions_boundary").filter(|b| !b.is_null()) {
+        docs.push(("permissions_boundary".into(), b));
+    }
+    if let Some(Value::Array(levels)) = json.get("scp_levels") {
+        for (i, level) in levels.iter().enumerate() {
+            if let Value::Array(l) = level {
+                docs.extend(
+                    l.iter()
+                        .enumerate()
+                        .map(|(j, d)| (format!("scp_levels[{i}][{j}]"), d)),
+                );
+            }
+        }
+    }
+    Ok(Simulated::of(&req, lint(docs.into_iter())))
 }
 
 /// The short form's inputs.
@@ -114,7 +159,11 @@ pub fn from_short_form(f: &ShortForm) -> Result<Simulated, SimulateError> {
         &f.context,
         f.principal_arn.as_deref(),
     )?;
-    Ok(Simulated::of(&req))
+    let named = policies.iter().chain(&boundary).chain(&scps);
+    Ok(Simulated::of(
+        &req,
+        lint(named.map(|(name, doc)| (name.clone(), doc))),
+    ))
 }
 
 /// One stored decision of a role, with the statements behind it quoted.
@@ -380,6 +429,9 @@ pub fn explain(s: &Simulated) -> String {
         )),
         (Some(None), _) => out.push_str("breadth: none (allowed on no resource)\n"),
         _ => {}
+    }
+    for w in &s.warnings {
+        out.push_str(&format!("warning: {w}\n"));
     }
     out
 }

@@ -159,6 +159,28 @@ fn simulate_reports_the_breadth_of_a_grant() {
         None,
     );
     assert!(v.get("breadth").is_none(), "{v}");
+    assert!(v.get("warnings").is_none(), "{v}");
+    // A typo grants nothing, silently, in AWS: the service model names it.
+    let v = run(
+        "s3:GetObject",
+        serde_json::json!({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*",
+                           "Condition": {"StringEquals": {"aws:SoureIp": "10.0.0.1"}}}),
+        me,
+    );
+    assert_eq!(v["decision"], "implicit_deny");
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .starts_with("identity_policies[0].Statement[0].Action: unknown action s3:GetObjekt"),
+        "{warnings:?}"
+    );
+    assert!(warnings[1].contains("aws:SoureIp"), "{warnings:?}");
     // The text form says it too.
     let req = work.path().join("req.json");
     iamlake()
@@ -166,7 +188,11 @@ fn simulate_reports_the_breadth_of_a_grant() {
         .arg(&req)
         .assert()
         .success()
-        .stdout(predicate::str::contains("implicit_deny"));
+        .stdout(
+            predicate::str::contains("implicit_deny").and(predicate::str::contains(
+                "warning: identity_policies[0].Statement[0].Action: unknown action s3:GetObjekt",
+            )),
+        );
 }
 
 #[test]

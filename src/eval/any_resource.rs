@@ -23,6 +23,7 @@
 //! Everything here is computed once per pattern at parse time; the per-request check is a
 //! service-name wildcard match and a few enum comparisons.
 
+use crate::eval::service_model::ServiceModel;
 use crate::eval::template::TTok;
 use crate::eval::wildcard::{Pattern, Tok};
 
@@ -176,6 +177,9 @@ pub(crate) fn is_s3_object_action(action_name_lc: &str) -> bool {
 
 impl Cover {
     /// Does this pattern cover every ARN of `service_lc` for `action_lc` (`service:name`)?
+    /// With the service model: a wildcard-only action (no resource type, such as
+    /// `s3:ListAllMyBuckets`) is authorized against `*` alone, so only `*` covers it; and
+    /// `arn:aws:s3:::*/*` covers exactly the actions on S3 objects.
     pub(crate) fn covers(&self, service_lc: &str, action_lc: &str) -> bool {
         match self {
             Cover::All => true,
@@ -186,6 +190,12 @@ impl Cover {
                 account,
                 resource,
             } => {
+                let known = ServiceModel::try_bundled()
+                    .ok()
+                    .and_then(|m| m.action(action_lc));
+                if known.as_ref().is_some_and(|a| a.is_wildcard_only()) {
+                    return false;
+                }
                 service.matches(service_lc)
                     && seg_ok(*region, EMPTY_REGION.contains(&service_lc))
                     && seg_ok(*account, EMPTY_ACCOUNT.contains(&service_lc))
@@ -193,9 +203,12 @@ impl Cover {
                         Res::Stars => true,
                         Res::StarSlashStar => {
                             service_lc == "s3"
-                                && is_s3_object_action(
-                                    action_lc.split_once(':').map_or("", |(_, n)| n),
-                                )
+                                && match &known {
+                                    Some(a) => a.resource_types().any(|t| t.name() == "object"),
+                                    None => is_s3_object_action(
+                                        action_lc.split_once(':').map_or("", |(_, n)| n),
+                                    ),
+                                }
                         }
                         Res::Other => false,
                     }

@@ -5,7 +5,7 @@
 //! Entry points: [`Policy::parse`], [`evaluate`], [`trusted_principals`], [`simulate_request`].
 
 pub mod any_resource;
-mod breadth;
+pub mod breadth;
 mod condition;
 mod context;
 mod error;
@@ -13,6 +13,7 @@ mod evaluate;
 mod policy;
 mod principal;
 mod request;
+pub mod service_model;
 mod template;
 mod wildcard;
 
@@ -21,7 +22,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use breadth::Breadth;
+pub use breadth::{Breadth, Scope, action_breadth, action_not_resource_breadth, pattern_breadth};
 pub use context::Context;
 pub use error::{PolicyError, RequestError};
 pub use evaluate::{
@@ -31,4 +32,7 @@ pub use evaluate::{
 pub use policy::{Effect, Policy, RequestResource};
 pub use principal::trusted_principals;
 pub use request::{SimulateRequest, simulate_request};
+pub use service_model::{
+    AccessLevel, ActionRef, DocumentLint, ModelLint, ServiceModel, ServiceModelError,
+};
 pub use wildcard::wildcard_match;

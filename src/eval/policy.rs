@@ -9,6 +9,7 @@ use crate::eval::breadth::{self, Breadth};
 use crate::eval::condition::{self, Clause, CondValue, Tri};
 use crate::eval::context::Context;
 use crate::eval::error::PolicyError;
+use crate::eval::service_model::ServiceModel;
 use crate::eval::template::{self, Resolved, TTok};
 use crate::eval::wildcard::{Pattern, Tok};
 
@@ -58,6 +59,8 @@ enum ResMatcher {
 
 #[derive(Clone, Debug)]
 struct ResPat {
+    /// The pattern as written, for the service model's breadth rule.
+    text: Box<str>,
     matcher: ResMatcher,
     /// The pattern's tokens for [`crate::eval::breadth`]; a policy variable
     /// is a placeholder literal (it stands for one name).
@@ -82,6 +85,24 @@ pub(crate) struct Statement {
     actions: Actions,
     resources: Resources,
     conditions: Box<[Clause]>,
+    /// This statement's breadth per (action, account), computed on first use:
+    /// a managed policy is shared by every role of the account, so the
+    /// service-model work is done once per account, not once per role.
+    breadth: BreadthCache,
+}
+
+/// One cached answer: lower-case action, account, breadth of the statement's resources.
+type BreadthEntry = (Box<str>, Box<str>, Option<Breadth>);
+
+/// The answers of [`Statement::breadth_of`] so far.
+#[derive(Debug, Default)]
+struct BreadthCache(std::sync::Mutex<Vec<BreadthEntry>>);
+
+impl Clone for BreadthCache {
+    /// A clone starts empty: the cache is derived data.
+    fn clone(&self) -> Self {
+        BreadthCache::default()
+    }
 }
 
 /// The parts of a request a statement looks at, prepared once per request.
@@ -212,6 +233,7 @@ fn parse_resources(list: &[&str], vars: bool) -> Box<[ResPat]> {
                 }
             };
             ResPat {
+                text: (*r).into(),
                 matcher,
                 toks: static_toks,
                 cover,
@@ -343,6 +365,7 @@ fn parse_statement(v: &Value, vars: bool) -> Result<Statement, PolicyErrorPart> 
         actions,
         resources,
         conditions: conditions.into_boxed_slice(),
+        breadth: BreadthCache::default(),
     })
 }
 
@@ -477,8 +500,20 @@ impl Statement {
         };
         match req.resource {
             RequestResource::Any => Tri::from_bool(if negated {
-                pats.iter()
-                    .all(|p| !p.not_cover.may_match_service(req.service_lc))
+                // A wildcard-only action is authorized against the text `*`.
+                let wildcard_only = ServiceModel::try_bundled()
+                    .ok()
+                    .and_then(|m| m.is_wildcard_only(req.action_lc))
+                    .unwrap_or(false);
+                if wildcard_only {
+                    pats.iter().all(|p| match &p.matcher {
+                        ResMatcher::Static(pat) => !pat.matches("*"),
+                        ResMatcher::Dynamic(_) => true,
+                    })
+                } else {
+                    pats.iter()
+                        .all(|p| !p.not_cover.may_match_service(req.service_lc))
+                }
             } else {
                 pats.iter()
                     .any(|p| p.cover.covers(req.service_lc, req.action_lc))
@@ -488,46 +523,8 @@ impl Statement {
                     Effect::Allow => *level,
                     Effect::Deny => (*level).max(Breadth::Account),
                 };
-                if negated {
-                    let b = breadth::of_not_resource(
-                        pats.iter()
-                            .map(|p| (p.toks.as_deref(), &p.not_cover, &p.cover)),
-                        req.service_lc,
-                        req.action_lc,
-                        account,
-                    );
-                    return Tri::from_bool(b >= need);
-                }
-                // A policy variable names one value per principal: resolved from
-                // the context when it can be (`${aws:PrincipalAccount}`), else it
-                // stands for one name and never widens the pattern.
-                let reaches = |p: &ResPat| {
-                    let mut scratch = Vec::new();
-                    let resolved;
-                    let toks: &[Tok] = match &p.matcher {
-                        ResMatcher::Dynamic(t) => {
-                            match template::resolve(t, req.context, &mut scratch) {
-                                Resolved::Tokens(t) => {
-                                    resolved = t;
-                                    &resolved
-                                }
-                                _ => p.toks.as_deref().unwrap_or_default(),
-                            }
-                        }
-                        ResMatcher::Static(_) => p.toks.as_deref().unwrap_or_default(),
-                    };
-                    let computed;
-                    let cover = match &p.matcher {
-                        ResMatcher::Static(_) => &p.cover,
-                        ResMatcher::Dynamic(_) => {
-                            computed = any_resource::cover_of(toks);
-                            &computed
-                        }
-                    };
-                    breadth::of_pattern(toks, cover, req.service_lc, req.action_lc, account)
-                        .is_some_and(|b| b >= need)
-                };
-                Tri::from_bool(pats.iter().any(reaches))
+                let b = self.breadth_of(pats, negated, req, account);
+                Tri::from_bool(b.is_some_and(|b| b >= need))
             }
             RequestResource::Arn(arn) => {
                 let mut any = Tri::False;
@@ -552,6 +549,68 @@ impl Statement {
                 if negated { any.not() } else { any }
             }
         }
+    }
+
+    /// The breadth of this statement's resources for the request's action,
+    /// for a principal of `account` (cached per action and account). With
+    /// the service model's ARN formats when it knows the action, else by the
+    /// ARN's shape ([`breadth::heuristic`]). `None`: no resource applies.
+    fn breadth_of(
+        &self,
+        pats: &[ResPat],
+        negated: bool,
+        req: &Prepared<'_>,
+        account: &str,
+    ) -> Option<Breadth> {
+        let mut cache = self.breadth.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, b)) = cache
+            .iter()
+            .find(|(a, acct, _)| **a == *req.action_lc && **acct == *account)
+        {
+            return *b;
+        }
+        // The partition of the principal (`aws`, `aws-cn`, `aws-us-gov`).
+        let partition = match req.context.get("aws:PrincipalArn") {
+            Some([arn]) => arn.split(':').nth(1).unwrap_or("aws").to_string(),
+            _ => "aws".to_string(),
+        };
+        let scope = breadth::Scope {
+            account,
+            partition: &partition,
+        };
+        let texts: Vec<&str> = pats.iter().map(|p| &*p.text).collect();
+        let model = ServiceModel::try_bundled().ok();
+        let b = match model.and_then(|m| m.action(req.action_lc)) {
+            Some(a) if negated => breadth::action_not_resource_breadth(a, &texts, &scope),
+            Some(a) => breadth::action_breadth(a, &texts, &scope),
+            None if negated => Some(breadth::heuristic::of_not_resource(
+                pats.iter()
+                    .map(|p| (p.toks.as_deref(), &p.not_cover, &p.cover)),
+                req.service_lc,
+                req.action_lc,
+                account,
+            )),
+            None => pats
+                .iter()
+                .filter_map(|p| {
+                    let toks = p.toks.as_deref()?;
+                    // A variable's placeholder never covers: its cover is rebuilt.
+                    let cover = match &p.matcher {
+                        ResMatcher::Static(_) => p.cover.clone(),
+                        ResMatcher::Dynamic(_) => any_resource::cover_of(toks),
+                    };
+                    breadth::heuristic::of_pattern(
+                        toks,
+                        &cover,
+                        req.service_lc,
+                        req.action_lc,
+                        account,
+                    )
+                })
+                .max(),
+        };
+        cache.push((req.action_lc.into(), account.into(), b));
+        b
     }
 
     /// Three-valued match of this statement against the request. Keys that made the result

@@ -1827,3 +1827,73 @@ fn breadth_respects_every_gate() {
     assert_eq!(d.breadth.map(|b| b.as_str()), Some("pattern"));
     assert!(!d.is_risky());
 }
+
+/// The service model decides what "every resource" means for an action: a
+/// wildcard-only action (no resource type) is authorized against `*` alone,
+/// also through NotResource; `arn:aws:s3:::*/*` covers exactly the actions
+/// whose resource type is an S3 object (AWS's Service Authorization Reference).
+#[test]
+fn any_resource_follows_the_service_model() {
+    use DecisionKind::*;
+    let cases: Vec<(Value, &str, DecisionKind)> = vec![
+        (json!({"Resource": "*"}), "s3:ListAllMyBuckets", Allowed),
+        (
+            json!({"Resource": "arn:aws:s3:::*"}),
+            "s3:ListAllMyBuckets",
+            ImplicitDeny,
+        ),
+        (
+            json!({"Resource": "arn:aws:*"}),
+            "sts:GetSessionToken",
+            ImplicitDeny,
+        ),
+        (
+            json!({"NotResource": "arn:aws:s3:::bucket"}),
+            "s3:ListAllMyBuckets",
+            Allowed,
+        ),
+        (
+            json!({"NotResource": "*"}),
+            "s3:ListAllMyBuckets",
+            ImplicitDeny,
+        ),
+        (
+            json!({"Resource": "arn:aws:s3:::*/*"}),
+            "s3:GetObjectVersion",
+            Allowed,
+        ),
+        (
+            json!({"Resource": "arn:aws:s3:::*/*"}),
+            "s3:PutObjectAcl",
+            Allowed,
+        ),
+        (
+            json!({"Resource": "arn:aws:s3:::*/*"}),
+            "s3:ListBucket",
+            ImplicitDeny,
+        ),
+        (
+            json!({"Resource": "arn:aws:s3:::*/*"}),
+            "s3:GetBucketPolicy",
+            ImplicitDeny,
+        ),
+        (
+            json!({"Resource": "arn:aws:s3:::*"}),
+            "s3:GetObject",
+            Allowed,
+        ),
+    ];
+    let ctx = Context::new();
+    for (resources, action, want) in cases {
+        let mut st = json!({"Effect": "Allow", "Action": action});
+        for (k, v) in resources.as_object().unwrap() {
+            st[k] = v.clone();
+        }
+        let p = pol("p", json!({"Statement": st}));
+        assert_eq!(
+            run(std::slice::from_ref(&p), action, None, &ctx).decision,
+            want,
+            "{action} with {resources}"
+        );
+    }
+}
