@@ -296,6 +296,117 @@ def unknown_plan():
     return plan(changes, config, extra_planned=[data], prior_data=[data])
 
 
+# --- changes to roles that exist outside the plan (check-plan --lake on tests/data/mini) ----
+SSM_READONLY = "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"
+MINI = "111111111111"
+
+
+def attachment(name, role, arn, actions=("create",), before=None):
+    after = None if actions == ["delete"] else {"role": role, "policy_arn": arn, "id": f"{role}-{name}"}
+    return change(f"aws_iam_role_policy_attachment.{name}", "aws_iam_role_policy_attachment", name,
+                  list(actions), after, {"id": True} if actions == ("create",) else {}, before=before)
+
+
+def lake_attach_plan():
+    """Attachments and an inline policy for the mini organization's roles admin, app and bounded
+    (account 111111111111, whose OU's SCP denies iam:CreateRole). No ARN names the account."""
+    changes = [
+        attachment("app_ssm", "app", SSM_READONLY),
+        attachment("admin_readonly", "admin", READONLY),
+        change("aws_iam_role_policy.admin_roles", "aws_iam_role_policy", "admin_roles", ["create"],
+               {"role": "admin", "name": "create-roles",
+                "policy": doc(stmt("iam:CreateRole", sid="MakeRoles"))}, {"id": True}),
+        attachment("bounded_admin", "bounded", ADMIN),
+    ]
+    config = {"resources": [
+        cfg_res(rc["address"], rc["type"], rc["name"],
+                {k: const(v) for k, v in rc["change"]["after"].items() if k != "id"})
+        for rc in changes]}
+    return plan(changes, config)
+
+
+def lake_update_plan():
+    """Changes to deployed policies of account 111111111111: the customer policy iam-all (attached
+    to bounded) gains s3:GetObject, admin loses AdministratorAccess, and app's inline policy
+    app-access drops the condition on ssm:GetParameter."""
+    iam_all = f"arn:aws:iam::{MINI}:policy/iam-all"
+    app_before = doc(
+        stmt("s3:GetObject", "arn:aws:s3:::app-bucket/*", sid="OneBucket"),
+        stmt("dynamodb:GetItem", sid="TableInVpc", condition={"StringEquals": {"aws:SourceVpc": "vpc-1234"}}),
+        stmt("ssm:GetParameter", sid="TeamParams",
+             condition={"StringEquals": {"aws:PrincipalTag/team": "payments"}}))
+    app_after = doc(
+        stmt("s3:GetObject", "arn:aws:s3:::app-bucket/*", sid="OneBucket"),
+        stmt("dynamodb:GetItem", sid="TableInVpc", condition={"StringEquals": {"aws:SourceVpc": "vpc-1234"}}),
+        stmt("ssm:GetParameter", sid="TeamParams"))
+    changes = [
+        change("aws_iam_policy.iam_all", "aws_iam_policy", "iam_all", ["update"],
+               {"name": "iam-all", "arn": iam_all, "id": iam_all, "path": "/",
+                "policy": doc(stmt("iam:*", sid="AllIam"), stmt("s3:GetObject", sid="Objects"))},
+               {}, before={"name": "iam-all", "arn": iam_all, "id": iam_all, "path": "/",
+                           "policy": doc(stmt("iam:*", sid="AllIam"))}),
+        attachment("admin_full", "admin", ADMIN, actions=["delete"],
+                   before={"role": "admin", "policy_arn": ADMIN, "id": "admin-full"}),
+        change("aws_iam_role_policy.app_access", "aws_iam_role_policy", "app_access", ["update"],
+               {"role": "app", "name": "app-access", "id": "app:app-access", "policy": app_after}, {},
+               before={"role": "app", "name": "app-access", "id": "app:app-access", "policy": app_before}),
+    ]
+    config = {"resources": [
+        cfg_res("aws_iam_policy.iam_all", "aws_iam_policy", "iam_all", {"name": const("iam-all")}),
+        cfg_res("aws_iam_role_policy.app_access", "aws_iam_role_policy", "app_access",
+                {"role": const("app"), "name": const("app-access")}),
+    ]}
+    return plan(changes, config)
+
+
+# --- users, groups, memberships -----------------------------------------------------------
+def users_groups_plan():
+    """alice and the group deployers are created; bob, carol, dave and the group ops exist
+    outside the plan."""
+    def res(rtype, name, actions, after, unknown=None, before=None):
+        return change(f"{rtype}.{name}", rtype, name, actions, after, unknown or {}, before=before)
+    changes = [
+        res("aws_iam_user", "alice", ["create"], {"name": "alice", "path": "/", "permissions_boundary": None,
+                                                  "force_destroy": False, "tags": None},
+            {"arn": True, "id": True, "unique_id": True}),
+        res("aws_iam_group", "deployers", ["create"], {"name": "deployers", "path": "/"},
+            {"arn": True, "id": True, "unique_id": True}),
+        res("aws_iam_group_policy", "deployers_pass", ["create"],
+            {"group": "deployers", "name": "pass", "policy": doc(stmt("iam:PassRole", sid="PassAny"))},
+            {"id": True}),
+        res("aws_iam_group_membership", "deployers", ["create"],
+            {"name": "deployers-members", "group": "deployers", "users": ["alice", "bob"]}, {"id": True}),
+        res("aws_iam_user_policy", "bob_params", ["create"],
+            {"user": "bob", "name": "params", "policy": doc(stmt("ssm:GetParameter", sid="Params"))},
+            {"id": True}),
+        res("aws_iam_user_policy_attachment", "alice_ro", ["create"],
+            {"user": "alice", "policy_arn": READONLY}, {"id": True}),
+        res("aws_iam_user_group_membership", "carol", ["update"],
+            {"user": "carol", "groups": ["readers", "deployers"], "id": "carol-groups"}, {},
+            before={"user": "carol", "groups": ["readers"], "id": "carol-groups"}),
+        res("aws_iam_group_policy_attachment", "ops_admin", ["create"],
+            {"group": "ops", "policy_arn": ADMIN}, {"id": True}),
+        res("aws_iam_policy_attachment", "legacy", ["create"],
+            {"name": "legacy", "users": ["dave"], "roles": [], "groups": [], "policy_arn": SSM_READONLY},
+            {"id": True}),
+    ]
+    config = {"resources": [
+        cfg_res("aws_iam_user.alice", "aws_iam_user", "alice", {"name": const("alice")}),
+        cfg_res("aws_iam_group.deployers", "aws_iam_group", "deployers", {"name": const("deployers")}),
+        cfg_res("aws_iam_group_policy.deployers_pass", "aws_iam_group_policy", "deployers_pass",
+                {"group": ref("aws_iam_group.deployers.name", "aws_iam_group.deployers")}),
+        cfg_res("aws_iam_group_membership.deployers", "aws_iam_group_membership", "deployers",
+                {"group": ref("aws_iam_group.deployers.name", "aws_iam_group.deployers"),
+                 "users": ref("aws_iam_user.alice.name", "aws_iam_user.alice")}),
+        cfg_res("aws_iam_user_policy_attachment.alice_ro", "aws_iam_user_policy_attachment", "alice_ro",
+                {"user": ref("aws_iam_user.alice.name", "aws_iam_user.alice"), "policy_arn": const(READONLY)}),
+    ]}
+    return plan(changes, config)
+
+
 write("modules.json", modules_plan())
 write("managed.json", managed_plan())
 write("unknowns.json", unknown_plan())
+write("lake_attach.json", lake_attach_plan())
+write("lake_update.json", lake_update_plan())
+write("users_groups.json", users_groups_plan())
