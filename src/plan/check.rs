@@ -76,7 +76,7 @@ impl Kind {
 }
 
 #[derive(Clone, Debug)]
-enum RoleTarget {
+enum PrincipalRef {
     /// A principal (`aws_iam_role`, `aws_iam_user`, `aws_iam_group`) instance of the plan.
     InPlan(usize),
     /// A principal outside the plan, by name.
@@ -88,7 +88,7 @@ enum RoleTarget {
 #[derive(Clone, Debug)]
 struct Grant {
     source: Source,
-    target: RoleTarget,
+    target: PrincipalRef,
     /// The instance of the resource that grants.
     from: usize,
 }
@@ -97,8 +97,8 @@ struct Grant {
 /// `aws_iam_user_group_membership`.
 #[derive(Clone, Debug)]
 struct Membership {
-    user: RoleTarget,
-    group: RoleTarget,
+    user: PrincipalRef,
+    group: PrincipalRef,
     /// New with this plan.
     changed: bool,
     address: String,
@@ -128,16 +128,16 @@ impl LakeRole {
 /// The principal outside the plan named `name`, added when first seen (`address`: the
 /// resource that names it, where its findings are reported).
 fn named_principal<'r>(
-    roles: &'r mut Vec<RoleInfo>,
+    principals: &'r mut Vec<Principal>,
     kind: Kind,
     name: &str,
     address: &str,
-) -> &'r mut RoleInfo {
-    let at = roles
+) -> &'r mut Principal {
+    let at = principals
         .iter()
         .position(|r| r.kind == kind && r.inst.is_none() && r.name.as_deref() == Some(name));
     let at = at.unwrap_or_else(|| {
-        roles.push(RoleInfo {
+        principals.push(Principal {
             kind,
             inst: None,
             name: Some(name.to_string()),
@@ -147,9 +147,9 @@ fn named_principal<'r>(
             boundary: None,
             before: None,
         });
-        roles.len() - 1
+        principals.len() - 1
     });
-    &mut roles[at]
+    &mut principals[at]
 }
 
 /// The account's SCP levels from the deployed context (none without it); an SCP that does
@@ -182,7 +182,7 @@ fn compile_scps(deployed: Option<&Deployed>, unknowns: &mut Vec<Unknown>) -> Vec
 /// A principal whose policies are evaluated together: a role, user or group of the plan, a
 /// user or group the plan names, or (with `--lake`) a deployed role the plan changes.
 #[derive(Debug)]
-struct RoleInfo {
+struct Principal {
     kind: Kind,
     /// Its instance in the plan, if it is in the plan.
     inst: Option<usize>,
@@ -392,21 +392,21 @@ impl<'a> Ctx<'a> {
     }
 
     /// The principals a name attribute (`role`, `users`, ...) names.
-    fn role_target(
+    fn principal_targets(
         &self,
         inst: &Instance,
         key: &str,
         kind: Kind,
-        roles: &[RoleInfo],
-    ) -> Vec<RoleTarget> {
+        principals: &[Principal],
+    ) -> Vec<PrincipalRef> {
         let by_name = |name: &str| {
-            roles
+            principals
                 .iter()
                 .find(|r| r.kind == kind && r.inst.is_some() && r.name.as_deref() == Some(name))
                 .and_then(|r| r.inst)
                 .map_or_else(
-                    || RoleTarget::Named(kind, name.to_string()),
-                    RoleTarget::InPlan,
+                    || PrincipalRef::Named(kind, name.to_string()),
+                    PrincipalRef::InPlan,
                 )
         };
         match inst.attr(key) {
@@ -423,7 +423,7 @@ impl<'a> Ctx<'a> {
                         {
                             out.push(by_name(name));
                         }
-                        _ => out.push(self.unknown_role(inst, key, kind, roles)),
+                        _ => out.push(self.unknown_principal(inst, key, kind, principals)),
                     }
                 }
                 out
@@ -431,15 +431,15 @@ impl<'a> Ctx<'a> {
             Attr::Known(_) | Attr::Absent => Vec::new(),
             Attr::Unknown => {
                 let targets = self.ref_targets(inst, key, kind.rtype(), false);
-                let in_plan: Vec<RoleTarget> = targets
+                let in_plan: Vec<PrincipalRef> = targets
                     .iter()
-                    .filter(|t| roles.iter().any(|r| r.inst == Some(**t)))
-                    .map(|t| RoleTarget::InPlan(*t))
+                    .filter(|t| principals.iter().any(|r| r.inst == Some(**t)))
+                    .map(|t| PrincipalRef::InPlan(*t))
                     .collect();
                 if !in_plan.is_empty() && in_plan.len() == targets.len() {
                     in_plan
                 } else {
-                    vec![RoleTarget::Unknown(format!(
+                    vec![PrincipalRef::Unknown(format!(
                         "{key} is known only after apply and does not reference a {} of this plan",
                         kind.as_str()
                     ))]
@@ -448,23 +448,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn unknown_role(
+    fn unknown_principal(
         &self,
         inst: &Instance,
         key: &str,
         kind: Kind,
-        roles: &[RoleInfo],
-    ) -> RoleTarget {
+        principals: &[Principal],
+    ) -> PrincipalRef {
         let targets = self.ref_targets(inst, key, kind.rtype(), false);
         match targets.as_slice() {
-            [t] if roles.iter().any(|r| r.inst == Some(*t)) => RoleTarget::InPlan(*t),
-            _ => RoleTarget::Unknown(format!("an entry of {key} is known only after apply")),
+            [t] if principals.iter().any(|r| r.inst == Some(*t)) => PrincipalRef::InPlan(*t),
+            _ => PrincipalRef::Unknown(format!("an entry of {key} is known only after apply")),
         }
     }
 
     /// Reads an `aws_iam_role` (name, inline policies, managed_policy_arns, boundary), an
     /// `aws_iam_user` (name, boundary) or an `aws_iam_group` (name).
-    fn role_info(&mut self, idx: usize, kind: Kind) -> RoleInfo {
+    fn principal_info(&mut self, idx: usize, kind: Kind) -> Principal {
         let inst = self.inst(idx);
         let config = self.plan.config_of(inst);
         let file = config_file(config);
@@ -591,7 +591,7 @@ impl<'a> Ctx<'a> {
                 _ => None,
             }
         };
-        RoleInfo {
+        Principal {
             kind,
             inst: Some(idx),
             name,
@@ -1053,13 +1053,13 @@ pub(crate) fn run(
     };
 
     // Roles, users and groups in the planned state.
-    let mut roles: Vec<RoleInfo> = Vec::new();
+    let mut principals: Vec<Principal> = Vec::new();
     for (n, i) in plan.instances.iter().enumerate() {
         if let Some(kind) = principal_kind(&i.rtype)
             && i.rtype == kind.rtype()
             && live(i)
         {
-            roles.push(ctx.role_info(n, kind));
+            principals.push(ctx.principal_info(n, kind));
         }
     }
 
@@ -1086,7 +1086,7 @@ pub(crate) fn run(
                     policy_inst: None,
                     file,
                 };
-                for target in ctx.role_target(inst, kind.as_str(), kind, &roles) {
+                for target in ctx.principal_targets(inst, kind.as_str(), kind, &principals) {
                     grants.push(Grant {
                         source: source.clone(),
                         target,
@@ -1111,7 +1111,7 @@ pub(crate) fn run(
                     ],
                 };
                 for (key, kind) in keys {
-                    for target in ctx.role_target(inst, key, kind, &roles) {
+                    for target in ctx.principal_targets(inst, key, kind, &principals) {
                         grants.push(Grant {
                             source: source.clone(),
                             target,
@@ -1132,8 +1132,8 @@ pub(crate) fn run(
                     Some(Value::Array(a)) => a.iter().map(Value::as_str).collect(),
                     _ => Vec::new(),
                 };
-                let listed = ctx.role_target(inst, list_key, list_kind, &roles);
-                for one in ctx.role_target(inst, one_key, one_kind, &roles) {
+                let listed = ctx.principal_targets(inst, list_key, list_kind, &principals);
+                for one in ctx.principal_targets(inst, one_key, one_kind, &principals) {
                     for (i, other) in listed.iter().enumerate() {
                         // A pair already in the membership before this change is not new.
                         let was = names
@@ -1167,12 +1167,12 @@ pub(crate) fn run(
     let mut standalone: Vec<&Grant> = Vec::new();
     for g in &grants {
         match &g.target {
-            RoleTarget::InPlan(r) => {
-                if let Some(role) = roles.iter_mut().find(|x| x.inst == Some(*r)) {
+            PrincipalRef::InPlan(r) => {
+                if let Some(role) = principals.iter_mut().find(|x| x.inst == Some(*r)) {
                     role.sources.push(g.source.clone());
                 }
             }
-            RoleTarget::Named(Kind::Role, n) => match deployed {
+            PrincipalRef::Named(Kind::Role, n) => match deployed {
                 Some(d) if d.roles.contains_key(n) && !g.source.changed => {
                     // Unchanged by this plan: deployed before and after (the snapshot may
                     // predate it).
@@ -1213,12 +1213,12 @@ pub(crate) fn run(
                 }
                 None => standalone.push(g),
             },
-            RoleTarget::Named(kind, n) => {
-                named_principal(&mut roles, *kind, n, &g.source.address)
+            PrincipalRef::Named(kind, n) => {
+                named_principal(&mut principals, *kind, n, &g.source.address)
                     .sources
                     .push(g.source.clone());
             }
-            RoleTarget::Unknown(reason) => {
+            PrincipalRef::Unknown(reason) => {
                 ctx.unknown(&g.source.address, "role", reason.clone());
                 standalone.push(g);
             }
@@ -1228,15 +1228,15 @@ pub(crate) fn run(
     // Users get the policies of the groups they are (or become) members of.
     let mut pairs: Vec<(usize, usize, bool)> = Vec::new();
     for m in &memberships {
-        let mut index = |t: &RoleTarget, kind: Kind| match t {
-            RoleTarget::InPlan(i) => roles.iter().position(|r| r.inst == Some(*i)),
-            RoleTarget::Named(_, n) => {
-                named_principal(&mut roles, kind, n, &m.address);
-                roles.iter().position(|r| {
+        let mut index = |t: &PrincipalRef, kind: Kind| match t {
+            PrincipalRef::InPlan(i) => principals.iter().position(|r| r.inst == Some(*i)),
+            PrincipalRef::Named(_, n) => {
+                named_principal(&mut principals, kind, n, &m.address);
+                principals.iter().position(|r| {
                     r.kind == kind && r.inst.is_none() && r.name.as_deref() == Some(n)
                 })
             }
-            RoleTarget::Unknown(reason) => {
+            PrincipalRef::Unknown(reason) => {
                 ctx.unknown(&m.address, kind.as_str(), reason.clone());
                 None
             }
@@ -1246,15 +1246,15 @@ pub(crate) fn run(
         }
     }
     for (u, g, changed) in pairs {
-        let from_group: Vec<Source> = roles[g]
+        let from_group: Vec<Source> = principals[g]
             .sources
             .iter()
             .map(|s| Source {
-                changed: s.changed || changed || roles[g].changed_all,
+                changed: s.changed || changed || principals[g].changed_all,
                 ..s.clone()
             })
             .collect();
-        roles[u].sources.extend(from_group);
+        principals[u].sources.extend(from_group);
     }
 
     // Deployed roles changed by this plan without a grant: policies detached or deleted, and
@@ -1343,7 +1343,7 @@ pub(crate) fn run(
                 .cloned()
                 .collect();
             sources.extend(lr.added.iter().cloned());
-            roles.push(RoleInfo {
+            principals.push(Principal {
                 kind: Kind::Role,
                 inst: None,
                 name: Some(name.clone()),
@@ -1360,7 +1360,7 @@ pub(crate) fn run(
     let granted: BTreeSet<usize> = grants
         .iter()
         .filter_map(|g| g.source.policy_inst)
-        .chain(roles.iter().flat_map(|r| {
+        .chain(principals.iter().flat_map(|r| {
             // A boundary policy is a limit, not a grant: never check it as an identity policy.
             r.sources
                 .iter()
@@ -1394,7 +1394,7 @@ pub(crate) fn run(
     let mut checked = Vec::new();
     let mut unknowns = std::mem::take(&mut ctx.unknowns);
     let mut targets: Vec<Target<'_>> = Vec::new();
-    for r in &roles {
+    for r in &principals {
         let lake_role = r.inst.is_none() && r.kind == Kind::Role;
         if !(lake_role || r.changed_all || r.sources.iter().any(|s| s.changed)) {
             continue;
@@ -1430,7 +1430,7 @@ pub(crate) fn run(
             kind: "policy",
             address: g.source.address.clone(),
             role: match &g.target {
-                RoleTarget::Named(Kind::Role, n) => Some(n.clone()),
+                PrincipalRef::Named(Kind::Role, n) => Some(n.clone()),
                 _ => None,
             },
             role_address: None,

@@ -737,7 +737,7 @@ fn globs() {
 }
 
 /// A deployed account with one role `n` (AdministratorAccess, an inline policy, a boundary)
-/// under an SCP that denies iam:CreateRole.
+/// under SCPs that allow everything but iam:CreateRole.
 fn deployed() -> &'static Deployed {
     static D: OnceLock<Deployed> = OnceLock::new();
     D.get_or_init(|| {
@@ -760,11 +760,14 @@ fn deployed() -> &'static Deployed {
             .collect(),
             policies: [(admin, all.clone())].into_iter().collect(),
             scp_levels: Some(vec![
-                vec![("p-all".into(), all)],
-                vec![(
+                vec![("p-all".into(), all.clone())],
+                vec![
+                    ("p-all".into(), all),
+                    (
                     "p-deny".into(),
                     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:CreateRole", "Resource": "*"}]}),
-                )],
+                ),
+                ],
             ]),
         }
     })
@@ -1130,4 +1133,47 @@ fn plans_of_every_format_version() {
         )]
     );
     assert_eq!(r.checked.len(), 1);
+}
+
+/// With deployed context the account's SCPs apply to every subject, roles the plan creates
+/// included: what they deny is no finding. Without it, the same plan fails on both actions.
+#[test]
+fn scps_apply_to_created_roles_too() {
+    let iam_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#;
+    let plan = minimal(json!([{
+        "address": "aws_iam_role.fresh", "mode": "managed", "type": "aws_iam_role", "name": "fresh",
+        "change": {"actions": ["create"], "before": null,
+                   "after": {"name": "fresh", "inline_policy": [{"name": "iam", "policy": iam_all}], "managed_policy_arns": []},
+                   "after_unknown": {"arn": true}}
+    }]));
+    let p = Path::new("p.json");
+    let with = check_plan_deployed(&plan, p, managed(), &Overrides::empty(), &cfg(), deployed())
+        .expect("checks");
+    assert_eq!(
+        changes(&with.violations),
+        vec![quad(
+            "role",
+            "aws_iam_role.fresh",
+            "iam:PassRole",
+            "newly_allowed"
+        )]
+    );
+    assert_eq!(
+        with.violations[0].before_decision.as_deref(),
+        Some("implicit_deny")
+    );
+    let d = with.deployed.as_ref().expect("deployed context");
+    assert_eq!((d.scps, d.roles.len()), (Some(3), 0));
+    let without = check_plan(&plan, p, managed(), &Overrides::empty(), &cfg()).expect("checks");
+    assert_eq!(
+        pairs(&without.violations),
+        vec![
+            (
+                "aws_iam_role.fresh".to_string(),
+                "iam:CreateRole".to_string()
+            ),
+            ("aws_iam_role.fresh".to_string(), "iam:PassRole".to_string()),
+        ]
+    );
+    assert!(without.deployed.is_none());
 }
