@@ -502,3 +502,32 @@ fn lake_and_account_problems_are_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("11111") && err.contains("12 digits"), "{err}");
 }
+
+/// A snapshot written before the `scps` table: deployed roles still come
+/// from it, SCPs are not applied, and the report says so.
+#[test]
+fn snapshots_without_scps_are_judged_without_them() {
+    let (_work, lake) = lake();
+    let path = lake.join(format!("_manifests/snapshot_date={DATE}/manifest.json"));
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["tables"].as_object_mut().unwrap().remove("scps").unwrap();
+    std::fs::write(&path, m.to_string()).unwrap();
+    let account = ["--account", "111111111111"];
+    let (code, r) = json("lake_attach.json", &account, Some(&lake));
+    assert_eq!(code, 1);
+    assert!(r["deployed"]["scps"].is_null());
+    // Without the OU's SCP, admin's inline iam:CreateRole is a grant it
+    // already had through AdministratorAccess: context, not a violation.
+    assert!(rows(&r, "already_allowed").contains(&row(
+        ADMIN,
+        "iam:CreateRole",
+        "already_allowed",
+        Some("allowed")
+    )));
+    assert_eq!(r["violations"].as_array().unwrap().len(), 3);
+    let (_, text, _) = check("lake_attach.json", "text", &account, Some(&lake));
+    assert!(
+        text.contains("no SCPs recorded in that snapshot (not applied)"),
+        "{text}"
+    );
+}
