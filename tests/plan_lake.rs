@@ -531,3 +531,60 @@ fn snapshots_without_scps_are_judged_without_them() {
         "{text}"
     );
 }
+
+/// `aws_iam_role_policies_exclusive` and
+/// `aws_iam_role_policy_attachments_exclusive` make a deployed role's
+/// policies exactly the listed ones: app keeps only its new inline policy,
+/// admin only AmazonSSMReadOnlyAccess.
+#[test]
+fn exclusive_resources_replace_the_deployed_sets() {
+    let (_work, lake) = lake();
+    let (code, r) = json(
+        "lake_exclusive.json",
+        &["--account", "111111111111"],
+        Some(&lake),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows(&r, "violations"),
+        vec![row(
+            APP,
+            "dynamodb:GetItem",
+            "newly_allowed",
+            Some("conditionally_allowed")
+        )]
+    );
+    assert_eq!(
+        rows(&r, "already_allowed"),
+        vec![
+            row(
+                ADMIN,
+                "ssm:GetParameter",
+                "already_allowed",
+                Some("allowed")
+            ),
+            row(
+                ADMIN,
+                "ssm:GetParameters",
+                "already_allowed",
+                Some("allowed")
+            ),
+        ]
+    );
+    // One policy each after the change: app-access and AdministratorAccess
+    // are gone (else admin would keep every action and app its
+    // conditional ssm:GetParameter).
+    let checked: Vec<(&str, u64)> = r["checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap(),
+                c["policies"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(checked, [(ADMIN, 1), (APP, 1)]);
+    assert!(r["warnings"].as_array().unwrap().is_empty());
+}

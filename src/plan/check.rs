@@ -1306,6 +1306,44 @@ pub(crate) fn run(
                         }
                     }
                 }
+                // Provider 5.x resources that make a role's set of managed or inline policies
+                // exactly the listed ones: every other deployed one is detached or deleted.
+                "aws_iam_role_policy_attachments_exclusive" | "aws_iam_role_policies_exclusive"
+                    if inst.change.is_change() =>
+                {
+                    let managed = inst.rtype == "aws_iam_role_policy_attachments_exclusive";
+                    let key = if managed {
+                        "policy_arns"
+                    } else {
+                        "policy_names"
+                    };
+                    if is_unknown(&inst.after_unknown, &[PathSeg::Key(key)]) {
+                        ctx.unknown(
+                            &inst.address,
+                            key,
+                            format!("{key} is known only after apply"),
+                        );
+                        continue;
+                    }
+                    let keep = strings(inst.after.get(key));
+                    for r in names("role_name", &inst.after) {
+                        let role = &d.roles[&r];
+                        let gone: Vec<String> = if managed {
+                            role.managed
+                                .iter()
+                                .filter(|(a, _)| !keep.contains(&a.as_str()))
+                                .map(|(a, _)| a.clone())
+                                .collect()
+                        } else {
+                            role.inline
+                                .iter()
+                                .filter(|(n, _)| !keep.contains(&n.as_str()))
+                                .map(|(n, _)| format!("{} inline_policy {n:?}", role.arn))
+                                .collect()
+                        };
+                        lake_roles.entry(r).or_default().removed.extend(gone);
+                    }
+                }
                 "aws_iam_policy"
                     if matches!(inst.change, ChangeKind::Update | ChangeKind::Replace) =>
                 {

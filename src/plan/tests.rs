@@ -797,6 +797,9 @@ fn arb_json() -> impl Strategy<Value = Value> {
                     Just("group".to_string()),
                     Just("groups".to_string()),
                     Just("arn".to_string()),
+                    Just("role_name".to_string()),
+                    Just("policy_arns".to_string()),
+                    Just("policy_names".to_string()),
                     "[a-z]{1,6}",
                 ],
                 inner,
@@ -816,7 +819,8 @@ proptest! {
                         "aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_policy_document",
                         "aws_iam_user", "aws_iam_group", "aws_iam_user_policy", "aws_iam_group_policy",
                         "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment",
-                        "aws_iam_group_membership", "aws_iam_user_group_membership"]),
+                        "aws_iam_group_membership", "aws_iam_user_group_membership",
+                        "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policies_exclusive"]),
                     address in "[a-z_.\\[\\]\"0-9]{0,20}",
                     actions in prop::sample::select(vec![vec!["create"], vec!["update"], vec!["delete", "create"], vec!["read"], vec!["no-op"], vec![]])) {
         let plan = json!({

@@ -359,6 +359,29 @@ def lake_update_plan():
     return plan(changes, config)
 
 
+def lake_exclusive_plan():
+    """Provider 5.x exclusive resources on deployed roles of account 111111111111: app keeps only
+    the new inline policy "extra" (app-access goes), admin only AmazonSSMReadOnlyAccess
+    (AdministratorAccess goes)."""
+    changes = [
+        change("aws_iam_role_policies_exclusive.app", "aws_iam_role_policies_exclusive", "app", ["create"],
+               {"role_name": "app", "policy_names": ["extra"]}, {}),
+        change("aws_iam_role_policy.app_extra", "aws_iam_role_policy", "app_extra", ["create"],
+               {"role": "app", "name": "extra", "policy": doc(
+                   stmt("dynamodb:GetItem", sid="AnyTable"),
+                   stmt("ssm:GetParameter", "arn:aws:ssm:eu-west-1:111111111111:parameter/app/*", sid="AppParams"))},
+               {"id": True}),
+        change("aws_iam_role_policy_attachments_exclusive.admin", "aws_iam_role_policy_attachments_exclusive",
+               "admin", ["create"], {"role_name": "admin", "policy_arns": [SSM_READONLY]}, {}),
+        attachment("admin_ssm", "admin", SSM_READONLY),
+    ]
+    config = {"resources": [
+        cfg_res(rc["address"], rc["type"], rc["name"],
+                {k: const(v) for k, v in rc["change"]["after"].items() if k != "id"})
+        for rc in changes]}
+    return plan(changes, config)
+
+
 # --- users, groups, memberships -----------------------------------------------------------
 def users_groups_plan():
     """alice and the group deployers are created; bob, carol, dave and the group ops exist
@@ -617,6 +640,7 @@ write("managed.json", managed_plan())
 write("unknowns.json", unknown_plan())
 write("lake_attach.json", lake_attach_plan())
 write("lake_update.json", lake_update_plan())
+write("lake_exclusive.json", lake_exclusive_plan())
 write("users_groups.json", users_groups_plan())
 for fv, make in (("0_1", v0_1_plan), ("0_2", v0_2_plan), ("1_0", v1_0_plan), ("1_1", v1_1_plan),
                  ("1_2", v1_2_plan)):
