@@ -588,3 +588,51 @@ fn exclusive_resources_replace_the_deployed_sets() {
     assert_eq!(checked, [(ADMIN, 1), (APP, 1)]);
     assert!(r["warnings"].as_array().unwrap().is_empty());
 }
+
+/// A role the plan updates (here: its inline policy gains a second bucket)
+/// keeps what the plan does not change: ReadOnlyAccess, attached after the
+/// snapshot (so not in the lake) and unchanged by this plan, is there
+/// before and after, so what it grants is not "newly allowed".
+#[test]
+fn unchanged_grants_of_an_updated_role_are_not_new() {
+    let (work, lake) = lake();
+    let app_access = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OneBucket","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::app-bucket/*"}]}"#;
+    let two_buckets = app_access.replace(
+        r#""arn:aws:s3:::app-bucket/*""#,
+        r#"["arn:aws:s3:::app-bucket/*","arn:aws:s3:::app-logs/*"]"#,
+    );
+    let role = |policy: &str| {
+        serde_json::json!({"name": "app", "arn": APP, "path": "/service-role/",
+            "inline_policy": [{"name": "app-access", "policy": policy}],
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})
+    };
+    let attachment =
+        serde_json::json!({"role": "app", "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"});
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            {"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "name": "app",
+             "change": {"actions": ["update"], "before": role(app_access),
+                        "after": role(&two_buckets), "after_unknown": {}}},
+            {"address": "aws_iam_role_policy_attachment.app_ro", "mode": "managed",
+             "type": "aws_iam_role_policy_attachment", "name": "app_ro",
+             "change": {"actions": ["no-op"], "before": attachment, "after": attachment, "after_unknown": {}}}
+        ]
+    });
+    let path = work.path().join("tags.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let out = iamlake()
+        .args(CHECK_PLAN_JSON)
+        .arg(&path)
+        .arg("--lake")
+        .arg(&lake)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(r["deployed"]["account_id"], "111111111111");
+    assert_eq!(r["deployed"]["roles"], serde_json::json!(["app"]));
+    for list in ["violations", "warnings", "already_allowed"] {
+        assert!(r[list].as_array().unwrap().is_empty(), "{list}: {r:#}");
+    }
+}

@@ -81,8 +81,8 @@ enum PrincipalRef {
     InPlan(usize),
     /// A principal outside the plan, by name.
     Named(Kind, String),
-    /// Not known at plan time.
-    Unknown(String),
+    /// Not known at plan time: which kind of principal, and why.
+    Unknown(Kind, String),
 }
 
 #[derive(Clone, Debug)]
@@ -439,10 +439,13 @@ impl<'a> Ctx<'a> {
                 if !in_plan.is_empty() && in_plan.len() == targets.len() {
                     in_plan
                 } else {
-                    vec![PrincipalRef::Unknown(format!(
-                        "{key} is known only after apply and does not reference a {} of this plan",
-                        kind.as_str()
-                    ))]
+                    vec![PrincipalRef::Unknown(
+                        kind,
+                        format!(
+                            "{key} is known only after apply and does not reference a {} of this plan",
+                            kind.as_str()
+                        ),
+                    )]
                 }
             }
         }
@@ -458,7 +461,9 @@ impl<'a> Ctx<'a> {
         let targets = self.ref_targets(inst, key, kind.rtype(), false);
         match targets.as_slice() {
             [t] if principals.iter().any(|r| r.inst == Some(*t)) => PrincipalRef::InPlan(*t),
-            _ => PrincipalRef::Unknown(format!("an entry of {key} is known only after apply")),
+            _ => {
+                PrincipalRef::Unknown(kind, format!("an entry of {key} is known only after apply"))
+            }
         }
     }
 
@@ -1218,8 +1223,8 @@ pub(crate) fn run(
                     .sources
                     .push(g.source.clone());
             }
-            PrincipalRef::Unknown(reason) => {
-                ctx.unknown(&g.source.address, "role", reason.clone());
+            PrincipalRef::Unknown(kind, reason) => {
+                ctx.unknown(&g.source.address, kind.as_str(), reason.clone());
                 standalone.push(g);
             }
         }
@@ -1236,7 +1241,7 @@ pub(crate) fn run(
                     r.kind == kind && r.inst.is_none() && r.name.as_deref() == Some(n)
                 })
             }
-            PrincipalRef::Unknown(reason) => {
+            PrincipalRef::Unknown(_, reason) => {
                 ctx.unknown(&m.address, kind.as_str(), reason.clone());
                 None
             }
@@ -1255,6 +1260,13 @@ pub(crate) fn run(
             })
             .collect();
         principals[u].sources.extend(from_group);
+    }
+
+    // What the plan does not change was there before too, even where the snapshot predates it.
+    for p in &mut principals {
+        if let Some((before, _)) = &mut p.before {
+            before.extend(p.sources.iter().filter(|s| !s.changed).cloned());
+        }
     }
 
     // Deployed roles changed by this plan without a grant: policies detached or deleted, and
