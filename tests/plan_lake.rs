@@ -636,3 +636,49 @@ fn unchanged_grants_of_an_updated_role_are_not_new() {
         assert!(r[list].as_array().unwrap().is_empty(), "{list}: {r:#}");
     }
 }
+
+/// An attachment replaced by one of another policy detaches the old policy:
+/// admin goes from AdministratorAccess to ReadOnlyAccess, so it keeps only
+/// reads (already allowed) and one policy.
+#[test]
+fn a_replaced_attachment_detaches_the_old_policy() {
+    let (work, lake) = lake();
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_iam_role_policy_attachment.admin", "mode": "managed",
+            "type": "aws_iam_role_policy_attachment", "name": "admin",
+            "change": {"actions": ["delete", "create"],
+                       "before": {"role": "admin", "policy_arn": admin, "id": "admin-1"},
+                       "after": {"role": "admin", "policy_arn": read_only},
+                       "after_unknown": {"id": true}}
+        }]
+    });
+    let path = work.path().join("replace.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let out = iamlake()
+        .args(CHECK_PLAN_JSON)
+        .arg(&path)
+        .args(["--account", "111111111111", "--lake"])
+        .arg(&lake)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(r["checked"][0]["address"], ADMIN);
+    assert_eq!(r["checked"][0]["policies"], 1);
+    assert_eq!(
+        rows(&r, "already_allowed"),
+        [
+            "dynamodb:GetItem",
+            "s3:GetObject",
+            "ssm:GetParameter",
+            "ssm:GetParameters"
+        ]
+        .iter()
+        .map(|a| row(ADMIN, a, "already_allowed", Some("allowed")))
+        .collect::<Vec<_>>()
+    );
+}

@@ -1286,7 +1286,8 @@ pub(crate) fn run(
                     .collect()
             };
             match inst.rtype.as_str() {
-                "aws_iam_role_policy" if gone => {
+                // Deleted, or replaced (its old name goes; the grant puts the new one).
+                "aws_iam_role_policy" if gone || inst.change == ChangeKind::Replace => {
                     if let Some(pname) = inst.before.get("name").and_then(Value::as_str) {
                         for r in names("role", &inst.before) {
                             let id = format!("{} inline_policy {pname:?}", d.roles[&r].arn);
@@ -1308,8 +1309,10 @@ pub(crate) fn run(
                     } else {
                         names(key, &inst.after)
                     };
+                    // A replacement with another policy detaches the old one everywhere.
+                    let same_arn = inst.after.get("policy_arn") == inst.before.get("policy_arn");
                     for r in names(key, &inst.before) {
-                        if !after.contains(&r) {
+                        if !same_arn || !after.contains(&r) {
                             lake_roles
                                 .entry(r)
                                 .or_default()
