@@ -91,6 +91,20 @@ fn row(
     )
 }
 
+/// admin (AdministratorAccess) given ReadOnlyAccess's reads again.
+fn admin_reads_already_allowed() -> Vec<(String, String, String, Option<String>)> {
+    let reads = [
+        "dynamodb:GetItem",
+        "s3:GetObject",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+    ];
+    reads
+        .iter()
+        .map(|a| row(ADMIN, a, "already_allowed", Some("allowed")))
+        .collect()
+}
+
 fn every_action(report: &Value) -> Vec<String> {
     ["violations", "warnings", "already_allowed"]
         .iter()
@@ -171,18 +185,7 @@ fn attachments_to_deployed_roles_say_newly_or_already_allowed() {
         ]
     );
     // admin has AdministratorAccess: ReadOnlyAccess adds nothing new.
-    assert_eq!(
-        rows(&r, "already_allowed"),
-        [
-            "dynamodb:GetItem",
-            "s3:GetObject",
-            "ssm:GetParameter",
-            "ssm:GetParameters"
-        ]
-        .iter()
-        .map(|a| row(ADMIN, a, "already_allowed", Some("allowed")))
-        .collect::<Vec<_>>()
-    );
+    assert_eq!(rows(&r, "already_allowed"), admin_reads_already_allowed());
     // The OU's SCP denies iam:CreateRole: the inline policy granting it is
     // no finding at all, nor AdministratorAccess's grant of it.
     assert!(!every_action(&r).contains(&"iam:CreateRole".to_string()));
@@ -669,16 +672,5 @@ fn a_replaced_attachment_detaches_the_old_policy() {
     assert_eq!(out.status.code(), Some(0), "{r:#}");
     assert_eq!(r["checked"][0]["address"], ADMIN);
     assert_eq!(r["checked"][0]["policies"], 1);
-    assert_eq!(
-        rows(&r, "already_allowed"),
-        [
-            "dynamodb:GetItem",
-            "s3:GetObject",
-            "ssm:GetParameter",
-            "ssm:GetParameters"
-        ]
-        .iter()
-        .map(|a| row(ADMIN, a, "already_allowed", Some("allowed")))
-        .collect::<Vec<_>>()
-    );
+    assert_eq!(rows(&r, "already_allowed"), admin_reads_already_allowed());
 }
