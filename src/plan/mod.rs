@@ -2,12 +2,15 @@
 //! grant sensitive actions on any resource, before they are applied.
 //!
 //! Entry point: [`check_plan`]. It reads the plan ([`terraform`]), finds every IAM policy the
-//! plan creates or changes and the roles they reach (`aws_iam_policy`, `aws_iam_role_policy`,
-//! `aws_iam_role` inline policies / `managed_policy_arns` / `permissions_boundary`,
-//! `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`, rendered
-//! `aws_iam_policy_document` data sources), resolves AWS managed policies from a bundled
-//! snapshot ([`ManagedPolicies`]), evaluates with [`crate::eval`], applies [`Overrides`], and
-//! returns a [`PlanReport`] that renders as Markdown, JSON or SARIF. See docs/CHECK_PLAN.md.
+//! plan creates or changes and the roles, users and groups they reach (`aws_iam_policy`,
+//! `aws_iam_role_policy`, `aws_iam_role` inline policies / `managed_policy_arns` /
+//! `permissions_boundary`, role/user/group policies and attachments, group memberships,
+//! `aws_iam_policy_attachment`, rendered `aws_iam_policy_document` data sources), resolves AWS
+//! managed policies from a bundled snapshot ([`ManagedPolicies`]), evaluates with
+//! [`crate::eval`], applies [`Overrides`], and returns a [`PlanReport`] that renders as
+//! Markdown, JSON, SARIF or conftest input. [`check_plan_deployed`] does the same against a
+//! lake's [`Deployed`] state: deployed roles with the plan's changes applied, under the
+//! account's SCPs, each finding newly or already allowed. See docs/CHECK_PLAN.md.
 
 mod check;
 mod deployed;
