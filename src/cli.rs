@@ -441,6 +441,12 @@ pub struct CheckPlanArgs {
     /// With --lake: the snapshot date (default: the latest complete one).
     #[arg(long, value_name = "YYYY-MM-DD", requires = "lake")]
     pub lake_date: Option<NaiveDate>,
+    /// With --lake: the account the plan applies to (default: the one the
+    /// plan's ARNs name, else the snapshot's only account). Roles the plan
+    /// changes are judged with their deployed policies, and every grant
+    /// under the account's SCPs.
+    #[arg(long, value_name = "ID", requires = "lake")]
+    pub account: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -10,6 +10,7 @@ use crate::lake::writer::PartitionWriter;
 use crate::model::last_accessed::{self, LastAccessedRow};
 use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
+use crate::model::scps::{self, ScpRow};
 use crate::model::simulations::{self, MatchedStatementRow, SimulationRow};
 use crate::model::{SCHEMA_VERSION, SNAPSHOT_TABLES};
 use crate::source::aws::simulator::ApiVerdict;
@@ -579,6 +580,7 @@ struct AccountRows {
     policies: Vec<RolePolicyRow>,
     simulations: Vec<SimulationRow>,
     last_accessed: Vec<LastAccessedRow>,
+    scps: Vec<ScpRow>,
     roles_without_last_accessed: u64,
     /// Time spent inside the evaluator, for the manifest's metrics.
     evaluation: std::time::Duration,
@@ -612,6 +614,10 @@ fn write_account(
         last_accessed::TABLE.name,
         &last_accessed::to_batch(&rows.last_accessed)
             .map_err(arrow_err(last_accessed::TABLE.name))?,
+    )?;
+    writer.write(
+        scps::TABLE.name,
+        &scps::to_batch(&rows.scps).map_err(arrow_err(scps::TABLE.name))?,
     )?;
     Ok(())
 }
@@ -711,6 +717,17 @@ fn collect_account(
         .collect();
     let mut compiled: HashMap<String, Managed> = HashMap::new();
     let mut out = AccountRows::default();
+    // The SCPs as evaluated, so check-plan can apply them from the lake.
+    for (level, scps) in account.scp_levels.iter().enumerate() {
+        for scp in scps {
+            out.scps.push(ScpRow {
+                account_id: account.id.clone(),
+                level: i32::try_from(level).unwrap_or(i32::MAX),
+                policy_id: scp.id.clone(),
+                document: policy_doc::normalize(&scp.document),
+            });
+        }
+    }
 
     for role in &data.details.role_detail_list {
         let role_err = |what: String, message: String| SourceError::Role {

@@ -620,6 +620,16 @@ fn simulate_and_check_plan_read_an_s3_lake() {
                 .unwrap()
                 .remove("managed_policies_source");
         }
+        // ... as do the deployed context and the note that the account is not known.
+        for report in [&mut s3, &mut local] {
+            if let Some(unknowns) = report.get_mut("unknowns").and_then(Value::as_array_mut) {
+                unknowns.retain(|u| u["what"] != "account");
+            }
+        }
+        if let Some(d) = s3.get_mut("deployed").filter(|d| d.is_object()) {
+            assert_eq!(d["lake"], "s3://lake-bucket/mini");
+            d["lake"] = local["deployed"]["lake"].clone();
+        }
         assert_eq!(s3, local, "{args:?}");
         s3
     };
@@ -640,6 +650,14 @@ fn simulate_and_check_plan_read_an_s3_lake() {
     let mut args = CHECK_PLAN_JSON.to_vec();
     args.push(plan.to_str().unwrap());
     both(&args);
+    // Deployed roles and SCPs read from S3: the same verdicts as from the folder.
+    let attach = crate::util::data("plan/lake_attach.json");
+    let mut args = CHECK_PLAN_JSON.to_vec();
+    args.extend([attach.to_str().unwrap(), "--account", "111111111111"]);
+    let report = both(&args);
+    assert_eq!(report["violations"].as_array().unwrap().len(), 3);
+    assert_eq!(report["already_allowed"].as_array().unwrap().len(), 4);
+    assert_eq!(report["deployed"]["scps"], 4);
 }
 
 #[test]

@@ -7,5 +7,6 @@ mod analyze;
 mod bad_input;
 mod cli;
 mod live;
+mod plan_lake;
 mod s3;
 mod snapshot;

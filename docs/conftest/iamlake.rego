@@ -5,6 +5,8 @@
 #
 # iamlake has already applied its override file: a finding it overrode has
 # status "overridden" and carries the override's reason and expiry.
+# With --lake, a grant the subject already had before the change has status
+# "already_allowed" (and change "already_allowed"): context, never denied.
 package main
 
 import rego.v1

@@ -132,6 +132,26 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/last_accessed/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS scps (
+  `account_id` string COMMENT '12-digit AWS account id the policy applies to.',
+  `level` int COMMENT 'Position on the account\'s path: 0 is the organization root, the highest is the account itself. Every level must allow an action (at least one of its policies).',
+  `policy_id` string COMMENT 'SCP id (p-...), as decisions in simulations name it.',
+  `document` string COMMENT 'The policy document as normalized JSON text (compact, keys sorted).'
+)
+COMMENT 'One row per service control policy applying to an account: every policy at every level of the account\'s path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/scps/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/scps/snapshot_date=${snapshot_date}/'
+);
+
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
   `account_name` string COMMENT 'Account name from AWS Organizations.',

@@ -133,6 +133,21 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'Access Advisor data: one row per (role, service) with granularity = service, plus one per tracked action with granularity = action.';
 
+-- scps: One row per service control policy applying to an account: every policy at every level of the account's path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.
+CREATE OR REPLACE EXTERNAL TABLE scps (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id the policy applies to.
+    level NUMBER(10,0) AS (value:level::NUMBER(10,0)), -- Position on the account's path: 0 is the organization root, the highest is the account itself. Every level must allow an action (at least one of its policies).
+    policy_id VARCHAR AS (value:policy_id::VARCHAR), -- SCP id (p-...), as decisions in simulations name it.
+    document VARCHAR AS (value:document::VARCHAR) -- The policy document as normalized JSON text (compact, keys sorted).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/scps/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per service control policy applying to an account: every policy at every level of the account''s path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.';
+
 -- unused_permissions: One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.
 CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).

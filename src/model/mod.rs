@@ -12,6 +12,7 @@ pub mod last_accessed;
 pub mod ledger;
 pub mod role_policies;
 pub mod roles;
+pub mod scps;
 pub mod simulations;
 pub mod summaries;
 pub mod unused_deltas;
@@ -60,11 +61,12 @@ impl TableDef {
 }
 
 /// The tables `snapshot` writes, in the order they are written.
-pub const SNAPSHOT_TABLES: [TableDef; 4] = [
+pub const SNAPSHOT_TABLES: [TableDef; 5] = [
     roles::TABLE,
     role_policies::TABLE,
     simulations::TABLE,
     last_accessed::TABLE,
+    scps::TABLE,
 ];
 
 /// The tables `analyze` writes, in the order they are written.

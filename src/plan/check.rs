@@ -2,19 +2,20 @@
 //! each reaches (and each role's whole planned policy set), evaluates the sensitive actions on
 //! any resource with the local evaluator, and applies overrides.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::eval::{self, Context, DecisionKind, Layer, Policy, PolicySet, Request};
 use crate::plan::PlanCheckConfig;
+use crate::plan::deployed::{Deployed, DeployedRole};
 use crate::plan::error::PlanError;
 use crate::plan::managed::{ManagedPolicies, is_aws_managed_arn};
 use crate::plan::overrides::{Overrides, Subject};
 use crate::plan::report::{
-    Checked, ExpiredOverride, Finding, FindingStatement, Overridden, OverrideRef, PlanReport,
-    REPORT_SCHEMA_VERSION, Unknown,
+    Checked, DeployedContext, ExpiredOverride, Finding, FindingStatement, Overridden, OverrideRef,
+    PlanReport, REPORT_SCHEMA_VERSION, Unknown,
 };
 use crate::plan::terraform::{
     Attr, ChangeKind, Instance, PathSeg, Plan, config_file, configured, is_unknown, references,
@@ -47,35 +48,160 @@ struct Source {
     file: (Option<String>, Option<u32>),
 }
 
+/// The kind of IAM principal a policy reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Role,
+    User,
+    Group,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::User => "user",
+            Kind::Group => "group",
+        }
+    }
+
+    /// The Terraform resource type of the principal itself.
+    fn rtype(self) -> &'static str {
+        match self {
+            Kind::Role => "aws_iam_role",
+            Kind::User => "aws_iam_user",
+            Kind::Group => "aws_iam_group",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
-enum RoleTarget {
-    /// An `aws_iam_role` instance of the plan.
+enum PrincipalRef {
+    /// A principal (`aws_iam_role`, `aws_iam_user`, `aws_iam_group`) instance of the plan.
     InPlan(usize),
-    /// A role outside the plan, by name.
-    Named(String),
-    /// Not known at plan time.
-    Unknown(String),
+    /// A principal outside the plan, by name.
+    Named(Kind, String),
+    /// Not known at plan time: which kind of principal, and why.
+    Unknown(Kind, String),
 }
 
 #[derive(Clone, Debug)]
 struct Grant {
     source: Source,
-    target: RoleTarget,
+    target: PrincipalRef,
+    /// The instance of the resource that grants.
+    from: usize,
 }
 
+/// A user's membership in a group, from `aws_iam_group_membership` or
+/// `aws_iam_user_group_membership`.
+#[derive(Clone, Debug)]
+struct Membership {
+    user: PrincipalRef,
+    group: PrincipalRef,
+    /// New with this plan.
+    changed: bool,
+    address: String,
+}
+
+/// This plan's changes to a role of the lake.
+#[derive(Clone, Debug, Default)]
+struct LakeRole {
+    /// Ids of deployed policies it removes or replaces (inline `ARN inline_policy "NAME"`,
+    /// managed by ARN).
+    removed: BTreeSet<String>,
+    /// Policies it adds (or new documents of replaced ones).
+    added: Vec<Source>,
+    /// A new document of the role's boundary policy.
+    boundary: Option<Source>,
+    /// Grants in the plan that it does not change: there before and after.
+    kept: Vec<Source>,
+}
+
+impl LakeRole {
+    /// True when this plan changes the role's policies at all.
+    fn touched(&self) -> bool {
+        !(self.removed.is_empty() && self.added.is_empty() && self.boundary.is_none())
+    }
+}
+
+/// The principal outside the plan named `name`, added when first seen (`address`: the
+/// resource that names it, where its findings are reported).
+fn named_principal<'r>(
+    principals: &'r mut Vec<Principal>,
+    kind: Kind,
+    name: &str,
+    address: &str,
+) -> &'r mut Principal {
+    let at = principals
+        .iter()
+        .position(|r| r.kind == kind && r.inst.is_none() && r.name.as_deref() == Some(name));
+    let at = at.unwrap_or_else(|| {
+        principals.push(Principal {
+            kind,
+            inst: None,
+            name: Some(name.to_string()),
+            address: address.to_string(),
+            changed_all: false,
+            sources: Vec::new(),
+            boundary: None,
+            before: None,
+        });
+        principals.len() - 1
+    });
+    &mut principals[at]
+}
+
+/// The account's SCP levels from the deployed context (none without it); an SCP that does
+/// not parse is reported and left out.
+fn compile_scps(deployed: Option<&Deployed>, unknowns: &mut Vec<Unknown>) -> Vec<Vec<Policy>> {
+    let Some(levels) = deployed.and_then(|d| d.scp_levels.as_ref()) else {
+        return Vec::new();
+    };
+    levels
+        .iter()
+        .map(|level| {
+            level
+                .iter()
+                .filter_map(|(id, doc)| match Policy::parse(id.clone(), doc) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        unknowns.push(Unknown {
+                            address: id.clone(),
+                            what: "scp".into(),
+                            reason: format!("the SCP does not parse ({e}); evaluated without it"),
+                        });
+                        None
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A principal whose policies are evaluated together: a role, user or group of the plan, a
+/// user or group the plan names, or (with `--lake`) a deployed role the plan changes.
 #[derive(Debug)]
-struct RoleInfo {
-    inst: usize,
+struct Principal {
+    kind: Kind,
+    /// Its instance in the plan, if it is in the plan.
+    inst: Option<usize>,
     name: Option<String>,
+    /// Where findings are reported: the principal's address, else (outside the plan) the
+    /// first resource that reaches it, or a deployed role's ARN.
+    address: String,
     /// Created, replaced or its boundary changed: every grant of it counts as new.
     changed_all: bool,
     sources: Vec<Source>,
     boundary: Option<Source>,
+    /// The policies before this change, when known: (identity, boundary).
+    before: Option<(Vec<Source>, Option<Source>)>,
 }
 
 struct Ctx<'a> {
     plan: &'a Plan,
     managed: &'a ManagedPolicies,
+    deployed: Option<&'a Deployed>,
     cfg: &'a PlanCheckConfig,
     unknowns: Vec<Unknown>,
 }
@@ -187,7 +313,8 @@ impl<'a> Ctx<'a> {
             return self.policy_inst_source(p, grant, what, grant_changed);
         }
         let aws = is_aws_managed_arn(arn);
-        let doc = match self.managed.get(arn) {
+        let lake_doc = || self.deployed.and_then(|d| d.policies.get(arn));
+        let doc = match self.managed.get(arn).or_else(lake_doc) {
             Some(d) => Doc::Known(d.clone()),
             None if aws => Doc::Unknown(format!(
                 "AWS managed policy {arn} is not in the managed-policy snapshot ({}); \
@@ -264,15 +391,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The role a role-name attribute names.
-    fn role_target(&self, inst: &Instance, key: &str, roles: &[RoleInfo]) -> Vec<RoleTarget> {
+    /// The principals a name attribute (`role`, `users`, ...) names.
+    fn principal_targets(
+        &self,
+        inst: &Instance,
+        key: &str,
+        kind: Kind,
+        principals: &[Principal],
+    ) -> Vec<PrincipalRef> {
         let by_name = |name: &str| {
-            roles
+            principals
                 .iter()
-                .find(|r| r.name.as_deref() == Some(name))
+                .find(|r| r.kind == kind && r.inst.is_some() && r.name.as_deref() == Some(name))
+                .and_then(|r| r.inst)
                 .map_or_else(
-                    || RoleTarget::Named(name.to_string()),
-                    |r| RoleTarget::InPlan(r.inst),
+                    || PrincipalRef::Named(kind, name.to_string()),
+                    PrincipalRef::InPlan,
                 )
         };
         match inst.attr(key) {
@@ -289,40 +423,53 @@ impl<'a> Ctx<'a> {
                         {
                             out.push(by_name(name));
                         }
-                        _ => out.push(self.unknown_role(inst, key, roles)),
+                        _ => out.push(self.unknown_principal(inst, key, kind, principals)),
                     }
                 }
                 out
             }
             Attr::Known(_) | Attr::Absent => Vec::new(),
             Attr::Unknown => {
-                let targets = self.ref_targets(inst, key, "aws_iam_role", false);
-                let in_plan: Vec<RoleTarget> = targets
+                let targets = self.ref_targets(inst, key, kind.rtype(), false);
+                let in_plan: Vec<PrincipalRef> = targets
                     .iter()
-                    .filter(|t| roles.iter().any(|r| r.inst == **t))
-                    .map(|t| RoleTarget::InPlan(*t))
+                    .filter(|t| principals.iter().any(|r| r.inst == Some(**t)))
+                    .map(|t| PrincipalRef::InPlan(*t))
                     .collect();
                 if !in_plan.is_empty() && in_plan.len() == targets.len() {
                     in_plan
                 } else {
-                    vec![RoleTarget::Unknown(format!(
-                        "{key} is known only after apply and does not reference a role of this plan"
-                    ))]
+                    vec![PrincipalRef::Unknown(
+                        kind,
+                        format!(
+                            "{key} is known only after apply and does not reference a {} of this plan",
+                            kind.as_str()
+                        ),
+                    )]
                 }
             }
         }
     }
 
-    fn unknown_role(&self, inst: &Instance, key: &str, roles: &[RoleInfo]) -> RoleTarget {
-        let targets = self.ref_targets(inst, key, "aws_iam_role", false);
+    fn unknown_principal(
+        &self,
+        inst: &Instance,
+        key: &str,
+        kind: Kind,
+        principals: &[Principal],
+    ) -> PrincipalRef {
+        let targets = self.ref_targets(inst, key, kind.rtype(), false);
         match targets.as_slice() {
-            [t] if roles.iter().any(|r| r.inst == *t) => RoleTarget::InPlan(*t),
-            _ => RoleTarget::Unknown(format!("an entry of {key} is known only after apply")),
+            [t] if principals.iter().any(|r| r.inst == Some(*t)) => PrincipalRef::InPlan(*t),
+            _ => {
+                PrincipalRef::Unknown(kind, format!("an entry of {key} is known only after apply"))
+            }
         }
     }
 
-    /// Reads an `aws_iam_role`: name, inline policies, managed_policy_arns, boundary.
-    fn role_info(&mut self, idx: usize) -> RoleInfo {
+    /// Reads an `aws_iam_role` (name, inline policies, managed_policy_arns, boundary), an
+    /// `aws_iam_user` (name, boundary) or an `aws_iam_group` (name).
+    fn principal_info(&mut self, idx: usize, kind: Kind) -> Principal {
         let inst = self.inst(idx);
         let config = self.plan.config_of(inst);
         let file = config_file(config);
@@ -439,12 +586,25 @@ impl<'a> Ctx<'a> {
         }
 
         let boundary = self.arn_attr_source(inst, "permissions_boundary", changed_all);
-        RoleInfo {
-            inst: idx,
+        // A principal the plan creates had nothing before; one it keeps or replaces had
+        // what the lake recorded (roles only: the lake holds no users or groups).
+        let before = if inst.change == ChangeKind::Create {
+            Some((Vec::new(), None))
+        } else {
+            match (kind, &name, self.deployed) {
+                (Kind::Role, Some(n), Some(d)) => d.roles.get(n).map(deployed_sources),
+                _ => None,
+            }
+        };
+        Principal {
+            kind,
+            inst: Some(idx),
             name,
+            address: inst.address.clone(),
             changed_all,
             sources,
             boundary,
+            before,
         }
     }
 
@@ -492,16 +652,57 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A subject to evaluate: a role with all its planned policies, or one grant on its own.
+/// A subject to evaluate: a principal with all its planned policies, or one grant on its own.
 struct Target<'s> {
+    /// `role`, `user`, `group` or `policy`.
     kind: &'static str,
     address: String,
     role: Option<String>,
     role_address: Option<String>,
+    /// For principal subjects: its kind, name (when known) and address in the plan.
+    principal: Option<(Kind, Option<String>, Option<String>)>,
     sources: Vec<&'s Source>,
     boundary: Option<&'s Source>,
+    /// The same subject before this change, when known: identity policies and boundary.
+    before: Option<(Vec<&'s Source>, Option<&'s Source>)>,
     changed_all: bool,
     file: (Option<String>, Option<u32>),
+}
+
+/// The policies of a deployed role as sources: none of them is changed by the plan.
+fn deployed_sources(role: &DeployedRole) -> (Vec<Source>, Option<Source>) {
+    let source = |id: String, what: &str, doc: &Value, arn: Option<&str>| Source {
+        id,
+        address: role.arn.clone(),
+        what: what.to_string(),
+        doc: Doc::Known(doc.clone()),
+        changed: false,
+        aws_managed: arn.filter(|a| is_aws_managed_arn(a)).map(str::to_string),
+        policy_inst: None,
+        file: (None, None),
+    };
+    let mut sources: Vec<Source> = role
+        .inline
+        .iter()
+        .map(|(n, doc)| {
+            source(
+                format!("{} inline_policy {n:?}", role.arn),
+                "inline_policy",
+                doc,
+                None,
+            )
+        })
+        .collect();
+    sources.extend(
+        role.managed
+            .iter()
+            .map(|(arn, doc)| source(arn.clone(), "policy_arn", doc, Some(arn))),
+    );
+    let boundary = role
+        .boundary
+        .as_ref()
+        .map(|(arn, doc)| source(arn.clone(), "permissions_boundary", doc, Some(arn)));
+    (sources, boundary)
 }
 
 /// The raw statement `index` of a document (`Statement` may be a single object).
@@ -583,78 +784,111 @@ fn fixes_for(
     }
 }
 
-/// Evaluates one subject for every sensitive action.
-fn evaluate_target(
-    t: &Target<'_>,
-    cfg: &PlanCheckConfig,
-    ctx_unknowns: &mut Vec<Unknown>,
-    findings: &mut Vec<Finding>,
-) -> usize {
-    let mut identity: Vec<Policy> = Vec::new();
-    let mut by_id: HashMap<String, &Source> = HashMap::new();
+/// The values of a finding's `change`: the state before the change did not allow the action.
+pub(crate) const NEWLY_ALLOWED: &str = "newly_allowed";
+/// It did: the finding is context, never a violation.
+pub(crate) const ALREADY_ALLOWED: &str = "already_allowed";
+/// The state before is not known (no deployed context for this subject); a statement the plan
+/// adds or changes grants it.
+pub(crate) const GRANTED_BY_CHANGE: &str = "granted_by_change";
+
+/// Policies compiled for evaluation, with the sources they came from by policy id.
+struct Compiled<'s> {
+    identity: Vec<Policy>,
+    boundary: Option<Policy>,
+    by_id: HashMap<String, &'s Source>,
+}
+
+/// Parses the known documents of `sources` and `boundary` (the first source of an id wins);
+/// unknown or unparsable ones go to `unknowns` when given.
+fn compile<'s>(
+    sources: &[&'s Source],
+    boundary: Option<&'s Source>,
+    mut unknowns: Option<&mut Vec<Unknown>>,
+) -> Compiled<'s> {
     let mut record_unknown = |s: &Source, reason: String| {
+        let Some(list) = unknowns.as_deref_mut() else {
+            return;
+        };
         let u = Unknown {
             address: s.address.clone(),
             what: s.what.clone(),
             reason,
         };
-        if !ctx_unknowns.contains(&u) {
-            ctx_unknowns.push(u);
+        if !list.contains(&u) {
+            list.push(u);
         }
     };
-    for s in &t.sources {
-        if by_id.contains_key(&s.id) {
+    let mut out = Compiled {
+        identity: Vec::new(),
+        boundary: None,
+        by_id: HashMap::new(),
+    };
+    for s in sources {
+        if out.by_id.contains_key(&s.id) {
             continue;
         }
         match &s.doc {
             Doc::Known(v) => match Policy::parse(s.id.clone(), v) {
                 Ok(p) => {
-                    identity.push(p);
-                    by_id.insert(s.id.clone(), s);
+                    out.identity.push(p);
+                    out.by_id.insert(s.id.clone(), s);
                 }
                 Err(e) => record_unknown(s, format!("the policy does not parse: {e}")),
             },
             Doc::Unknown(r) => record_unknown(s, r.clone()),
         }
     }
-    let boundary = match t.boundary {
-        Some(b) => match &b.doc {
+    if let Some(b) = boundary {
+        match &b.doc {
             Doc::Known(v) => match Policy::parse(b.id.clone(), v) {
                 Ok(p) => {
-                    by_id.insert(b.id.clone(), b);
-                    Some(p)
+                    out.by_id.insert(b.id.clone(), b);
+                    out.boundary = Some(p);
                 }
-                Err(e) => {
-                    record_unknown(
-                        b,
-                        format!(
-                            "the permissions boundary does not parse: {e}; evaluated without it"
-                        ),
-                    );
-                    None
-                }
+                Err(e) => record_unknown(
+                    b,
+                    format!("the permissions boundary does not parse: {e}; evaluated without it"),
+                ),
             },
             Doc::Unknown(r) => {
                 record_unknown(
                     b,
                     format!("{r}; evaluated without the permissions boundary"),
                 );
-                None
             }
-        },
-        None => None,
-    };
-    if identity.is_empty() {
+        }
+    }
+    out
+}
+
+/// Evaluates one subject for every sensitive action, after the change and (when known)
+/// before it, under the account's SCPs (`scps`, empty without deployed context).
+fn evaluate_target(
+    t: &Target<'_>,
+    cfg: &PlanCheckConfig,
+    scps: &[Vec<Policy>],
+    ctx_unknowns: &mut Vec<Unknown>,
+    findings: &mut Vec<Finding>,
+) -> usize {
+    let after = compile(&t.sources, t.boundary, Some(ctx_unknowns));
+    if after.identity.is_empty() {
         return 0;
     }
+    let before = t
+        .before
+        .as_ref()
+        .map(|(sources, boundary)| compile(sources, *boundary, None));
+    let by_id = &after.by_id;
     let set = PolicySet {
-        identity: &identity,
-        boundary: boundary.as_ref(),
-        scp_levels: &[],
+        identity: &after.identity,
+        boundary: after.boundary.as_ref(),
+        scp_levels: scps,
     };
     let context = Context::new();
     for action in &cfg.sensitive_actions {
-        let d = eval::evaluate(&set, &Request::any(action, &context));
+        let request = Request::any(action, &context);
+        let d = eval::evaluate(&set, &request);
         if !d.decision.is_allowed() {
             continue;
         }
@@ -663,16 +897,35 @@ fn evaluate_target(
             .iter()
             .filter(|m| m.layer == Layer::Identity && m.effect == eval::Effect::Allow)
             .collect();
-        // Only what this plan changes is flagged: an allow that only unchanged policies give
-        // was there before (use check_all to see it).
-        let new = cfg.check_all
-            || t.changed_all
-            || allows
-                .iter()
-                .any(|m| by_id.get(&m.policy_id).is_some_and(|s| s.changed));
-        if !new {
-            continue;
-        }
+        // A statement this plan adds or changes allows it.
+        let by_change = allows
+            .iter()
+            .any(|m| by_id.get(&m.policy_id).is_some_and(|s| s.changed));
+        let (change, before_decision) = match &before {
+            Some(b) => {
+                let bd = eval::evaluate(
+                    &PolicySet {
+                        identity: &b.identity,
+                        boundary: b.boundary.as_ref(),
+                        scp_levels: scps,
+                    },
+                    &request,
+                );
+                if bd.decision.permissiveness() >= d.decision.permissiveness() {
+                    // Already as allowed before: context when the change grants it again.
+                    if !(by_change || cfg.check_all) {
+                        continue;
+                    }
+                    (ALREADY_ALLOWED, Some(bd.decision))
+                } else {
+                    (NEWLY_ALLOWED, Some(bd.decision))
+                }
+            }
+            // Only what this plan changes is flagged: an allow that only unchanged policies
+            // give was there before (use check_all to see it).
+            None if cfg.check_all || t.changed_all || by_change => (GRANTED_BY_CHANGE, None),
+            None => continue,
+        };
         let mut fixes = Vec::new();
         let mut why_parts = Vec::new();
         for m in &allows {
@@ -696,10 +949,23 @@ fn evaluate_target(
         } else {
             " if a condition holds"
         };
-        let why = format!("allowed on any resource{cond} by {}", why_parts.join(", "));
+        let then = match (change, before_decision) {
+            (NEWLY_ALLOWED, Some(b)) => {
+                format!("; newly allowed (before this change: {})", b.as_str())
+            }
+            (NEWLY_ALLOWED, None) => "; newly allowed".to_string(),
+            (ALREADY_ALLOWED, _) => "; already allowed before this change".to_string(),
+            _ => String::new(),
+        };
+        let why = format!(
+            "allowed on any resource{cond} by {}{then}",
+            why_parts.join(", ")
+        );
+        // An SCP that allows is only the guardrail letting the grant through: not a cause.
         let matched = d
             .matched_statements
             .iter()
+            .filter(|m| !(m.layer == Layer::Scp && m.effect == eval::Effect::Allow))
             .map(|m| FindingStatement {
                 policy: m.policy_id.clone(),
                 address: by_id
@@ -719,6 +985,11 @@ fn evaluate_target(
             address: t.address.clone(),
             role: t.role.clone(),
             role_address: t.role_address.clone(),
+            principal_type: t.principal.as_ref().map(|p| p.0.as_str().to_string()),
+            principal: t.principal.as_ref().and_then(|p| p.1.clone()),
+            principal_address: t.principal.as_ref().and_then(|p| p.2.clone()),
+            change: change.to_string(),
+            before_decision: before_decision.map(|b| b.as_str().to_string()),
             matched_statements: matched,
             missing_context_keys: d.missing_context_keys.clone(),
             why,
@@ -727,7 +998,7 @@ fn evaluate_target(
             line: t.file.1,
         });
     }
-    identity.len()
+    after.identity.len()
 }
 
 fn valid_action(a: &str) -> bool {
@@ -747,6 +1018,7 @@ pub(crate) fn run(
     managed: &ManagedPolicies,
     overrides: &Overrides,
     cfg: &PlanCheckConfig,
+    deployed: Option<&Deployed>,
 ) -> Result<PlanReport, PlanError> {
     for a in &cfg.sensitive_actions {
         if !valid_action(a) {
@@ -761,6 +1033,7 @@ pub(crate) fn run(
     let mut ctx = Ctx {
         plan: &plan,
         managed,
+        deployed,
         cfg: &cfg,
         unknowns: Vec::new(),
     };
@@ -771,26 +1044,42 @@ pub(crate) fn run(
                 ChangeKind::Delete | ChangeKind::Other | ChangeKind::Read
             )
     };
+    let principal_kind = |rtype: &str| match rtype {
+        "aws_iam_role" | "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => {
+            Some(Kind::Role)
+        }
+        "aws_iam_user" | "aws_iam_user_policy" | "aws_iam_user_policy_attachment" => {
+            Some(Kind::User)
+        }
+        "aws_iam_group" | "aws_iam_group_policy" | "aws_iam_group_policy_attachment" => {
+            Some(Kind::Group)
+        }
+        _ => None,
+    };
 
-    // Roles in the planned state.
-    let role_idx: Vec<usize> = plan
-        .instances
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| i.rtype == "aws_iam_role" && live(i))
-        .map(|(n, _)| n)
-        .collect();
-    let mut roles: Vec<RoleInfo> = role_idx.into_iter().map(|i| ctx.role_info(i)).collect();
+    // Roles, users and groups in the planned state.
+    let mut principals: Vec<Principal> = Vec::new();
+    for (n, i) in plan.instances.iter().enumerate() {
+        if let Some(kind) = principal_kind(&i.rtype)
+            && i.rtype == kind.rtype()
+            && live(i)
+        {
+            principals.push(ctx.principal_info(n, kind));
+        }
+    }
 
-    // Grants from separate resources.
+    // Grants from separate resources, and group memberships.
     let mut grants: Vec<Grant> = Vec::new();
-    for inst in &plan.instances {
+    let mut memberships: Vec<Membership> = Vec::new();
+    for (from, inst) in plan.instances.iter().enumerate() {
         if !live(inst) {
             continue;
         }
         let changed = inst.change.is_change() || cfg.check_all;
+        let kind = principal_kind(&inst.rtype);
         match inst.rtype.as_str() {
-            "aws_iam_role_policy" => {
+            "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+                let kind = kind.expect("a principal's policy");
                 let file = config_file(plan.config_of(inst));
                 let source = Source {
                     id: inst.address.clone(),
@@ -802,48 +1091,321 @@ pub(crate) fn run(
                     policy_inst: None,
                     file,
                 };
-                for target in ctx.role_target(inst, "role", &roles) {
+                for target in ctx.principal_targets(inst, kind.as_str(), kind, &principals) {
                     grants.push(Grant {
                         source: source.clone(),
                         target,
+                        from,
                     });
                 }
             }
-            "aws_iam_role_policy_attachment" | "aws_iam_policy_attachment" => {
-                let key = if inst.rtype == "aws_iam_policy_attachment" {
-                    "roles"
-                } else {
-                    "role"
-                };
+            "aws_iam_role_policy_attachment"
+            | "aws_iam_user_policy_attachment"
+            | "aws_iam_group_policy_attachment"
+            | "aws_iam_policy_attachment" => {
                 let Some(source) = ctx.arn_attr_source(inst, "policy_arn", changed) else {
                     ctx.unknown(&inst.address, "policy_arn", "policy_arn is not set");
                     continue;
                 };
-                for target in ctx.role_target(inst, key, &roles) {
-                    grants.push(Grant {
-                        source: source.clone(),
-                        target,
-                    });
+                let keys = match kind {
+                    Some(k) => vec![(k.as_str(), k)],
+                    None => vec![
+                        ("roles", Kind::Role),
+                        ("users", Kind::User),
+                        ("groups", Kind::Group),
+                    ],
+                };
+                for (key, kind) in keys {
+                    for target in ctx.principal_targets(inst, key, kind, &principals) {
+                        grants.push(Grant {
+                            source: source.clone(),
+                            target,
+                            from,
+                        });
+                    }
+                }
+            }
+            "aws_iam_group_membership" | "aws_iam_user_group_membership" => {
+                let (one_key, one_kind, list_key, list_kind) =
+                    if inst.rtype == "aws_iam_group_membership" {
+                        ("group", Kind::Group, "users", Kind::User)
+                    } else {
+                        ("user", Kind::User, "groups", Kind::Group)
+                    };
+                let before: Vec<&str> = strings(inst.before.get(list_key));
+                let names: Vec<Option<&str>> = match inst.after.get(list_key) {
+                    Some(Value::Array(a)) => a.iter().map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                let listed = ctx.principal_targets(inst, list_key, list_kind, &principals);
+                for one in ctx.principal_targets(inst, one_key, one_kind, &principals) {
+                    for (i, other) in listed.iter().enumerate() {
+                        // A pair already in the membership before this change is not new.
+                        let was = names
+                            .get(i)
+                            .copied()
+                            .flatten()
+                            .is_some_and(|n| before.contains(&n))
+                            && inst.change == ChangeKind::Update;
+                        let (user, group) = if one_kind == Kind::User {
+                            (one.clone(), other.clone())
+                        } else {
+                            (other.clone(), one.clone())
+                        };
+                        memberships.push(Membership {
+                            user,
+                            group,
+                            changed: changed && !was,
+                            address: inst.address.clone(),
+                        });
+                    }
                 }
             }
             _ => {}
         }
     }
 
-    // Attach in-plan grants to their roles.
+    // Attach grants to their principals: those of the plan, users and groups it names, and
+    // (with deployed context) roles of the lake, which get their deployed policies with this
+    // plan's changes applied.
+    let mut lake_roles: BTreeMap<String, LakeRole> = BTreeMap::new();
     let mut standalone: Vec<&Grant> = Vec::new();
     for g in &grants {
         match &g.target {
-            RoleTarget::InPlan(r) => {
-                if let Some(role) = roles.iter_mut().find(|x| x.inst == *r) {
+            PrincipalRef::InPlan(r) => {
+                if let Some(role) = principals.iter_mut().find(|x| x.inst == Some(*r)) {
                     role.sources.push(g.source.clone());
                 }
             }
-            RoleTarget::Named(_) => standalone.push(g),
-            RoleTarget::Unknown(reason) => {
-                ctx.unknown(&g.source.address, "role", reason.clone());
+            PrincipalRef::Named(Kind::Role, n) => match deployed {
+                Some(d) if d.roles.contains_key(n) && !g.source.changed => {
+                    // Unchanged by this plan: deployed before and after (the snapshot may
+                    // predate it).
+                    lake_roles
+                        .entry(n.clone())
+                        .or_default()
+                        .kept
+                        .push(g.source.clone());
+                }
+                Some(d) if d.roles.contains_key(n) => {
+                    let inst = &plan.instances[g.from];
+                    let lr = lake_roles.entry(n.clone()).or_default();
+                    if inst.rtype == "aws_iam_role_policy"
+                        && let Attr::Known(Value::String(pname)) = inst.attr("name")
+                    {
+                        // Putting an inline policy replaces the one of that name.
+                        lr.removed
+                            .insert(format!("{} inline_policy {pname:?}", d.roles[n].arn));
+                    }
+                    if let Attr::Known(Value::String(arn)) = inst.attr("policy_arn")
+                        && g.source.policy_inst.is_some()
+                    {
+                        // The plan's document of an existing policy replaces the lake's.
+                        lr.removed.insert(arn.clone());
+                    }
+                    lr.added.push(g.source.clone());
+                }
+                Some(d) => {
+                    ctx.unknown(
+                        &g.source.address,
+                        "role",
+                        format!(
+                            "role {n} is not in lake {} snapshot {} of account {}: its policy is checked on its own, without the role's other policies",
+                            d.lake, d.snapshot_date, d.account_id
+                        ),
+                    );
+                    standalone.push(g);
+                }
+                None => standalone.push(g),
+            },
+            PrincipalRef::Named(kind, n) => {
+                named_principal(&mut principals, *kind, n, &g.source.address)
+                    .sources
+                    .push(g.source.clone());
+            }
+            PrincipalRef::Unknown(kind, reason) => {
+                ctx.unknown(&g.source.address, kind.as_str(), reason.clone());
                 standalone.push(g);
             }
+        }
+    }
+
+    // Users get the policies of the groups they are (or become) members of.
+    let mut pairs: Vec<(usize, usize, bool)> = Vec::new();
+    for m in &memberships {
+        let mut index = |t: &PrincipalRef, kind: Kind| match t {
+            PrincipalRef::InPlan(i) => principals.iter().position(|r| r.inst == Some(*i)),
+            PrincipalRef::Named(_, n) => {
+                named_principal(&mut principals, kind, n, &m.address);
+                principals.iter().position(|r| {
+                    r.kind == kind && r.inst.is_none() && r.name.as_deref() == Some(n)
+                })
+            }
+            PrincipalRef::Unknown(_, reason) => {
+                ctx.unknown(&m.address, kind.as_str(), reason.clone());
+                None
+            }
+        };
+        if let (Some(u), Some(g)) = (index(&m.user, Kind::User), index(&m.group, Kind::Group)) {
+            pairs.push((u, g, m.changed));
+        }
+    }
+    for (u, g, changed) in pairs {
+        let from_group: Vec<Source> = principals[g]
+            .sources
+            .iter()
+            .map(|s| Source {
+                changed: s.changed || changed || principals[g].changed_all,
+                ..s.clone()
+            })
+            .collect();
+        principals[u].sources.extend(from_group);
+    }
+
+    // What the plan does not change was there before too, even where the snapshot predates it.
+    for p in &mut principals {
+        if let Some((before, _)) = &mut p.before {
+            before.extend(p.sources.iter().filter(|s| !s.changed).cloned());
+        }
+    }
+
+    // Deployed roles changed by this plan without a grant: policies detached or deleted, and
+    // customer policies whose document the plan changes.
+    let mut via_lake: BTreeSet<usize> = BTreeSet::new();
+    if let Some(d) = deployed {
+        for (n, inst) in plan.instances.iter().enumerate() {
+            if inst.data {
+                continue;
+            }
+            let gone = inst.change == ChangeKind::Delete;
+            let names = |key: &str, side: &Value| -> Vec<String> {
+                strings(side.get(key))
+                    .into_iter()
+                    .filter(|r| d.roles.contains_key(*r))
+                    .map(str::to_string)
+                    .collect()
+            };
+            match inst.rtype.as_str() {
+                // Deleted, or replaced (its old name goes; the grant puts the new one).
+                "aws_iam_role_policy" if gone || inst.change == ChangeKind::Replace => {
+                    if let Some(pname) = inst.before.get("name").and_then(Value::as_str) {
+                        for r in names("role", &inst.before) {
+                            let id = format!("{} inline_policy {pname:?}", d.roles[&r].arn);
+                            lake_roles.entry(r).or_default().removed.insert(id);
+                        }
+                    }
+                }
+                "aws_iam_role_policy_attachment" | "aws_iam_policy_attachment" => {
+                    let key = if inst.rtype == "aws_iam_policy_attachment" {
+                        "roles"
+                    } else {
+                        "role"
+                    };
+                    let Some(arn) = inst.before.get("policy_arn").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let after = if gone {
+                        Vec::new()
+                    } else {
+                        names(key, &inst.after)
+                    };
+                    // A replacement with another policy detaches the old one everywhere.
+                    let same_arn = inst.after.get("policy_arn") == inst.before.get("policy_arn");
+                    for r in names(key, &inst.before) {
+                        if !same_arn || !after.contains(&r) {
+                            lake_roles
+                                .entry(r)
+                                .or_default()
+                                .removed
+                                .insert(arn.to_string());
+                        }
+                    }
+                }
+                // Provider 5.x resources that make a role's set of managed or inline policies
+                // exactly the listed ones: every other deployed one is detached or deleted.
+                "aws_iam_role_policy_attachments_exclusive" | "aws_iam_role_policies_exclusive"
+                    if inst.change.is_change() =>
+                {
+                    let managed = inst.rtype == "aws_iam_role_policy_attachments_exclusive";
+                    let key = if managed {
+                        "policy_arns"
+                    } else {
+                        "policy_names"
+                    };
+                    if is_unknown(&inst.after_unknown, &[PathSeg::Key(key)]) {
+                        ctx.unknown(
+                            &inst.address,
+                            key,
+                            format!("{key} is known only after apply"),
+                        );
+                        continue;
+                    }
+                    let keep = strings(inst.after.get(key));
+                    for r in names("role_name", &inst.after) {
+                        let role = &d.roles[&r];
+                        let gone: Vec<String> = if managed {
+                            role.managed
+                                .iter()
+                                .filter(|(a, _)| !keep.contains(&a.as_str()))
+                                .map(|(a, _)| a.clone())
+                                .collect()
+                        } else {
+                            role.inline
+                                .iter()
+                                .filter(|(n, _)| !keep.contains(&n.as_str()))
+                                .map(|(n, _)| format!("{} inline_policy {n:?}", role.arn))
+                                .collect()
+                        };
+                        lake_roles.entry(r).or_default().removed.extend(gone);
+                    }
+                }
+                "aws_iam_policy"
+                    if matches!(inst.change, ChangeKind::Update | ChangeKind::Replace) =>
+                {
+                    let Some(arn) = inst.before.get("arn").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    for (r, role) in &d.roles {
+                        let attached = role.managed.iter().any(|(a, _)| a == arn);
+                        let bounds = role.boundary.as_ref().is_some_and(|(a, _)| a == arn);
+                        if !(attached || bounds) {
+                            continue;
+                        }
+                        via_lake.insert(n);
+                        let source = ctx.policy_inst_source(n, inst, "policy", true);
+                        let lr = lake_roles.entry(r.clone()).or_default();
+                        if attached {
+                            lr.removed.insert(arn.to_string());
+                            lr.added.push(source.clone());
+                        }
+                        if bounds {
+                            lr.boundary = Some(source);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (name, lr) in lake_roles.iter().filter(|(_, lr)| lr.touched()) {
+            let role = &d.roles[name];
+            let (mut before, boundary) = deployed_sources(role);
+            before.extend(lr.kept.iter().cloned());
+            let mut sources: Vec<Source> = before
+                .iter()
+                .filter(|s| !lr.removed.contains(&s.id))
+                .cloned()
+                .collect();
+            sources.extend(lr.added.iter().cloned());
+            principals.push(Principal {
+                kind: Kind::Role,
+                inst: None,
+                name: Some(name.clone()),
+                address: role.arn.clone(),
+                changed_all: false,
+                sources,
+                boundary: lr.boundary.clone().or_else(|| boundary.clone()),
+                before: Some((before, boundary)),
+            });
         }
     }
 
@@ -851,18 +1413,33 @@ pub(crate) fn run(
     let granted: BTreeSet<usize> = grants
         .iter()
         .filter_map(|g| g.source.policy_inst)
-        .chain(roles.iter().flat_map(|r| {
+        .chain(principals.iter().flat_map(|r| {
             // A boundary policy is a limit, not a grant: never check it as an identity policy.
             r.sources
                 .iter()
                 .chain(r.boundary.iter())
                 .filter_map(|s| s.policy_inst)
         }))
+        .chain(via_lake)
         .collect();
-    let mut lone_policies: Vec<Source> = Vec::new();
+    let mut lone_policies: Vec<(Source, Option<Vec<Source>>)> = Vec::new();
     for (n, inst) in plan.instances.iter().enumerate() {
         if inst.rtype == "aws_iam_policy" && live(inst) && !granted.contains(&n) {
-            lone_policies.push(ctx.policy_inst_source(n, inst, "policy", inst.change.is_change()));
+            let source = ctx.policy_inst_source(n, inst, "policy", inst.change.is_change());
+            // What the policy allowed before: nothing when it is new, else its old document.
+            let before = match inst.change {
+                ChangeKind::Create => Some(Vec::new()),
+                ChangeKind::Update => match doc_of_value(&inst.before["policy"]) {
+                    doc @ Doc::Known(_) => Some(vec![Source {
+                        doc,
+                        changed: false,
+                        ..source.clone()
+                    }]),
+                    Doc::Unknown(_) => None,
+                },
+                _ => None,
+            };
+            lone_policies.push((source, before));
         }
     }
 
@@ -870,20 +1447,32 @@ pub(crate) fn run(
     let mut checked = Vec::new();
     let mut unknowns = std::mem::take(&mut ctx.unknowns);
     let mut targets: Vec<Target<'_>> = Vec::new();
-    for r in &roles {
-        let inst = &plan.instances[r.inst];
-        if !(r.changed_all || r.sources.iter().any(|s| s.changed)) {
+    for r in &principals {
+        let lake_role = r.inst.is_none() && r.kind == Kind::Role;
+        if !(lake_role || r.changed_all || r.sources.iter().any(|s| s.changed)) {
             continue;
         }
+        let in_plan = r.inst.map(|i| plan.instances[i].address.clone());
         targets.push(Target {
-            kind: "role",
-            address: inst.address.clone(),
-            role: r.name.clone(),
-            role_address: Some(inst.address.clone()),
+            kind: r.kind.as_str(),
+            address: r.address.clone(),
+            role: (r.kind == Kind::Role).then(|| r.name.clone()).flatten(),
+            role_address: if r.kind == Kind::Role {
+                in_plan.clone()
+            } else {
+                None
+            },
+            principal: Some((r.kind, r.name.clone(), in_plan)),
             sources: r.sources.iter().collect(),
             boundary: r.boundary.as_ref(),
+            before: r
+                .before
+                .as_ref()
+                .map(|(s, b)| (s.iter().collect(), b.as_ref())),
             changed_all: r.changed_all,
-            file: config_file(plan.config_of(inst)),
+            file: r.inst.map_or((None, None), |i| {
+                config_file(plan.config_of(&plan.instances[i]))
+            }),
         });
     }
     for g in standalone {
@@ -894,17 +1483,19 @@ pub(crate) fn run(
             kind: "policy",
             address: g.source.address.clone(),
             role: match &g.target {
-                RoleTarget::Named(n) => Some(n.clone()),
+                PrincipalRef::Named(Kind::Role, n) => Some(n.clone()),
                 _ => None,
             },
             role_address: None,
+            principal: None,
             sources: vec![&g.source],
             boundary: None,
+            before: None,
             changed_all: false,
             file: g.source.file.clone(),
         });
     }
-    for s in &lone_policies {
+    for (s, before) in &lone_policies {
         if !s.changed {
             continue;
         }
@@ -913,14 +1504,17 @@ pub(crate) fn run(
             address: s.address.clone(),
             role: None,
             role_address: None,
+            principal: None,
             sources: vec![s],
             boundary: None,
+            before: before.as_ref().map(|b| (b.iter().collect(), None)),
             changed_all: false,
             file: s.file.clone(),
         });
     }
+    let scps = compile_scps(deployed, &mut unknowns);
     for t in &targets {
-        let n = evaluate_target(t, &cfg, &mut unknowns, &mut findings);
+        let n = evaluate_target(t, &cfg, &scps, &mut unknowns, &mut findings);
         if n > 0 {
             checked.push(Checked {
                 subject: t.kind.to_string(),
@@ -936,14 +1530,21 @@ pub(crate) fn run(
     let mut violations = Vec::new();
     let mut warnings = Vec::new();
     let mut overridden = Vec::new();
+    let mut already_allowed = Vec::new();
     let mut expired_hits: Vec<usize> = vec![0; overrides.entries().len()];
     for f in findings {
+        // What the principal could already do is context: it never fails the check.
+        if f.change == ALREADY_ALLOWED {
+            already_allowed.push(f);
+            continue;
+        }
         if f.decision == DecisionKind::ConditionallyAllowed.as_str() && !cfg.fail_on_conditional {
             warnings.push(f);
             continue;
         }
         let mut addresses = vec![f.address.clone()];
         addresses.extend(f.role_address.iter().cloned());
+        addresses.extend(f.principal_address.iter().cloned());
         addresses.extend(f.matched_statements.iter().map(|m| m.address.clone()));
         let subject = Subject {
             addresses: &addresses,
@@ -1005,7 +1606,20 @@ pub(crate) fn run(
         violations,
         warnings,
         overridden,
+        already_allowed,
         expired_overrides,
         unknowns,
+        deployed: deployed.map(|d| DeployedContext {
+            lake: d.lake.clone(),
+            snapshot_date: d.snapshot_date,
+            account_id: d.account_id.clone(),
+            roles: targets
+                .iter()
+                .filter(|t| t.kind == "role" && t.before.is_some())
+                .filter_map(|t| t.role.clone())
+                .filter(|n| d.roles.contains_key(n))
+                .collect(),
+            scps: d.scp_levels.as_ref().map(|l| l.iter().map(Vec::len).sum()),
+        }),
     })
 }

@@ -46,4 +46,21 @@ pub enum PlanError {
     ManagedPolicies { source_name: String, reason: String },
     #[error("sensitive action {action:?} is not an IAM action (expected service:ActionName)")]
     BadAction { action: String },
+    /// `--lake`: the account is not in the chosen snapshot, or was not collected there.
+    #[error("lake {lake} snapshot {date}: account {account} {reason}")]
+    DeployedAccount {
+        lake: String,
+        date: chrono::NaiveDate,
+        account: String,
+        reason: String,
+    },
+    /// `--lake` without `--account`, and the account cannot be told from the plan or lake.
+    #[error("cannot tell which account the plan applies to: {reason}")]
+    AccountNotKnown { reason: String },
+    /// `--lake` has no complete snapshot to read (on or before `--lake-date`).
+    #[error("lake {lake}: {reason}")]
+    NoSnapshot { lake: String, reason: String },
+    /// The lake could not be read.
+    #[error(transparent)]
+    Lake(#[from] crate::lake::LakeError),
 }

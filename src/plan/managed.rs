@@ -109,24 +109,10 @@ impl ManagedPolicies {
         &mut self,
         lake: &crate::lake::Lake,
         date: Option<chrono::NaiveDate>,
-    ) -> Result<(chrono::NaiveDate, usize), crate::lake::LakeError> {
-        use crate::lake::layout::ManifestKind;
+    ) -> Result<(chrono::NaiveDate, usize), PlanError> {
         use crate::lake::read;
         use polars::prelude::{col, lit};
-        let chosen = lake
-            .complete_dates(ManifestKind::Snapshot)?
-            .into_iter()
-            .filter(|d| date.is_none_or(|want| *d <= want))
-            .max()
-            .ok_or_else(|| crate::lake::LakeError::Read {
-                lake: lake.label(),
-                date: date.unwrap_or_default(),
-                table: "role_policies".into(),
-                message: "no complete snapshot in the lake".into(),
-            })?;
-        let manifest = lake
-            .read_manifest(ManifestKind::Snapshot, chosen)?
-            .expect("listed dates have a manifest");
+        let (chosen, manifest) = crate::plan::deployed::latest_snapshot(lake, date)?;
         let df = read::scan(
             lake,
             &manifest,

@@ -2,14 +2,18 @@
 //! grant sensitive actions on any resource, before they are applied.
 //!
 //! Entry point: [`check_plan`]. It reads the plan ([`terraform`]), finds every IAM policy the
-//! plan creates or changes and the roles they reach (`aws_iam_policy`, `aws_iam_role_policy`,
-//! `aws_iam_role` inline policies / `managed_policy_arns` / `permissions_boundary`,
-//! `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`, rendered
-//! `aws_iam_policy_document` data sources), resolves AWS managed policies from a bundled
-//! snapshot ([`ManagedPolicies`]), evaluates with [`crate::eval`], applies [`Overrides`], and
-//! returns a [`PlanReport`] that renders as Markdown, JSON or SARIF. See docs/CHECK_PLAN.md.
+//! plan creates or changes and the roles, users and groups they reach (`aws_iam_policy`,
+//! `aws_iam_role_policy`, `aws_iam_role` inline policies / `managed_policy_arns` /
+//! `permissions_boundary`, role/user/group policies and attachments, group memberships,
+//! `aws_iam_policy_attachment`, rendered `aws_iam_policy_document` data sources), resolves AWS
+//! managed policies from a bundled snapshot ([`ManagedPolicies`]), evaluates with
+//! [`crate::eval`], applies [`Overrides`], and returns a [`PlanReport`] that renders as
+//! Markdown, JSON, SARIF or conftest input. [`check_plan_deployed`] does the same against a
+//! lake's [`Deployed`] state: deployed roles with the plan's changes applied, under the
+//! account's SCPs, each finding newly or already allowed. See docs/CHECK_PLAN.md.
 
 mod check;
+mod deployed;
 mod error;
 mod managed;
 mod overrides;
@@ -24,12 +28,13 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde_json::Value;
 
+pub use deployed::{Deployed, DeployedRole, latest_snapshot, plan_accounts};
 pub use error::PlanError;
 pub use managed::{ManagedPolicies, is_aws_managed_arn};
 pub use overrides::{OverrideEntry, Overrides};
 pub use report::{
-    Checked, EXIT_ERROR, EXIT_PASS, EXIT_VIOLATIONS, ExpiredOverride, Finding, FindingStatement,
-    Overridden, OverrideRef, PlanReport, REPORT_SCHEMA_VERSION, Unknown,
+    Checked, DeployedContext, EXIT_ERROR, EXIT_PASS, EXIT_VIOLATIONS, ExpiredOverride, Finding,
+    FindingStatement, Overridden, OverrideRef, PlanReport, REPORT_SCHEMA_VERSION, Unknown,
 };
 
 /// What to check and how strictly.
@@ -71,7 +76,28 @@ pub fn check_plan(
     overrides: &Overrides,
     cfg: &PlanCheckConfig,
 ) -> Result<PlanReport, PlanError> {
-    check::run(plan_json, plan_path, managed, overrides, cfg)
+    check::run(plan_json, plan_path, managed, overrides, cfg, None)
+}
+
+/// [`check_plan`] against what is deployed: roles the plan changes but does not create are
+/// judged with their deployed policies and boundary, every subject under the account's SCPs,
+/// and each finding says whether the change newly allows it or it was already allowed.
+pub fn check_plan_deployed(
+    plan_json: &Value,
+    plan_path: &Path,
+    managed: &ManagedPolicies,
+    overrides: &Overrides,
+    cfg: &PlanCheckConfig,
+    deployed: &Deployed,
+) -> Result<PlanReport, PlanError> {
+    check::run(
+        plan_json,
+        plan_path,
+        managed,
+        overrides,
+        cfg,
+        Some(deployed),
+    )
 }
 
 /// Reads and parses a plan file, then [`check_plan`]s it.
@@ -81,6 +107,13 @@ pub fn check_plan_file(
     overrides: &Overrides,
     cfg: &PlanCheckConfig,
 ) -> Result<PlanReport, PlanError> {
+    let v = read_plan_file(plan_path)?;
+    check_plan(&v, plan_path, managed, overrides, cfg)
+}
+
+/// Reads a plan file as JSON (see [`decode_text`] for the encodings); errors name the file
+/// and where in the document parsing stopped.
+pub fn read_plan_file(plan_path: &Path) -> Result<Value, PlanError> {
     let bytes = std::fs::read(plan_path).map_err(|source| PlanError::Read {
         path: plan_path.to_path_buf(),
         source,
@@ -99,7 +132,7 @@ pub fn check_plan_file(
             format!("at {}: {}", e.path(), e.inner())
         },
     })?;
-    check_plan(&v, plan_path, managed, overrides, cfg)
+    Ok(v)
 }
 
 /// A text file's contents as a string: UTF-8 with or without a byte-order

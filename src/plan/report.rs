@@ -53,6 +53,23 @@ pub struct Finding {
     pub role: Option<String>,
     /// The role's address, when the role is in the plan.
     pub role_address: Option<String>,
+    /// For `role`, `user` and `group` subjects: which kind of principal, its name (when
+    /// known) and its address (when it is in the plan).
+    #[serde(default)]
+    pub principal_type: Option<String>,
+    #[serde(default)]
+    pub principal: Option<String>,
+    #[serde(default)]
+    pub principal_address: Option<String>,
+    /// What the change adds: `newly_allowed` (the subject could not do this before the
+    /// change), `already_allowed` (it could: context, never a violation), or
+    /// `granted_by_change` (the state before is not known; a statement this plan adds or
+    /// changes grants it).
+    #[serde(default)]
+    pub change: String,
+    /// The decision before the change, when known (`implicit_deny`, `explicit_deny`, ...).
+    #[serde(default)]
+    pub before_decision: Option<String>,
     pub matched_statements: Vec<FindingStatement>,
     /// Condition keys whose absence at plan time made the decision conditional.
     pub missing_context_keys: Vec<String>,
@@ -135,8 +152,30 @@ pub struct PlanReport {
     /// `--fail-on-conditional`).
     pub warnings: Vec<Finding>,
     pub overridden: Vec<Overridden>,
+    /// Findings the subject was already allowed before this change (with `--lake`): reported
+    /// as context, never failing.
+    #[serde(default)]
+    pub already_allowed: Vec<Finding>,
     pub expired_overrides: Vec<ExpiredOverride>,
     pub unknowns: Vec<Unknown>,
+    /// Where deployed state came from (`--lake`), or null.
+    #[serde(default)]
+    pub deployed: Option<DeployedContext>,
+}
+
+/// The deployed state a plan was judged against (`--lake`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployedContext {
+    /// The lake, as given.
+    pub lake: String,
+    /// The snapshot the deployed roles, policies and SCPs come from.
+    pub snapshot_date: NaiveDate,
+    pub account_id: String,
+    /// Deployed roles whose policies were evaluated with this plan's changes applied.
+    pub roles: Vec<String>,
+    /// SCPs applied (all levels); null when the snapshot recorded none (written before the
+    /// `scps` table), so SCPs were not applied.
+    pub scps: Option<usize>,
 }
 
 fn md_code(s: &str) -> String {
@@ -188,6 +227,11 @@ impl PlanReport {
                     .iter()
                     .map(|o| entry(&o.finding, "overridden", serde_json::to_value(&o.by).ok())),
             )
+            .chain(
+                self.already_allowed
+                    .iter()
+                    .map(|f| entry(f, "already_allowed", None)),
+            )
             .collect();
         serde_json::json!({
             "iamlake": {
@@ -198,6 +242,7 @@ impl PlanReport {
                 "findings": findings,
                 "unknowns": self.unknowns,
                 "expired_overrides": self.expired_overrides,
+                "deployed": self.deployed,
             }
         })
     }
@@ -229,6 +274,31 @@ impl PlanReport {
                 .join(", "),
             self.managed_policies_source
         );
+        if let Some(d) = &self.deployed {
+            let scps = d.scps.map_or_else(
+                || "no SCPs recorded in that snapshot (not applied)".to_string(),
+                |n| format!("{n} SCP{} applied", if n == 1 { "" } else { "s" }),
+            );
+            let roles = if d.roles.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " · deployed roles judged with this change: {}",
+                    d.roles
+                        .iter()
+                        .map(|r| md_code(r))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let _ = writeln!(
+                s,
+                "Deployed context: lake {} snapshot {}, account {} · {scps}{roles}\n",
+                md_code(&d.lake),
+                d.snapshot_date,
+                d.account_id
+            );
+        }
         if !self.violations.is_empty() {
             let _ = writeln!(s, "### Violations\n");
             render_findings(&mut s, &self.violations);
@@ -265,6 +335,10 @@ impl PlanReport {
             );
             render_findings(&mut s, &self.warnings);
         }
+        if !self.already_allowed.is_empty() {
+            let _ = writeln!(s, "### Already allowed before this change (not failing)\n");
+            render_findings(&mut s, &self.already_allowed);
+        }
         if !self.overridden.is_empty() {
             let _ = writeln!(s, "### Overridden\n");
             for o in &self.overridden {
@@ -283,7 +357,11 @@ impl PlanReport {
             }
             s.push('\n');
         }
-        if self.violations.is_empty() && self.warnings.is_empty() && self.unknowns.is_empty() {
+        if self.violations.is_empty()
+            && self.warnings.is_empty()
+            && self.unknowns.is_empty()
+            && self.already_allowed.is_empty()
+        {
             let _ = writeln!(
                 s,
                 "No planned IAM policy grants a sensitive action on any resource."
@@ -357,6 +435,10 @@ impl PlanReport {
                     "decision": f.decision,
                     "subject": f.subject,
                     "role": f.role,
+                    "principalType": f.principal_type,
+                    "principal": f.principal,
+                    "change": f.change,
+                    "beforeDecision": f.before_decision,
                     "fixes": f.fixes,
                 },
             });
@@ -380,6 +462,10 @@ impl PlanReport {
         for o in &self.overridden {
             push(&o.finding, "error", Some(&o.by));
         }
+        // Context, not a problem this change introduces.
+        for f in &self.already_allowed {
+            push(f, "note", None);
+        }
         json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
@@ -395,6 +481,7 @@ impl PlanReport {
                     "plan": self.plan,
                     "managedPoliciesSource": self.managed_policies_source,
                     "unknowns": self.unknowns.len(),
+                    "deployed": self.deployed,
                 },
             }],
         })

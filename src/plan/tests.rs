@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use crate::eval::Policy;
 use crate::plan::overrides::glob;
 use crate::plan::{
-    ManagedPolicies, OverrideEntry, Overrides, PlanCheckConfig, PlanError, PlanReport, check_plan,
-    check_plan_file,
+    Deployed, DeployedRole, ManagedPolicies, OverrideEntry, Overrides, PlanCheckConfig, PlanError,
+    PlanReport, check_plan, check_plan_deployed, check_plan_file,
 };
 
 /// The default sensitive actions (`config::DEFAULT_SENSITIVE_ACTIONS`, copied: this module is
@@ -736,6 +736,43 @@ fn globs() {
     assert_eq!(r.overridden.len(), 1);
 }
 
+/// A deployed account with one role `n` (AdministratorAccess, an inline policy, a boundary)
+/// under SCPs that allow everything but iam:CreateRole.
+fn deployed() -> &'static Deployed {
+    static D: OnceLock<Deployed> = OnceLock::new();
+    D.get_or_init(|| {
+        let all = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+        let admin = "arn:aws:iam::aws:policy/AdministratorAccess".to_string();
+        Deployed {
+            lake: "test".into(),
+            snapshot_date: today(),
+            account_id: "123456789012".into(),
+            roles: [(
+                "n".to_string(),
+                DeployedRole {
+                    arn: "arn:aws:iam::123456789012:role/n".into(),
+                    inline: vec![("a".into(), all.clone())],
+                    managed: vec![(admin.clone(), all.clone())],
+                    boundary: Some(("arn:aws:iam::123456789012:policy/b".into(), all.clone())),
+                },
+            )]
+            .into_iter()
+            .collect(),
+            policies: [(admin, all.clone())].into_iter().collect(),
+            scp_levels: Some(vec![
+                vec![("p-all".into(), all.clone())],
+                vec![
+                    ("p-all".into(), all),
+                    (
+                    "p-deny".into(),
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:CreateRole", "Resource": "*"}]}),
+                ),
+                ],
+            ]),
+        }
+    })
+}
+
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -755,6 +792,14 @@ fn arb_json() -> impl Strategy<Value = Value> {
                     Just("inline_policy".to_string()),
                     Just("managed_policy_arns".to_string()),
                     Just("name".to_string()),
+                    Just("user".to_string()),
+                    Just("users".to_string()),
+                    Just("group".to_string()),
+                    Just("groups".to_string()),
+                    Just("arn".to_string()),
+                    Just("role_name".to_string()),
+                    Just("policy_arns".to_string()),
+                    Just("policy_names".to_string()),
                     "[a-z]{1,6}",
                 ],
                 inner,
@@ -771,7 +816,11 @@ proptest! {
     #[test]
     fn never_panics(after in arb_json(), unknown in arb_json(), before in arb_json(),
                     rtype in prop::sample::select(vec!["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy",
-                        "aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_policy_document"]),
+                        "aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_policy_document",
+                        "aws_iam_user", "aws_iam_group", "aws_iam_user_policy", "aws_iam_group_policy",
+                        "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment",
+                        "aws_iam_group_membership", "aws_iam_user_group_membership",
+                        "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policies_exclusive"]),
                     address in "[a-z_.\\[\\]\"0-9]{0,20}",
                     actions in prop::sample::select(vec![vec!["create"], vec!["update"], vec!["delete", "create"], vec!["read"], vec!["no-op"], vec![]])) {
         let plan = json!({
@@ -786,6 +835,10 @@ proptest! {
         c.check_all = true;
         if let Ok(r) = check_plan(&plan, Path::new("p.json"), managed(), &Overrides::empty(), &c) {
             let _ = (r.render_text(), r.to_sarif(), r.to_json());
+        }
+        // The same against a deployed role named like the generated names.
+        if let Ok(r) = check_plan_deployed(&plan, Path::new("p.json"), managed(), &Overrides::empty(), &c, deployed()) {
+            let _ = (r.render_text(), r.to_sarif(), r.to_conftest());
         }
     }
 }
@@ -850,4 +903,281 @@ fn undecodable_and_broken_plans_name_the_file_and_the_place() {
         msg.contains("not valid JSON: at resource_changes[0].change"),
         "{msg}"
     );
+}
+
+/// (subject, address, action, change) of each violation, sorted.
+fn changes(fs: &[crate::plan::Finding]) -> Vec<(String, String, String, String)> {
+    let mut v: Vec<_> = fs
+        .iter()
+        .map(|f| {
+            (
+                f.subject.clone(),
+                f.address.clone(),
+                f.action.clone(),
+                f.change.clone(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn quad(
+    subject: &str,
+    address: &str,
+    action: &str,
+    change: &str,
+) -> (String, String, String, String) {
+    (subject.into(), address.into(), action.into(), change.into())
+}
+
+/// User and group policies, attachments and memberships: a user is judged with its own
+/// policies and those of its groups; a group with its own. Principals created by the plan
+/// had nothing before (newly allowed); for those outside it the state before is unknown.
+#[test]
+fn users_groups_and_memberships() {
+    let r = run("users_groups.json", &Overrides::empty(), &cfg());
+    let reads = [
+        "dynamodb:GetItem",
+        "s3:GetObject",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+    ];
+    let mut want = vec![
+        // The new group's policy, and each member: alice (new), bob and carol (outside).
+        quad(
+            "group",
+            "aws_iam_group.deployers",
+            "iam:PassRole",
+            "newly_allowed",
+        ),
+        quad(
+            "user",
+            "aws_iam_user.alice",
+            "iam:PassRole",
+            "newly_allowed",
+        ),
+        quad(
+            "user",
+            "aws_iam_user_policy.bob_params",
+            "iam:PassRole",
+            "granted_by_change",
+        ),
+        quad(
+            "user",
+            "aws_iam_user_policy.bob_params",
+            "ssm:GetParameter",
+            "granted_by_change",
+        ),
+        quad(
+            "user",
+            "aws_iam_user_group_membership.carol",
+            "iam:PassRole",
+            "granted_by_change",
+        ),
+        quad(
+            "user",
+            "aws_iam_policy_attachment.legacy",
+            "ssm:GetParameter",
+            "granted_by_change",
+        ),
+        quad(
+            "user",
+            "aws_iam_policy_attachment.legacy",
+            "ssm:GetParameters",
+            "granted_by_change",
+        ),
+    ];
+    want.extend(
+        reads
+            .iter()
+            .map(|a| quad("user", "aws_iam_user.alice", a, "newly_allowed")),
+    );
+    want.extend(ACTIONS.iter().map(|a| {
+        quad(
+            "group",
+            "aws_iam_group_policy_attachment.ops_admin",
+            a,
+            "granted_by_change",
+        )
+    }));
+    want.sort();
+    assert_eq!(changes(&r.violations), want);
+    assert_eq!(r.violations.len(), 18);
+    let bob: Vec<_> = r
+        .violations
+        .iter()
+        .filter(|f| f.principal.as_deref() == Some("bob"))
+        .collect();
+    assert_eq!(bob.len(), 2);
+    assert!(
+        bob.iter()
+            .all(|f| f.principal_type.as_deref() == Some("user")
+                && f.role.is_none()
+                && f.principal_address.is_none())
+    );
+    let pass = bob
+        .iter()
+        .find(|f| f.action == "iam:PassRole")
+        .expect("bob PassRole");
+    assert_eq!(
+        pass.matched_statements[0].address,
+        "aws_iam_group_policy.deployers_pass"
+    );
+    let alice = r
+        .violations
+        .iter()
+        .find(|f| f.address == "aws_iam_user.alice")
+        .expect("alice");
+    assert_eq!(
+        alice.principal_address.as_deref(),
+        Some("aws_iam_user.alice")
+    );
+    // carol was already in "readers" (no policies known): only the new membership counts.
+    assert!(r.unknowns.is_empty(), "{:#?}", r.unknowns);
+    // An override by resource covers a user's findings.
+    let ov = Overrides::from_entries(vec![OverrideEntry {
+        index: 0,
+        resource: Some("aws_iam_user.alice".into()),
+        role: None,
+        author: None,
+        reason: "bootstrap user".into(),
+        expires: None,
+        actions: Vec::new(),
+    }]);
+    let r = run("users_groups.json", &ov, &cfg());
+    assert_eq!(r.overridden.len(), 5);
+    assert_eq!(r.violations.len(), 13);
+}
+
+/// Plans as Terraform 0.12 to 1.9 write them (format_version 0.1, 0.2, 1.0, 1.1, 1.2; see
+/// make_plans.py for the shape of each): the same rules, exactly the findings worked out by
+/// hand for each.
+#[test]
+fn plans_of_every_format_version() {
+    let check = |name: &str| {
+        let r = run(name, &Overrides::empty(), &cfg());
+        assert!(r.unknowns.is_empty(), "{name}: {:#?}", r.unknowns);
+        assert_eq!(r.exit_code(), 1, "{name}");
+        r
+    };
+    // 0.1 (0.12): count in a child module, policies rendered from a data source in
+    // prior_state; the scoped policy of ci-1 grants nothing on any resource.
+    let r = check("format_v0_1.json");
+    assert_eq!(r.terraform_version.as_deref(), Some("0.12.31"));
+    assert_eq!(
+        changes(&r.violations),
+        vec![
+            quad(
+                "role",
+                "module.iam.aws_iam_role.ci[0]",
+                "iam:PassRole",
+                "newly_allowed"
+            ),
+            quad(
+                "role",
+                "module.iam.aws_iam_role.ci[1]",
+                "iam:PassRole",
+                "newly_allowed"
+            ),
+        ]
+    );
+    assert_eq!(
+        r.violations[1].matched_statements[0].address,
+        "module.iam.aws_iam_role_policy.pass[1]"
+    );
+    // 0.2 (0.15): for_each keys; roles outside the plan; CloudWatchAgentServerPolicy reads
+    // only AmazonCloudWatch-* parameters.
+    let r = check("format_v0_2.json");
+    let api = "aws_iam_role_policy_attachment.svc[\"api\"]";
+    assert_eq!(
+        changes(&r.violations),
+        vec![
+            quad("policy", api, "ssm:GetParameter", "granted_by_change"),
+            quad("policy", api, "ssm:GetParameters", "granted_by_change"),
+        ]
+    );
+    assert!(
+        r.violations
+            .iter()
+            .all(|f| f.role.as_deref() == Some("svc-api"))
+    );
+    assert_eq!(r.checked.len(), 2);
+    // 1.0: an in-place update of an inline_policy block (resource_drift ignored).
+    let r = check("format_v1_0.json");
+    assert_eq!(
+        changes(&r.violations),
+        vec![quad(
+            "role",
+            "aws_iam_role.deployer",
+            "iam:PassRole",
+            "granted_by_change"
+        )]
+    );
+    // 1.1 (1.3): replacement (delete, create) with AdministratorAccess; a moved, unchanged
+    // policy (previous_address, no-op) is not re-checked.
+    let r = check("format_v1_1.json");
+    assert_eq!(
+        changes(&r.violations),
+        ACTIONS
+            .iter()
+            .map(|a| quad("role", "aws_iam_role.batch", a, "granted_by_change"))
+            .collect::<Vec<_>>()
+    );
+    // 1.2 (1.9): an import (no-op), a forgotten and a deposed role policy grant nothing new;
+    // the new user's inline policy does.
+    let r = check("format_v1_2.json");
+    assert_eq!(
+        changes(&r.violations),
+        vec![quad(
+            "user",
+            "aws_iam_user.release",
+            "sts:AssumeRole",
+            "newly_allowed"
+        )]
+    );
+    assert_eq!(r.checked.len(), 1);
+}
+
+/// With deployed context the account's SCPs apply to every subject, roles the plan creates
+/// included: what they deny is no finding. Without it, the same plan fails on both actions.
+#[test]
+fn scps_apply_to_created_roles_too() {
+    let iam_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#;
+    let plan = minimal(json!([{
+        "address": "aws_iam_role.fresh", "mode": "managed", "type": "aws_iam_role", "name": "fresh",
+        "change": {"actions": ["create"], "before": null,
+                   "after": {"name": "fresh", "inline_policy": [{"name": "iam", "policy": iam_all}], "managed_policy_arns": []},
+                   "after_unknown": {"arn": true}}
+    }]));
+    let p = Path::new("p.json");
+    let with = check_plan_deployed(&plan, p, managed(), &Overrides::empty(), &cfg(), deployed())
+        .expect("checks");
+    assert_eq!(
+        changes(&with.violations),
+        vec![quad(
+            "role",
+            "aws_iam_role.fresh",
+            "iam:PassRole",
+            "newly_allowed"
+        )]
+    );
+    assert_eq!(
+        with.violations[0].before_decision.as_deref(),
+        Some("implicit_deny")
+    );
+    let d = with.deployed.as_ref().expect("deployed context");
+    assert_eq!((d.scps, d.roles.len()), (Some(3), 0));
+    let without = check_plan(&plan, p, managed(), &Overrides::empty(), &cfg()).expect("checks");
+    assert_eq!(
+        pairs(&without.violations),
+        vec![
+            (
+                "aws_iam_role.fresh".to_string(),
+                "iam:CreateRole".to_string()
+            ),
+            ("aws_iam_role.fresh".to_string(), "iam:PassRole".to_string()),
+        ]
+    );
+    assert!(without.deployed.is_none());
 }

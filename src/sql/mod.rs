@@ -599,12 +599,13 @@ mod tests {
                 );
             }
         }
-        assert_eq!(sf.matches("PARTITION BY (snapshot_date)").count(), 13);
+        // 12 lake tables and 2 manifest tables.
+        assert_eq!(sf.matches("PARTITION BY (snapshot_date)").count(), 14);
         assert_eq!(
             athena
                 .matches("'projection.snapshot_date.type' = 'date'")
                 .count(),
-            13
+            14
         );
     }
 

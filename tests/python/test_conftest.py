@@ -56,3 +56,20 @@ def test_overridden_findings_do_not_deny(iamlake_bin):
     assert (code == 0) == (len(report["violations"]) == 0)
     unknowns = [w for w in rego("warn", doc) if ": not checked: " in w]
     assert len(unknowns) == len(report["unknowns"])
+
+
+def test_already_allowed_findings_are_context_not_denied(iamlake_bin):
+    # An aws_iam_policy update is judged against its old document: iam:* stays
+    # (already allowed), s3:GetObject is new.
+    plan = REPO / "tests/data/plan/lake_update.json"
+    code, doc = check_plan(iamlake_bin, plan, "conftest")
+    _, report = check_plan(iamlake_bin, plan, "json")
+    assert code == 1
+    findings = doc["iamlake"]["findings"]
+    already = [f for f in findings if f["status"] == "already_allowed"]
+    assert already == [{**f, "status": "already_allowed", "override": None} for f in report["already_allowed"]]
+    assert sorted(f["action"] for f in already) == ["iam:CreateRole", "iam:PassRole"]
+    assert all(f["change"] == "already_allowed" and f["before_decision"] == "allowed" for f in already)
+    deny = rego("deny", doc)
+    assert len(deny) == len(report["violations"]) == 2
+    assert not any("iam:PassRole" in d or "iam:CreateRole" in d for d in deny)

@@ -296,6 +296,352 @@ def unknown_plan():
     return plan(changes, config, extra_planned=[data], prior_data=[data])
 
 
+# --- changes to roles that exist outside the plan (check-plan --lake on tests/data/mini) ----
+SSM_READONLY = "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"
+MINI = "111111111111"
+
+
+def attachment(name, role, arn, actions=("create",), before=None):
+    after = None if actions == ["delete"] else {"role": role, "policy_arn": arn, "id": f"{role}-{name}"}
+    return change(f"aws_iam_role_policy_attachment.{name}", "aws_iam_role_policy_attachment", name,
+                  list(actions), after, {"id": True} if actions == ("create",) else {}, before=before)
+
+
+def lake_attach_plan():
+    """Attachments and an inline policy for the mini organization's roles admin, app and bounded
+    (account 111111111111, whose OU's SCP denies iam:CreateRole). No ARN names the account."""
+    changes = [
+        attachment("app_ssm", "app", SSM_READONLY),
+        attachment("admin_readonly", "admin", READONLY),
+        change("aws_iam_role_policy.admin_roles", "aws_iam_role_policy", "admin_roles", ["create"],
+               {"role": "admin", "name": "create-roles",
+                "policy": doc(stmt("iam:CreateRole", sid="MakeRoles"))}, {"id": True}),
+        attachment("bounded_admin", "bounded", ADMIN),
+    ]
+    config = {"resources": [
+        cfg_res(rc["address"], rc["type"], rc["name"],
+                {k: const(v) for k, v in rc["change"]["after"].items() if k != "id"})
+        for rc in changes]}
+    return plan(changes, config)
+
+
+def lake_update_plan():
+    """Changes to deployed policies of account 111111111111: the customer policy iam-all (attached
+    to bounded) gains s3:GetObject, admin loses AdministratorAccess, and app's inline policy
+    app-access drops the condition on ssm:GetParameter."""
+    iam_all = f"arn:aws:iam::{MINI}:policy/iam-all"
+    app_before = doc(
+        stmt("s3:GetObject", "arn:aws:s3:::app-bucket/*", sid="OneBucket"),
+        stmt("dynamodb:GetItem", sid="TableInVpc", condition={"StringEquals": {"aws:SourceVpc": "vpc-1234"}}),
+        stmt("ssm:GetParameter", sid="TeamParams",
+             condition={"StringEquals": {"aws:PrincipalTag/team": "payments"}}))
+    app_after = doc(
+        stmt("s3:GetObject", "arn:aws:s3:::app-bucket/*", sid="OneBucket"),
+        stmt("dynamodb:GetItem", sid="TableInVpc", condition={"StringEquals": {"aws:SourceVpc": "vpc-1234"}}),
+        stmt("ssm:GetParameter", sid="TeamParams"))
+    changes = [
+        change("aws_iam_policy.iam_all", "aws_iam_policy", "iam_all", ["update"],
+               {"name": "iam-all", "arn": iam_all, "id": iam_all, "path": "/",
+                "policy": doc(stmt("iam:*", sid="AllIam"), stmt("s3:GetObject", sid="Objects"))},
+               {}, before={"name": "iam-all", "arn": iam_all, "id": iam_all, "path": "/",
+                           "policy": doc(stmt("iam:*", sid="AllIam"))}),
+        attachment("admin_full", "admin", ADMIN, actions=["delete"],
+                   before={"role": "admin", "policy_arn": ADMIN, "id": "admin-full"}),
+        change("aws_iam_role_policy.app_access", "aws_iam_role_policy", "app_access", ["update"],
+               {"role": "app", "name": "app-access", "id": "app:app-access", "policy": app_after}, {},
+               before={"role": "app", "name": "app-access", "id": "app:app-access", "policy": app_before}),
+    ]
+    config = {"resources": [
+        cfg_res("aws_iam_policy.iam_all", "aws_iam_policy", "iam_all", {"name": const("iam-all")}),
+        cfg_res("aws_iam_role_policy.app_access", "aws_iam_role_policy", "app_access",
+                {"role": const("app"), "name": const("app-access")}),
+    ]}
+    return plan(changes, config)
+
+
+def lake_exclusive_plan():
+    """Provider 5.x exclusive resources on deployed roles of account 111111111111: app keeps only
+    the new inline policy "extra" (app-access goes), admin only AmazonSSMReadOnlyAccess
+    (AdministratorAccess goes)."""
+    changes = [
+        change("aws_iam_role_policies_exclusive.app", "aws_iam_role_policies_exclusive", "app", ["create"],
+               {"role_name": "app", "policy_names": ["extra"]}, {}),
+        change("aws_iam_role_policy.app_extra", "aws_iam_role_policy", "app_extra", ["create"],
+               {"role": "app", "name": "extra", "policy": doc(
+                   stmt("dynamodb:GetItem", sid="AnyTable"),
+                   stmt("ssm:GetParameter", "arn:aws:ssm:eu-west-1:111111111111:parameter/app/*", sid="AppParams"))},
+               {"id": True}),
+        change("aws_iam_role_policy_attachments_exclusive.admin", "aws_iam_role_policy_attachments_exclusive",
+               "admin", ["create"], {"role_name": "admin", "policy_arns": [SSM_READONLY]}, {}),
+        attachment("admin_ssm", "admin", SSM_READONLY),
+    ]
+    config = {"resources": [
+        cfg_res(rc["address"], rc["type"], rc["name"],
+                {k: const(v) for k, v in rc["change"]["after"].items() if k != "id"})
+        for rc in changes]}
+    return plan(changes, config)
+
+
+# --- users, groups, memberships -----------------------------------------------------------
+def users_groups_plan():
+    """alice and the group deployers are created; bob, carol, dave and the group ops exist
+    outside the plan."""
+    def res(rtype, name, actions, after, unknown=None, before=None):
+        return change(f"{rtype}.{name}", rtype, name, actions, after, unknown or {}, before=before)
+    changes = [
+        res("aws_iam_user", "alice", ["create"], {"name": "alice", "path": "/", "permissions_boundary": None,
+                                                  "force_destroy": False, "tags": None},
+            {"arn": True, "id": True, "unique_id": True}),
+        res("aws_iam_group", "deployers", ["create"], {"name": "deployers", "path": "/"},
+            {"arn": True, "id": True, "unique_id": True}),
+        res("aws_iam_group_policy", "deployers_pass", ["create"],
+            {"group": "deployers", "name": "pass", "policy": doc(stmt("iam:PassRole", sid="PassAny"))},
+            {"id": True}),
+        res("aws_iam_group_membership", "deployers", ["create"],
+            {"name": "deployers-members", "group": "deployers", "users": ["alice", "bob"]}, {"id": True}),
+        res("aws_iam_user_policy", "bob_params", ["create"],
+            {"user": "bob", "name": "params", "policy": doc(stmt("ssm:GetParameter", sid="Params"))},
+            {"id": True}),
+        res("aws_iam_user_policy_attachment", "alice_ro", ["create"],
+            {"user": "alice", "policy_arn": READONLY}, {"id": True}),
+        res("aws_iam_user_group_membership", "carol", ["update"],
+            {"user": "carol", "groups": ["readers", "deployers"], "id": "carol-groups"}, {},
+            before={"user": "carol", "groups": ["readers"], "id": "carol-groups"}),
+        res("aws_iam_group_policy_attachment", "ops_admin", ["create"],
+            {"group": "ops", "policy_arn": ADMIN}, {"id": True}),
+        res("aws_iam_policy_attachment", "legacy", ["create"],
+            {"name": "legacy", "users": ["dave"], "roles": [], "groups": [], "policy_arn": SSM_READONLY},
+            {"id": True}),
+    ]
+    config = {"resources": [
+        cfg_res("aws_iam_user.alice", "aws_iam_user", "alice", {"name": const("alice")}),
+        cfg_res("aws_iam_group.deployers", "aws_iam_group", "deployers", {"name": const("deployers")}),
+        cfg_res("aws_iam_group_policy.deployers_pass", "aws_iam_group_policy", "deployers_pass",
+                {"group": ref("aws_iam_group.deployers.name", "aws_iam_group.deployers")}),
+        cfg_res("aws_iam_group_membership.deployers", "aws_iam_group_membership", "deployers",
+                {"group": ref("aws_iam_group.deployers.name", "aws_iam_group.deployers"),
+                 "users": ref("aws_iam_user.alice.name", "aws_iam_user.alice")}),
+        cfg_res("aws_iam_user_policy_attachment.alice_ro", "aws_iam_user_policy_attachment", "alice_ro",
+                {"user": ref("aws_iam_user.alice.name", "aws_iam_user.alice"), "policy_arn": const(READONLY)}),
+    ]}
+    return plan(changes, config)
+
+
+# --- one plan per JSON format version, in the shapes each Terraform release writes ----------
+# format_version 0.1: Terraform 0.12-0.14 (provider_name "aws", no *_sensitive, references to
+# whole resources only); 0.2: 0.15 (before_sensitive / after_sensitive, registry provider
+# names); 1.0: 1.0-1.1 (resource_drift); 1.1: 1.2-1.5 (relevant_attributes, action_reason,
+# replace_paths, previous_address); 1.2: 1.6+ (timestamp, applyable / complete / errored,
+# checks, importing, the "forget" action).
+def versioned(fv, tf, changes, config_root, planned_root, prior=None, extra=None):
+    out = {"format_version": fv, "terraform_version": tf, "planned_values": {"root_module": planned_root},
+           "resource_changes": changes, "configuration": {"root_module": config_root}}
+    if prior is not None:
+        out["prior_state"] = {"format_version": fv, "terraform_version": tf,
+                              "values": {"root_module": prior}}
+    out.update(extra or {})
+    return out
+
+
+def rc_v(address, rtype, name, actions, before, after, after_unknown, provider, sensitive,
+         module=None, index=None, mode="managed", **more):
+    change = {"actions": actions, "before": before, "after": after, "after_unknown": after_unknown}
+    if sensitive:
+        change["before_sensitive"] = False if before is None else {}
+        change["after_sensitive"] = False if after is None else {}
+    rc = {"address": address, "mode": mode, "type": rtype, "name": name, "provider_name": provider,
+          "change": change}
+    if module:
+        rc["module_address"] = module
+    if index is not None:
+        rc["index"] = index
+    rc.update(more)
+    return rc
+
+
+def pv(address, rtype, name, values, provider, index=None, mode="managed"):
+    r = {"address": address, "mode": mode, "type": rtype, "name": name, "provider_name": provider,
+         "schema_version": 0, "values": values}
+    if index is not None:
+        r["index"] = index
+    return r
+
+
+def v0_1_plan():
+    """Terraform 0.12: a child module with count; the inline policies render a policy-document data
+    source read during refresh (in prior_state), so their JSON is known at plan time; references
+    name whole resources."""
+    prov = "aws"
+    pass_doc = doc(stmt("iam:PassRole", sid="PassAny"))
+    scoped = doc(stmt("iam:PassRole", "arn:aws:iam::123456789012:role/app", sid="PassApp"))
+    data = pv("module.iam.data.aws_iam_policy_document.pass", "aws_iam_policy_document", "pass",
+              {"json": pass_doc, "id": "1234"}, prov, mode="data")
+    changes, planned = [], []
+
+    def add(address, rtype, name, after, unknown, index=None):
+        changes.append(rc_v(address, rtype, name, ["create"], None, after, unknown, prov, False,
+                            module="module.iam", index=index))
+        planned.append(pv(address, rtype, name, after, prov, index=index))
+    for i in (0, 1):
+        add(f"module.iam.aws_iam_role.ci[{i}]", "aws_iam_role", "ci",
+            {"name": f"ci-{i}", "assume_role_policy": doc({"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "codebuild.amazonaws.com"}}), "path": "/", "description": None,
+             "force_detach_policies": False, "max_session_duration": 3600, "permissions_boundary": None,
+             "tags": None}, {"arn": True, "create_date": True, "id": True, "unique_id": True}, index=i)
+        add(f"module.iam.aws_iam_role_policy.pass[{i}]", "aws_iam_role_policy", "pass",
+            {"name": "pass", "name_prefix": None, "role": f"ci-{i}", "policy": pass_doc}, {"id": True}, index=i)
+    add("module.iam.aws_iam_role_policy.app", "aws_iam_role_policy", "app",
+        {"name": "app", "name_prefix": None, "role": "ci-1", "policy": scoped}, {"id": True})
+    module_cfg = {"resources": [
+        {"address": "aws_iam_role.ci", "mode": "managed", "type": "aws_iam_role", "name": "ci",
+         "provider_config_key": "iam:aws", "expressions": {"name": {"references": ["count.index"]}},
+         "schema_version": 0, "count_expression": {"constant_value": 2}},
+        {"address": "aws_iam_role_policy.pass", "mode": "managed", "type": "aws_iam_role_policy", "name": "pass",
+         "provider_config_key": "iam:aws",
+         "expressions": {"role": {"references": ["aws_iam_role.ci", "count.index"]},
+                         "policy": {"references": ["data.aws_iam_policy_document.pass"]}},
+         "schema_version": 0, "count_expression": {"constant_value": 2}},
+        {"address": "aws_iam_role_policy.app", "mode": "managed", "type": "aws_iam_role_policy", "name": "app",
+         "provider_config_key": "iam:aws", "expressions": {"role": {"references": ["aws_iam_role.ci"]},
+                                                          "policy": {"references": ["var.scoped"]}},
+         "schema_version": 0},
+        {"address": "data.aws_iam_policy_document.pass", "mode": "data", "type": "aws_iam_policy_document",
+         "name": "pass", "provider_config_key": "iam:aws", "expressions": {"statement": [{}]},
+         "schema_version": 0}]}
+    out = versioned(
+        "0.1", "0.12.31", changes, {"module_calls": {"iam": {"source": "./iam", "module": module_cfg}}},
+        {"child_modules": [{"resources": planned, "address": "module.iam"}]},
+        prior={"child_modules": [{"resources": [data], "address": "module.iam"}]})
+    out["configuration"]["provider_config"] = {
+        "aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-west-1"}}}}
+    return out
+
+
+def v0_2_plan():
+    """Terraform 0.15: for_each with string keys, sensitive markers, registry provider names;
+    the attachment's role is known at plan time."""
+    prov = "registry.terraform.io/hashicorp/aws"
+    changes, planned = [], []
+    for key, arn in (("api", SSM_READONLY), ("worker", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")):
+        after = {"role": f"svc-{key}", "policy_arn": arn}
+        changes.append(rc_v(f'aws_iam_role_policy_attachment.svc["{key}"]', "aws_iam_role_policy_attachment",
+                            "svc", ["create"], None, after, {"id": True}, prov, True, index=key))
+        planned.append(pv(f'aws_iam_role_policy_attachment.svc["{key}"]', "aws_iam_role_policy_attachment",
+                          "svc", after, prov, index=key))
+    cfg = {"resources": [dict(
+        cfg_res("aws_iam_role_policy_attachment.svc", "aws_iam_role_policy_attachment", "svc",
+                {"role": ref("each.key"), "policy_arn": ref("each.value")}),
+        for_each_expression=ref("local.services"))]}
+    return versioned("0.2", "0.15.5", changes, cfg, {"resources": planned})
+
+
+def v1_0_plan():
+    """Terraform 1.0: an in-place update of a role's inline_policy block, with resource_drift."""
+    prov = "registry.terraform.io/hashicorp/aws"
+    trust = doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"}})
+    base = {"name": "deployer", "arn": "arn:aws:iam::123456789012:role/deployer", "id": "deployer",
+            "assume_role_policy": trust, "path": "/", "managed_policy_arns": [], "permissions_boundary": None,
+            "unique_id": "AROAEXAMPLE", "max_session_duration": 3600, "tags": {}, "tags_all": {}}
+    before = dict(base, inline_policy=[{"name": "deploy", "policy": doc(
+        stmt("iam:PassRole", "arn:aws:iam::123456789012:role/task", sid="PassTask"))}])
+    after = dict(base, inline_policy=[{"name": "deploy", "policy": doc(stmt("iam:PassRole", sid="PassTask"))}])
+    changes = [rc_v("aws_iam_role.deployer", "aws_iam_role", "deployer", ["update"], before, after,
+                    {"inline_policy": [{}], "managed_policy_arns": [], "tags": {}, "tags_all": {}}, prov, True)]
+    drift = [rc_v("aws_iam_role.deployer", "aws_iam_role", "deployer", ["update"], dict(base, tags={"a": "b"},
+                  inline_policy=before["inline_policy"]), before, {}, prov, True)]
+    cfg = {"resources": [cfg_res("aws_iam_role.deployer", "aws_iam_role", "deployer", {
+        "name": const("deployer"), "inline_policy": [{"name": const("deploy"), "policy": ref("local.deploy")}]})]}
+    return versioned("1.0", "1.0.11", changes, cfg,
+                     {"resources": [pv("aws_iam_role.deployer", "aws_iam_role", "deployer", after, prov)]},
+                     prior={"resources": [pv("aws_iam_role.deployer", "aws_iam_role", "deployer", before, prov)]},
+                     extra={"resource_drift": drift})
+
+
+def v1_1_plan():
+    """Terraform 1.3: a role replaced because its name changes (action_reason, replace_paths), a
+    policy moved to a new address (previous_address), relevant_attributes."""
+    prov = "registry.terraform.io/hashicorp/aws"
+    trust = doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "batch.amazonaws.com"}})
+    old = {"name": "batch-old", "arn": "arn:aws:iam::123456789012:role/batch-old", "id": "batch-old",
+           "assume_role_policy": trust, "path": "/", "inline_policy": [], "managed_policy_arns": [ADMIN],
+           "permissions_boundary": None, "unique_id": "AROAOLD", "max_session_duration": 3600,
+           "tags": None, "tags_all": {}}
+    new = {"name": "batch", "assume_role_policy": trust, "path": "/", "inline_policy": [],
+           "managed_policy_arns": [ADMIN], "permissions_boundary": None, "max_session_duration": 3600,
+           "tags": None, "tags_all": {}}
+    moved_doc = doc(stmt(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::reports/*", sid="Reports"))
+    moved = {"name": "reports", "arn": "arn:aws:iam::123456789012:policy/reports", "id":
+             "arn:aws:iam::123456789012:policy/reports", "path": "/", "policy": moved_doc, "tags": None}
+    changes = [
+        rc_v("aws_iam_role.batch", "aws_iam_role", "batch", ["delete", "create"], old, new,
+             {"arn": True, "id": True, "unique_id": True, "create_date": True, "inline_policy": [],
+              "managed_policy_arns": [False]}, prov, True, action_reason="replace_because_cannot_update",
+             replace_paths=[["name"]]),
+        rc_v("aws_iam_policy.reports", "aws_iam_policy", "reports", ["no-op"], moved, moved, {}, prov, True,
+             previous_address="aws_iam_policy.old_reports"),
+    ]
+    cfg = {"resources": [
+        cfg_res("aws_iam_role.batch", "aws_iam_role", "batch",
+                {"name": const("batch"), "managed_policy_arns": const([ADMIN])}),
+        cfg_res("aws_iam_policy.reports", "aws_iam_policy", "reports", {"name": const("reports")})]}
+    return versioned("1.1", "1.3.9", changes, cfg,
+                     {"resources": [pv("aws_iam_role.batch", "aws_iam_role", "batch", new, prov),
+                                    pv("aws_iam_policy.reports", "aws_iam_policy", "reports", moved, prov)]},
+                     prior={"resources": [pv("aws_iam_role.batch", "aws_iam_role", "batch", old, prov)]},
+                     extra={"relevant_attributes": [{"resource": "aws_iam_role.batch", "attribute": ["name"]}]})
+
+
+def v1_2_plan():
+    """Terraform 1.9: an imported role (no-op with importing), a role policy forgotten by a removed
+    block ("forget"), a deposed object, and a new user with an inline policy."""
+    prov = "registry.terraform.io/hashicorp/aws"
+    trust = doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}})
+    imported = {"name": "legacy-admin", "arn": "arn:aws:iam::123456789012:role/legacy-admin", "id": "legacy-admin",
+                "assume_role_policy": trust, "path": "/", "inline_policy": [], "managed_policy_arns": [ADMIN],
+                "permissions_boundary": None, "unique_id": "AROALEGACY", "max_session_duration": 3600,
+                "tags": {}, "tags_all": {}}
+    forgotten = {"role": "legacy-admin", "name": "everything", "id": "legacy-admin:everything",
+                 "policy": doc(stmt("*"))}
+    user = {"name": "release-bot", "path": "/bots/", "permissions_boundary": None, "force_destroy": False,
+            "tags": None}
+    user_policy = {"user": "release-bot", "name": "assume", "policy": doc(stmt("sts:AssumeRole", sid="AnyRole"))}
+    changes = [
+        rc_v("aws_iam_role.legacy", "aws_iam_role", "legacy", ["no-op"], imported, imported, {}, prov, True),
+        rc_v("aws_iam_role_policy.everything", "aws_iam_role_policy", "everything", ["forget"], forgotten, None,
+             {}, prov, True, action_reason="delete_because_no_resource_config"),
+        rc_v("aws_iam_role_policy.rotated", "aws_iam_role_policy", "rotated", ["delete"], forgotten, None,
+             {}, prov, True, deposed="00000001"),
+        rc_v("aws_iam_user.release", "aws_iam_user", "release", ["create"], None, user,
+             {"arn": True, "id": True, "unique_id": True, "tags_all": True}, prov, True),
+        rc_v("aws_iam_user_policy.release", "aws_iam_user_policy", "release", ["create"], None, user_policy,
+             {"id": True}, prov, True),
+    ]
+    changes[0]["change"]["importing"] = {"id": "legacy-admin"}
+    cfg = {"resources": [
+        cfg_res("aws_iam_user.release", "aws_iam_user", "release", {"name": const("release-bot")}),
+        cfg_res("aws_iam_user_policy.release", "aws_iam_user_policy", "release",
+                {"user": ref("aws_iam_user.release.name", "aws_iam_user.release")}),
+        cfg_res("aws_iam_role.legacy", "aws_iam_role", "legacy", {"name": const("legacy-admin")})]}
+    return versioned("1.2", "1.9.5", changes, cfg,
+                     {"resources": [pv("aws_iam_role.legacy", "aws_iam_role", "legacy", imported, prov),
+                                    pv("aws_iam_user.release", "aws_iam_user", "release", user, prov),
+                                    pv("aws_iam_user_policy.release", "aws_iam_user_policy", "release",
+                                       user_policy, prov)]},
+                     prior={"resources": [pv("aws_iam_role.legacy", "aws_iam_role", "legacy", imported, prov)]},
+                     extra={"timestamp": "2026-05-01T12:00:00Z", "applyable": True, "complete": True,
+                            "errored": False,
+                            "checks": [{"address": {"kind": "resource", "mode": "managed", "type": "aws_iam_user",
+                                                    "name": "release", "to_display": "aws_iam_user.release"},
+                                        "status": "unknown"}]})
+
+
 write("modules.json", modules_plan())
 write("managed.json", managed_plan())
 write("unknowns.json", unknown_plan())
+write("lake_attach.json", lake_attach_plan())
+write("lake_update.json", lake_update_plan())
+write("lake_exclusive.json", lake_exclusive_plan())
+write("users_groups.json", users_groups_plan())
+for fv, make in (("0_1", v0_1_plan), ("0_2", v0_2_plan), ("1_0", v1_0_plan), ("1_1", v1_1_plan),
+                 ("1_2", v1_2_plan)):
+    write(f"format_v{fv}.json", make())
