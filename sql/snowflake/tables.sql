@@ -159,7 +159,42 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.';
 
--- unused_deltas: One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.
+-- unused_roles: One row per role not used (RoleLastUsed) for at least the threshold (default 90 days) on the date, with its trust. Service-linked roles (path /aws-service-role/) are rows with service_linked = true: never alerted and not in the deltas or team counts of unused roles.
+CREATE OR REPLACE EXTERNAL TABLE unused_roles (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    path VARCHAR AS (value:path::VARCHAR), -- IAM path of the role.
+    service_linked BOOLEAN AS (value:service_linked::BOOLEAN), -- Whether the role is service-linked (path /aws-service-role/): managed by AWS, reported apart.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when neither tags nor the owners file name one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | owners_file | unowned: where owner_team came from.
+    create_date TIMESTAMP_TZ(6) AS (value:create_date::TIMESTAMP_TZ(6)), -- When the role was created (UTC).
+    last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- Last use per RoleLastUsed; null when not used within IAM's tracking period (400 days).
+    last_used_region VARCHAR AS (value:last_used_region::VARCHAR), -- Region of the last use.
+    days_unused NUMBER(10,0) AS (value:days_unused::NUMBER(10,0)), -- Whole days from the last use (or, if never used, the role's creation) to data_date.
+    trusted_principals ARRAY AS (value:trusted_principals::ARRAY), -- Every principal the trust policy allows (as in roles.trusted_principals).
+    trusted_accounts ARRAY AS (value:trusted_accounts::ARRAY), -- Account ids of the AWS principals the trust policy allows (the role's own account included), sorted.
+    trusted_services ARRAY AS (value:trusted_services::ARRAY), -- Service principals the trust policy allows (lambda.amazonaws.com), sorted.
+    external_accounts ARRAY AS (value:external_accounts::ARRAY), -- Trusted account ids outside the organization (not among the accounts of the snapshot manifest nor of any role), and * when anyone may assume the role.
+    trusts_outside_org BOOLEAN AS (value:trusts_outside_org::BOOLEAN), -- Whether external_accounts is not empty: a cross-account role the audit asks about.
+    review_status VARCHAR AS (value:review_status::VARCHAR), -- open | kept | to_delete, from the reviews file (a line with permission = role).
+    review_reason VARCHAR AS (value:review_reason::VARCHAR), -- The review's reason.
+    reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who reviewed it.
+    first_seen DATE AS (value:first_seen::DATE), -- First snapshot date on which the role was found unused (from the alert ledger, kind unused_role).
+    alerted_on DATE AS (value:alerted_on::DATE), -- Date its owner team was alerted, null if never.
+    data_date DATE AS (value:data_date::DATE) -- Date of the role's data: the snapshot date, or an earlier one when its account failed on this date and its last good snapshot was carried (days_unused then counts to that date).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/unused_roles/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per role not used (RoleLastUsed) for at least the threshold (default 90 days) on the date, with its trust. Service-linked roles (path /aws-service-role/) are rows with service_linked = true: never alerted and not in the deltas or team counts of unused roles.';
+
+-- unused_deltas: One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.
 CREATE OR REPLACE EXTERNAL TABLE unused_deltas (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
@@ -167,10 +202,10 @@ CREATE OR REPLACE EXTERNAL TABLE unused_deltas (
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
     role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team on the date (for resolved rows of deleted roles, on the previous date).
-    permission VARCHAR AS (value:permission::VARCHAR), -- Service namespace or action.
-    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
+    permission VARCHAR AS (value:permission::VARCHAR), -- Service namespace or action; role for rows about a whole unused role.
+    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action | role (a whole unused role, see unused_roles; never service-linked).
     change VARCHAR AS (value:change::VARCHAR), -- new (never seen unused before) | reappeared (unused before, then not, now again) | resolved (unused on the previous snapshot, not now).
-    resolution VARCHAR AS (value:resolution::VARCHAR), -- For resolved rows: used | removed (no longer granted) | role_deleted.
+    resolution VARCHAR AS (value:resolution::VARCHAR), -- For resolved rows: used | removed (no longer granted; not for role rows) | role_deleted.
     previous_snapshot_date DATE AS (value:previous_snapshot_date::DATE) -- The snapshot compared against; null on the first snapshot.
 )
 PARTITION BY (snapshot_date)
@@ -178,7 +213,7 @@ LOCATION = @iamlake_lake/unused_deltas/
 PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
-COMMENT = 'One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.';
+COMMENT = 'One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.';
 
 -- team_summary: One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.
 CREATE OR REPLACE EXTERNAL TABLE team_summary (
@@ -194,7 +229,14 @@ CREATE OR REPLACE EXTERNAL TABLE team_summary (
     unused_done NUMBER(10,0) AS (value:unused_done::NUMBER(10,0)), -- Delete reviews whose permission is gone from the role.
     unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- Unused permissions new or reappeared since the previous snapshot.
     review_progress FLOAT AS (value:review_progress::FLOAT), -- Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.
-    roles_carried NUMBER(10,0) AS (value:roles_carried::NUMBER(10,0)) -- Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.
+    roles_carried NUMBER(10,0) AS (value:roles_carried::NUMBER(10,0)), -- Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.
+    unused_roles_open NUMBER(10,0) AS (value:unused_roles_open::NUMBER(10,0)), -- Unused roles (not service-linked) not yet reviewed.
+    unused_roles_kept NUMBER(10,0) AS (value:unused_roles_kept::NUMBER(10,0)), -- Unused roles reviewed keep.
+    unused_roles_to_delete NUMBER(10,0) AS (value:unused_roles_to_delete::NUMBER(10,0)), -- Unused roles reviewed delete and still present.
+    unused_roles_done NUMBER(10,0) AS (value:unused_roles_done::NUMBER(10,0)), -- Delete reviews of roles that are gone.
+    unused_roles_new NUMBER(10,0) AS (value:unused_roles_new::NUMBER(10,0)), -- Unused roles new or reappeared since the previous snapshot.
+    unused_roles_outside_org NUMBER(10,0) AS (value:unused_roles_outside_org::NUMBER(10,0)), -- Unused roles (not service-linked) that accounts outside the organization (or anyone) may assume.
+    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)) -- Unused service-linked roles, counted apart (AWS manages them).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/team_summary/
@@ -224,7 +266,11 @@ CREATE OR REPLACE EXTERNAL TABLE daily_summary (
     accounts_carried NUMBER(10,0) AS (value:accounts_carried::NUMBER(10,0)), -- Accounts whose data was carried from an earlier date (0 or 1 on account rows).
     accounts_without_data NUMBER(10,0) AS (value:accounts_without_data::NUMBER(10,0)), -- Accounts that failed with no earlier data to carry: their roles are missing from every count (0 or 1 on account rows).
     roles_access_carried NUMBER(10,0) AS (value:roles_access_carried::NUMBER(10,0)), -- Roles whose Access Advisor data came from an earlier date (their own job failed or timed out, or their account was carried).
-    roles_access_unknown NUMBER(10,0) AS (value:roles_access_unknown::NUMBER(10,0)) -- Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.
+    roles_access_unknown NUMBER(10,0) AS (value:roles_access_unknown::NUMBER(10,0)), -- Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.
+    unused_roles NUMBER(10,0) AS (value:unused_roles::NUMBER(10,0)), -- Unused roles, service-linked ones excluded.
+    unused_roles_new NUMBER(10,0) AS (value:unused_roles_new::NUMBER(10,0)), -- Unused roles new or reappeared since the previous snapshot.
+    unused_roles_resolved NUMBER(10,0) AS (value:unused_roles_resolved::NUMBER(10,0)), -- Unused roles on the previous snapshot that are used or deleted now.
+    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)) -- Unused service-linked roles, counted apart.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/daily_summary/
@@ -255,13 +301,13 @@ CREATE OR REPLACE EXTERNAL TABLE review_status (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     "ACCOUNT" VARCHAR AS (value:account::VARCHAR), -- Account id or name, as written in the reviews file.
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name, as written.
-    permission VARCHAR AS (value:permission::VARCHAR), -- Service or action, as written.
+    permission VARCHAR AS (value:permission::VARCHAR), -- Service or action, as written; role for a review of the whole (unused) role.
     decision VARCHAR AS (value:decision::VARCHAR), -- keep | delete.
     reason VARCHAR AS (value:reason::VARCHAR), -- Why (required for keep).
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who decided.
     review_date DATE AS (value:review_date::DATE), -- When.
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the role, when it exists.
-    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.
+    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.
     source VARCHAR AS (value:source::VARCHAR) -- File and line of the review.
 )
 PARTITION BY (snapshot_date)
@@ -277,8 +323,8 @@ CREATE OR REPLACE EXTERNAL TABLE alert_ledger (
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
     role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
-    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant.
-    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused) or the sensitive action (sensitive_grant).
+    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant | unused_role.
+    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused), the sensitive action (sensitive_grant), or role (unused_role: the whole role).
     first_seen DATE AS (value:first_seen::DATE), -- First date seen.
     last_seen DATE AS (value:last_seen::DATE), -- Latest date seen.
     alerted_on DATE AS (value:alerted_on::DATE) -- Date alerted; null if never.

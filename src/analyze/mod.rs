@@ -14,6 +14,7 @@ pub mod input;
 pub mod owners;
 pub mod reviews;
 pub mod suggest;
+pub mod unused_roles;
 
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
@@ -152,6 +153,13 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         )?,
     )?;
     writer.write(
+        crate::model::unused_roles::TABLE.name,
+        &batch(
+            "unused_roles",
+            crate::model::unused_roles::to_batch(&a.unused_roles),
+        )?,
+    )?;
+    writer.write(
         unused_deltas::TABLE.name,
         &batch("unused_deltas", unused_deltas::to_batch(&a.deltas))?,
     )?;
@@ -231,6 +239,16 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             .count(),
         lake.display()
     );
+    if !a.unused_roles.is_empty() {
+        let (slr, roles): (Vec<_>, Vec<_>) = a.unused_roles.iter().partition(|r| r.service_linked);
+        out.push_str(&format!(
+            "  unused roles: {} ({} open, {} assumable from outside the organization); service-linked, apart: {}\n",
+            roles.len(),
+            roles.iter().filter(|r| r.review_status == "open").count(),
+            roles.iter().filter(|r| !r.external_accounts.is_empty()).count(),
+            slr.len()
+        ));
+    }
     // Owners come from tags and may be long e-mail addresses.
     let w = a
         .teams
@@ -308,7 +326,9 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             "  {} alert(s) for {} role(s)\n",
             a.alerts
                 .iter()
-                .map(|x| x.new_unused_permissions.len() + x.new_sensitive_grants.len())
+                .map(|x| x.new_unused_permissions.len()
+                    + x.new_sensitive_grants.len()
+                    + usize::from(x.new_unused_role.is_some()))
                 .sum::<usize>(),
             a.alerts.len()
         ));

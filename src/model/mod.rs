@@ -16,6 +16,7 @@ pub mod simulations;
 pub mod summaries;
 pub mod unused_deltas;
 pub mod unused_permissions;
+pub mod unused_roles;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use std::sync::Arc;
@@ -61,8 +62,9 @@ pub const SNAPSHOT_TABLES: [TableDef; 4] = [
 ];
 
 /// The tables `analyze` writes, in the order they are written.
-pub const ANALYZE_TABLES: [TableDef; 7] = [
+pub const ANALYZE_TABLES: [TableDef; 8] = [
     unused_permissions::TABLE,
+    unused_roles::TABLE,
     unused_deltas::TABLE,
     summaries::TEAM_TABLE,
     summaries::DAILY_TABLE,

@@ -21,7 +21,7 @@ def con(default_lake):
               .replace("{dates}", ", ".join(f"DATE '{d}'" for d in complete)))
     c = duckdb.connect()
     c.execute(sql)
-    for t in ["unused_permissions", "unused_deltas", "team_summary", "daily_summary", "passrole_grants",
+    for t in ["unused_permissions", "unused_roles", "unused_deltas", "team_summary", "daily_summary", "passrole_grants",
               "alert_ledger"]:
         c.execute(f"""CREATE VIEW out_{t} AS SELECT * FROM read_parquet('{default_lake}/{t}/*/*.parquet',
                       hive_partitioning = true, hive_types = {{'snapshot_date': DATE}})""")
@@ -49,6 +49,38 @@ def test_unused_deltas_match_sql(con):
     assert got == want
     changes = {c for (_, _, _, c, _) in want}
     assert {"new", "resolved"} <= changes, changes
+    role_changes = {(c, r) for (_, _, p, c, r) in want if p == "role"}
+    assert {("new", None), ("resolved", "used"), ("resolved", "role_deleted")} <= role_changes, role_changes
+
+
+def test_unused_roles_match_sql(con):
+    cols = "snapshot_date, role_id, service_linked, last_used_at, days_unused"
+    want = rows(con, f"SELECT {cols} FROM unused_roles")
+    got = rows(con, f"SELECT {cols} FROM out_unused_roles")
+    assert len(want) > 100, "the fixture series must exercise the rule"
+    assert got == want
+    want = rows(con, "SELECT snapshot_date, role_id, trusted_accounts, external_accounts FROM unused_roles_trust")
+    got = rows(con, """SELECT snapshot_date, role_id, trusted_accounts, external_accounts FROM out_unused_roles""")
+    assert got == want
+    # trusts_outside_org is external_accounts not empty; the series has one.
+    bad = con.execute("""SELECT count(*) FROM out_unused_roles
+                         WHERE trusts_outside_org <> (len(external_accounts) > 0)""").fetchone()[0]
+    assert bad == 0
+    assert con.execute("SELECT count(*) FROM out_unused_roles WHERE trusts_outside_org").fetchone()[0] > 0
+    # Without reviews every role is open; first_seen from the ledger.
+    bad = con.execute("""SELECT count(*) FROM out_unused_roles u JOIN owned o USING (snapshot_date, role_id)
+                         WHERE u.owner_team <> o.owner_team OR u.review_status <> 'open'""").fetchone()[0]
+    assert bad == 0
+
+
+def test_unused_role_counts_match_sql(con):
+    cols = "snapshot_date, unused_roles, unused_service_linked_roles, unused_roles_new, unused_roles_resolved"
+    want = rows(con, f"SELECT {cols} FROM daily_roles")
+    got = rows(con, f"SELECT {cols} FROM out_daily_summary WHERE scope = 'organization'")
+    assert got == want
+    want = rows(con, "SELECT snapshot_date, owner_team, unused_roles_open, unused_service_linked_roles FROM teams_roles")
+    got = rows(con, "SELECT snapshot_date, owner_team, unused_roles_open, unused_service_linked_roles FROM out_team_summary")
+    assert got == want
 
 
 def test_passrole_grants_match_sql(con):

@@ -141,7 +141,7 @@ def test_mini_decisions_via_duckdb(mini_lake):
     assert created == 1_705_321_800_000_000
 
 
-ALL_TABLES = TABLES + ["unused_permissions", "unused_deltas", "team_summary", "daily_summary",
+ALL_TABLES = TABLES + ["unused_permissions", "unused_roles", "unused_deltas", "team_summary", "daily_summary",
                        "passrole_grants", "review_status", "alert_ledger"]
 
 
