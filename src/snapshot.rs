@@ -7,6 +7,7 @@ use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{AccountEntry, Manifest};
 use crate::lake::writer::PartitionWriter;
+use crate::model::credentials::{self, CredentialRow};
 use crate::model::last_accessed::{self, LastAccessedRow};
 use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
@@ -454,6 +455,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                     details: live.details,
                     details_path: format!("aws:{}", live.account.id).into(),
                     listed: live.listed,
+                    credentials: live.credentials,
                 };
                 let added = compile_scps(std::slice::from_ref(&account)).and_then(|levels| {
                     run.add(
@@ -492,6 +494,10 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
     if let Some(per_role) = summary.iam_calls_per_role {
         run.metrics
             .insert("iam_calls_per_role".to_string(), per_role);
+    }
+    if let Some(per_principal) = summary.iam_calls_per_principal {
+        run.metrics
+            .insert("iam_calls_per_principal".to_string(), per_principal);
     }
     run.finish()
 }
@@ -561,6 +567,8 @@ struct AccountRows {
     policies: Vec<RolePolicyRow>,
     simulations: Vec<SimulationRow>,
     last_accessed: Vec<LastAccessedRow>,
+    /// The account's credential report lines (none when it has no report).
+    credentials: Vec<CredentialRow>,
     roles_without_last_accessed: u64,
     /// Time spent inside the evaluator, for the manifest's metrics.
     evaluation: std::time::Duration,
@@ -594,6 +602,10 @@ fn write_account(
         last_accessed::TABLE.name,
         &last_accessed::to_batch(&rows.last_accessed)
             .map_err(arrow_err(last_accessed::TABLE.name))?,
+    )?;
+    writer.write(
+        credentials::TABLE.name,
+        &credentials::to_batch(&rows.credentials).map_err(arrow_err(credentials::TABLE.name))?,
     )?;
     Ok(())
 }
@@ -673,7 +685,19 @@ fn collect_account(
         .map(|p| (p.arn.as_str(), p))
         .collect();
     let mut compiled: HashMap<String, Managed> = HashMap::new();
-    let mut out = AccountRows::default();
+    let mut out = AccountRows {
+        credentials: data
+            .credentials
+            .iter()
+            .flatten()
+            .map(|c| CredentialRow {
+                account_id: account.id.clone(),
+                account_name: account.name.clone(),
+                ..c.clone()
+            })
+            .collect(),
+        ..AccountRows::default()
+    };
 
     for role in &data.details.role_detail_list {
         let role_err = |what: String, message: String| SourceError::Role {

@@ -129,6 +129,47 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/last_accessed/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS credentials (
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `user` string COMMENT 'User name as the report has it (<root_account> for the root user).',
+  `arn` string COMMENT 'User ARN (…:root for the root user).',
+  `is_root` boolean COMMENT 'Whether this is the account\'s root user.',
+  `user_creation_time` timestamp COMMENT 'When the user was created (UTC).',
+  `password_enabled` boolean COMMENT 'Whether the user has a console password; null for the root user (not_supported).',
+  `password_last_used` timestamp COMMENT 'Last console sign-in; null when never (N/A) or before IAM tracked it (no_information).',
+  `password_last_changed` timestamp COMMENT 'When the password was last set; null when N/A or not_supported.',
+  `password_next_rotation` timestamp COMMENT 'When the password policy requires the next change; null when N/A or not_supported.',
+  `mfa_active` boolean COMMENT 'Whether an MFA device is enabled.',
+  `access_key_1_active` boolean COMMENT 'Whether the first access key exists and is active.',
+  `access_key_1_last_rotated` timestamp COMMENT 'When the first access key was created or last rotated; null when N/A.',
+  `access_key_1_last_used_date` timestamp COMMENT 'Last use of the first access key; null when never used (N/A).',
+  `access_key_1_last_used_region` string COMMENT 'Region of that use; null when N/A.',
+  `access_key_1_last_used_service` string COMMENT 'Service of that use (s3, ec2, …); null when N/A.',
+  `access_key_2_active` boolean COMMENT 'Whether the second access key exists and is active.',
+  `access_key_2_last_rotated` timestamp COMMENT 'When the second access key was created or last rotated; null when N/A.',
+  `access_key_2_last_used_date` timestamp COMMENT 'Last use of the second access key; null when never used (N/A).',
+  `access_key_2_last_used_region` string COMMENT 'Region of that use; null when N/A.',
+  `access_key_2_last_used_service` string COMMENT 'Service of that use; null when N/A.',
+  `cert_1_active` boolean COMMENT 'Whether the first signing certificate is active.',
+  `cert_1_last_rotated` timestamp COMMENT 'When the first signing certificate was created or last rotated; null when N/A.',
+  `cert_2_active` boolean COMMENT 'Whether the second signing certificate is active.',
+  `cert_2_last_rotated` timestamp COMMENT 'When the second signing certificate was created or last rotated; null when N/A.'
+)
+COMMENT 'One row per line of each account\'s IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/credentials/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/credentials/snapshot_date=${snapshot_date}/'
+);
+
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
   `account_name` string COMMENT 'Account name from AWS Organizations.',
@@ -201,6 +242,31 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/unused_roles/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS credential_findings (
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `user` string COMMENT 'User name (<root_account> for the root user).',
+  `arn` string COMMENT 'User ARN.',
+  `finding` string COMMENT 'access_key_unused | access_key_old | console_without_mfa | inactive_user.',
+  `access_key` int COMMENT '1 or 2: which access key (access_key_* findings only).',
+  `last_used_at` timestamp COMMENT 'The last use the finding is about: the key\'s, the password\'s (console_without_mfa), or the user\'s latest of both (inactive_user); null when never.',
+  `days` int COMMENT 'Whole days to data_date: since the last use (or the key\'s or user\'s creation when never used) for access_key_unused and inactive_user, since the key\'s last rotation for access_key_old; null for console_without_mfa.',
+  `data_date` date COMMENT 'Date of the credential report: the snapshot date, or an earlier one when the account was carried.'
+)
+COMMENT 'One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/credential_findings/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/credential_findings/snapshot_date=${snapshot_date}/'
 );
 
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_deltas (

@@ -130,6 +130,42 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'Access Advisor data: one row per (role, service) with granularity = service, plus one per tracked action with granularity = action.';
 
+-- credentials: One row per line of each account's IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).
+CREATE OR REPLACE EXTERNAL TABLE credentials (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    user VARCHAR AS (value:user::VARCHAR), -- User name as the report has it (<root_account> for the root user).
+    arn VARCHAR AS (value:arn::VARCHAR), -- User ARN (…:root for the root user).
+    is_root BOOLEAN AS (value:is_root::BOOLEAN), -- Whether this is the account's root user.
+    user_creation_time TIMESTAMP_TZ(6) AS (value:user_creation_time::TIMESTAMP_TZ(6)), -- When the user was created (UTC).
+    password_enabled BOOLEAN AS (value:password_enabled::BOOLEAN), -- Whether the user has a console password; null for the root user (not_supported).
+    password_last_used TIMESTAMP_TZ(6) AS (value:password_last_used::TIMESTAMP_TZ(6)), -- Last console sign-in; null when never (N/A) or before IAM tracked it (no_information).
+    password_last_changed TIMESTAMP_TZ(6) AS (value:password_last_changed::TIMESTAMP_TZ(6)), -- When the password was last set; null when N/A or not_supported.
+    password_next_rotation TIMESTAMP_TZ(6) AS (value:password_next_rotation::TIMESTAMP_TZ(6)), -- When the password policy requires the next change; null when N/A or not_supported.
+    mfa_active BOOLEAN AS (value:mfa_active::BOOLEAN), -- Whether an MFA device is enabled.
+    access_key_1_active BOOLEAN AS (value:access_key_1_active::BOOLEAN), -- Whether the first access key exists and is active.
+    access_key_1_last_rotated TIMESTAMP_TZ(6) AS (value:access_key_1_last_rotated::TIMESTAMP_TZ(6)), -- When the first access key was created or last rotated; null when N/A.
+    access_key_1_last_used_date TIMESTAMP_TZ(6) AS (value:access_key_1_last_used_date::TIMESTAMP_TZ(6)), -- Last use of the first access key; null when never used (N/A).
+    access_key_1_last_used_region VARCHAR AS (value:access_key_1_last_used_region::VARCHAR), -- Region of that use; null when N/A.
+    access_key_1_last_used_service VARCHAR AS (value:access_key_1_last_used_service::VARCHAR), -- Service of that use (s3, ec2, …); null when N/A.
+    access_key_2_active BOOLEAN AS (value:access_key_2_active::BOOLEAN), -- Whether the second access key exists and is active.
+    access_key_2_last_rotated TIMESTAMP_TZ(6) AS (value:access_key_2_last_rotated::TIMESTAMP_TZ(6)), -- When the second access key was created or last rotated; null when N/A.
+    access_key_2_last_used_date TIMESTAMP_TZ(6) AS (value:access_key_2_last_used_date::TIMESTAMP_TZ(6)), -- Last use of the second access key; null when never used (N/A).
+    access_key_2_last_used_region VARCHAR AS (value:access_key_2_last_used_region::VARCHAR), -- Region of that use; null when N/A.
+    access_key_2_last_used_service VARCHAR AS (value:access_key_2_last_used_service::VARCHAR), -- Service of that use; null when N/A.
+    cert_1_active BOOLEAN AS (value:cert_1_active::BOOLEAN), -- Whether the first signing certificate is active.
+    cert_1_last_rotated TIMESTAMP_TZ(6) AS (value:cert_1_last_rotated::TIMESTAMP_TZ(6)), -- When the first signing certificate was created or last rotated; null when N/A.
+    cert_2_active BOOLEAN AS (value:cert_2_active::BOOLEAN), -- Whether the second signing certificate is active.
+    cert_2_last_rotated TIMESTAMP_TZ(6) AS (value:cert_2_last_rotated::TIMESTAMP_TZ(6)) -- When the second signing certificate was created or last rotated; null when N/A.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/credentials/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per line of each account''s IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).';
+
 -- unused_permissions: One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.
 CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
@@ -193,6 +229,26 @@ PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per role not used (RoleLastUsed) for at least the threshold (default 90 days) on the date, with its trust. Service-linked roles (path /aws-service-role/) are rows with service_linked = true: never alerted and not in the deltas or team counts of unused roles.';
+
+-- credential_findings: One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.
+CREATE OR REPLACE EXTERNAL TABLE credential_findings (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    user VARCHAR AS (value:user::VARCHAR), -- User name (<root_account> for the root user).
+    arn VARCHAR AS (value:arn::VARCHAR), -- User ARN.
+    finding VARCHAR AS (value:finding::VARCHAR), -- access_key_unused | access_key_old | console_without_mfa | inactive_user.
+    access_key NUMBER(10,0) AS (value:access_key::NUMBER(10,0)), -- 1 or 2: which access key (access_key_* findings only).
+    last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- The last use the finding is about: the key's, the password's (console_without_mfa), or the user's latest of both (inactive_user); null when never.
+    days NUMBER(10,0) AS (value:days::NUMBER(10,0)), -- Whole days to data_date: since the last use (or the key's or user's creation when never used) for access_key_unused and inactive_user, since the key's last rotation for access_key_old; null for console_without_mfa.
+    data_date DATE AS (value:data_date::DATE) -- Date of the credential report: the snapshot date, or an earlier one when the account was carried.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/credential_findings/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.';
 
 -- unused_deltas: One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.
 CREATE OR REPLACE EXTERNAL TABLE unused_deltas (

@@ -67,6 +67,8 @@ pub struct Analysis {
     pub unused: Vec<UnusedRow>,
     /// Unused roles (docs/ANALYZE.md#unused-roles).
     pub unused_roles: Vec<UnusedRoleRow>,
+    /// Credential report findings, filled in by [`super::credentials`].
+    pub credential_findings: Vec<crate::model::credential_findings::CredentialFindingRow>,
     pub deltas: Vec<DeltaRow>,
     pub teams: Vec<TeamRow>,
     pub daily: Vec<DailyRow>,
@@ -547,6 +549,7 @@ pub fn analyze(
     Analysis {
         unused: unused_rows,
         unused_roles: role_findings.rows,
+        credential_findings: Vec::new(),
         deltas,
         teams,
         daily,

@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod compute;
+pub mod credentials;
 pub mod input;
 pub mod owners;
 pub mod reviews;
@@ -45,6 +46,8 @@ pub struct AnalyzeConfig {
     pub alerts_out: Option<PathBuf>,
     /// POST each alert as JSON here.
     pub webhook: Option<String>,
+    /// Days after which an active access key is too old (default 90).
+    pub key_max_age_days: i64,
 }
 
 /// What can stop analyze.
@@ -117,13 +120,22 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         alerting: cfg.alerts_out.is_some() || cfg.webhook.is_some(),
         sensitive_actions: snapshot_manifest.sensitive_actions.clone(),
     };
-    let analysis = compute::analyze(
+    let mut analysis = compute::analyze(
         &current,
         previous.as_ref(),
         prev_ledger,
         &owners,
         &reviews,
         &rules,
+    );
+    // The credential reports of the date (or of a carried account's date).
+    let reports = credentials::read(&cfg.lake, cfg.date, &current.accounts)?;
+    analysis.credential_findings = credentials::find(
+        &reports,
+        credentials::CredentialRules {
+            unused_days: cfg.unused_days,
+            key_max_age_days: cfg.key_max_age_days,
+        },
     );
 
     // Alerts go out before the ledger that records them is published: a
@@ -157,6 +169,13 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         &batch(
             "unused_roles",
             crate::model::unused_roles::to_batch(&a.unused_roles),
+        )?,
+    )?;
+    writer.write(
+        crate::model::credential_findings::TABLE.name,
+        &batch(
+            "credential_findings",
+            crate::model::credential_findings::to_batch(&a.credential_findings),
         )?,
     )?;
     writer.write(
@@ -196,6 +215,10 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         inputs.insert("previous_ledger".to_string(), d.to_string());
     }
     inputs.insert("unused_days".to_string(), cfg.unused_days.to_string());
+    inputs.insert(
+        "key_max_age_days".to_string(),
+        cfg.key_max_age_days.to_string(),
+    );
     let manifest = writer.publish(|tables| Manifest {
         tool: "iamlake".into(),
         kind: ManifestKind::Analyze.as_str().into(),
@@ -247,6 +270,21 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             roles.iter().filter(|r| r.review_status == "open").count(),
             roles.iter().filter(|r| !r.external_accounts.is_empty()).count(),
             slr.len()
+        ));
+    }
+    if !a.credential_findings.is_empty() {
+        let count = |f: &str| {
+            a.credential_findings
+                .iter()
+                .filter(|x| x.finding == f)
+                .count()
+        };
+        out.push_str(&format!(
+            "  credentials: {} access keys unused, {} too old, {} console users without MFA, {} inactive users\n",
+            count("access_key_unused"),
+            count("access_key_old"),
+            count("console_without_mfa"),
+            count("inactive_user")
         ));
     }
     // Owners come from tags and may be long e-mail addresses.

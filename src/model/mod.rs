@@ -7,6 +7,8 @@
 //! conventions Snowflake and Athena need (see [`crate::lake::lint`]).
 
 pub mod columns;
+pub mod credential_findings;
+pub mod credentials;
 pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
@@ -54,17 +56,19 @@ impl TableDef {
 }
 
 /// The tables `snapshot` writes, in the order they are written.
-pub const SNAPSHOT_TABLES: [TableDef; 4] = [
+pub const SNAPSHOT_TABLES: [TableDef; 5] = [
     roles::TABLE,
     role_policies::TABLE,
     simulations::TABLE,
     last_accessed::TABLE,
+    credentials::TABLE,
 ];
 
 /// The tables `analyze` writes, in the order they are written.
-pub const ANALYZE_TABLES: [TableDef; 8] = [
+pub const ANALYZE_TABLES: [TableDef; 9] = [
     unused_permissions::TABLE,
     unused_roles::TABLE,
+    credential_findings::TABLE,
     unused_deltas::TABLE,
     summaries::TEAM_TABLE,
     summaries::DAILY_TABLE,

@@ -2,7 +2,8 @@
 -- tests/python/test_analyze_sql.py runs this over the same lake as
 -- `iamlake analyze` and compares every output table. No owners file and no
 -- reviews: owner = the role's tag owner, else 'unowned'; every item is open.
--- Parameters are substituted by the test: {lake}, {unused_days}, {dates}.
+-- Parameters are substituted by the test: {lake}, {unused_days},
+-- {key_max_age_days}, {dates}.
 
 SET TimeZone = 'UTC';
 
@@ -202,3 +203,36 @@ UNION ALL
 SELECT dates.d, u.role_id, 'unused_role', 'role', min(u.snapshot_date), max(u.snapshot_date)
 FROM dates JOIN unused_roles u ON u.snapshot_date <= dates.d
 GROUP BY ALL;
+
+-- Credential findings (docs/ANALYZE.md#credentials), from each date's
+-- credential reports.
+CREATE TABLE creds AS
+SELECT * FROM read_parquet('{lake}/credentials/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE credential_findings AS
+WITH c AS (
+    SELECT *, snapshot_date::TIMESTAMPTZ AS day_start,
+           snapshot_date::TIMESTAMPTZ - to_days({unused_days}) AS cutoff,
+           snapshot_date::TIMESTAMPTZ - to_days({key_max_age_days}) AS too_old,
+           greatest(password_last_used, access_key_1_last_used_date, access_key_2_last_used_date) AS last_activity
+    FROM creds),
+keys AS (
+    SELECT snapshot_date, account_id, "user", day_start, cutoff, too_old, 1 AS k, access_key_1_active AS active,
+           access_key_1_last_rotated AS rotated, access_key_1_last_used_date AS used FROM c
+    UNION ALL
+    SELECT snapshot_date, account_id, "user", day_start, cutoff, too_old, 2, access_key_2_active,
+           access_key_2_last_rotated, access_key_2_last_used_date FROM c)
+SELECT snapshot_date, account_id, "user", 'access_key_unused' AS finding, k AS access_key,
+       ((epoch_us(day_start) - epoch_us(coalesce(used, rotated))) // 86400000000)::INTEGER AS days
+FROM keys WHERE active AND rotated <= cutoff AND (used IS NULL OR used < cutoff)
+UNION ALL
+SELECT snapshot_date, account_id, "user", 'access_key_old', k,
+       ((epoch_us(day_start) - epoch_us(rotated)) // 86400000000)::INTEGER
+FROM keys WHERE active AND rotated < too_old
+UNION ALL
+SELECT snapshot_date, account_id, "user", 'console_without_mfa', NULL, NULL
+FROM c WHERE (password_enabled OR is_root) AND NOT mfa_active
+UNION ALL
+SELECT snapshot_date, account_id, "user", 'inactive_user', NULL,
+       ((epoch_us(day_start) - epoch_us(coalesce(last_activity, user_creation_time))) // 86400000000)::INTEGER
+FROM c WHERE NOT is_root AND user_creation_time <= cutoff AND (last_activity IS NULL OR last_activity < cutoff);

@@ -17,11 +17,11 @@ def con(default_lake):
     complete = [d for d in days if (default_lake / "_manifests" / f"snapshot_date={d}" / "manifest.json").exists()]
     assert complete == days
     sql = (HERE / "analyze_reference.sql").read_text()
-    sql = (sql.replace("{lake}", str(default_lake)).replace("{unused_days}", "90")
+    sql = (sql.replace("{lake}", str(default_lake)).replace("{unused_days}", "90").replace("{key_max_age_days}", "90")
               .replace("{dates}", ", ".join(f"DATE '{d}'" for d in complete)))
     c = duckdb.connect()
     c.execute(sql)
-    for t in ["unused_permissions", "unused_roles", "unused_deltas", "team_summary", "daily_summary", "passrole_grants",
+    for t in ["unused_permissions", "unused_roles", "credential_findings", "unused_deltas", "team_summary", "daily_summary", "passrole_grants",
               "alert_ledger"]:
         c.execute(f"""CREATE VIEW out_{t} AS SELECT * FROM read_parquet('{default_lake}/{t}/*/*.parquet',
                       hive_partitioning = true, hive_types = {{'snapshot_date': DATE}})""")
@@ -114,3 +114,14 @@ def test_alert_ledger_matches_sql(con):
     assert got == want
     # demo delivers no alerts, so nothing is marked alerted.
     assert con.execute("SELECT count(*) FROM out_alert_ledger WHERE alerted_on IS NOT NULL").fetchone()[0] == 0
+
+
+def test_credential_findings_match_sql(con):
+    cols = "snapshot_date, account_id, \"user\", finding, access_key, days"
+    want = rows(con, f"SELECT {cols} FROM credential_findings")
+    got = rows(con, f"SELECT {cols} FROM out_credential_findings")
+    assert got == want
+    kinds = {f for (_, _, _, f, _, _) in want}
+    assert kinds == {"access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"}, kinds
+    # Every line of every generated report is in the lake, root included.
+    assert con.execute("SELECT count(DISTINCT account_id) FROM creds WHERE is_root").fetchone()[0] == 3
