@@ -323,6 +323,27 @@ fn live_snapshot_equals_the_seeded_organization_and_isolates_a_denied_account() 
     want.sort();
     got.sort();
     assert_eq!(got, want);
+
+    // The same users from the authorization details, alice in group devs.
+    let users = read_table(lake.path(), "users", "2026-11-01");
+    let mut from_details: Vec<(String, String)> = (0..users.num_rows())
+        .map(|i| {
+            (
+                str_at(&users, "account_id", i).unwrap(),
+                str_at(&users, "user_name", i).unwrap(),
+            )
+        })
+        .collect();
+    from_details.sort();
+    assert_eq!(from_details, want);
+    use arrow::array::AsArray;
+    let groups = users.column_by_name("groups").unwrap().as_list::<i32>();
+    for i in 0..users.num_rows() {
+        let list = groups.value(i);
+        let names: Vec<&str> = list.as_string::<i32>().iter().flatten().collect();
+        let alice = str_at(&users, "user_name", i).as_deref() == Some("alice");
+        assert_eq!(names, if alice { vec!["devs"] } else { vec![] });
+    }
     assert!(
         m["metrics"]["api_calls:iam:GetCredentialReport"]
             .as_f64()

@@ -170,6 +170,37 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/credentials/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS users (
+  `account_id` string COMMENT '12-digit AWS account id that owns the user.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `user_id` string COMMENT 'Stable unique id (AIDA...); changes when a user is deleted and recreated under the same name.',
+  `user_name` string COMMENT 'User name.',
+  `arn` string COMMENT 'User ARN (credentials.arn for the same user).',
+  `path` string COMMENT 'IAM path, e.g. / or /ci/.',
+  `create_date` timestamp COMMENT 'When the user was created (UTC).',
+  `tags` map<string,string> COMMENT 'User tags, key to value.',
+  `owner_team` string COMMENT 'Owner from the user\'s tags (the configured tag keys, as for roles).',
+  `groups` array<string> COMMENT 'Names of the groups the user is in.',
+  `permissions_boundary_arn` string COMMENT 'ARN of the permissions boundary policy, if one is set.',
+  `inline_policy_names` array<string> COMMENT 'Names of the user\'s own inline policies.',
+  `managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user itself.',
+  `group_inline_policy_names` array<string> COMMENT 'Inline policies of the user\'s groups, as group/policy.',
+  `group_managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user\'s groups (each once).'
+)
+COMMENT 'One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/users/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/users/snapshot_date=${snapshot_date}/'
+);
+
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
   `account_name` string COMMENT 'Account name from AWS Organizations.',

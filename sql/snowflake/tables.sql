@@ -166,6 +166,32 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per line of each account''s IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).';
 
+-- users: One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.
+CREATE OR REPLACE EXTERNAL TABLE users (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the user.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    user_id VARCHAR AS (value:user_id::VARCHAR), -- Stable unique id (AIDA...); changes when a user is deleted and recreated under the same name.
+    user_name VARCHAR AS (value:user_name::VARCHAR), -- User name.
+    arn VARCHAR AS (value:arn::VARCHAR), -- User ARN (credentials.arn for the same user).
+    path VARCHAR AS (value:path::VARCHAR), -- IAM path, e.g. / or /ci/.
+    create_date TIMESTAMP_TZ(6) AS (value:create_date::TIMESTAMP_TZ(6)), -- When the user was created (UTC).
+    tags OBJECT AS (value:tags::OBJECT), -- User tags, key to value.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner from the user's tags (the configured tag keys, as for roles).
+    groups ARRAY AS (value:groups::ARRAY), -- Names of the groups the user is in.
+    permissions_boundary_arn VARCHAR AS (value:permissions_boundary_arn::VARCHAR), -- ARN of the permissions boundary policy, if one is set.
+    inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY), -- Names of the user's own inline policies.
+    managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the managed policies attached to the user itself.
+    group_inline_policy_names ARRAY AS (value:group_inline_policy_names::ARRAY), -- Inline policies of the user's groups, as group/policy.
+    group_managed_policy_arns ARRAY AS (value:group_managed_policy_arns::ARRAY) -- ARNs of the managed policies attached to the user's groups (each once).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/users/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.';
+
 -- unused_permissions: One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.
 CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).

@@ -19,6 +19,7 @@ pub mod summaries;
 pub mod unused_deltas;
 pub mod unused_permissions;
 pub mod unused_roles;
+pub mod users;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use std::sync::Arc;
@@ -56,12 +57,13 @@ impl TableDef {
 }
 
 /// The tables `snapshot` writes, in the order they are written.
-pub const SNAPSHOT_TABLES: [TableDef; 5] = [
+pub const SNAPSHOT_TABLES: [TableDef; 6] = [
     roles::TABLE,
     role_policies::TABLE,
     simulations::TABLE,
     last_accessed::TABLE,
     credentials::TABLE,
+    users::TABLE,
 ];
 
 /// The tables `analyze` writes, in the order they are written.

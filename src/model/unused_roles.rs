@@ -146,9 +146,7 @@ pub struct UnusedRoleRow {
 /// Builds one record batch from rows.
 pub fn to_batch(rows: &[UnusedRoleRow]) -> Result<RecordBatch, ArrowError> {
     use columns::*;
-    let list = |f: fn(&UnusedRoleRow) -> &Vec<String>| {
-        utf8_list(rows.iter().map(move |r| f(r).iter().map(String::as_str)))
-    };
+    let list = |f: fn(&UnusedRoleRow) -> &Vec<String>| utf8_list_of(rows, f);
     RecordBatch::try_new(
         TABLE.schema(),
         vec![

@@ -204,6 +204,8 @@ impl FixtureSource {
             .fold(AuthorizationDetails::default(), |mut all, page| {
                 all.role_detail_list.extend(page.role_detail_list);
                 all.policies.extend(page.policies);
+                all.user_detail_list.extend(page.user_detail_list);
+                all.group_detail_list.extend(page.group_detail_list);
                 all
             });
         let roles_path = dir.join("roles.json");

@@ -161,6 +161,12 @@ def seed_account(endpoint, sts, account, n_roles, advisor, manifest):
     second = iam.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
     iam.update_access_key(UserName="bob", AccessKeyId=second, Status="Inactive")
     iam.create_user(UserName="carol")
+    # A group with an inline and a managed policy; alice is in it.
+    iam.create_group(GroupName="devs")
+    iam.put_group_policy(GroupName="devs", PolicyName="devs-read", PolicyDocument=doc(["s3:GetObject"]))
+    iam.attach_group_policy(GroupName="devs", PolicyArn=local[0])
+    iam.add_user_to_group(GroupName="devs", UserName="alice")
+    manifest["groups"][account] = {"devs": {"members": ["alice"], "inline": ["devs-read"], "managed": [local[0]]}}
     manifest["users"][account] = {
         "alice": {"password": True, "keys": [True, False]},
         "bob": {"password": False, "keys": [True, False]},
@@ -227,7 +233,7 @@ def main():
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=deny_leave, TargetId=accounts.get("small-a", prod))
 
-    manifest = {"management": MANAGEMENT, "accounts": {MANAGEMENT: "management"}, "roles": {}, "users": {}, "samples": [],
+    manifest = {"management": MANAGEMENT, "accounts": {MANAGEMENT: "management"}, "roles": {}, "users": {}, "groups": {}, "samples": [],
                 "member_role": MEMBER_ROLE, "external_id": EXTERNAL_ID, "root": root,
                 "ous": {"workloads": workloads, "prod": prod},
                 "scps": {"deny-regions": deny_regions, "deny-leave": deny_leave}}

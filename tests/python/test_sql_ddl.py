@@ -24,7 +24,7 @@ REPO = HERE.parents[1]
 SQL = REPO / "sql"
 # In creation order: the others read account_data_dates.
 QUERIES = ["account_data_dates", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
-LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "credentials", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas",
+LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "credentials", "users", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas",
                "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger"]
 FAILED_ACCOUNT = "770696721453"
 

@@ -583,6 +583,8 @@ impl LiveCollector {
                     .get_account_authorization_details()
                     .set_filter(Some(vec![
                         EntityType::Role,
+                        EntityType::User,
+                        EntityType::Group,
                         EntityType::LocalManagedPolicy,
                         EntityType::AwsManagedPolicy,
                     ]))
@@ -625,6 +627,18 @@ impl LiveCollector {
                 .collect();
             stats.managed_policies += policies.len() as u64;
             all.policies.extend(policies);
+            all.user_detail_list.extend(
+                page.user_detail_list
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(convert::user_detail),
+            );
+            all.group_detail_list.extend(
+                page.group_detail_list
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(convert::group_detail),
+            );
             ctx.report();
             pages
                 .advance(page.is_truncated, page.marker)

@@ -191,6 +191,41 @@ async fn collects_the_whole_organization_as_seeded() {
             policy_doc::decode(&v.document).unwrap();
         }
         assert!(d.warnings.is_empty(), "{id}: {:?}", d.warnings);
+        // Users and groups from the authorization details.
+        let user_names: BTreeSet<&str> = d
+            .details
+            .user_detail_list
+            .iter()
+            .map(|u| u.user_name.as_str())
+            .collect();
+        let seeded_users = emu.seeded["users"][id.as_str()].as_object().unwrap();
+        assert_eq!(
+            user_names,
+            seeded_users.keys().map(String::as_str).collect(),
+            "{id}"
+        );
+        let alice = d
+            .details
+            .user_detail_list
+            .iter()
+            .find(|u| u.user_name == "alice")
+            .unwrap();
+        assert_eq!(alice.group_list, ["devs"]);
+        let devs = &emu.seeded["groups"][id.as_str()]["devs"];
+        let group = d
+            .details
+            .group_detail_list
+            .iter()
+            .find(|g| g.group_name == "devs")
+            .unwrap();
+        assert_eq!(
+            group.group_policy_list[0].policy_name,
+            devs["inline"][0].as_str().unwrap()
+        );
+        assert_eq!(
+            group.attached_managed_policies[0].policy_arn,
+            devs["managed"][0].as_str().unwrap()
+        );
         // The credential report: every seeded user, as seeded.
         let creds = d.credentials.as_ref().expect("a credential report");
         let users = emu.seeded["users"][id.as_str()].as_object().unwrap();
