@@ -302,6 +302,9 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
     if let Some(per_role) = m.metrics.get("iam_calls_per_role") {
         println!("  IAM calls per role: {per_role:.3}");
     }
+    if let Some(per_principal) = m.metrics.get("iam_calls_per_principal") {
+        println!("  IAM calls per principal (roles and users): {per_principal:.3}");
+    }
 }
 
 /// Opens `--lake`: a folder as it is; an S3 prefix with the caller's AWS
@@ -341,6 +344,7 @@ fn analyze_config(lake: &Lake, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeCo
         reviews: o.reviews.clone(),
         alerts_out: o.alerts_out.clone(),
         webhook: o.webhook.clone(),
+        key_max_age_days: o.key_max_age_days,
     }
 }
 

@@ -278,6 +278,10 @@ pub struct AnalyzeOptions {
     /// POST each alert as JSON to this URL (with retries).
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+    /// Days after which an active access key that was never rotated is a
+    /// finding (credential reports).
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub key_max_age_days: i64,
 }
 
 /// `iamlake demo`.

@@ -7,11 +7,13 @@ use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{AccountEntry, Manifest};
 use crate::lake::writer::PartitionWriter;
+use crate::model::credentials::{self, CredentialRow};
 use crate::model::last_accessed::{self, LastAccessedRow};
 use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
 use crate::model::scps::{self, ScpRow};
 use crate::model::simulations::{self, MatchedStatementRow, SimulationRow};
+use crate::model::users::{self, UserRow};
 use crate::model::{SCHEMA_VERSION, SNAPSHOT_TABLES};
 use crate::source::aws::simulator::ApiVerdict;
 use crate::source::aws_json::{ManagedPolicyDetail, RoleDetail};
@@ -473,6 +475,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                     details: live.details,
                     details_path: format!("aws:{}", live.account.id).into(),
                     listed: live.listed,
+                    credentials: live.credentials,
                 };
                 let added = compile_scps(std::slice::from_ref(&account)).and_then(|levels| {
                     run.add(
@@ -511,6 +514,10 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
     if let Some(per_role) = summary.iam_calls_per_role {
         run.metrics
             .insert("iam_calls_per_role".to_string(), per_role);
+    }
+    if let Some(per_principal) = summary.iam_calls_per_principal {
+        run.metrics
+            .insert("iam_calls_per_principal".to_string(), per_principal);
     }
     run.finish()
 }
@@ -581,6 +588,10 @@ struct AccountRows {
     simulations: Vec<SimulationRow>,
     last_accessed: Vec<LastAccessedRow>,
     scps: Vec<ScpRow>,
+    /// The account's credential report lines (none when it has no report).
+    credentials: Vec<CredentialRow>,
+    /// The account's IAM users (authorization details).
+    users: Vec<UserRow>,
     roles_without_last_accessed: u64,
     /// Time spent inside the evaluator, for the manifest's metrics.
     evaluation: std::time::Duration,
@@ -618,6 +629,14 @@ fn write_account(
     writer.write(
         scps::TABLE.name,
         &scps::to_batch(&rows.scps).map_err(arrow_err(scps::TABLE.name))?,
+    )?;
+    writer.write(
+        credentials::TABLE.name,
+        &credentials::to_batch(&rows.credentials).map_err(arrow_err(credentials::TABLE.name))?,
+    )?;
+    writer.write(
+        users::TABLE.name,
+        &users::to_batch(&rows.users).map_err(arrow_err(users::TABLE.name))?,
     )?;
     Ok(())
 }
@@ -716,7 +735,20 @@ fn collect_account(
         .map(|p| (p.arn.as_str(), p))
         .collect();
     let mut compiled: HashMap<String, Managed> = HashMap::new();
-    let mut out = AccountRows::default();
+    let mut out = AccountRows {
+        credentials: data
+            .credentials
+            .iter()
+            .flatten()
+            .map(|c| CredentialRow {
+                account_id: account.id.clone(),
+                account_name: account.name.clone(),
+                ..c.clone()
+            })
+            .collect(),
+        users: user_rows(account, &data.details, &cfg.owner_tag_keys),
+        ..AccountRows::default()
+    };
     // The SCPs as evaluated, so check-plan can apply them from the lake.
     for (level, scps) in account.scp_levels.iter().enumerate() {
         for scp in scps {
@@ -943,6 +975,77 @@ fn collect_account(
         });
     }
     Ok(out)
+}
+
+/// The account's users, each with what its groups carry.
+fn user_rows(
+    account: &AccountInfo,
+    details: &crate::source::aws_json::AuthorizationDetails,
+    owner_tag_keys: &[String],
+) -> Vec<UserRow> {
+    let groups: HashMap<&str, &crate::source::aws_json::GroupDetail> = details
+        .group_detail_list
+        .iter()
+        .map(|g| (g.group_name.as_str(), g))
+        .collect();
+    details
+        .user_detail_list
+        .iter()
+        .map(|u| {
+            let tags: Vec<(String, String)> = u
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect();
+            let mine: Vec<&crate::source::aws_json::GroupDetail> = u
+                .group_list
+                .iter()
+                .filter_map(|g| groups.get(g.as_str()).copied())
+                .collect();
+            let mut group_managed: Vec<String> = mine
+                .iter()
+                .flat_map(|g| g.attached_managed_policies.iter())
+                .map(|p| p.policy_arn.clone())
+                .collect();
+            group_managed.sort();
+            group_managed.dedup();
+            UserRow {
+                account_id: account.id.clone(),
+                account_name: account.name.clone(),
+                user_id: u.user_id.clone(),
+                user_name: u.user_name.clone(),
+                arn: u.arn.clone(),
+                path: u.path.clone(),
+                create_date: u.create_date.micros(),
+                owner_team: owner_from_tags(&tags, owner_tag_keys),
+                tags,
+                groups: u.group_list.clone(),
+                permissions_boundary_arn: u
+                    .permissions_boundary
+                    .as_ref()
+                    .map(|b| b.permissions_boundary_arn.clone()),
+                inline_policy_names: u
+                    .user_policy_list
+                    .iter()
+                    .map(|p| p.policy_name.clone())
+                    .collect(),
+                managed_policy_arns: u
+                    .attached_managed_policies
+                    .iter()
+                    .map(|p| p.policy_arn.clone())
+                    .collect(),
+                group_inline_policy_names: mine
+                    .iter()
+                    .flat_map(|g| {
+                        g.group_policy_list
+                            .iter()
+                            .map(move |p| format!("{}/{}", g.group_name, p.policy_name))
+                    })
+                    .collect(),
+                group_managed_policy_arns: group_managed,
+            }
+        })
+        .collect()
 }
 
 fn managed<'c, 'a>(

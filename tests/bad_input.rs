@@ -189,3 +189,42 @@ fn not_a_fixture_folder() {
         );
     assert!(!work.path().join("lake").exists() || tree_bytes(&work.path().join("lake")).is_empty());
 }
+
+/// A credential report as `aws iam get-credential-report` decodes it.
+const CREDENTIAL_REPORT: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated
+<root_account>,arn:aws:iam::111111111111:root,2019-03-01T09:00:00+00:00,not_supported,2026-09-30T08:15:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A
+alice,arn:aws:iam::111111111111:user/alice,2024-01-10T12:00:00+00:00,true,2026-09-29T10:00:00+00:00,2024-01-10T12:05:00+00:00,N/A,false,true,2024-01-10T12:10:00+00:00,2026-09-01T00:00:00+00:00,eu-west-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A
+";
+
+#[test]
+fn truncated_credential_report_names_the_file_and_line() {
+    fails_cleanly(
+        |src| {
+            // Cut in the middle of alice's line, as a broken download does.
+            let cut = &CREDENTIAL_REPORT[..CREDENTIAL_REPORT.find(",eu-west-1").unwrap()];
+            fs::write(src.join("111111111111/credential_report.csv"), cut).unwrap();
+        },
+        &[
+            "111111111111/credential_report.csv: line 3:",
+            "11 fields where the header has 22",
+        ],
+    );
+}
+
+#[test]
+fn credential_report_with_an_unknown_column_names_it() {
+    fails_cleanly(
+        |src| {
+            let text = CREDENTIAL_REPORT.replacen(
+                "cert_2_last_rotated",
+                "cert_2_last_rotated,access_key_3_active",
+                1,
+            );
+            fs::write(src.join("111111111111/credential_report.csv"), text).unwrap();
+        },
+        &[
+            "111111111111/credential_report.csv: line 1:",
+            "unknown column \"access_key_3_active\"",
+        ],
+    );
+}

@@ -284,8 +284,13 @@ fn live_snapshot_equals_the_seeded_organization_and_isolates_a_denied_account() 
         got.sort();
         assert_eq!(got, want, "account {account}");
     }
-    let per_role = m["metrics"]["iam_calls_per_role"].as_f64().unwrap();
-    assert!(per_role <= 2.05, "{per_role} IAM calls per role");
+    // The budget is per principal (roles and IAM users, issue 14): the two
+    // credential-report calls per account are spread over both.
+    let per_principal = m["metrics"]["iam_calls_per_principal"].as_f64().unwrap();
+    assert!(
+        per_principal <= 2.05,
+        "{per_principal} IAM calls per principal"
+    );
     assert!(
         m["metrics"]["api_calls:iam:GetAccountAuthorizationDetails"]
             .as_f64()
@@ -293,6 +298,58 @@ fn live_snapshot_equals_the_seeded_organization_and_isolates_a_denied_account() 
             >= 1.0
     );
     assert!(m["tables"]["last_accessed"]["rows"].as_u64().unwrap() > 0);
+    // The credential report of every account, as seeded (moto's report has
+    // no root line), through GenerateCredentialReport / GetCredentialReport.
+    let creds = read_table(lake.path(), "credentials", "2026-11-01");
+    let seeded_users = emu.seeded["users"].as_object().unwrap();
+    let mut want: Vec<(String, String)> = seeded_users
+        .iter()
+        .flat_map(|(a, users)| {
+            users
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(move |u| (a.clone(), u.clone()))
+        })
+        .collect();
+    let mut got: Vec<(String, String)> = (0..creds.num_rows())
+        .map(|i| {
+            (
+                str_at(&creds, "account_id", i).unwrap(),
+                str_at(&creds, "user", i).unwrap(),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+
+    // The same users from the authorization details, alice in group devs.
+    let users = read_table(lake.path(), "users", "2026-11-01");
+    let mut from_details: Vec<(String, String)> = (0..users.num_rows())
+        .map(|i| {
+            (
+                str_at(&users, "account_id", i).unwrap(),
+                str_at(&users, "user_name", i).unwrap(),
+            )
+        })
+        .collect();
+    from_details.sort();
+    assert_eq!(from_details, want);
+    use arrow::array::AsArray;
+    let groups = users.column_by_name("groups").unwrap().as_list::<i32>();
+    for i in 0..users.num_rows() {
+        let list = groups.value(i);
+        let names: Vec<&str> = list.as_string::<i32>().iter().flatten().collect();
+        let alice = str_at(&users, "user_name", i).as_deref() == Some("alice");
+        assert_eq!(names, if alice { vec!["devs"] } else { vec![] });
+    }
+    assert!(
+        m["metrics"]["api_calls:iam:GetCredentialReport"]
+            .as_f64()
+            .unwrap()
+            >= 1.0
+    );
     assert!(
         iamlake::lake::lint::lint_lake(lake.path())
             .unwrap()

@@ -385,7 +385,11 @@ fn rerunning_a_date_replaces_only_that_date() {
             .collect::<Vec<_>>()
     };
     let before = other_day(lake.path());
-    assert_eq!(before.len(), 6, "5 tables + 1 manifest");
+    assert_eq!(
+        before.len(),
+        iamlake::model::SNAPSHOT_TABLES.len() + 1,
+        "one file per snapshot table + 1 manifest"
+    );
 
     // The org loses a role; re-run the first date only.
     let details = src.join("222222222222/authorization-details.json");
@@ -633,4 +637,109 @@ fn killed_mid_run_never_leaves_a_half_date() {
         lake.join(format!("_manifests/snapshot_date={DATE}/manifest.json"))
             .is_file()
     );
+}
+
+/// A list-of-text column's value at `row`.
+fn str_list_at(batch: &arrow::record_batch::RecordBatch, col: &str, row: usize) -> Vec<String> {
+    let list = batch
+        .column_by_name(col)
+        .unwrap()
+        .as_list::<i32>()
+        .value(row);
+    list.as_string::<i32>()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn users_and_groups_of_the_authorization_details_become_users_rows() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    copy_tree(&data("mini"), &src);
+    // UserDetailList / GroupDetailList as `aws iam
+    // get-account-authorization-details` prints them.
+    let details = src.join("111111111111/authorization-details.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
+    doc["UserDetailList"] = serde_json::json!([
+        {
+            "Path": "/", "UserName": "alice", "UserId": "AIDA111111111111ALICE",
+            "Arn": "arn:aws:iam::111111111111:user/alice", "CreateDate": "2024-01-10T12:00:00+00:00",
+            "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}],
+            "GroupList": ["devs", "readers"],
+            "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess",
+                "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+            "PermissionsBoundary": {"PermissionsBoundaryType": "Policy",
+                "PermissionsBoundaryArn": "arn:aws:iam::111111111111:policy/boundary"},
+            "Tags": [{"Key": "team", "Value": "payments"}]
+        },
+        {
+            "Path": "/ci/", "UserName": "deployer", "UserId": "AIDA111111111111DEPLOY",
+            "Arn": "arn:aws:iam::111111111111:user/ci/deployer", "CreateDate": "2025-03-01T08:00:00Z",
+            "GroupList": [], "UserPolicyList": [], "AttachedManagedPolicies": [], "Tags": []
+        }
+    ]);
+    doc["GroupDetailList"] = serde_json::json!([
+        {
+            "Path": "/", "GroupName": "devs", "GroupId": "AGPA111111111111DEVS",
+            "Arn": "arn:aws:iam::111111111111:group/devs", "CreateDate": "2023-01-01T00:00:00Z",
+            "GroupPolicyList": [{"PolicyName": "devs-inline",
+                "PolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D"}],
+            "AttachedManagedPolicies": [{"PolicyName": "S3", "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}]
+        },
+        {
+            "Path": "/", "GroupName": "readers", "GroupId": "AGPA111111111111READ",
+            "Arn": "arn:aws:iam::111111111111:group/readers", "CreateDate": "2023-01-01T00:00:00Z",
+            "GroupPolicyList": [],
+            "AttachedManagedPolicies": [{"PolicyName": "S3", "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}]
+        }
+    ]);
+    fs::write(&details, doc.to_string()).unwrap();
+    let lake = tempfile::tempdir().unwrap();
+    snapshot_ok(&src, lake.path(), "2026-10-01");
+    let users = read_table(lake.path(), "users", "2026-10-01");
+    assert_eq!(users.num_rows(), 2);
+    assert_eq!(
+        manifest(lake.path(), "2026-10-01")["tables"]["users"]["rows"],
+        2
+    );
+    let i = (0..2)
+        .find(|&i| str_at(&users, "user_name", i).as_deref() == Some("alice"))
+        .unwrap();
+    assert_eq!(
+        str_at(&users, "account_id", i).as_deref(),
+        Some("111111111111")
+    );
+    assert_eq!(str_at(&users, "owner_team", i).as_deref(), Some("payments"));
+    assert_eq!(
+        str_at(&users, "permissions_boundary_arn", i).as_deref(),
+        Some("arn:aws:iam::111111111111:policy/boundary")
+    );
+    assert_eq!(str_list_at(&users, "groups", i), ["devs", "readers"]);
+    assert_eq!(str_list_at(&users, "inline_policy_names", i), ["own"]);
+    assert_eq!(
+        str_list_at(&users, "managed_policy_arns", i),
+        ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    );
+    assert_eq!(
+        str_list_at(&users, "group_inline_policy_names", i),
+        ["devs/devs-inline"]
+    );
+    // Attached to both groups, listed once.
+    assert_eq!(
+        str_list_at(&users, "group_managed_policy_arns", i),
+        ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+    );
+    let created = users
+        .column_by_name("create_date")
+        .unwrap()
+        .as_primitive::<TimestampMicrosecondType>()
+        .value(i);
+    assert_eq!(created, 1_704_888_000_000_000);
+    let j = 1 - i;
+    assert_eq!(str_at(&users, "path", j).as_deref(), Some("/ci/"));
+    assert!(str_list_at(&users, "groups", j).is_empty());
+    assert_eq!(str_at(&users, "owner_team", j), None);
 }

@@ -152,6 +152,78 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/scps/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS credentials (
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `user` string COMMENT 'User name as the report has it (<root_account> for the root user).',
+  `arn` string COMMENT 'User ARN (…:root for the root user).',
+  `is_root` boolean COMMENT 'Whether this is the account\'s root user.',
+  `user_creation_time` timestamp COMMENT 'When the user was created (UTC).',
+  `password_enabled` boolean COMMENT 'Whether the user has a console password; null for the root user (not_supported).',
+  `password_last_used` timestamp COMMENT 'Last console sign-in; null when never (N/A) or before IAM tracked it (no_information).',
+  `password_last_changed` timestamp COMMENT 'When the password was last set; null when N/A or not_supported.',
+  `password_next_rotation` timestamp COMMENT 'When the password policy requires the next change; null when N/A or not_supported.',
+  `mfa_active` boolean COMMENT 'Whether an MFA device is enabled.',
+  `access_key_1_active` boolean COMMENT 'Whether the first access key exists and is active.',
+  `access_key_1_last_rotated` timestamp COMMENT 'When the first access key was created or last rotated; null when N/A.',
+  `access_key_1_last_used_date` timestamp COMMENT 'Last use of the first access key; null when never used (N/A).',
+  `access_key_1_last_used_region` string COMMENT 'Region of that use; null when N/A.',
+  `access_key_1_last_used_service` string COMMENT 'Service of that use (s3, ec2, …); null when N/A.',
+  `access_key_2_active` boolean COMMENT 'Whether the second access key exists and is active.',
+  `access_key_2_last_rotated` timestamp COMMENT 'When the second access key was created or last rotated; null when N/A.',
+  `access_key_2_last_used_date` timestamp COMMENT 'Last use of the second access key; null when never used (N/A).',
+  `access_key_2_last_used_region` string COMMENT 'Region of that use; null when N/A.',
+  `access_key_2_last_used_service` string COMMENT 'Service of that use; null when N/A.',
+  `cert_1_active` boolean COMMENT 'Whether the first signing certificate is active.',
+  `cert_1_last_rotated` timestamp COMMENT 'When the first signing certificate was created or last rotated; null when N/A.',
+  `cert_2_active` boolean COMMENT 'Whether the second signing certificate is active.',
+  `cert_2_last_rotated` timestamp COMMENT 'When the second signing certificate was created or last rotated; null when N/A.'
+)
+COMMENT 'One row per line of each account\'s IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/credentials/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/credentials/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS users (
+  `account_id` string COMMENT '12-digit AWS account id that owns the user.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `user_id` string COMMENT 'Stable unique id (AIDA...); changes when a user is deleted and recreated under the same name.',
+  `user_name` string COMMENT 'User name.',
+  `arn` string COMMENT 'User ARN (credentials.arn for the same user).',
+  `path` string COMMENT 'IAM path, e.g. / or /ci/.',
+  `create_date` timestamp COMMENT 'When the user was created (UTC).',
+  `tags` map<string,string> COMMENT 'User tags, key to value.',
+  `owner_team` string COMMENT 'Owner from the user\'s tags (the configured tag keys, as for roles).',
+  `groups` array<string> COMMENT 'Names of the groups the user is in.',
+  `permissions_boundary_arn` string COMMENT 'ARN of the permissions boundary policy, if one is set.',
+  `inline_policy_names` array<string> COMMENT 'Names of the user\'s own inline policies.',
+  `managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user itself.',
+  `group_inline_policy_names` array<string> COMMENT 'Inline policies of the user\'s groups, as group/policy.',
+  `group_managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user\'s groups (each once).'
+)
+COMMENT 'One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/users/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/users/snapshot_date=${snapshot_date}/'
+);
+
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
   `account_name` string COMMENT 'Account name from AWS Organizations.',
@@ -186,19 +258,84 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/unused_permissions/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS unused_roles (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `path` string COMMENT 'IAM path of the role.',
+  `service_linked` boolean COMMENT 'Whether the role is service-linked (path /aws-service-role/): managed by AWS, reported apart.',
+  `owner_team` string COMMENT 'Owner team (unowned when neither tags nor the owners file name one).',
+  `owner_source` string COMMENT 'tag | owners_file | unowned: where owner_team came from.',
+  `create_date` timestamp COMMENT 'When the role was created (UTC).',
+  `last_used_at` timestamp COMMENT 'Last use per RoleLastUsed; null when not used within IAM\'s tracking period (400 days).',
+  `last_used_region` string COMMENT 'Region of the last use.',
+  `days_unused` int COMMENT 'Whole days from the last use (or, if never used, the role\'s creation) to data_date.',
+  `trusted_principals` array<string> COMMENT 'Every principal the trust policy allows (as in roles.trusted_principals).',
+  `trusted_accounts` array<string> COMMENT 'Account ids of the AWS principals the trust policy allows (the role\'s own account included), sorted.',
+  `trusted_services` array<string> COMMENT 'Service principals the trust policy allows (lambda.amazonaws.com), sorted.',
+  `external_accounts` array<string> COMMENT 'Trusted account ids outside the organization (not among the accounts of the snapshot manifest nor of any role), and * when anyone may assume the role.',
+  `trusts_outside_org` boolean COMMENT 'Whether external_accounts is not empty: a cross-account role the audit asks about.',
+  `review_status` string COMMENT 'open | kept | to_delete, from the reviews file (a line with permission = role).',
+  `review_reason` string COMMENT 'The review\'s reason.',
+  `reviewer` string COMMENT 'Who reviewed it.',
+  `first_seen` date COMMENT 'First snapshot date on which the role was found unused (from the alert ledger, kind unused_role).',
+  `alerted_on` date COMMENT 'Date its owner team was alerted, null if never.',
+  `data_date` date COMMENT 'Date of the role\'s data: the snapshot date, or an earlier one when its account failed on this date and its last good snapshot was carried (days_unused then counts to that date).'
+)
+COMMENT 'One row per role not used (RoleLastUsed) for at least the threshold (default 90 days) on the date, with its trust. Service-linked roles (path /aws-service-role/) are rows with service_linked = true: never alerted and not in the deltas or team counts of unused roles.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/unused_roles/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/unused_roles/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS credential_findings (
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `user` string COMMENT 'User name (<root_account> for the root user).',
+  `arn` string COMMENT 'User ARN.',
+  `finding` string COMMENT 'access_key_unused | access_key_old | console_without_mfa | inactive_user.',
+  `access_key` int COMMENT '1 or 2: which access key (access_key_* findings only).',
+  `last_used_at` timestamp COMMENT 'The last use the finding is about: the key\'s, the password\'s (console_without_mfa), or the user\'s latest of both (inactive_user); null when never.',
+  `days` int COMMENT 'Whole days to data_date: since the last use (or the key\'s or user\'s creation when never used) for access_key_unused and inactive_user, since the key\'s last rotation for access_key_old; null for console_without_mfa.',
+  `data_date` date COMMENT 'Date of the credential report: the snapshot date, or an earlier one when the account was carried.'
+)
+COMMENT 'One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/credential_findings/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/credential_findings/snapshot_date=${snapshot_date}/'
+);
+
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_deltas (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
   `role_id` string COMMENT 'Role id (AROA...): a role deleted and recreated under the same name is a different role.',
   `role_name` string COMMENT 'Role name.',
   `role_arn` string COMMENT 'Role ARN.',
   `owner_team` string COMMENT 'Owner team on the date (for resolved rows of deleted roles, on the previous date).',
-  `permission` string COMMENT 'Service namespace or action.',
-  `granularity` string COMMENT 'service | action.',
+  `permission` string COMMENT 'Service namespace or action; role for rows about a whole unused role.',
+  `granularity` string COMMENT 'service | action | role (a whole unused role, see unused_roles; never service-linked).',
   `change` string COMMENT 'new (never seen unused before) | reappeared (unused before, then not, now again) | resolved (unused on the previous snapshot, not now).',
-  `resolution` string COMMENT 'For resolved rows: used | removed (no longer granted) | role_deleted.',
+  `resolution` string COMMENT 'For resolved rows: used | removed (no longer granted; not for role rows) | role_deleted.',
   `previous_snapshot_date` date COMMENT 'The snapshot compared against; null on the first snapshot.'
 )
-COMMENT 'One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.'
+COMMENT 'One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
 STORED AS PARQUET
 LOCATION 's3://YOUR-BUCKET/iamlake/unused_deltas/'
@@ -225,7 +362,14 @@ CREATE EXTERNAL TABLE IF NOT EXISTS team_summary (
   `unused_done` int COMMENT 'Delete reviews whose permission is gone from the role.',
   `unused_new` int COMMENT 'Unused permissions new or reappeared since the previous snapshot.',
   `review_progress` double COMMENT 'Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.',
-  `roles_carried` int COMMENT 'Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.'
+  `roles_carried` int COMMENT 'Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.',
+  `unused_roles_open` int COMMENT 'Unused roles (not service-linked) not yet reviewed.',
+  `unused_roles_kept` int COMMENT 'Unused roles reviewed keep.',
+  `unused_roles_to_delete` int COMMENT 'Unused roles reviewed delete and still present.',
+  `unused_roles_done` int COMMENT 'Delete reviews of roles that are gone.',
+  `unused_roles_new` int COMMENT 'Unused roles new or reappeared since the previous snapshot.',
+  `unused_roles_outside_org` int COMMENT 'Unused roles (not service-linked) that accounts outside the organization (or anyone) may assume.',
+  `unused_service_linked_roles` int COMMENT 'Unused service-linked roles, counted apart (AWS manages them).'
 )
 COMMENT 'One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -261,7 +405,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS daily_summary (
   `accounts_carried` int COMMENT 'Accounts whose data was carried from an earlier date (0 or 1 on account rows).',
   `accounts_without_data` int COMMENT 'Accounts that failed with no earlier data to carry: their roles are missing from every count (0 or 1 on account rows).',
   `roles_access_carried` int COMMENT 'Roles whose Access Advisor data came from an earlier date (their own job failed or timed out, or their account was carried).',
-  `roles_access_unknown` int COMMENT 'Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.'
+  `roles_access_unknown` int COMMENT 'Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.',
+  `unused_roles` int COMMENT 'Unused roles, service-linked ones excluded.',
+  `unused_roles_new` int COMMENT 'Unused roles new or reappeared since the previous snapshot.',
+  `unused_roles_resolved` int COMMENT 'Unused roles on the previous snapshot that are used or deleted now.',
+  `unused_service_linked_roles` int COMMENT 'Unused service-linked roles, counted apart.'
 )
 COMMENT 'Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -302,13 +450,13 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS review_status (
   `account` string COMMENT 'Account id or name, as written in the reviews file.',
   `role_name` string COMMENT 'Role name, as written.',
-  `permission` string COMMENT 'Service or action, as written.',
+  `permission` string COMMENT 'Service or action, as written; role for a review of the whole (unused) role.',
   `decision` string COMMENT 'keep | delete.',
   `reason` string COMMENT 'Why (required for keep).',
   `reviewer` string COMMENT 'Who decided.',
   `review_date` date COMMENT 'When.',
   `owner_team` string COMMENT 'Owner team of the role, when it exists.',
-  `status` string COMMENT 'applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.',
+  `status` string COMMENT 'applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role\'s data is unknown on the date) | unknown_role | unknown_permission.',
   `source` string COMMENT 'File and line of the review.'
 )
 COMMENT 'One row per line of the reviews file and what became of it on the date.'
@@ -329,8 +477,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS alert_ledger (
   `account_id` string COMMENT '12-digit AWS account id.',
   `role_id` string COMMENT 'Role id (AROA...).',
   `role_name` string COMMENT 'Role name.',
-  `kind` string COMMENT 'unused | sensitive_grant.',
-  `item` string COMMENT 'The permission (unused) or the sensitive action (sensitive_grant).',
+  `kind` string COMMENT 'unused | sensitive_grant | unused_role.',
+  `item` string COMMENT 'The permission (unused), the sensitive action (sensitive_grant), or role (unused_role: the whole role).',
   `first_seen` date COMMENT 'First date seen.',
   `last_seen` date COMMENT 'Latest date seen.',
   `alerted_on` date COMMENT 'Date alerted; null if never.'

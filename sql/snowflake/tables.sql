@@ -148,6 +148,68 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per service control policy applying to an account: every policy at every level of the account''s path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.';
 
+-- credentials: One row per line of each account's IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).
+CREATE OR REPLACE EXTERNAL TABLE credentials (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    user VARCHAR AS (value:user::VARCHAR), -- User name as the report has it (<root_account> for the root user).
+    arn VARCHAR AS (value:arn::VARCHAR), -- User ARN (…:root for the root user).
+    is_root BOOLEAN AS (value:is_root::BOOLEAN), -- Whether this is the account's root user.
+    user_creation_time TIMESTAMP_TZ(6) AS (value:user_creation_time::TIMESTAMP_TZ(6)), -- When the user was created (UTC).
+    password_enabled BOOLEAN AS (value:password_enabled::BOOLEAN), -- Whether the user has a console password; null for the root user (not_supported).
+    password_last_used TIMESTAMP_TZ(6) AS (value:password_last_used::TIMESTAMP_TZ(6)), -- Last console sign-in; null when never (N/A) or before IAM tracked it (no_information).
+    password_last_changed TIMESTAMP_TZ(6) AS (value:password_last_changed::TIMESTAMP_TZ(6)), -- When the password was last set; null when N/A or not_supported.
+    password_next_rotation TIMESTAMP_TZ(6) AS (value:password_next_rotation::TIMESTAMP_TZ(6)), -- When the password policy requires the next change; null when N/A or not_supported.
+    mfa_active BOOLEAN AS (value:mfa_active::BOOLEAN), -- Whether an MFA device is enabled.
+    access_key_1_active BOOLEAN AS (value:access_key_1_active::BOOLEAN), -- Whether the first access key exists and is active.
+    access_key_1_last_rotated TIMESTAMP_TZ(6) AS (value:access_key_1_last_rotated::TIMESTAMP_TZ(6)), -- When the first access key was created or last rotated; null when N/A.
+    access_key_1_last_used_date TIMESTAMP_TZ(6) AS (value:access_key_1_last_used_date::TIMESTAMP_TZ(6)), -- Last use of the first access key; null when never used (N/A).
+    access_key_1_last_used_region VARCHAR AS (value:access_key_1_last_used_region::VARCHAR), -- Region of that use; null when N/A.
+    access_key_1_last_used_service VARCHAR AS (value:access_key_1_last_used_service::VARCHAR), -- Service of that use (s3, ec2, …); null when N/A.
+    access_key_2_active BOOLEAN AS (value:access_key_2_active::BOOLEAN), -- Whether the second access key exists and is active.
+    access_key_2_last_rotated TIMESTAMP_TZ(6) AS (value:access_key_2_last_rotated::TIMESTAMP_TZ(6)), -- When the second access key was created or last rotated; null when N/A.
+    access_key_2_last_used_date TIMESTAMP_TZ(6) AS (value:access_key_2_last_used_date::TIMESTAMP_TZ(6)), -- Last use of the second access key; null when never used (N/A).
+    access_key_2_last_used_region VARCHAR AS (value:access_key_2_last_used_region::VARCHAR), -- Region of that use; null when N/A.
+    access_key_2_last_used_service VARCHAR AS (value:access_key_2_last_used_service::VARCHAR), -- Service of that use; null when N/A.
+    cert_1_active BOOLEAN AS (value:cert_1_active::BOOLEAN), -- Whether the first signing certificate is active.
+    cert_1_last_rotated TIMESTAMP_TZ(6) AS (value:cert_1_last_rotated::TIMESTAMP_TZ(6)), -- When the first signing certificate was created or last rotated; null when N/A.
+    cert_2_active BOOLEAN AS (value:cert_2_active::BOOLEAN), -- Whether the second signing certificate is active.
+    cert_2_last_rotated TIMESTAMP_TZ(6) AS (value:cert_2_last_rotated::TIMESTAMP_TZ(6)) -- When the second signing certificate was created or last rotated; null when N/A.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/credentials/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per line of each account''s IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).';
+
+-- users: One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.
+CREATE OR REPLACE EXTERNAL TABLE users (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the user.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    user_id VARCHAR AS (value:user_id::VARCHAR), -- Stable unique id (AIDA...); changes when a user is deleted and recreated under the same name.
+    user_name VARCHAR AS (value:user_name::VARCHAR), -- User name.
+    arn VARCHAR AS (value:arn::VARCHAR), -- User ARN (credentials.arn for the same user).
+    path VARCHAR AS (value:path::VARCHAR), -- IAM path, e.g. / or /ci/.
+    create_date TIMESTAMP_TZ(6) AS (value:create_date::TIMESTAMP_TZ(6)), -- When the user was created (UTC).
+    tags OBJECT AS (value:tags::OBJECT), -- User tags, key to value.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner from the user's tags (the configured tag keys, as for roles).
+    groups ARRAY AS (value:groups::ARRAY), -- Names of the groups the user is in.
+    permissions_boundary_arn VARCHAR AS (value:permissions_boundary_arn::VARCHAR), -- ARN of the permissions boundary policy, if one is set.
+    inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY), -- Names of the user's own inline policies.
+    managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the managed policies attached to the user itself.
+    group_inline_policy_names ARRAY AS (value:group_inline_policy_names::ARRAY), -- Inline policies of the user's groups, as group/policy.
+    group_managed_policy_arns ARRAY AS (value:group_managed_policy_arns::ARRAY) -- ARNs of the managed policies attached to the user's groups (each once).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/users/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.';
+
 -- unused_permissions: One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.
 CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
@@ -177,7 +239,62 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.';
 
--- unused_deltas: One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.
+-- unused_roles: One row per role not used (RoleLastUsed) for at least the threshold (default 90 days) on the date, with its trust. Service-linked roles (path /aws-service-role/) are rows with service_linked = true: never alerted and not in the deltas or team counts of unused roles.
+CREATE OR REPLACE EXTERNAL TABLE unused_roles (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    path VARCHAR AS (value:path::VARCHAR), -- IAM path of the role.
+    service_linked BOOLEAN AS (value:service_linked::BOOLEAN), -- Whether the role is service-linked (path /aws-service-role/): managed by AWS, reported apart.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when neither tags nor the owners file name one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | owners_file | unowned: where owner_team came from.
+    create_date TIMESTAMP_TZ(6) AS (value:create_date::TIMESTAMP_TZ(6)), -- When the role was created (UTC).
+    last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- Last use per RoleLastUsed; null when not used within IAM's tracking period (400 days).
+    last_used_region VARCHAR AS (value:last_used_region::VARCHAR), -- Region of the last use.
+    days_unused NUMBER(10,0) AS (value:days_unused::NUMBER(10,0)), -- Whole days from the last use (or, if never used, the role's creation) to data_date.
+    trusted_principals ARRAY AS (value:trusted_principals::ARRAY), -- Every principal the trust policy allows (as in roles.trusted_principals).
+    trusted_accounts ARRAY AS (value:trusted_accounts::ARRAY), -- Account ids of the AWS principals the trust policy allows (the role's own account included), sorted.
+    trusted_services ARRAY AS (value:trusted_services::ARRAY), -- Service principals the trust policy allows (lambda.amazonaws.com), sorted.
+    external_accounts ARRAY AS (value:external_accounts::ARRAY), -- Trusted account ids outside the organization (not among the accounts of the snapshot manifest nor of any role), and * when anyone may assume the role.
+    trusts_outside_org BOOLEAN AS (value:trusts_outside_org::BOOLEAN), -- Whether external_accounts is not empty: a cross-account role the audit asks about.
+    review_status VARCHAR AS (value:review_status::VARCHAR), -- open | kept | to_delete, from the reviews file (a line with permission = role).
+    review_reason VARCHAR AS (value:review_reason::VARCHAR), -- The review's reason.
+    reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who reviewed it.
+    first_seen DATE AS (value:first_seen::DATE), -- First snapshot date on which the role was found unused (from the alert ledger, kind unused_role).
+    alerted_on DATE AS (value:alerted_on::DATE), -- Date its owner team was alerted, null if never.
+    data_date DATE AS (value:data_date::DATE) -- Date of the role's data: the snapshot date, or an earlier one when its account failed on this date and its last good snapshot was carried (days_unused then counts to that date).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/unused_roles/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per role not used (RoleLastUsed) for at least the threshold (default 90 days) on the date, with its trust. Service-linked roles (path /aws-service-role/) are rows with service_linked = true: never alerted and not in the deltas or team counts of unused roles.';
+
+-- credential_findings: One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.
+CREATE OR REPLACE EXTERNAL TABLE credential_findings (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    user VARCHAR AS (value:user::VARCHAR), -- User name (<root_account> for the root user).
+    arn VARCHAR AS (value:arn::VARCHAR), -- User ARN.
+    finding VARCHAR AS (value:finding::VARCHAR), -- access_key_unused | access_key_old | console_without_mfa | inactive_user.
+    access_key NUMBER(10,0) AS (value:access_key::NUMBER(10,0)), -- 1 or 2: which access key (access_key_* findings only).
+    last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- The last use the finding is about: the key's, the password's (console_without_mfa), or the user's latest of both (inactive_user); null when never.
+    days NUMBER(10,0) AS (value:days::NUMBER(10,0)), -- Whole days to data_date: since the last use (or the key's or user's creation when never used) for access_key_unused and inactive_user, since the key's last rotation for access_key_old; null for console_without_mfa.
+    data_date DATE AS (value:data_date::DATE) -- Date of the credential report: the snapshot date, or an earlier one when the account was carried.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/credential_findings/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.';
+
+-- unused_deltas: One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.
 CREATE OR REPLACE EXTERNAL TABLE unused_deltas (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
@@ -185,10 +302,10 @@ CREATE OR REPLACE EXTERNAL TABLE unused_deltas (
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
     role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team on the date (for resolved rows of deleted roles, on the previous date).
-    permission VARCHAR AS (value:permission::VARCHAR), -- Service namespace or action.
-    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
+    permission VARCHAR AS (value:permission::VARCHAR), -- Service namespace or action; role for rows about a whole unused role.
+    granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action | role (a whole unused role, see unused_roles; never service-linked).
     change VARCHAR AS (value:change::VARCHAR), -- new (never seen unused before) | reappeared (unused before, then not, now again) | resolved (unused on the previous snapshot, not now).
-    resolution VARCHAR AS (value:resolution::VARCHAR), -- For resolved rows: used | removed (no longer granted) | role_deleted.
+    resolution VARCHAR AS (value:resolution::VARCHAR), -- For resolved rows: used | removed (no longer granted; not for role rows) | role_deleted.
     previous_snapshot_date DATE AS (value:previous_snapshot_date::DATE) -- The snapshot compared against; null on the first snapshot.
 )
 PARTITION BY (snapshot_date)
@@ -196,7 +313,7 @@ LOCATION = @iamlake_lake/unused_deltas/
 PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
-COMMENT = 'One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.';
+COMMENT = 'One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.';
 
 -- team_summary: One row per owner team: its roles, sensitive grants on any resource, unused permissions by review status, and review progress.
 CREATE OR REPLACE EXTERNAL TABLE team_summary (
@@ -213,7 +330,14 @@ CREATE OR REPLACE EXTERNAL TABLE team_summary (
     unused_done NUMBER(10,0) AS (value:unused_done::NUMBER(10,0)), -- Delete reviews whose permission is gone from the role.
     unused_new NUMBER(10,0) AS (value:unused_new::NUMBER(10,0)), -- Unused permissions new or reappeared since the previous snapshot.
     review_progress FLOAT AS (value:review_progress::FLOAT), -- Reviewed share: (kept + to_delete + done) / (open + kept + to_delete + done); null when there is nothing to review.
-    roles_carried NUMBER(10,0) AS (value:roles_carried::NUMBER(10,0)) -- Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.
+    roles_carried NUMBER(10,0) AS (value:roles_carried::NUMBER(10,0)), -- Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.
+    unused_roles_open NUMBER(10,0) AS (value:unused_roles_open::NUMBER(10,0)), -- Unused roles (not service-linked) not yet reviewed.
+    unused_roles_kept NUMBER(10,0) AS (value:unused_roles_kept::NUMBER(10,0)), -- Unused roles reviewed keep.
+    unused_roles_to_delete NUMBER(10,0) AS (value:unused_roles_to_delete::NUMBER(10,0)), -- Unused roles reviewed delete and still present.
+    unused_roles_done NUMBER(10,0) AS (value:unused_roles_done::NUMBER(10,0)), -- Delete reviews of roles that are gone.
+    unused_roles_new NUMBER(10,0) AS (value:unused_roles_new::NUMBER(10,0)), -- Unused roles new or reappeared since the previous snapshot.
+    unused_roles_outside_org NUMBER(10,0) AS (value:unused_roles_outside_org::NUMBER(10,0)), -- Unused roles (not service-linked) that accounts outside the organization (or anyone) may assume.
+    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)) -- Unused service-linked roles, counted apart (AWS manages them).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/team_summary/
@@ -244,7 +368,11 @@ CREATE OR REPLACE EXTERNAL TABLE daily_summary (
     accounts_carried NUMBER(10,0) AS (value:accounts_carried::NUMBER(10,0)), -- Accounts whose data was carried from an earlier date (0 or 1 on account rows).
     accounts_without_data NUMBER(10,0) AS (value:accounts_without_data::NUMBER(10,0)), -- Accounts that failed with no earlier data to carry: their roles are missing from every count (0 or 1 on account rows).
     roles_access_carried NUMBER(10,0) AS (value:roles_access_carried::NUMBER(10,0)), -- Roles whose Access Advisor data came from an earlier date (their own job failed or timed out, or their account was carried).
-    roles_access_unknown NUMBER(10,0) AS (value:roles_access_unknown::NUMBER(10,0)) -- Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.
+    roles_access_unknown NUMBER(10,0) AS (value:roles_access_unknown::NUMBER(10,0)), -- Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.
+    unused_roles NUMBER(10,0) AS (value:unused_roles::NUMBER(10,0)), -- Unused roles, service-linked ones excluded.
+    unused_roles_new NUMBER(10,0) AS (value:unused_roles_new::NUMBER(10,0)), -- Unused roles new or reappeared since the previous snapshot.
+    unused_roles_resolved NUMBER(10,0) AS (value:unused_roles_resolved::NUMBER(10,0)), -- Unused roles on the previous snapshot that are used or deleted now.
+    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)) -- Unused service-linked roles, counted apart.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/daily_summary/
@@ -275,13 +403,13 @@ CREATE OR REPLACE EXTERNAL TABLE review_status (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     "ACCOUNT" VARCHAR AS (value:account::VARCHAR), -- Account id or name, as written in the reviews file.
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name, as written.
-    permission VARCHAR AS (value:permission::VARCHAR), -- Service or action, as written.
+    permission VARCHAR AS (value:permission::VARCHAR), -- Service or action, as written; role for a review of the whole (unused) role.
     decision VARCHAR AS (value:decision::VARCHAR), -- keep | delete.
     reason VARCHAR AS (value:reason::VARCHAR), -- Why (required for keep).
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who decided.
     review_date DATE AS (value:review_date::DATE), -- When.
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the role, when it exists.
-    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.
+    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.
     source VARCHAR AS (value:source::VARCHAR) -- File and line of the review.
 )
 PARTITION BY (snapshot_date)
@@ -297,8 +425,8 @@ CREATE OR REPLACE EXTERNAL TABLE alert_ledger (
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
     role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
-    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant.
-    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused) or the sensitive action (sensitive_grant).
+    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant | unused_role.
+    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused), the sensitive action (sensitive_grant), or role (unused_role: the whole role).
     first_seen DATE AS (value:first_seen::DATE), -- First date seen.
     last_seen DATE AS (value:last_seen::DATE), -- Latest date seen.
     alerted_on DATE AS (value:alerted_on::DATE) -- Date alerted; null if never.

@@ -20,11 +20,13 @@
 use super::input::{AccessData, RoleIn, Snapshot};
 use super::owners::Owners;
 use super::reviews::{self, Decision, Review};
+use super::unused_roles::{self, AlertUnusedRole};
 pub(crate) use crate::model::columns::days_since_epoch;
 use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::unused_deltas::DeltaRow;
 use crate::model::unused_permissions::UnusedRow;
+use crate::model::unused_roles::UnusedRoleRow;
 use chrono::NaiveDate;
 use serde::Serialize;
 // Fx hashing: the keys are ids and names from our own lake, not attacker
@@ -63,6 +65,10 @@ pub struct Unused {
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
     pub unused: Vec<UnusedRow>,
+    /// Unused roles (docs/ANALYZE.md#unused-roles).
+    pub unused_roles: Vec<UnusedRoleRow>,
+    /// Credential report findings, filled in by [`super::credentials`].
+    pub credential_findings: Vec<crate::model::credential_findings::CredentialFindingRow>,
     pub deltas: Vec<DeltaRow>,
     pub teams: Vec<TeamRow>,
     pub daily: Vec<DailyRow>,
@@ -83,6 +89,9 @@ pub struct Alert {
     pub role_arn: String,
     pub new_unused_permissions: Vec<AlertUnused>,
     pub new_sensitive_grants: Vec<String>,
+    /// Set when the role itself is newly found unused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_unused_role: Option<AlertUnusedRole>,
 }
 
 /// An unused permission in an alert.
@@ -252,7 +261,7 @@ pub fn analyze(
         .map(|(i, r)| (r.role_id.as_str(), i))
         .collect();
 
-    let mut ledger: BTreeMap<(String, String, String), LedgerRow> = prev_ledger
+    let mut ledger: Ledger = prev_ledger
         .into_iter()
         .map(|l| ((l.kind.clone(), l.role_id.clone(), l.item.clone()), l))
         .collect();
@@ -271,27 +280,8 @@ pub fn analyze(
             &role.role_name,
             &u.permission,
         );
-        let status = match review.map(|r| r.decision) {
-            Some(Decision::Keep) => "kept",
-            Some(Decision::Delete) => "to_delete",
-            None => "open",
-        };
-        let key = (
-            "unused".to_string(),
-            role.role_id.clone(),
-            u.permission.clone(),
-        );
-        let entry = ledger.entry(key).or_insert_with(|| LedgerRow {
-            account_id: role.account_id.clone(),
-            role_id: role.role_id.clone(),
-            role_name: role.role_name.clone(),
-            kind: "unused".into(),
-            item: u.permission.clone(),
-            first_seen: today,
-            last_seen: today,
-            alerted_on: None,
-        });
-        entry.last_seen = today;
+        let status = review_state(review);
+        let entry = remember(&mut ledger, "unused", role, &u.permission, today);
         // Only open items are alerted, and only once ever: kept and
         // delete-reviewed items have already had a human look at them.
         // Items seen only in carried data wait for fresh data: nobody is
@@ -334,22 +324,7 @@ pub fn analyze(
             continue;
         };
         let role = &cur.roles[ri];
-        let key = (
-            "sensitive_grant".to_string(),
-            role.role_id.clone(),
-            s.action.clone(),
-        );
-        let entry = ledger.entry(key).or_insert_with(|| LedgerRow {
-            account_id: role.account_id.clone(),
-            role_id: role.role_id.clone(),
-            role_name: role.role_name.clone(),
-            kind: "sensitive_grant".into(),
-            item: s.action.clone(),
-            first_seen: today,
-            last_seen: today,
-            alerted_on: None,
-        });
-        entry.last_seen = today;
+        let entry = remember(&mut ledger, "sensitive_grant", role, &s.action, today);
         if rules.alerting && entry.alerted_on.is_none() && role.carried_from.is_none() {
             entry.alerted_on = Some(today);
             let team = owner_of[ri].0.clone();
@@ -358,6 +333,18 @@ pub fn analyze(
                 .push(s.action.clone());
         }
     }
+
+    // --- unused roles, their ledger memory, alerts and changes
+    let role_cx = unused_roles::Context {
+        cur,
+        prev,
+        owner_of: &owner_of,
+        owners,
+        reviews: reviews_in,
+        unused_days: rules.unused_days,
+        alerting: rules.alerting,
+    };
+    let role_findings = unused_roles::analyze(&role_cx, &mut ledger, &mut alerts_by_role);
 
     // --- deltas against the previous snapshot
     let mut deltas = Vec::new();
@@ -455,6 +442,7 @@ pub fn analyze(
             });
         }
     }
+    deltas.extend(role_findings.deltas.iter().cloned());
     deltas.sort();
 
     // --- what became of each review. Reviews name permissions in any case,
@@ -492,6 +480,10 @@ pub fn analyze(
             })
             .collect();
         let (status, team) = match roles.first() {
+            // A review of a whole role has rules of its own.
+            _ if r.permission == unused_roles::ROLE_ITEM => {
+                unused_roles::review_status(r, &role_cx, &ledger)
+            }
             None => ("unknown_role", None),
             Some(role) => {
                 let team = Some(owners.resolve(role).0);
@@ -552,7 +544,7 @@ pub fn analyze(
         .collect();
 
     // --- summaries
-    let teams = team_summary(
+    let mut teams = team_summary(
         cur,
         &owner_of,
         &unused_rows,
@@ -561,10 +553,13 @@ pub fn analyze(
         &passrole,
         rules,
     );
-    let daily = daily_summary(cur, &owner_of, &unused_rows, &deltas, rules);
+    let mut daily = daily_summary(cur, &owner_of, &unused_rows, &deltas, rules);
+    unused_roles::count(&mut teams, &mut daily, &role_findings, &review_rows);
 
     Analysis {
         unused: unused_rows,
+        unused_roles: role_findings.rows,
+        credential_findings: Vec::new(),
         deltas,
         teams,
         daily,
@@ -575,12 +570,48 @@ pub fn analyze(
     }
 }
 
+/// The alert ledger by (kind, role id, item).
+pub(super) type Ledger = BTreeMap<(String, String, String), LedgerRow>;
+
+/// The ledger entry of `item` of `role`, made on first sight, marked seen
+/// `today` (days since the epoch).
+pub(super) fn remember<'l>(
+    ledger: &'l mut Ledger,
+    kind: &str,
+    role: &RoleIn,
+    item: &str,
+    today: i32,
+) -> &'l mut LedgerRow {
+    let key = (kind.to_string(), role.role_id.clone(), item.to_string());
+    let entry = ledger.entry(key).or_insert_with(|| LedgerRow {
+        account_id: role.account_id.clone(),
+        role_id: role.role_id.clone(),
+        role_name: role.role_name.clone(),
+        kind: kind.into(),
+        item: item.into(),
+        first_seen: today,
+        last_seen: today,
+        alerted_on: None,
+    });
+    entry.last_seen = today;
+    entry
+}
+
+/// The `review_status` of a finding: what its review, if any, decided.
+pub(super) fn review_state(review: Option<&Review>) -> &'static str {
+    match review.map(|r| r.decision) {
+        Some(Decision::Keep) => "kept",
+        Some(Decision::Delete) => "to_delete",
+        None => "open",
+    }
+}
+
 /// Whether everything known of the role was collected on the snapshot date.
 fn is_fresh(role: &RoleIn) -> bool {
     role.carried_from.is_none() && role.access == AccessData::Fresh
 }
 
-fn alert_for<'a>(
+pub(super) fn alert_for<'a>(
     alerts: &'a mut BTreeMap<usize, Alert>,
     cur: &Snapshot,
     role: usize,
@@ -597,6 +628,7 @@ fn alert_for<'a>(
             role_arn: r.arn.clone(),
             new_unused_permissions: Vec::new(),
             new_sensitive_grants: Vec::new(),
+            new_unused_role: None,
         }
     })
 }
@@ -634,6 +666,7 @@ fn team_summary(
             let done = reviews
                 .iter()
                 .filter(|r| r.status == "done" && r.owner_team.as_deref() == Some(team))
+                .filter(|r| r.permission != unused_roles::ROLE_ITEM)
                 .count() as i32;
             let total = open + kept + to_delete + done;
             TeamRow {
@@ -649,6 +682,7 @@ fn team_summary(
                 unused_done: done,
                 unused_new: deltas
                     .iter()
+                    .filter(|d| d.granularity != unused_roles::GRANULARITY)
                     .filter(|d| d.owner_team == team && d.change != "resolved")
                     .count() as i32,
                 review_progress: (total > 0)
@@ -659,6 +693,8 @@ fn team_summary(
                     .zip(owner_of)
                     .filter(|(r, (t, _))| t == team && r.carried_from.is_some())
                     .count() as i32,
+                // Unused roles are counted by unused_roles::count.
+                ..TeamRow::default()
             }
         })
         .collect()
@@ -687,7 +723,9 @@ fn daily_summary(
                 .filter(|s| role_ids.contains(s.role_id.as_str())),
         );
         let mine = unused.iter().filter(|u| in_scope(&u.account_id));
-        let changes = deltas.iter().filter(|d| in_scope(&d.account_id));
+        let changes = deltas
+            .iter()
+            .filter(|d| d.granularity != unused_roles::GRANULARITY && in_scope(&d.account_id));
         let states = cur.accounts.iter().filter(|a| in_scope(&a.account_id));
         let state = account.and_then(|(id, _)| cur.accounts.iter().find(|a| a.account_id == id));
         let access = |want: fn(AccessData) -> bool| {
@@ -723,6 +761,7 @@ fn daily_summary(
             accounts_without_data: states.filter(|a| a.status == "no_data").count() as i32,
             roles_access_carried: access(|a| matches!(a, AccessData::Carried(_))),
             roles_access_unknown: access(|a| a == AccessData::Unknown),
+            ..DailyRow::default()
         }
     };
     // Every account of the manifest, collected or not, then any account

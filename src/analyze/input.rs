@@ -6,11 +6,11 @@ use super::AnalyzeError;
 use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
-use crate::lake::read::{self, dates, frame_err, strs, timestamps};
+use crate::lake::read::{self, dates, frame_err, str_lists, strs, timestamps};
 use crate::model::{last_accessed, ledger, role_policies, roles, simulations};
 use chrono::NaiveDate;
 use polars::prelude::{Expr, col, lit};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A role as analyze sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,18 @@ impl AccessData {
             AccessData::Unknown => None,
         }
     }
+}
+
+/// What a role's own row says of its use and trust (from `roles`), kept
+/// apart from [`RoleIn`] so the unused-role rule can tell a role whose use is
+/// not known (no entry) from one never used.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoleUse {
+    /// RoleLastUsed, microseconds since the epoch; None when never used.
+    pub last_used_at: Option<i64>,
+    pub last_used_region: Option<String>,
+    /// As in `roles.trusted_principals`.
+    pub trusted_principals: Vec<String>,
 }
 
 /// One Access Advisor row.
@@ -130,6 +142,9 @@ pub struct Snapshot {
     pub sims: Vec<SimIn>,
     /// Role ids whose identity policies grant iam:PassRole on some resource.
     pub passrole: HashSet<String>,
+    /// Per role id: its RoleLastUsed and trust. A role without an entry has
+    /// an unknown use and is never called unused.
+    pub role_use: HashMap<String, RoleUse>,
     /// The accounts of the date's manifest, by id; empty for manifests
     /// written before accounts were recorded (every role then counts as
     /// collected).
@@ -162,6 +177,7 @@ struct Partition {
     access: Vec<AccessIn>,
     sims: Vec<SimIn>,
     passrole: HashSet<String>,
+    role_use: HashMap<String, RoleUse>,
 }
 
 /// `col(column)` equal to one of `values`.
@@ -193,13 +209,16 @@ fn read_partition(
         "path",
         "create_date",
         "owner_team",
+        "last_used_at",
+        "last_used_region",
+        "trusted_principals",
     ];
     if has_status {
         columns.push("last_accessed_status");
     }
     let df = read::scan(lake, manifest, roles::TABLE.name, filter(), &columns)?;
     let p = frame_err(lake, date, roles::TABLE.name);
-    let (roles_in, access_ok) = {
+    let (roles_in, access_ok, role_use) = {
         let mut account_id = strs(&df, "account_id").map_err(&p)?;
         let mut account_name = strs(&df, "account_name").map_err(&p)?;
         let mut role_id = strs(&df, "role_id").map_err(&p)?;
@@ -208,12 +227,15 @@ fn read_partition(
         let mut path = strs(&df, "path").map_err(&p)?;
         let create = timestamps(&df, "create_date").map_err(&p)?;
         let mut owner = strs(&df, "owner_team").map_err(&p)?;
+        let last_used = timestamps(&df, "last_used_at").map_err(&p)?;
+        let mut last_region = strs(&df, "last_used_region").map_err(&p)?;
+        let mut trusted = str_lists(&df, "trusted_principals").map_err(&p)?;
         let status = if has_status {
             strs(&df, "last_accessed_status").map_err(&p)?
         } else {
             vec![None; df.height()]
         };
-        let roles_in = (0..df.height())
+        let roles_in: Vec<RoleIn> = (0..df.height())
             .map(|i| RoleIn {
                 account_id: account_id[i].take().unwrap_or_default(),
                 account_name: account_name[i].take(),
@@ -231,7 +253,20 @@ fn read_partition(
             .iter()
             .map(|s| s.as_deref().is_none_or(|s| s == "ok"))
             .collect();
-        (roles_in, ok)
+        let role_use: HashMap<String, RoleUse> = (0..df.height())
+            .map(|i| {
+                let role: &RoleIn = &roles_in[i];
+                (
+                    role.role_id.clone(),
+                    RoleUse {
+                        last_used_at: last_used[i],
+                        last_used_region: last_region[i].take(),
+                        trusted_principals: std::mem::take(&mut trusted[i]),
+                    },
+                )
+            })
+            .collect();
+        (roles_in, ok, role_use)
     };
 
     let access = read_access(lake, manifest, filter())?;
@@ -305,6 +340,7 @@ fn read_partition(
         access,
         sims,
         passrole,
+        role_use,
     })
 }
 
@@ -375,6 +411,7 @@ pub fn read_snapshot(
         access: own.access,
         sims: own.sims,
         passrole: own.passrole,
+        role_use: own.role_use,
         accounts: Vec::new(),
     };
     let mut pending: Vec<usize> = Vec::new();
@@ -435,6 +472,7 @@ pub fn read_snapshot(
                 snap.access.extend(part.access);
                 snap.sims.extend(part.sims);
                 snap.passrole.extend(part.passrole);
+                snap.role_use.extend(part.role_use);
                 state.status = "carried";
                 state.data_date = Some(m.snapshot_date);
                 break;

@@ -10,10 +10,12 @@
 
 pub mod alerts;
 pub mod compute;
+pub mod credentials;
 pub mod input;
 pub mod owners;
 pub mod reviews;
 pub mod suggest;
+pub mod unused_roles;
 
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
@@ -44,6 +46,8 @@ pub struct AnalyzeConfig {
     pub alerts_out: Option<PathBuf>,
     /// POST each alert as JSON here.
     pub webhook: Option<String>,
+    /// Days after which an active access key is too old (default 90).
+    pub key_max_age_days: i64,
 }
 
 /// What can stop analyze.
@@ -116,13 +120,22 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         alerting: cfg.alerts_out.is_some() || cfg.webhook.is_some(),
         sensitive_actions: snapshot_manifest.sensitive_actions.clone(),
     };
-    let analysis = compute::analyze(
+    let mut analysis = compute::analyze(
         &current,
         previous.as_ref(),
         prev_ledger,
         &owners,
         &reviews,
         &rules,
+    );
+    // The credential reports of the date (or of a carried account's date).
+    let reports = credentials::read(&cfg.lake, cfg.date, &current.accounts)?;
+    analysis.credential_findings = credentials::find(
+        &reports,
+        credentials::CredentialRules {
+            unused_days: cfg.unused_days,
+            key_max_age_days: cfg.key_max_age_days,
+        },
     );
 
     // Alerts go out before the ledger that records them is published: a
@@ -149,6 +162,20 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         &batch(
             "unused_permissions",
             unused_permissions::to_batch(&a.unused),
+        )?,
+    )?;
+    writer.write(
+        crate::model::unused_roles::TABLE.name,
+        &batch(
+            "unused_roles",
+            crate::model::unused_roles::to_batch(&a.unused_roles),
+        )?,
+    )?;
+    writer.write(
+        crate::model::credential_findings::TABLE.name,
+        &batch(
+            "credential_findings",
+            crate::model::credential_findings::to_batch(&a.credential_findings),
         )?,
     )?;
     writer.write(
@@ -188,6 +215,10 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         inputs.insert("previous_ledger".to_string(), d.to_string());
     }
     inputs.insert("unused_days".to_string(), cfg.unused_days.to_string());
+    inputs.insert(
+        "key_max_age_days".to_string(),
+        cfg.key_max_age_days.to_string(),
+    );
     let manifest = writer.publish(|tables| Manifest {
         tool: "iamlake".into(),
         kind: ManifestKind::Analyze.as_str().into(),
@@ -231,6 +262,31 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             .count(),
         lake.display()
     );
+    if !a.unused_roles.is_empty() {
+        let (slr, roles): (Vec<_>, Vec<_>) = a.unused_roles.iter().partition(|r| r.service_linked);
+        out.push_str(&format!(
+            "  unused roles: {} ({} open, {} assumable from outside the organization); service-linked, apart: {}\n",
+            roles.len(),
+            roles.iter().filter(|r| r.review_status == "open").count(),
+            roles.iter().filter(|r| !r.external_accounts.is_empty()).count(),
+            slr.len()
+        ));
+    }
+    if !a.credential_findings.is_empty() {
+        let count = |f: &str| {
+            a.credential_findings
+                .iter()
+                .filter(|x| x.finding == f)
+                .count()
+        };
+        out.push_str(&format!(
+            "  credentials: {} access keys unused, {} too old, {} console users without MFA, {} inactive users\n",
+            count("access_key_unused"),
+            count("access_key_old"),
+            count("console_without_mfa"),
+            count("inactive_user")
+        ));
+    }
     // Owners come from tags and may be long e-mail addresses.
     let w = a
         .teams
@@ -308,7 +364,9 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             "  {} alert(s) for {} role(s)\n",
             a.alerts
                 .iter()
-                .map(|x| x.new_unused_permissions.len() + x.new_sensitive_grants.len())
+                .map(|x| x.new_unused_permissions.len()
+                    + x.new_sensitive_grants.len()
+                    + usize::from(x.new_unused_role.is_some()))
                 .sum::<usize>(),
             a.alerts.len()
         ));

@@ -97,6 +97,9 @@ fn day1() -> Snapshot {
             sim("P1", "iam:PassRole", "conditionally_allowed"),
         ],
         passrole: ["P1".to_string()].into(),
+        // No role's use is known here: unused roles have their own cases
+        // (unused_roles_tests.rs).
+        role_use: Default::default(),
         accounts: Vec::new(),
     }
 }

@@ -17,6 +17,7 @@ mod policy;
 mod render;
 #[cfg(test)]
 mod tests;
+mod users;
 
 use std::path::PathBuf;
 

@@ -57,7 +57,18 @@ impl Output {
             source,
         })?;
         self.buf.push(b'\n');
+        self.commit(path)
+    }
 
+    /// Writes `text` as it is, atomically (for the CSV credential report).
+    pub fn write_text(&mut self, path: &Path, text: &[u8]) -> Result<(), GenerateError> {
+        self.buf.clear();
+        self.buf.extend_from_slice(text);
+        self.commit(path)
+    }
+
+    /// Moves the buffer into place at `path` through a temporary sibling.
+    fn commit(&mut self, path: &Path) -> Result<(), GenerateError> {
         let tmp = tmp_path(path);
         fs::write(&tmp, &self.buf).map_err(|source| GenerateError::Write {
             path: path.to_path_buf(),

@@ -207,6 +207,7 @@ pub(crate) fn write_account_day(
     let doc_hash = |parts: &[&str]| stable_hash(seed, parts);
 
     write_authorization_details(out, st, day, dir, &doc_hash)?;
+    super::users::write_credential_report(out, st, day, dir)?;
 
     let list = ListRolesOut {
         roles: st

@@ -454,3 +454,59 @@ fn skipped_days_leave_the_rest_of_the_series_identical() {
     let days = read_json(&window.path().join("fixture.json"))["days"].clone();
     assert_eq!(days, serde_json::json!(["2026-03-04", "2026-03-05"]));
 }
+
+#[test]
+fn credential_reports_are_in_aws_shape_and_say_what_each_user_is() {
+    use crate::source::credential_report;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = config(dir.path(), 2, 12, 2);
+    run(&cfg);
+    let mut reports = 0;
+    for f in files(dir.path())
+        .into_iter()
+        .filter(|f| f.ends_with(crate::source::fixtures::CREDENTIAL_REPORT))
+    {
+        reports += 1;
+        let path = dir.path().join(&f);
+        let text = fs::read_to_string(&path).expect("read");
+        // AWS's header, in AWS's order.
+        assert_eq!(
+            text.lines().next(),
+            Some(credential_report::COLUMNS.join(",").as_str())
+        );
+        let account = f
+            .components()
+            .nth(1)
+            .and_then(|c| c.as_os_str().to_str())
+            .expect("account folder")
+            .to_string();
+        let rows = credential_report::read(&path, &account).expect("parses");
+        assert!(
+            rows[0].is_root && rows[0].password_enabled.is_none(),
+            "{f:?}"
+        );
+        assert!(rows[0].arn.ends_with(":root"));
+        let users = &rows[1..];
+        assert!((5..=7).contains(&users.len()), "{f:?}");
+        let names: BTreeSet<&str> = users.iter().map(|u| u.user.as_str()).collect();
+        assert_eq!(names.len(), users.len(), "unique names");
+        // One of each kind: console with and without MFA, a CI key, a
+        // stale key, and someone who left (password and key unused).
+        assert!(
+            users
+                .iter()
+                .any(|u| u.password_enabled == Some(true) && u.mfa_active)
+        );
+        assert!(
+            users
+                .iter()
+                .any(|u| u.password_enabled == Some(true) && !u.mfa_active)
+        );
+        assert!(users.iter().any(|u| u.user.starts_with("ci-")
+            && u.arn.contains(":user/ci/")
+            && u.access_keys[0].active));
+        assert!(users.iter().all(|u| u.access_keys[1] == Default::default()));
+        assert!(users.iter().all(|u| u.user_creation_time.is_some()));
+    }
+    assert_eq!(reports, 4, "one per account and day");
+}

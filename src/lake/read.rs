@@ -128,6 +128,19 @@ pub fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
         .collect())
 }
 
+/// A list-of-text column as owned lists (a null list reads as empty).
+pub fn str_lists(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<String>>> {
+    let list = df.column(name)?.list()?;
+    let mut out = Vec::with_capacity(df.height());
+    for entry in list.series_iter() {
+        out.push(match entry {
+            Some(items) => items.str()?.iter().flatten().map(str::to_string).collect(),
+            None => Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
 /// A microsecond timestamp column as microseconds since the epoch.
 pub fn timestamps(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     let col = df.column(name)?;

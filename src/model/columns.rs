@@ -195,6 +195,11 @@ where
     list_array(list_item_field(DataType::Utf8), lengths, values)
 }
 
+/// A list-of-text column of the field `f` picks from each row.
+pub fn utf8_list_of<R>(rows: &[R], f: fn(&R) -> &Vec<String>) -> ArrayRef {
+    utf8_list(rows.iter().map(|r| f(r).iter().map(String::as_str)))
+}
+
 /// A text-to-text map column; each row's map may be empty but never null.
 pub fn utf8_map<'a, I>(rows: impl IntoIterator<Item = I>) -> ArrayRef
 where

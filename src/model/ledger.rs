@@ -19,11 +19,15 @@ const LEDGER_COLUMNS: &[Column] = &[
     Column::required("account_id", ColType::Utf8, "12-digit AWS account id."),
     Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
     Column::required("role_name", ColType::Utf8, "Role name."),
-    Column::required("kind", ColType::Utf8, "unused | sensitive_grant."),
+    Column::required(
+        "kind",
+        ColType::Utf8,
+        "unused | sensitive_grant | unused_role.",
+    ),
     Column::required(
         "item",
         ColType::Utf8,
-        "The permission (unused) or the sensitive action (sensitive_grant).",
+        "The permission (unused), the sensitive action (sensitive_grant), or role (unused_role: the whole role).",
     ),
     Column::required("first_seen", ColType::Date, "First date seen."),
     Column::required("last_seen", ColType::Date, "Latest date seen."),
@@ -125,7 +129,7 @@ const REVIEW_COLUMNS: &[Column] = &[
     Column::required(
         "permission",
         ColType::Utf8,
-        "Service or action, as written.",
+        "Service or action, as written; role for a review of the whole (unused) role.",
     ),
     Column::required("decision", ColType::Utf8, "keep | delete."),
     Column::optional("reason", ColType::Utf8, "Why (required for keep)."),
@@ -139,7 +143,7 @@ const REVIEW_COLUMNS: &[Column] = &[
     Column::required(
         "status",
         ColType::Utf8,
-        "applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.",
+        "applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.",
     ),
     Column::required("source", ColType::Utf8, "File and line of the review."),
 ];

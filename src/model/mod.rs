@@ -7,6 +7,8 @@
 //! conventions Snowflake and Athena need (see [`crate::lake::lint`]).
 
 pub mod columns;
+pub mod credential_findings;
+pub mod credentials;
 pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
@@ -17,6 +19,8 @@ pub mod simulations;
 pub mod summaries;
 pub mod unused_deltas;
 pub mod unused_permissions;
+pub mod unused_roles;
+pub mod users;
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use std::sync::Arc;
@@ -38,7 +42,9 @@ pub use columns::Column;
 ///   that, and `risky_roles_on_any_resource` / `allowed_on_any_resource`
 ///   keep the count on `*` (the old meaning). `roles.scp_exempt`. Partitions
 ///   before version 3 are read as breadth `any` where the decision on `*`
-///   allows.
+///   allows. New tables: `scps` (the SCPs as evaluated), `credentials` (the
+///   credential report), `users`; from analyze, `unused_roles` and
+///   `credential_findings`, with unused-role counts in the summaries.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// A lake table: its name (the folder under the lake root) and its columns.
@@ -61,17 +67,21 @@ impl TableDef {
 }
 
 /// The tables `snapshot` writes, in the order they are written.
-pub const SNAPSHOT_TABLES: [TableDef; 5] = [
+pub const SNAPSHOT_TABLES: [TableDef; 7] = [
     roles::TABLE,
     role_policies::TABLE,
     simulations::TABLE,
     last_accessed::TABLE,
     scps::TABLE,
+    credentials::TABLE,
+    users::TABLE,
 ];
 
 /// The tables `analyze` writes, in the order they are written.
-pub const ANALYZE_TABLES: [TableDef; 7] = [
+pub const ANALYZE_TABLES: [TableDef; 9] = [
     unused_permissions::TABLE,
+    unused_roles::TABLE,
+    credential_findings::TABLE,
     unused_deltas::TABLE,
     summaries::TEAM_TABLE,
     summaries::DAILY_TABLE,

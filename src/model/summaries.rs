@@ -97,6 +97,41 @@ const TEAM_COLUMNS: &[Column] = &[
         ColType::Int32,
         "Of roles, those whose data was carried from an earlier date because their account could not be collected on this one.",
     ),
+    Column::required(
+        "unused_roles_open",
+        ColType::Int32,
+        "Unused roles (not service-linked) not yet reviewed.",
+    ),
+    Column::required(
+        "unused_roles_kept",
+        ColType::Int32,
+        "Unused roles reviewed keep.",
+    ),
+    Column::required(
+        "unused_roles_to_delete",
+        ColType::Int32,
+        "Unused roles reviewed delete and still present.",
+    ),
+    Column::required(
+        "unused_roles_done",
+        ColType::Int32,
+        "Delete reviews of roles that are gone.",
+    ),
+    Column::required(
+        "unused_roles_new",
+        ColType::Int32,
+        "Unused roles new or reappeared since the previous snapshot.",
+    ),
+    Column::required(
+        "unused_roles_outside_org",
+        ColType::Int32,
+        "Unused roles (not service-linked) that accounts outside the organization (or anyone) may assume.",
+    ),
+    Column::required(
+        "unused_service_linked_roles",
+        ColType::Int32,
+        "Unused service-linked roles, counted apart (AWS manages them).",
+    ),
 ];
 
 /// `daily_summary`.
@@ -191,6 +226,26 @@ const DAILY_COLUMNS: &[Column] = &[
         ColType::Int32,
         "Roles with no Access Advisor data on this date or before: their unused permissions are unknown and not counted.",
     ),
+    Column::required(
+        "unused_roles",
+        ColType::Int32,
+        "Unused roles, service-linked ones excluded.",
+    ),
+    Column::required(
+        "unused_roles_new",
+        ColType::Int32,
+        "Unused roles new or reappeared since the previous snapshot.",
+    ),
+    Column::required(
+        "unused_roles_resolved",
+        ColType::Int32,
+        "Unused roles on the previous snapshot that are used or deleted now.",
+    ),
+    Column::required(
+        "unused_service_linked_roles",
+        ColType::Int32,
+        "Unused service-linked roles, counted apart.",
+    ),
 ];
 
 /// Allowed and conditionally allowed counts for one action.
@@ -220,6 +275,13 @@ pub struct TeamRow {
     pub unused_new: i32,
     pub review_progress: Option<f64>,
     pub roles_carried: i32,
+    pub unused_roles_open: i32,
+    pub unused_roles_kept: i32,
+    pub unused_roles_to_delete: i32,
+    pub unused_roles_done: i32,
+    pub unused_roles_new: i32,
+    pub unused_roles_outside_org: i32,
+    pub unused_service_linked_roles: i32,
 }
 
 /// One `daily_summary` row.
@@ -246,6 +308,10 @@ pub struct DailyRow {
     pub accounts_without_data: i32,
     pub roles_access_carried: i32,
     pub roles_access_unknown: i32,
+    pub unused_roles: i32,
+    pub unused_roles_new: i32,
+    pub unused_roles_resolved: i32,
+    pub unused_service_linked_roles: i32,
 }
 
 fn risk_list<'a>(rows: impl Iterator<Item = &'a [ActionRisk]> + Clone) -> ArrayRef {
@@ -283,6 +349,13 @@ pub fn team_batch(rows: &[TeamRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.unused_new),
             float64(rows.iter().map(|r| r.review_progress)),
             i(|r| r.roles_carried),
+            i(|r| r.unused_roles_open),
+            i(|r| r.unused_roles_kept),
+            i(|r| r.unused_roles_to_delete),
+            i(|r| r.unused_roles_done),
+            i(|r| r.unused_roles_new),
+            i(|r| r.unused_roles_outside_org),
+            i(|r| r.unused_service_linked_roles),
         ],
     )
 }
@@ -314,6 +387,10 @@ pub fn daily_batch(rows: &[DailyRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.accounts_without_data),
             i(|r| r.roles_access_carried),
             i(|r| r.roles_access_unknown),
+            i(|r| r.unused_roles),
+            i(|r| r.unused_roles_new),
+            i(|r| r.unused_roles_resolved),
+            i(|r| r.unused_service_linked_roles),
         ],
     )
 }

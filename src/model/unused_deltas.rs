@@ -9,7 +9,7 @@ use arrow::record_batch::RecordBatch;
 /// The table definition; see each column's `doc`.
 pub const TABLE: TableDef = TableDef {
     name: "unused_deltas",
-    doc: "One row per unused permission that is new, reappeared or resolved since the previous complete snapshot.",
+    doc: "One row per unused permission, or unused role (granularity role), that is new, reappeared or resolved since the previous complete snapshot.",
     columns: COLUMNS,
 };
 
@@ -31,8 +31,16 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "Owner team on the date (for resolved rows of deleted roles, on the previous date).",
     ),
-    Column::required("permission", ColType::Utf8, "Service namespace or action."),
-    Column::required("granularity", ColType::Utf8, "service | action."),
+    Column::required(
+        "permission",
+        ColType::Utf8,
+        "Service namespace or action; role for rows about a whole unused role.",
+    ),
+    Column::required(
+        "granularity",
+        ColType::Utf8,
+        "service | action | role (a whole unused role, see unused_roles; never service-linked).",
+    ),
     Column::required(
         "change",
         ColType::Utf8,
@@ -41,7 +49,7 @@ const COLUMNS: &[Column] = &[
     Column::optional(
         "resolution",
         ColType::Utf8,
-        "For resolved rows: used | removed (no longer granted) | role_deleted.",
+        "For resolved rows: used | removed (no longer granted; not for role rows) | role_deleted.",
     ),
     Column::optional(
         "previous_snapshot_date",

@@ -195,6 +195,49 @@ pub struct AuthorizationDetails {
     pub role_detail_list: Vec<RoleDetail>,
     #[serde(default)]
     pub policies: Vec<ManagedPolicyDetail>,
+    /// IAM users (`UserDetailList`); absent from exports filtered to roles.
+    #[serde(default)]
+    pub user_detail_list: Vec<UserDetail>,
+    /// IAM groups (`GroupDetailList`).
+    #[serde(default)]
+    pub group_detail_list: Vec<GroupDetail>,
+}
+
+/// A user in `UserDetailList`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserDetail {
+    pub path: String,
+    pub user_name: String,
+    pub user_id: String,
+    pub arn: String,
+    pub create_date: AwsTime,
+    #[serde(default)]
+    pub user_policy_list: Vec<InlinePolicy>,
+    /// Names of the groups the user is in.
+    #[serde(default)]
+    pub group_list: Vec<String>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<PermissionsBoundary>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// A group in `GroupDetailList`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupDetail {
+    pub path: String,
+    pub group_name: String,
+    pub group_id: String,
+    pub arn: String,
+    pub create_date: AwsTime,
+    #[serde(default)]
+    pub group_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
 }
 
 /// A role in `RoleDetailList`.

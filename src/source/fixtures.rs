@@ -17,6 +17,11 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// An account's credential report in a fixture folder, as
+/// `aws iam get-credential-report --query Content --output text | base64 -d`
+/// writes it.
+pub const CREDENTIAL_REPORT: &str = "credential_report.csv";
+
 /// What can go wrong reading a fixture folder.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -62,6 +67,9 @@ pub enum SourceError {
         path.display()
     )]
     MissingAuthorizationDetails { account_id: String, path: PathBuf },
+    /// The credential report is unusable (names the file and line).
+    #[error(transparent)]
+    CredentialReport(#[from] super::credential_report::ReportError),
     /// An SCP is attached to something the organization tree does not know.
     #[error("{}: SCP {scp_id} targets {target_type} {target_id}, which is not in {tree}", path.display())]
     UnknownScpTarget {
@@ -118,6 +126,10 @@ pub struct AccountData {
     pub details_path: PathBuf,
     /// role id → (description, max session duration), from roles.json.
     pub listed: HashMap<String, (Option<String>, Option<i32>)>,
+    /// The credential report's lines (`credential_report.csv`, or the live
+    /// GetCredentialReport); `None` when there is none (the account's
+    /// credentials are then unknown).
+    pub credentials: Option<Vec<crate::model::credentials::CredentialRow>>,
 }
 
 impl FixtureSource {
@@ -209,6 +221,8 @@ impl FixtureSource {
             .fold(AuthorizationDetails::default(), |mut all, page| {
                 all.role_detail_list.extend(page.role_detail_list);
                 all.policies.extend(page.policies);
+                all.user_detail_list.extend(page.user_detail_list);
+                all.group_detail_list.extend(page.group_detail_list);
                 all
             });
         let roles_path = dir.join("roles.json");
@@ -220,10 +234,17 @@ impl FixtureSource {
         } else {
             HashMap::new()
         };
+        let report_path = dir.join(CREDENTIAL_REPORT);
+        let credentials = if report_path.is_file() {
+            Some(super::credential_report::read(&report_path, account_id)?)
+        } else {
+            None
+        };
         Ok(AccountData {
             details,
             details_path,
             listed,
+            credentials,
         })
     }
 

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod aws_json;
+pub mod credential_report;
 pub mod fixtures;
 pub mod policy_doc;
 

@@ -457,13 +457,16 @@ class Handler(BaseHTTPRequestHandler):
         root = ET.fromstring(out)
         ns = {"i": IAM_NS}
         res = root.find("i:GetAccountAuthorizationDetailsResult", ns)
-        roles = res.find("i:RoleDetailList", ns)
         pols = res.find("i:Policies", ns)
+        # Roles, users and groups are paged like AWS pages them, with the
+        # policies, in one item sequence.
+        lists = {tag: res.find(f"i:{tag}", ns) for tag in ("RoleDetailList", "UserDetailList", "GroupDetailList")}
         items = []
-        if roles is not None:
-            items += [("r", m) for m in list(roles)]
-            for m in list(roles):
-                roles.remove(m)
+        for tag, el in lists.items():
+            if el is not None:
+                items += [(tag, m) for m in list(el)]
+                for m in list(el):
+                    el.remove(m)
         if pols is not None:
             for m in list(pols):
                 pols.remove(m)
@@ -478,10 +481,10 @@ class Handler(BaseHTTPRequestHandler):
             return xml_error("InvalidInput", "Invalid Marker", 400)[2]
         page = items[start:start + max_items]
         for kind, m in page:
-            if kind == "r":
-                if roles is None:
-                    roles = ET.SubElement(res, f"{{{IAM_NS}}}RoleDetailList")
-                roles.append(m)
+            if kind in lists:
+                if lists[kind] is None:
+                    lists[kind] = ET.SubElement(res, f"{{{IAM_NS}}}{kind}")
+                lists[kind].append(m)
             else:
                 if pols is None:
                     pols = ET.SubElement(res, f"{{{IAM_NS}}}Policies")

@@ -103,7 +103,8 @@ def seed_account(endpoint, sts, account, n_roles, advisor, manifest):
     iam.put_role_policy(RoleName=MEMBER_ROLE, PolicyName="read",
                         PolicyDocument=doc(["iam:GetAccountAuthorizationDetails", "iam:ListRoles",
                                             "iam:GenerateServiceLastAccessedDetails",
-                                            "iam:GetServiceLastAccessedDetails"]))
+                                            "iam:GetServiceLastAccessedDetails",
+                                            "iam:GenerateCredentialReport", "iam:GetCredentialReport"]))
     names = [MEMBER_ROLE]
     advisor[f"arn:aws:iam::{account}:role/{MEMBER_ROLE}"] = []
     local = []
@@ -149,6 +150,28 @@ def seed_account(endpoint, sts, account, n_roles, advisor, manifest):
                       "max_session_duration": kwargs["MaxSessionDuration"],
                       "path": kwargs["Path"],
                       "services": [s["ServiceNamespace"] for s in advisor_services(account, i)]}
+    # IAM users for the credential report: a console user without MFA and
+    # one active key, a user with an active and an inactive key, and one
+    # with no credentials at all.
+    iam.create_user(UserName="alice")
+    iam.create_login_profile(UserName="alice", Password="Correct-Horse-1")
+    iam.create_access_key(UserName="alice")
+    iam.create_user(UserName="bob", Path="/ci/")
+    iam.create_access_key(UserName="bob")
+    second = iam.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
+    iam.update_access_key(UserName="bob", AccessKeyId=second, Status="Inactive")
+    iam.create_user(UserName="carol")
+    # A group with an inline and a managed policy; alice is in it.
+    iam.create_group(GroupName="devs")
+    iam.put_group_policy(GroupName="devs", PolicyName="devs-read", PolicyDocument=doc(["s3:GetObject"]))
+    iam.attach_group_policy(GroupName="devs", PolicyArn=local[0])
+    iam.add_user_to_group(GroupName="devs", UserName="alice")
+    manifest["groups"][account] = {"devs": {"members": ["alice"], "inline": ["devs-read"], "managed": [local[0]]}}
+    manifest["users"][account] = {
+        "alice": {"password": True, "keys": [True, False]},
+        "bob": {"password": False, "keys": [True, False]},
+        "carol": {"password": False, "keys": [False, False]},
+    }
     # The truth is what the account holds, roles moto made itself included
     # (OrganizationAccountAccessRole in created accounts).
     listed = [r["RoleName"] for page in iam.get_paginator("list_roles").paginate() for r in page["Roles"]]
@@ -210,7 +233,7 @@ def main():
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=deny_leave, TargetId=accounts.get("small-a", prod))
 
-    manifest = {"management": MANAGEMENT, "accounts": {MANAGEMENT: "management"}, "roles": {}, "samples": [],
+    manifest = {"management": MANAGEMENT, "accounts": {MANAGEMENT: "management"}, "roles": {}, "users": {}, "groups": {}, "samples": [],
                 "member_role": MEMBER_ROLE, "external_id": EXTERNAL_ID, "root": root,
                 "ous": {"workloads": workloads, "prod": prod},
                 "scps": {"deny-regions": deny_regions, "deny-leave": deny_leave}}

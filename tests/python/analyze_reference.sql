@@ -2,7 +2,8 @@
 -- tests/python/test_analyze_sql.py runs this over the same lake as
 -- `iamlake analyze` and compares every output table. No owners file and no
 -- reviews: owner = the role's tag owner, else 'unowned'; every item is open.
--- Parameters are substituted by the test: {lake}, {unused_days}, {dates}.
+-- Parameters are substituted by the test: {lake}, {unused_days},
+-- {key_max_age_days}, {dates}.
 
 SET TimeZone = 'UTC';
 
@@ -131,6 +132,64 @@ SELECT o.snapshot_date, o.owner_team, count(*) AS roles,
        coalesce(sum((SELECT count(*) FROM unused u WHERE u.snapshot_date = o.snapshot_date AND u.role_id = o.role_id)), 0) AS unused_open
 FROM owned o GROUP BY ALL;
 
+-- Unused roles (docs/ANALYZE.md#unused-roles): RoleLastUsed null or before
+-- the cutoff, past the grace period; service-linked ones flagged. Trust:
+-- the account of each AWS principal ARN, outside the organization (the
+-- accounts with roles on the date) when not among them; '*' for anyone.
+CREATE TABLE unused_roles AS
+SELECT r.snapshot_date, r.role_id, r.path LIKE '/aws-service-role/%' AS service_linked, r.last_used_at,
+       ((epoch_us(c.day_start) - epoch_us(coalesce(r.last_used_at, r.create_date))) // 86400000000)::INTEGER AS days_unused,
+       list_sort(list_distinct(list_filter(list_transform(r.trusted_principals,
+           lambda p: CASE WHEN p LIKE 'arn:%' THEN split_part(p, ':', 5) END),
+           lambda a: a IS NOT NULL AND regexp_full_match(a, '[0-9]{12}')))) AS trusted_accounts,
+       r.trusted_principals
+FROM roles r JOIN ctx c USING (snapshot_date, role_id)
+WHERE c.create_date <= c.cutoff AND (r.last_used_at IS NULL OR r.last_used_at < c.cutoff);
+CREATE TABLE org_accounts AS SELECT DISTINCT snapshot_date, account_id FROM roles;
+CREATE TABLE unused_roles_trust AS
+WITH t AS (SELECT snapshot_date, role_id, unnest(trusted_accounts) AS a FROM unused_roles),
+outside AS (
+    SELECT t.snapshot_date, t.role_id, list(t.a) AS accounts FROM t
+    WHERE NOT EXISTS (SELECT 1 FROM org_accounts o WHERE o.snapshot_date = t.snapshot_date AND o.account_id = t.a)
+    GROUP BY ALL)
+SELECT u.snapshot_date, u.role_id, u.trusted_accounts,
+       list_sort(coalesce(x.accounts, []::VARCHAR[])
+         || CASE WHEN list_contains(u.trusted_principals, '*') THEN ['*'] ELSE []::VARCHAR[] END) AS external_accounts
+FROM unused_roles u LEFT JOIN outside x USING (snapshot_date, role_id);
+
+-- Their changes (service-linked roles apart), into the same deltas.
+CREATE TABLE role_deltas AS
+WITH ur AS (SELECT * FROM unused_roles WHERE NOT service_linked)
+SELECT u.snapshot_date, u.role_id, 'role' AS permission,
+       CASE WHEN EXISTS (SELECT 1 FROM ur e WHERE e.role_id = u.role_id AND e.snapshot_date < p.previous_date)
+            THEN 'reappeared' ELSE 'new' END AS change,
+       NULL AS resolution
+FROM ur u JOIN prev p USING (snapshot_date)
+WHERE NOT EXISTS (SELECT 1 FROM ur q WHERE q.snapshot_date = p.previous_date AND q.role_id = u.role_id)
+UNION ALL
+SELECT p.snapshot_date, q.role_id, 'role', 'resolved',
+       CASE WHEN NOT EXISTS (SELECT 1 FROM roles r WHERE r.snapshot_date = p.snapshot_date AND r.role_id = q.role_id)
+                THEN 'role_deleted' ELSE 'used' END
+FROM prev p JOIN ur q ON q.snapshot_date = p.previous_date
+WHERE NOT EXISTS (SELECT 1 FROM ur u WHERE u.snapshot_date = p.snapshot_date AND u.role_id = q.role_id);
+
+CREATE TABLE daily_roles AS
+SELECT d.snapshot_date,
+       (SELECT count(*) FROM unused_roles u WHERE u.snapshot_date = d.snapshot_date AND NOT service_linked) AS unused_roles,
+       (SELECT count(*) FROM unused_roles u WHERE u.snapshot_date = d.snapshot_date AND service_linked) AS unused_service_linked_roles,
+       (SELECT count(*) FROM role_deltas x WHERE x.snapshot_date = d.snapshot_date AND change <> 'resolved') AS unused_roles_new,
+       (SELECT count(*) FROM role_deltas x WHERE x.snapshot_date = d.snapshot_date AND change = 'resolved') AS unused_roles_resolved
+FROM (SELECT DISTINCT snapshot_date FROM roles) d;
+
+CREATE TABLE teams_roles AS
+SELECT o.snapshot_date, o.owner_team,
+       count(u.role_id) FILTER (WHERE NOT u.service_linked) AS unused_roles_open,
+       count(u.role_id) FILTER (WHERE u.service_linked) AS unused_service_linked_roles
+FROM owned o LEFT JOIN unused_roles u USING (snapshot_date, role_id)
+GROUP BY ALL;
+
+INSERT INTO deltas SELECT * FROM role_deltas;
+
 -- The alert ledger is cumulative: on each date, every (role, item) ever
 -- found unused or granted a sensitive action at account breadth or wider up to that
 -- date, with the first and last date seen.
@@ -143,4 +202,41 @@ GROUP BY ALL
 UNION ALL
 SELECT dates.d, s.role_id, 'sensitive_grant', s.action, min(s.snapshot_date), max(s.snapshot_date)
 FROM dates JOIN sims s ON s.snapshot_date <= dates.d AND s.risky
+GROUP BY ALL
+UNION ALL
+SELECT dates.d, u.role_id, 'unused_role', 'role', min(u.snapshot_date), max(u.snapshot_date)
+FROM dates JOIN unused_roles u ON u.snapshot_date <= dates.d
 GROUP BY ALL;
+
+-- Credential findings (docs/ANALYZE.md#credentials), from each date's
+-- credential reports.
+CREATE TABLE creds AS
+SELECT * FROM read_parquet('{lake}/credentials/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE credential_findings AS
+WITH c AS (
+    SELECT *, snapshot_date::TIMESTAMPTZ AS day_start,
+           snapshot_date::TIMESTAMPTZ - to_days({unused_days}) AS cutoff,
+           snapshot_date::TIMESTAMPTZ - to_days({key_max_age_days}) AS too_old,
+           greatest(password_last_used, access_key_1_last_used_date, access_key_2_last_used_date) AS last_activity
+    FROM creds),
+keys AS (
+    SELECT snapshot_date, account_id, "user", day_start, cutoff, too_old, 1 AS k, access_key_1_active AS active,
+           access_key_1_last_rotated AS rotated, access_key_1_last_used_date AS used FROM c
+    UNION ALL
+    SELECT snapshot_date, account_id, "user", day_start, cutoff, too_old, 2, access_key_2_active,
+           access_key_2_last_rotated, access_key_2_last_used_date FROM c)
+SELECT snapshot_date, account_id, "user", 'access_key_unused' AS finding, k AS access_key,
+       ((epoch_us(day_start) - epoch_us(coalesce(used, rotated))) // 86400000000)::INTEGER AS days
+FROM keys WHERE active AND rotated <= cutoff AND (used IS NULL OR used < cutoff)
+UNION ALL
+SELECT snapshot_date, account_id, "user", 'access_key_old', k,
+       ((epoch_us(day_start) - epoch_us(rotated)) // 86400000000)::INTEGER
+FROM keys WHERE active AND rotated < too_old
+UNION ALL
+SELECT snapshot_date, account_id, "user", 'console_without_mfa', NULL, NULL
+FROM c WHERE (password_enabled OR is_root) AND NOT mfa_active
+UNION ALL
+SELECT snapshot_date, account_id, "user", 'inactive_user', NULL,
+       ((epoch_us(day_start) - epoch_us(coalesce(last_activity, user_creation_time))) // 86400000000)::INTEGER
+FROM c WHERE NOT is_root AND user_creation_time <= cutoff AND (last_activity IS NULL OR last_activity < cutoff);

@@ -107,7 +107,7 @@ def scenario(request, iamlake_bin, snapshots, tmp_path_factory) -> dict:
     con.executemany("INSERT INTO src VALUES (?, ?, ?, ?)", [(d, a, s, dd) for d, a, _, _, s, dd, _ in sources])
     for t in ["roles", "simulations"]:
         con.execute(f"CREATE VIEW orig_{t} AS SELECT * FROM {parquet(snapshots, t)}")
-    for t in ["roles", "simulations", "unused_permissions", "unused_deltas", "team_summary", "daily_summary",
+    for t in ["roles", "simulations", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas", "team_summary", "daily_summary",
               "passrole_grants"]:
         con.execute(f"CREATE VIEW out_{t} AS SELECT * FROM {parquet(lake, t)}")
     return {"name": name, "lake": lake, "failed_on": failed_on, "before": before, "sources": sources, "con": con}
@@ -241,6 +241,34 @@ def test_unused_permissions_of_a_carried_account_are_its_last_good_days(scenario
                              AND snapshot_date = '{DAYS[0]}'""") == []
 
 
+def test_unused_roles_of_a_carried_account_are_its_last_good_days(scenario):
+    """A carried account's unused roles are those of its last good day, as of
+    that day (same days_unused, data_date that day); a day without data has
+    none of them, and they come back as new only on the first good day."""
+    con = scenario["con"]
+    per_day = [rows(con, f"""SELECT role_id, last_used_at, days_unused, data_date FROM out_unused_roles
+                             WHERE account_id = '{FAILED}' AND snapshot_date = '{d}'""") for d in DAYS[:2]]
+    if scenario["name"] == "carried":
+        assert per_day[0] and per_day[0] == per_day[1]
+        assert {str(dd) for *_, dd in per_day[1]} == {DAYS[0]}
+    else:
+        assert per_day[0] == [] and per_day[1]
+
+
+def test_credential_findings_of_a_carried_account_are_its_last_good_report(scenario):
+    """A carried account's credential findings are those of its last good
+    report, as of that date; without one, it has none (unknown, not clean)."""
+    con = scenario["con"]
+    per_day = [rows(con, f"""SELECT "user", finding, access_key, last_used_at, days, data_date FROM out_credential_findings
+                             WHERE account_id = '{FAILED}' AND snapshot_date = '{d}'""") for d in DAYS[:2]]
+    if scenario["name"] == "carried":
+        assert per_day[0] and per_day[0] == per_day[1]
+        assert {str(r[-1]) for r in per_day[1]} == {DAYS[0]}
+    else:
+        assert per_day[0] == [] and per_day[1]
+        assert {str(r[-1]) for r in per_day[1]} == {DAYS[1]}
+
+
 def test_team_summary_roles_carried(scenario):
     con = scenario["con"]
     want = rows(con, """SELECT s.snapshot_date, count(*) FROM src s
@@ -262,8 +290,12 @@ def test_no_spurious_deltas_for_the_failed_account(scenario):
         assert not [d for d in deltas if d[0] == DAYS[1]], deltas
     else:
         assert {d[1] for d in deltas if d[0] == DAYS[1]} <= {"new"}, deltas
-        new = con.execute(f"""SELECT count(*) FROM out_unused_permissions WHERE account_id = '{FAILED}'
-                              AND snapshot_date = '{DAYS[1]}'""").fetchone()[0]
+        # Every unused permission, and every unused role (service-linked
+        # apart), of the account is new on its first good day.
+        new = con.execute(f"""SELECT (SELECT count(*) FROM out_unused_permissions WHERE account_id = '{FAILED}'
+                                      AND snapshot_date = '{DAYS[1]}')
+                                   + (SELECT count(*) FROM out_unused_roles WHERE account_id = '{FAILED}'
+                                      AND snapshot_date = '{DAYS[1]}' AND NOT service_linked)""").fetchone()[0]
         assert len([d for d in deltas if d[0] == DAYS[1]]) == new > 0
 
 

@@ -9,10 +9,13 @@ use super::errors::{describe, is_access_denied, is_throttled};
 use super::org::{LiveAccount, LiveScp, OrgReader, explicit_accounts};
 use super::pages::Pages;
 use super::simulator::{self, ApiDecision, RoleQuery, RoleSimulation};
+use crate::model::credentials::CredentialRow;
 use crate::source::aws_json::{AuthorizationDetails, ServiceLastAccessedDetails};
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_iam::types::{AccessAdvisorUsageGranularityType, EntityType, JobStatusType};
+use aws_sdk_iam::types::{
+    AccessAdvisorUsageGranularityType, EntityType, JobStatusType, ReportStateType,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -111,6 +114,9 @@ pub struct LiveAccountData {
     pub listed: HashMap<String, (Option<String>, Option<i32>)>,
     /// role name → its Access Advisor outcome.
     pub last_accessed: HashMap<String, JobOutcome>,
+    /// The credential report's lines; `None` when it could not be had (a
+    /// warning says why; the account's credentials are then unknown).
+    pub credentials: Option<Vec<CredentialRow>>,
     /// With [`AwsConfig::simulate_actions`]: role ARN → AWS's decisions on
     /// those actions, in their order (every role of `details` has one).
     pub api_decisions: Option<HashMap<String, Vec<ApiDecision>>>,
@@ -180,6 +186,11 @@ pub struct RunSummary {
     pub api: BTreeMap<String, OpCounts>,
     /// IAM calls (retries excluded) per role collected; `None` without roles.
     pub iam_calls_per_role: Option<f64>,
+    /// IAM users in the credential reports (the root user not counted).
+    pub users: u64,
+    /// IAM calls per principal: roles and IAM users (the budget,
+    /// ≤ 2.05, counts both); `None` without either.
+    pub iam_calls_per_principal: Option<f64>,
     pub elapsed_secs: f64,
 }
 
@@ -395,6 +406,9 @@ impl LiveCollector {
                 .list_roles(&ctx, &mut stats)
                 .await
                 .map_err(|(m, t, d)| fail(Stage::ListRoles, m, t, d))?;
+            // 4b. The credential report, while the jobs run. Not having it
+            // loses the users' credentials, not the roles: a warning.
+            let credentials = credential_report(&ctx, &account.id).await;
             // 5. Parity mode: AWS's decisions, while the jobs run.
             let api_decisions = match &cfg.simulate_actions {
                 Some(actions) => Some(
@@ -421,11 +435,18 @@ impl LiveCollector {
                 }
                 last_accessed.insert(role, outcome);
             }
-            Ok::<_, AccountFailure>((details, listed, last_accessed, api_decisions, stats))
+            Ok::<_, AccountFailure>((
+                details,
+                listed,
+                last_accessed,
+                api_decisions,
+                credentials,
+                stats,
+            ))
         };
         let ((scps, ou_path), iam) = tokio::join!(scps, iam_reads);
-        let (details, listed, last_accessed, api_decisions, stats) = iam?;
-        let (scp_levels, management, warnings) = match scps {
+        let (details, listed, last_accessed, api_decisions, credentials, stats) = iam?;
+        let (scp_levels, management, mut warnings) = match scps {
             Some((layers, management)) => {
                 let mut warnings: Vec<String> = layers.warning.into_iter().collect();
                 let management = match management {
@@ -442,6 +463,13 @@ impl LiveCollector {
             }
             None => (Vec::new(), false, Vec::new()),
         };
+        let credentials = match credentials {
+            Ok(rows) => Some(rows),
+            Err(why) => {
+                warnings.push(format!("account {}: credential report: {why}", account.id));
+                None
+            }
+        };
         Ok(LiveAccountData {
             account: account.clone(),
             ou_path,
@@ -450,6 +478,7 @@ impl LiveCollector {
             details,
             listed,
             last_accessed,
+            credentials,
             api_decisions,
             warnings,
             stats,
@@ -575,6 +604,8 @@ impl LiveCollector {
                     .get_account_authorization_details()
                     .set_filter(Some(vec![
                         EntityType::Role,
+                        EntityType::User,
+                        EntityType::Group,
                         EntityType::LocalManagedPolicy,
                         EntityType::AwsManagedPolicy,
                     ]))
@@ -617,6 +648,18 @@ impl LiveCollector {
                 .collect();
             stats.managed_policies += policies.len() as u64;
             all.policies.extend(policies);
+            all.user_detail_list.extend(
+                page.user_detail_list
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(convert::user_detail),
+            );
+            all.group_detail_list.extend(
+                page.group_detail_list
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(convert::group_detail),
+            );
             ctx.report();
             pages
                 .advance(page.is_truncated, page.marker)
@@ -709,6 +752,9 @@ impl LiveCollector {
             jobs_timed_out: tally.jobs_timed_out,
             api,
             iam_calls_per_role: (tally.roles > 0).then(|| iam_calls as f64 / tally.roles as f64),
+            users: tally.users,
+            iam_calls_per_principal: (tally.roles + tally.users > 0)
+                .then(|| iam_calls as f64 / (tally.roles + tally.users) as f64),
             elapsed_secs: elapsed.as_secs_f64(),
         }
     }
@@ -721,6 +767,8 @@ pub struct Tally {
     pub failures: Vec<AccountFailure>,
     pub warnings: Vec<String>,
     pub roles: u64,
+    /// IAM users of the credential reports (root excluded).
+    pub users: u64,
     pub jobs_completed: u64,
     pub jobs_failed: u64,
     pub jobs_timed_out: u64,
@@ -733,6 +781,12 @@ impl Tally {
             Ok(d) => {
                 self.ok += 1;
                 self.roles += d.stats.roles;
+                self.users += d
+                    .credentials
+                    .iter()
+                    .flatten()
+                    .filter(|c| !c.is_root)
+                    .count() as u64;
                 self.jobs_completed += d.stats.jobs_completed;
                 self.jobs_failed += d.stats.jobs_failed;
                 self.jobs_timed_out += d.stats.jobs_timed_out;
@@ -783,6 +837,62 @@ async fn access_advisor(ctx: &AccountCtx, arn: &str) -> JobOutcome {
             Err(message) => return JobOutcome::Failed(message),
         }
     }
+}
+
+/// The account's IAM credential report: GenerateCredentialReport once (it
+/// answers COMPLETE when a recent report exists, else STARTED), then
+/// GetCredentialReport, repeated with the Access Advisor backoff while it
+/// answers ReportInProgress (at most `job_timeout`): two calls per account
+/// in the usual case, so the calls per principal stay within budget.
+async fn credential_report(
+    ctx: &AccountCtx,
+    account_id: &str,
+) -> Result<Vec<CredentialRow>, String> {
+    let deadline = Instant::now() + ctx.cfg.job_timeout;
+    let state = {
+        let _slot = ctx.slot().await;
+        ctx.iam
+            .generate_credential_report()
+            .send()
+            .await
+            .map_err(|e| format!("iam:GenerateCredentialReport: {}", describe(&e)))?
+            .state
+    };
+    let mut delay = ctx.cfg.poll_initial_delay;
+    if state != Some(ReportStateType::Complete) {
+        tokio::time::sleep(delay).await;
+    }
+    let report = loop {
+        let got = {
+            let _slot = ctx.slot().await;
+            ctx.iam.get_credential_report().send().await
+        };
+        match got {
+            Ok(report) => break report,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_credential_report_not_ready_exception()) =>
+            {
+                let now = Instant::now();
+                if now + delay > deadline {
+                    return Err(format!(
+                        "iam:GetCredentialReport: still in progress after {:?}",
+                        ctx.cfg.job_timeout
+                    ));
+                }
+                delay = (delay * 2).min(ctx.cfg.poll_max_delay);
+                tokio::time::sleep(delay).await;
+            }
+            Err(e) => return Err(format!("iam:GetCredentialReport: {}", describe(&e))),
+        }
+    };
+    let content = report
+        .content
+        .ok_or("iam:GetCredentialReport: no Content")?
+        .into_inner();
+    let origin = std::path::PathBuf::from(format!("aws:{account_id}/credential-report"));
+    crate::source::credential_report::parse(&content, &origin, account_id)
+        .map_err(|e| e.to_string())
 }
 
 /// Reads a job: `Ok(None)` while IN_PROGRESS; every page once COMPLETED.

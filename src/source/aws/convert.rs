@@ -4,8 +4,9 @@
 //! handles both forms. Timestamps become [`AwsTime`] microseconds.
 
 use crate::source::aws_json::{
-    AttachedPolicy, AwsTime, InlinePolicy, ManagedPolicyDetail, OrgAccount, PermissionsBoundary,
-    PolicyVersion, RoleDetail, RoleLastUsed, ServiceLastAccessed, Tag, TrackedAction,
+    AttachedPolicy, AwsTime, GroupDetail, InlinePolicy, ManagedPolicyDetail, OrgAccount,
+    PermissionsBoundary, PolicyVersion, RoleDetail, RoleLastUsed, ServiceLastAccessed, Tag,
+    TrackedAction, UserDetail,
 };
 use aws_sdk_iam::types as iam;
 use aws_sdk_organizations::types as org;
@@ -21,6 +22,74 @@ fn doc(text: Option<String>) -> Value {
     text.map(Value::String).unwrap_or(Value::Null)
 }
 
+fn inline(list: Option<Vec<iam::PolicyDetail>>) -> Vec<InlinePolicy> {
+    list.unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            Some(InlinePolicy {
+                policy_name: p.policy_name?,
+                policy_document: doc(p.policy_document),
+            })
+        })
+        .collect()
+}
+
+fn attached(list: Option<Vec<iam::AttachedPolicy>>) -> Vec<AttachedPolicy> {
+    list.unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            Some(AttachedPolicy {
+                policy_name: p.policy_name?,
+                policy_arn: p.policy_arn?,
+            })
+        })
+        .collect()
+}
+
+fn tags(list: Option<Vec<iam::Tag>>) -> Vec<Tag> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
+}
+
+/// A user of GetAccountAuthorizationDetails' `UserDetailList`; `None`
+/// without a name, id or ARN.
+pub fn user_detail(u: iam::UserDetail) -> Option<UserDetail> {
+    Some(UserDetail {
+        path: u.path.unwrap_or_else(|| "/".to_string()),
+        user_name: u.user_name?,
+        user_id: u.user_id?,
+        arn: u.arn?,
+        create_date: u.create_date.as_ref().map(time).unwrap_or(AwsTime(0)),
+        user_policy_list: inline(u.user_policy_list),
+        group_list: u.group_list.unwrap_or_default(),
+        attached_managed_policies: attached(u.attached_managed_policies),
+        permissions_boundary: u.permissions_boundary.and_then(|b| {
+            Some(PermissionsBoundary {
+                permissions_boundary_arn: b.permissions_boundary_arn?,
+            })
+        }),
+        tags: tags(u.tags),
+    })
+}
+
+/// A group of GetAccountAuthorizationDetails' `GroupDetailList`.
+pub fn group_detail(g: iam::GroupDetail) -> Option<GroupDetail> {
+    Some(GroupDetail {
+        path: g.path.unwrap_or_else(|| "/".to_string()),
+        group_name: g.group_name?,
+        group_id: g.group_id?,
+        arn: g.arn?,
+        create_date: g.create_date.as_ref().map(time).unwrap_or(AwsTime(0)),
+        group_policy_list: inline(g.group_policy_list),
+        attached_managed_policies: attached(g.attached_managed_policies),
+    })
+}
+
 /// A role of GetAccountAuthorizationDetails' `RoleDetailList`. `None` when
 /// the SDK output lacks a field every role has (name, id, ARN).
 pub fn role_detail(r: iam::RoleDetail) -> Option<RoleDetail> {
@@ -31,42 +100,14 @@ pub fn role_detail(r: iam::RoleDetail) -> Option<RoleDetail> {
         arn: r.arn?,
         create_date: r.create_date.as_ref().map(time).unwrap_or(AwsTime(0)),
         assume_role_policy_document: doc(r.assume_role_policy_document),
-        role_policy_list: r
-            .role_policy_list
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| {
-                Some(InlinePolicy {
-                    policy_name: p.policy_name?,
-                    policy_document: doc(p.policy_document),
-                })
-            })
-            .collect(),
-        attached_managed_policies: r
-            .attached_managed_policies
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| {
-                Some(AttachedPolicy {
-                    policy_name: p.policy_name?,
-                    policy_arn: p.policy_arn?,
-                })
-            })
-            .collect(),
+        role_policy_list: inline(r.role_policy_list),
+        attached_managed_policies: attached(r.attached_managed_policies),
         permissions_boundary: r.permissions_boundary.and_then(|b| {
             Some(PermissionsBoundary {
                 permissions_boundary_arn: b.permissions_boundary_arn?,
             })
         }),
-        tags: r
-            .tags
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| Tag {
-                key: t.key,
-                value: t.value,
-            })
-            .collect(),
+        tags: tags(r.tags),
         role_last_used: r.role_last_used.map(|u| RoleLastUsed {
             last_used_date: u.last_used_date.as_ref().map(time),
             region: u.region,

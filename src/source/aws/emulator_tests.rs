@@ -191,7 +191,74 @@ async fn collects_the_whole_organization_as_seeded() {
             policy_doc::decode(&v.document).unwrap();
         }
         assert!(d.warnings.is_empty(), "{id}: {:?}", d.warnings);
+        // Users and groups from the authorization details.
+        let user_names: BTreeSet<&str> = d
+            .details
+            .user_detail_list
+            .iter()
+            .map(|u| u.user_name.as_str())
+            .collect();
+        let seeded_users = emu.seeded["users"][id.as_str()].as_object().unwrap();
+        assert_eq!(
+            user_names,
+            seeded_users.keys().map(String::as_str).collect(),
+            "{id}"
+        );
+        let alice = d
+            .details
+            .user_detail_list
+            .iter()
+            .find(|u| u.user_name == "alice")
+            .unwrap();
+        assert_eq!(alice.group_list, ["devs"]);
+        let devs = &emu.seeded["groups"][id.as_str()]["devs"];
+        let group = d
+            .details
+            .group_detail_list
+            .iter()
+            .find(|g| g.group_name == "devs")
+            .unwrap();
+        assert_eq!(
+            group.group_policy_list[0].policy_name,
+            devs["inline"][0].as_str().unwrap()
+        );
+        assert_eq!(
+            group.attached_managed_policies[0].policy_arn,
+            devs["managed"][0].as_str().unwrap()
+        );
+        // The credential report: every seeded user, as seeded.
+        let creds = d.credentials.as_ref().expect("a credential report");
+        let users = emu.seeded["users"][id.as_str()].as_object().unwrap();
+        let got: BTreeSet<&str> = creds.iter().map(|c| c.user.as_str()).collect();
+        assert_eq!(got, users.keys().map(String::as_str).collect(), "{id}");
+        for c in creds {
+            let want = &users[&c.user];
+            assert_eq!(c.account_id, *id);
+            assert_eq!(
+                c.password_enabled,
+                want["password"].as_bool(),
+                "{id} {}",
+                c.user
+            );
+            let keys = [c.access_keys[0].active, c.access_keys[1].active];
+            let want_keys = [
+                want["keys"][0].as_bool().unwrap(),
+                want["keys"][1].as_bool().unwrap(),
+            ];
+            assert_eq!(keys, want_keys, "{id} {}", c.user);
+            assert!(!c.mfa_active && !c.is_root);
+            assert!(c.user_creation_time.is_some());
+            assert!(c.arn.ends_with(&format!(
+                "user{}{}",
+                if c.user == "bob" { "/ci/" } else { "/" },
+                c.user
+            )));
+        }
     }
+    // Two calls per account: Generate, then Get (moto's report is ready at once).
+    let api = c.counters().snapshot();
+    assert_eq!(api["iam:GenerateCredentialReport"].calls, want.len() as u64);
+    assert_eq!(api["iam:GetCredentialReport"].calls, want.len() as u64);
 
     // A sampled role, field by field.
     for sample in emu.seeded["samples"].as_array().unwrap() {
@@ -520,7 +587,9 @@ fn run_blocking_streams_accounts_and_summarises() {
     );
     assert_eq!(summary.failures.len(), 1);
     assert_eq!(summary.exit_code(), 3);
-    assert!(summary.iam_calls_per_role.unwrap() <= 2.05);
+    // The budget counts principals: roles and the credential reports' users.
+    assert!(summary.iam_calls_per_principal.unwrap() <= 2.05);
+    assert!(summary.users > 0);
     assert!(summary.api.contains_key("organizations:ListAccounts"));
     eprintln!("{}", serde_json::to_string(&summary).unwrap());
 }
