@@ -139,12 +139,20 @@ pub struct BreadthDecision {
     /// The decision at `breadth`; without one, the decision at the narrowest
     /// breadth asked (`specific`, or `*` when no gate names the action).
     pub breadth_decision: DecisionKind,
+    /// The whole decision at `breadth` (its statements: what grants it) when
+    /// it is not the decision on `*` (see [`BreadthDecision::decision_at_breadth`]).
+    pub at_breadth: Option<Decision>,
 }
 
 impl BreadthDecision {
     /// Allowed outright at `account` breadth or wider: what makes a role risky.
     pub fn is_risky(&self) -> bool {
         self.breadth >= Some(Breadth::Account) && self.breadth_decision == DecisionKind::Allowed
+    }
+
+    /// The decision at `breadth`, with the statements that grant it.
+    pub fn decision_at_breadth(&self) -> &Decision {
+        self.at_breadth.as_ref().unwrap_or(&self.any)
     }
 }
 
@@ -168,6 +176,7 @@ pub fn evaluate_breadth(
         return BreadthDecision {
             breadth: Some(Breadth::Any),
             breadth_decision: any.decision,
+            at_breadth: None,
             any,
         };
     }
@@ -175,6 +184,7 @@ pub fn evaluate_breadth(
         return BreadthDecision {
             breadth: None,
             breadth_decision: any.decision,
+            at_breadth: None,
             any,
         };
     }
@@ -195,6 +205,7 @@ pub fn evaluate_breadth(
             return BreadthDecision {
                 breadth: Some(*level),
                 breadth_decision: d.decision,
+                at_breadth: Some(d),
                 any,
             };
         }
@@ -203,6 +214,7 @@ pub fn evaluate_breadth(
     BreadthDecision {
         breadth: None,
         breadth_decision: last,
+        at_breadth: None,
         any,
     }
 }

@@ -862,11 +862,38 @@ fn compile<'s>(
     out
 }
 
+/// The decision that makes a finding: with the principals' account known, the action
+/// allowed at `account` breadth or wider (every role of the account is as risky as `*`,
+/// the snapshot's rule: docs/EVALUATION.md#grant-breadth), with the statements granting it
+/// at that breadth; without it, allowed on any resource. `None` when not allowed so.
+fn risky_decision(
+    set: &PolicySet<'_>,
+    action: &str,
+    context: &Context,
+    account: Option<&str>,
+) -> Option<(eval::Decision, eval::Breadth)> {
+    match account {
+        Some(acct) => {
+            let b = eval::evaluate_breadth(set, action, context, acct);
+            let wide = b.breadth.filter(|w| *w >= eval::Breadth::Account)?;
+            b.breadth_decision
+                .is_allowed()
+                .then(|| (b.decision_at_breadth().clone(), wide))
+        }
+        None => {
+            let d = eval::evaluate(set, &Request::any(action, context));
+            d.decision.is_allowed().then_some((d, eval::Breadth::Any))
+        }
+    }
+}
+
 /// Evaluates one subject for every sensitive action, after the change and (when known)
-/// before it, under the account's SCPs (`scps`, empty without deployed context).
+/// before it, under the account's SCPs (`scps`, empty without deployed context), for
+/// principals of `account` when it is known.
 fn evaluate_target(
     t: &Target<'_>,
     cfg: &PlanCheckConfig,
+    account: Option<&str>,
     scps: &[Vec<Policy>],
     ctx_unknowns: &mut Vec<Unknown>,
     findings: &mut Vec<Finding>,
@@ -887,11 +914,9 @@ fn evaluate_target(
     };
     let context = Context::new();
     for action in &cfg.sensitive_actions {
-        let request = Request::any(action, &context);
-        let d = eval::evaluate(&set, &request);
-        if !d.decision.is_allowed() {
+        let Some((d, breadth)) = risky_decision(&set, action, &context, account) else {
             continue;
-        }
+        };
         let allows: Vec<_> = d
             .matched_statements
             .iter()
@@ -903,14 +928,17 @@ fn evaluate_target(
             .any(|m| by_id.get(&m.policy_id).is_some_and(|s| s.changed));
         let (change, before_decision) = match &before {
             Some(b) => {
-                let bd = eval::evaluate(
-                    &PolicySet {
-                        identity: &b.identity,
-                        boundary: b.boundary.as_ref(),
-                        scp_levels: scps,
-                    },
-                    &request,
-                );
+                let before_set = PolicySet {
+                    identity: &b.identity,
+                    boundary: b.boundary.as_ref(),
+                    scp_levels: scps,
+                };
+                let bd = match risky_decision(&before_set, action, &context, account) {
+                    Some((bd, _)) => bd,
+                    // Not allowed at the breadth that counts (so not on `*` either):
+                    // the decision on `*` says how it was denied.
+                    None => eval::evaluate(&before_set, &Request::any(action, &context)),
+                };
                 if bd.decision.permissiveness() >= d.decision.permissiveness() {
                     // Already as allowed before: context when the change grants it again.
                     if !(by_change || cfg.check_all) {
@@ -957,10 +985,13 @@ fn evaluate_target(
             (ALREADY_ALLOWED, _) => "; already allowed before this change".to_string(),
             _ => String::new(),
         };
-        let why = format!(
-            "allowed on any resource{cond} by {}{then}",
-            why_parts.join(", ")
-        );
+        let reach = match (breadth, account) {
+            (eval::Breadth::Account, Some(a)) => {
+                format!("allowed on every resource of its type in account {a} (breadth account)")
+            }
+            _ => "allowed on any resource".to_string(),
+        };
+        let why = format!("{reach}{cond} by {}{then}", why_parts.join(", "));
         // An SCP that allows is only the guardrail letting the grant through: not a cause.
         let matched = d
             .matched_statements
@@ -990,6 +1021,7 @@ fn evaluate_target(
             principal_address: t.principal.as_ref().and_then(|p| p.2.clone()),
             change: change.to_string(),
             before_decision: before_decision.map(|b| b.as_str().to_string()),
+            breadth: account.map(|_| breadth.as_str().to_string()),
             matched_statements: matched,
             missing_context_keys: d.missing_context_keys.clone(),
             why,
@@ -1513,8 +1545,26 @@ pub(crate) fn run(
         });
     }
     let scps = compile_scps(deployed, &mut unknowns);
+    // Whose grants these are: the deployed context's account, else the one account the
+    // plan's ARNs name. Without one, only grants on any resource can be judged.
+    let account: Option<String> = match deployed {
+        Some(d) => Some(d.account_id.clone()),
+        None => {
+            let named = crate::plan::plan_accounts(plan_json, plan_path)?;
+            (named.len() == 1)
+                .then(|| named.into_iter().next())
+                .flatten()
+        }
+    };
     for t in &targets {
-        let n = evaluate_target(t, &cfg, &scps, &mut unknowns, &mut findings);
+        let n = evaluate_target(
+            t,
+            &cfg,
+            account.as_deref(),
+            &scps,
+            &mut unknowns,
+            &mut findings,
+        );
         if n > 0 {
             checked.push(Checked {
                 subject: t.kind.to_string(),

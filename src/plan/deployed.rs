@@ -161,8 +161,19 @@ impl Deployed {
         }
         let of_account = || Some(col("account_id").eq(lit(account)));
         let table = crate::model::roles::TABLE.name;
-        let df = read::scan(lake, &manifest, table, of_account(), &["role_name", "arn"])?;
+        // Schema version 3 records why SCPs do not apply (`roles.scp_exempt`): in the
+        // management account they never do.
+        let mut cols = vec!["role_name", "arn"];
+        if manifest.schema_version >= 3 {
+            cols.push("scp_exempt");
+        }
+        let df = read::scan(lake, &manifest, table, of_account(), &cols)?;
         let err = read::frame_err(lake, chosen, table);
+        let management = manifest.schema_version >= 3
+            && read::strs(&df, "scp_exempt")
+                .map_err(&err)?
+                .iter()
+                .any(|e| e.as_deref() == Some("management_account"));
         let mut roles: BTreeMap<String, DeployedRole> = BTreeMap::new();
         for (name, arn) in read::strs(&df, "role_name")
             .map_err(&err)?
@@ -219,9 +230,12 @@ impl Deployed {
             }
         }
 
-        // Snapshots written before the `scps` table have no guardrails to apply.
+        // Snapshots written before the `scps` table have no guardrails to apply; the
+        // management account has none (AWS exempts it from SCPs).
         let table = crate::model::scps::TABLE.name;
-        let scp_levels = if manifest.tables.contains_key(table) {
+        let scp_levels = if management {
+            Some(Vec::new())
+        } else if manifest.tables.contains_key(table) {
             let mut levels: BTreeMap<i32, Vec<(String, Value)>> = BTreeMap::new();
             if manifest
                 .tables

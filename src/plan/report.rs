@@ -70,6 +70,11 @@ pub struct Finding {
     /// The decision before the change, when known (`implicit_deny`, `explicit_deny`, ...).
     #[serde(default)]
     pub before_decision: Option<String>,
+    /// How widely the grant reaches (`any` or `account`: both are risky), when the
+    /// principals' account is known (deployed context, or the one account the plan's ARNs
+    /// name); absent otherwise, when only grants on any resource are judged.
+    #[serde(default)]
+    pub breadth: Option<String>,
     pub matched_statements: Vec<FindingStatement>,
     /// Condition keys whose absence at plan time made the decision conditional.
     pub missing_context_keys: Vec<String>,

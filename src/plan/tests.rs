@@ -1181,3 +1181,96 @@ fn scps_apply_to_created_roles_too() {
     );
     assert!(without.deployed.is_none());
 }
+
+/// The snapshot's breadth rule at plan time: with the account known (here from the
+/// role's ARN in the plan), a grant on every role or parameter of the account fails like
+/// `*`; one on some names, or on another account's roles, does not.
+#[test]
+fn account_wide_grants_fail_like_star() {
+    let role_policy = |name: &str, statement: Value| {
+        json!({
+            "address": format!("aws_iam_role_policy.{name}"), "mode": "managed",
+            "type": "aws_iam_role_policy", "name": name,
+            "change": {"actions": ["create"], "before": null, "after": {
+                "name": name, "role": "deploy",
+                "policy": json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+            }}
+        })
+    };
+    let role = json!({
+        "address": "aws_iam_role.deploy", "mode": "managed", "type": "aws_iam_role", "name": "deploy",
+        "change": {"actions": ["update"],
+            "before": {"name": "deploy", "arn": "arn:aws:iam::123456789012:role/deploy", "assume_role_policy": "{}"},
+            "after": {"name": "deploy", "arn": "arn:aws:iam::123456789012:role/deploy", "assume_role_policy": "{}"}}
+    });
+    let plan = minimal(json!([
+        role,
+        role_policy(
+            "pass_all",
+            json!({"Effect": "Allow", "Action": "iam:PassRole",
+            "Resource": "arn:aws:iam::123456789012:role/*"})
+        ),
+        role_policy(
+            "params",
+            json!({"Effect": "Allow", "Action": "ssm:GetParameter*",
+            "Resource": "arn:aws:ssm:*:123456789012:parameter/*"})
+        ),
+        role_policy(
+            "some",
+            json!({"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Resource": "arn:aws:iam::123456789012:role/app-*"})
+        ),
+        role_policy(
+            "other",
+            json!({"Effect": "Allow", "Action": "iam:CreateRole",
+            "Resource": "arn:aws:iam::999999999999:role/*"})
+        ),
+    ]));
+    let r = check_plan(
+        &plan,
+        Path::new("p.json"),
+        managed(),
+        &Overrides::default(),
+        &cfg(),
+    )
+    .expect("plan checks");
+    let got: Vec<(String, Option<String>)> = r
+        .violations
+        .iter()
+        .map(|f| (f.action.clone(), f.breadth.clone()))
+        .collect();
+    let account = Some("account".to_string());
+    assert_eq!(
+        got,
+        [
+            ("iam:PassRole".to_string(), account.clone()),
+            ("ssm:GetParameter".to_string(), account.clone()),
+            ("ssm:GetParameters".to_string(), account),
+        ],
+        "{:#?}",
+        r.violations
+    );
+    assert!(
+        r.violations[0]
+            .why
+            .contains("account 123456789012 (breadth account)")
+    );
+
+    // Without an ARN naming the account, only `*` can be judged: no finding.
+    let mut anon = plan.clone();
+    for side in ["before", "after"] {
+        anon["resource_changes"][0]["change"][side]
+            .as_object_mut()
+            .unwrap()
+            .remove("arn");
+    }
+    let r = check_plan(
+        &anon,
+        Path::new("p.json"),
+        managed(),
+        &Overrides::default(),
+        &cfg(),
+    )
+    .expect("plan checks");
+    assert!(r.violations.is_empty(), "{:#?}", r.violations);
+}
