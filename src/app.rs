@@ -331,6 +331,9 @@ fn analyze_config(lake: &Lake, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeCo
         date,
         unused_days: o.unused_days,
         owners: o.owners.clone(),
+        owners_config: o.owners_config.clone(),
+        terraform_states: o.terraform_state.clone(),
+        state_access: Default::default(),
         reviews: o.reviews.clone(),
         alerts_out: o.alerts_out.clone(),
         webhook: o.webhook.clone(),
@@ -339,8 +342,28 @@ fn analyze_config(lake: &Lake, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeCo
 
 fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let a = &args.access;
-    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
-    let cfg = analyze_config(&lake, args.date, &args.options);
+    // An S3 endpoint also serves `--terraform-state s3://…` beside a local lake.
+    let mut lake_s3 = a.s3.clone();
+    if matches!(args.lake, LakeLocation::Local(_))
+        && args
+            .options
+            .terraform_state
+            .iter()
+            .any(|s| matches!(s, analyze::terraform::StateSource::S3(_)))
+    {
+        lake_s3.s3_endpoint_url = None;
+    }
+    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &lake_s3)?;
+    let mut cfg = analyze_config(&lake, args.date, &args.options);
+    // S3 state prefixes are read with the lake's identity and endpoint.
+    cfg.state_access = analyze::terraform::StateAccess {
+        aws: crate::source::aws::AwsConfig {
+            profile: a.profile.clone(),
+            region: a.region.clone(),
+            ..Default::default()
+        },
+        s3: a.s3.to_options(),
+    };
     let outcome = analyze::run(&cfg)
         .with_context(|| format!("analyze of {} failed; the lake is unchanged", args.date))?;
     if !args.quiet {

@@ -269,6 +269,14 @@ pub struct AnalyzeOptions {
     /// Owners rules (CSV or YAML): account, role glob, path prefix → team.
     #[arg(long, value_name = "FILE")]
     pub owners: Option<PathBuf>,
+    /// Owners config (TOML): Terraform state → repository path (CODEOWNERS)
+    /// or team, CloudFormation stack rules, per-account default teams.
+    #[arg(long, value_name = "FILE")]
+    pub owners_config: Option<PathBuf>,
+    /// Terraform state (JSON format v4) managing roles: a file, a folder of
+    /// *.tfstate, or s3://bucket/prefix as the S3 backend stores them. Repeatable.
+    #[arg(long, value_name = "FILE|DIR|s3://BUCKET/PREFIX")]
+    pub terraform_state: Vec<crate::analyze::terraform::StateSource>,
     /// Reviews (CSV or YAML): keep/delete decisions on unused permissions.
     #[arg(long, value_name = "FILE")]
     pub reviews: Option<PathBuf>,

@@ -498,3 +498,141 @@ fn check_plan_resolves_managed_policies_from_a_lake() {
             .contains("snapshot 2026-10-01")
     );
 }
+
+/// A Terraform state (format v4, as Terraform 1.x writes it) managing the
+/// mini organization's `bounded` role in a `for_each` module instance, with
+/// its customer managed policy and the attachment.
+pub fn mini_state() -> String {
+    let provider = "provider[\\\"registry.terraform.io/hashicorp/aws\\\"]";
+    format!(
+        r#"{{
+  "version": 4, "terraform_version": "1.8.2", "serial": 5,
+  "lineage": "0b6c1f7e-1d2a-4c55-a1d4-6f1f7e0a9b31", "outputs": {{}},
+  "resources": [
+    {{"module": "module.iam", "mode": "managed", "type": "aws_iam_role", "name": "this",
+      "provider": "{provider}",
+      "instances": [{{"index_key": "bounded", "schema_version": 0,
+        "attributes": {{"arn": "arn:aws:iam::111111111111:role/bounded", "name": "bounded", "path": "/",
+          "inline_policy": [], "managed_policy_arns": ["arn:aws:iam::111111111111:policy/iam-all"]}},
+        "sensitive_attributes": [], "private": "bnVsbA=="}}]}},
+    {{"mode": "managed", "type": "aws_iam_policy", "name": "iam_all", "provider": "{provider}",
+      "instances": [{{"schema_version": 0,
+        "attributes": {{"arn": "arn:aws:iam::111111111111:policy/iam-all", "name": "iam-all",
+          "policy": "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\"}}]}}"}},
+        "sensitive_attributes": []}}]}},
+    {{"module": "module.iam", "mode": "managed", "type": "aws_iam_role_policy_attachment", "name": "this",
+      "provider": "{provider}",
+      "instances": [{{"index_key": "bounded", "schema_version": 0,
+        "attributes": {{"id": "bounded-2024", "role": "bounded", "policy_arn": "arn:aws:iam::111111111111:policy/iam-all"}},
+        "sensitive_attributes": [], "dependencies": ["aws_iam_policy.iam_all", "module.iam.aws_iam_role.this"]}}]}}
+  ]
+}}"#
+    )
+}
+
+/// CODEOWNERS and an owners config mapping every `*iam/terraform.tfstate`
+/// to `terraform/iam`, and the account dev-b to a default team.
+pub fn mini_owners_config(dir: &Path) -> std::path::PathBuf {
+    fs::write(
+        dir.join("CODEOWNERS"),
+        "# default\n* @acme/platform\n/terraform/iam/ @acme/security\n",
+    )
+    .unwrap();
+    let cfg = dir.join("owners.toml");
+    fs::write(
+        &cfg,
+        "codeowners = \"CODEOWNERS\"\n[[terraform]]\nstate = \"*iam/terraform.tfstate\"\npath = \"terraform/iam\"\n[accounts]\n\"dev-b\" = \"dev-default\"\n",
+    )
+    .unwrap();
+    cfg
+}
+
+/// One `role_owners` row: (team, source, detail, module, address).
+pub type OwnerRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Rows of `role_owners` by role name.
+pub fn role_owners(lake: &Path) -> std::collections::BTreeMap<String, OwnerRow> {
+    let t = read_table(lake, "role_owners", DATE);
+    (0..t.num_rows())
+        .map(|i| {
+            (
+                str_at(&t, "role_name", i).unwrap(),
+                (
+                    str_at(&t, "owner_team", i).unwrap(),
+                    str_at(&t, "owner_source", i).unwrap(),
+                    str_at(&t, "owner_detail", i),
+                    str_at(&t, "iac_module", i),
+                    str_at(&t, "iac_address", i),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn owners_from_terraform_state_codeowners_and_account_defaults() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let states = work.path().join("states/iam");
+    fs::create_dir_all(&states).unwrap();
+    fs::write(states.join("terraform.tfstate"), mini_state()).unwrap();
+    let cfg = mini_owners_config(work.path());
+    analyze(
+        &lake,
+        &[
+            "--terraform-state",
+            work.path().join("states").to_str().unwrap(),
+            "--owners-config",
+            cfg.to_str().unwrap(),
+        ],
+    )
+    .success();
+    let owners = role_owners(&lake);
+    // By hand: admin, app and ci carry owner tags; bounded is in the state
+    // (module.iam, for_each key "bounded"), mapped to terraform/iam, whose
+    // last matching CODEOWNERS line is 3 (@acme/security); reader has no
+    // tag and no code, in dev-b, whose account owner is dev-default.
+    assert_eq!(owners["admin"].0, "security");
+    assert_eq!(owners["admin"].1, "tag");
+    assert_eq!(owners["app"].1, "tag");
+    assert_eq!(
+        owners["bounded"],
+        (
+            "security".to_string(),
+            "terraform".to_string(),
+            Some("CODEOWNERS:line 3 /terraform/iam/ @acme/security (terraform/iam)".to_string()),
+            Some("module.iam".to_string()),
+            Some("module.iam.aws_iam_role.this[\"bounded\"]".to_string()),
+        )
+    );
+    assert_eq!(owners["reader"].0, "dev-default");
+    assert_eq!(owners["reader"].1, "account");
+    assert_eq!(owners.len(), 5);
+
+    // A state of an unreadable format is an error naming it; the lake keeps
+    // the first run.
+    fs::write(
+        states.join("terraform.tfstate"),
+        "{\"version\": 3, \"modules\": []}",
+    )
+    .unwrap();
+    analyze(
+        &lake,
+        &[
+            "--terraform-state",
+            states.join("terraform.tfstate").to_str().unwrap(),
+        ],
+    )
+    .code(1)
+    .stderr(predicate::str::contains(
+        "terraform.tfstate: version: state format version 3",
+    ));
+    assert_eq!(role_owners(&lake)["bounded"].1, "terraform");
+}

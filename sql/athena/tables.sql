@@ -135,8 +135,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `role_id` string COMMENT 'Role id (AROA...).',
   `role_name` string COMMENT 'Role name.',
   `role_arn` string COMMENT 'Role ARN.',
-  `owner_team` string COMMENT 'Owner team (unowned when neither tags nor the owners file name one).',
-  `owner_source` string COMMENT 'tag | owners_file | unowned: where owner_team came from.',
+  `owner_team` string COMMENT 'Owner team (unowned when no step of the owner chain names one).',
+  `owner_source` string COMMENT 'tag | terraform | cloudformation | owners_file | account | unowned: the step of the owner chain that named owner_team (see role_owners).',
   `permission` string COMMENT 'The unused permission: a service namespace (s3) or an action (s3:PutObject).',
   `service_namespace` string COMMENT 'Service namespace of the permission.',
   `granularity` string COMMENT 'service | action.',
@@ -322,6 +322,34 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/alert_ledger/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS role_owners (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `owner_team` string COMMENT 'Owner team (unowned when no step of the owner chain names one).',
+  `owner_source` string COMMENT 'tag | terraform | cloudformation | owners_file | account | unowned: the first step of the owner chain that named the team.',
+  `owner_detail` string COMMENT 'What exactly decided: the CODEOWNERS line and pattern, the owners-config entry, the owners file line, or the account entry.',
+  `iac_kind` string COMMENT 'terraform | cloudformation: what manages the role; null when neither is known.',
+  `iac_state` string COMMENT 'The Terraform state (file path or s3:// URI) or the CloudFormation stack name.',
+  `iac_module` string COMMENT 'Terraform module address (module.app); null in the root module and for CloudFormation.',
+  `iac_address` string COMMENT 'Terraform resource address (module.app.aws_iam_role.this["api"]) or the CloudFormation logical id.'
+)
+COMMENT 'One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/role_owners/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/role_owners/snapshot_date=${snapshot_date}/'
 );
 
 -- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads

@@ -138,8 +138,8 @@ CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
     role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
-    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when neither tags nor the owners file name one).
-    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | owners_file | unowned: where owner_team came from.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when no step of the owner chain names one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | terraform | cloudformation | owners_file | account | unowned: the step of the owner chain that named owner_team (see role_owners).
     permission VARCHAR AS (value:permission::VARCHAR), -- The unused permission: a service namespace (s3) or an action (s3:PutObject).
     service_namespace VARCHAR AS (value:service_namespace::VARCHAR), -- Service namespace of the permission.
     granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
@@ -289,6 +289,29 @@ PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'Cumulative up to the date: every (role, item) ever found unused or granted on any resource, when first and last seen, and when alerted. analyze reads only the previous date''s ledger.';
+
+-- role_owners: One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.
+CREATE OR REPLACE EXTERNAL TABLE role_owners (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when no step of the owner chain names one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | terraform | cloudformation | owners_file | account | unowned: the first step of the owner chain that named the team.
+    owner_detail VARCHAR AS (value:owner_detail::VARCHAR), -- What exactly decided: the CODEOWNERS line and pattern, the owners-config entry, the owners file line, or the account entry.
+    iac_kind VARCHAR AS (value:iac_kind::VARCHAR), -- terraform | cloudformation: what manages the role; null when neither is known.
+    iac_state VARCHAR AS (value:iac_state::VARCHAR), -- The Terraform state (file path or s3:// URI) or the CloudFormation stack name.
+    iac_module VARCHAR AS (value:iac_module::VARCHAR), -- Terraform module address (module.app); null in the root module and for CloudFormation.
+    iac_address VARCHAR AS (value:iac_address::VARCHAR) -- Terraform resource address (module.app.aws_iam_role.this["api"]) or the CloudFormation logical id.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/role_owners/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.';
 
 -- snapshot_manifests: One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.
 CREATE OR REPLACE EXTERNAL TABLE snapshot_manifests (

@@ -18,10 +18,11 @@
 //!   and recreated under the same name is a new role.
 
 use super::input::{AccessData, RoleIn, Snapshot};
-use super::owners::Owners;
+use super::owners::{Iac, Owners, Ownership};
 use super::reviews::{self, Decision, Review};
 pub(crate) use crate::model::columns::days_since_epoch;
 use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
+use crate::model::role_owners::RoleOwnerRow;
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::unused_deltas::DeltaRow;
 use crate::model::unused_permissions::UnusedRow;
@@ -70,6 +71,8 @@ pub struct Analysis {
     pub reviews: Vec<ReviewStatusRow>,
     pub ledger: Vec<LedgerRow>,
     pub alerts: Vec<Alert>,
+    /// Every role's owner, its source and the code that manages it.
+    pub owners: Vec<RoleOwnerRow>,
 }
 
 /// One alert: the new items of one role, for its owner team.
@@ -233,8 +236,11 @@ pub fn analyze(
     rules: &Rules,
 ) -> Analysis {
     let today = days_since_epoch(cur.date);
-    let owner_of: Vec<(String, &'static str)> =
-        cur.roles.iter().map(|r| owners.resolve(r)).collect();
+    let ownership: Vec<Ownership> = cur.roles.iter().map(|r| owners.ownership(r)).collect();
+    let owner_of: Vec<(String, &'static str)> = ownership
+        .iter()
+        .map(|o| (o.team.clone(), o.source.as_str()))
+        .collect();
     let role_index: HashMap<&str, usize> = cur
         .roles
         .iter()
@@ -562,6 +568,41 @@ pub fn analyze(
         reviews: review_rows,
         ledger: ledger.into_values().collect(),
         alerts: alerts_by_role.into_values().collect(),
+        owners: cur
+            .roles
+            .iter()
+            .zip(ownership)
+            .map(|(r, o)| role_owner_row(r, o))
+            .collect(),
+    }
+}
+
+fn role_owner_row(r: &RoleIn, o: Ownership) -> RoleOwnerRow {
+    let (kind, state, module, address) = match o.iac {
+        Some(Iac::Terraform(at)) => (
+            Some("terraform"),
+            Some(at.state),
+            at.module,
+            Some(at.address),
+        ),
+        Some(Iac::CloudFormation { stack, logical_id }) => {
+            (Some("cloudformation"), Some(stack), None, logical_id)
+        }
+        None => (None, None, None, None),
+    };
+    RoleOwnerRow {
+        account_id: r.account_id.clone(),
+        account_name: r.account_name.clone(),
+        role_id: r.role_id.clone(),
+        role_name: r.role_name.clone(),
+        role_arn: r.arn.clone(),
+        owner_team: o.team,
+        owner_source: o.source.as_str().to_string(),
+        owner_detail: o.detail,
+        iac_kind: kind.map(str::to_string),
+        iac_state: state,
+        iac_module: module,
+        iac_address: address,
     }
 }
 

@@ -25,6 +25,11 @@ pub struct RoleIn {
     pub create_date: i64,
     /// Owner from tags, as the snapshot resolved it.
     pub owner_team: Option<String>,
+    /// The CloudFormation stack that made the role (its
+    /// `aws:cloudformation:stack-name` tag).
+    pub cfn_stack: Option<String>,
+    /// The role's logical id in that stack (`aws:cloudformation:logical-id`).
+    pub cfn_logical_id: Option<String>,
     /// The earlier snapshot date this role's rows come from, when its
     /// account could not be collected on the snapshot date (`None`: the
     /// role was collected on the date itself).
@@ -169,6 +174,7 @@ fn read_partition(
         "path",
         "create_date",
         "owner_team",
+        "tags",
     ];
     if has_status {
         columns.push("last_accessed_status");
@@ -184,6 +190,8 @@ fn read_partition(
         let mut path = strs(&df, "path").map_err(&p)?;
         let create = timestamps(&df, "create_date").map_err(&p)?;
         let mut owner = strs(&df, "owner_team").map_err(&p)?;
+        let mut stacks = tag_values(&df, CFN_STACK_TAG).map_err(&p)?;
+        let mut logical = tag_values(&df, CFN_LOGICAL_ID_TAG).map_err(&p)?;
         let status = if has_status {
             strs(&df, "last_accessed_status").map_err(&p)?
         } else {
@@ -199,6 +207,8 @@ fn read_partition(
                 path: path[i].take().unwrap_or_default(),
                 create_date: create[i].unwrap_or_default(),
                 owner_team: owner[i].take(),
+                cfn_stack: stacks[i].take(),
+                cfn_logical_id: logical[i].take(),
                 carried_from: None,
                 access: AccessData::Fresh,
             })
@@ -260,6 +270,39 @@ fn read_partition(
         sims,
         passrole,
     })
+}
+
+/// The tag CloudFormation puts on every resource of a stack: its name.
+pub const CFN_STACK_TAG: &str = "aws:cloudformation:stack-name";
+/// The tag CloudFormation puts on a stack's resources: their logical id.
+pub const CFN_LOGICAL_ID_TAG: &str = "aws:cloudformation:logical-id";
+
+/// Per row, the value of the tag `key` in the `tags` map column (read by
+/// polars as a list of `{key, value}` structs).
+fn tag_values(
+    df: &polars::prelude::DataFrame,
+    key: &str,
+) -> polars::prelude::PolarsResult<Vec<Option<String>>> {
+    let tags = df.column("tags")?.as_materialized_series().list()?.clone();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..tags.len() {
+        let mut found = None;
+        if let Some(entries) = tags.get_as_series(i) {
+            let st = entries.struct_()?;
+            let keys = st.field_by_name("key")?;
+            let values = st.field_by_name("value")?;
+            let keys = keys.str()?;
+            let values = values.str()?;
+            for (k, v) in keys.iter().zip(values.iter()) {
+                if k == Some(key) {
+                    found = v.map(str::to_string);
+                    break;
+                }
+            }
+        }
+        out.push(found);
+    }
+    Ok(out)
 }
 
 /// The `last_accessed` rows of a partition (after an optional filter).

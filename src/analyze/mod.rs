@@ -9,18 +9,21 @@
 //! docs/ANALYZE.md.
 
 pub mod alerts;
+pub mod codeowners;
 pub mod compute;
 pub mod input;
 pub mod owners;
 pub mod reviews;
 pub mod suggest;
+pub mod terraform;
 
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
 use crate::lake::writer::PartitionWriter;
 use crate::lake::{Lake, LakeError};
 use crate::model::{
-    ANALYZE_TABLES, SCHEMA_VERSION, ledger, summaries, unused_deltas, unused_permissions,
+    ANALYZE_TABLES, SCHEMA_VERSION, ledger, role_owners, summaries, unused_deltas,
+    unused_permissions,
 };
 use chrono::{NaiveDate, Utc};
 use compute::{Analysis, Rules};
@@ -38,6 +41,13 @@ pub struct AnalyzeConfig {
     pub unused_days: i64,
     /// Owners rules file (CSV or YAML), if any.
     pub owners: Option<PathBuf>,
+    /// Owners config (TOML): state → repository path / team, CODEOWNERS,
+    /// CloudFormation stack rules, account owners.
+    pub owners_config: Option<PathBuf>,
+    /// Terraform states (files, folders, S3 prefixes) that manage roles.
+    pub terraform_states: Vec<terraform::StateSource>,
+    /// How S3 state prefixes are read.
+    pub state_access: terraform::StateAccess,
     /// Reviews file (CSV or YAML), if any.
     pub reviews: Option<PathBuf>,
     /// Write alerts as JSON lines here.
@@ -92,10 +102,19 @@ pub struct AnalyzeOutcome {
 pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
     let started_at = Utc::now();
     // Validate the files kept in git before reading anything large.
-    let owners = match &cfg.owners {
+    let mut owners = match &cfg.owners {
         Some(p) => owners::Owners::load(p)?,
         None => owners::Owners::default(),
     };
+    if let Some(p) = &cfg.owners_config {
+        owners = owners.with_config(p)?;
+    }
+    if !cfg.terraform_states.is_empty() {
+        owners = owners.with_terraform(terraform::TerraformIndex::load(
+            &cfg.terraform_states,
+            &cfg.state_access,
+        )?);
+    }
     let reviews = match &cfg.reviews {
         Some(p) => reviews::load(p)?,
         None => Vec::new(),
@@ -174,6 +193,10 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
     writer.write(
         ledger::LEDGER_TABLE.name,
         &batch("alert_ledger", ledger::ledger_batch(&a.ledger))?,
+    )?;
+    writer.write(
+        role_owners::TABLE.name,
+        &batch("role_owners", role_owners::to_batch(&a.owners))?,
     )?;
 
     let mut inputs = BTreeMap::new();

@@ -29,6 +29,8 @@ fn role(id: &str, name: &str, created: &str, team: Option<&str>) -> RoleIn {
         path: "/".into(),
         create_date: micros(created),
         owner_team: team.map(str::to_string),
+        cfn_stack: None,
+        cfn_logical_id: None,
         carried_from: None,
         access: Default::default(),
     }

@@ -10,6 +10,7 @@ pub mod columns;
 pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
+pub mod role_owners;
 pub mod role_policies;
 pub mod roles;
 pub mod simulations;
@@ -61,7 +62,7 @@ pub const SNAPSHOT_TABLES: [TableDef; 4] = [
 ];
 
 /// The tables `analyze` writes, in the order they are written.
-pub const ANALYZE_TABLES: [TableDef; 7] = [
+pub const ANALYZE_TABLES: [TableDef; 8] = [
     unused_permissions::TABLE,
     unused_deltas::TABLE,
     summaries::TEAM_TABLE,
@@ -69,6 +70,7 @@ pub const ANALYZE_TABLES: [TableDef; 7] = [
     ledger::PASSROLE_TABLE,
     ledger::REVIEW_TABLE,
     ledger::LEDGER_TABLE,
+    role_owners::TABLE,
 ];
 
 /// Every table iamlake writes: the snapshot's, then analyze's.

@@ -31,12 +31,12 @@ const COLUMNS: &[Column] = &[
     Column::required(
         "owner_team",
         ColType::Utf8,
-        "Owner team (unowned when neither tags nor the owners file name one).",
+        "Owner team (unowned when no step of the owner chain names one).",
     ),
     Column::required(
         "owner_source",
         ColType::Utf8,
-        "tag | owners_file | unowned: where owner_team came from.",
+        "tag | terraform | cloudformation | owners_file | account | unowned: the step of the owner chain that named owner_team (see role_owners).",
     ),
     Column::required(
         "permission",
