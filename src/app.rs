@@ -382,18 +382,43 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     };
     let a = &args.access;
     let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
-    let s = analyze::suggest::suggest(&lake, args.date, &args.role, args.unused_days, &reviews)?;
+    let terraform = analyze::terraform::TerraformIndex::load(
+        &args.terraform_state,
+        &analyze::terraform::StateAccess {
+            aws: crate::source::aws::AwsConfig {
+                profile: a.profile.clone(),
+                region: a.region.clone(),
+                ..Default::default()
+            },
+            s3: a.s3.to_options(),
+        },
+    )?;
+    let s = analyze::suggest::suggest(
+        &lake,
+        args.date,
+        &args.role,
+        args.unused_days,
+        &reviews,
+        &terraform,
+    )?;
     if args.json {
         let policies: Vec<serde_json::Value> = s
             .policies
             .iter()
             .map(|p| {
                 serde_json::json!({"policy_id": p.policy_id, "kind": p.kind, "current": p.current,
-                    "suggested": p.suggested, "diff": p.diff, "notes": p.notes})
+                    "suggested": p.suggested, "diff": p.diff, "notes": p.notes,
+                    "terraform": p.terraform})
             })
             .collect();
+        let grants: Vec<serde_json::Value> = s
+            .unused
+            .iter()
+            .zip(&s.grants)
+            .map(|(u, g)| serde_json::json!({"permission": u, "grant": g}))
+            .collect();
         let out = serde_json::json!({"role_arn": s.role_arn, "snapshot_date": s.snapshot_date,
-            "unused": s.unused, "policies": policies});
+            "unused": s.unused, "terraform": s.terraform, "grants": grants, "policies": policies});
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::from(EXIT_OK));
     }
@@ -408,11 +433,26 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             s.unused.join(", ")
         }
     );
+    if let Some(t) = &s.terraform {
+        println!("managed by Terraform: {} in {}", t.address, t.state);
+    }
+    for (u, g) in s.unused.iter().zip(&s.grants) {
+        if let Some(g) = g {
+            let at = match (&g.terraform_address, &g.terraform_state) {
+                (Some(a), Some(st)) => format!(" → {a} in {st}"),
+                _ => String::new(),
+            };
+            println!("  {u}: granted by {} {}{at}", g.policy, g.statement);
+        }
+    }
     println!("Suggestion only: nothing is applied. Review each change with the owner team.\n");
     for p in &s.policies {
         if p.diff.is_empty() && p.notes.is_empty() {
             println!("{} ({}): no change", p.policy_id, p.kind);
             continue;
+        }
+        if let Some(t) = &p.terraform {
+            println!("{}: edit {} in {}", p.policy_id, t.address, t.state);
         }
         if p.kind == "aws_managed" && !p.diff.is_empty() {
             println!(

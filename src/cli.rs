@@ -255,6 +255,10 @@ pub struct SuggestArgs {
     /// Reviews file: permissions marked keep are never removed.
     #[arg(long, value_name = "FILE")]
     pub reviews: Option<PathBuf>,
+    /// Terraform state managing the role and its policies (file, folder or
+    /// s3://bucket/prefix; repeatable): names the resource to edit.
+    #[arg(long, value_name = "FILE|DIR|s3://BUCKET/PREFIX")]
+    pub terraform_state: Vec<crate::analyze::terraform::StateSource>,
     /// Print JSON (current and suggested documents, diff, notes).
     #[arg(long)]
     pub json: bool,

@@ -501,7 +501,8 @@ fn check_plan_resolves_managed_policies_from_a_lake() {
 
 /// A Terraform state (format v4, as Terraform 1.x writes it) managing the
 /// mini organization's `bounded` role in a `for_each` module instance, with
-/// its customer managed policy and the attachment.
+/// its customer managed policy and the attachment, and the `app` role
+/// (`count`) with its inline policy `app-access`.
 pub fn mini_state() -> String {
     let provider = "provider[\\\"registry.terraform.io/hashicorp/aws\\\"]";
     format!(
@@ -524,7 +525,18 @@ pub fn mini_state() -> String {
       "provider": "{provider}",
       "instances": [{{"index_key": "bounded", "schema_version": 0,
         "attributes": {{"id": "bounded-2024", "role": "bounded", "policy_arn": "arn:aws:iam::111111111111:policy/iam-all"}},
-        "sensitive_attributes": [], "dependencies": ["aws_iam_policy.iam_all", "module.iam.aws_iam_role.this"]}}]}}
+        "sensitive_attributes": [], "dependencies": ["aws_iam_policy.iam_all", "module.iam.aws_iam_role.this"]}}]}},
+    {{"module": "module.app", "mode": "managed", "type": "aws_iam_role", "name": "this",
+      "provider": "{provider}",
+      "instances": [{{"index_key": 0, "schema_version": 0,
+        "attributes": {{"arn": "arn:aws:iam::111111111111:role/service-role/app", "name": "app", "path": "/service-role/",
+          "inline_policy": [{{"name": "app-access", "policy": "{{}}"}}]}},
+        "sensitive_attributes": [], "private": "bnVsbA=="}}]}},
+    {{"module": "module.app", "mode": "managed", "type": "aws_iam_role_policy", "name": "access",
+      "provider": "{provider}",
+      "instances": [{{"index_key": 0, "schema_version": 0,
+        "attributes": {{"id": "app:app-access", "name": "app-access", "name_prefix": "", "role": "app", "policy": "{{}}"}},
+        "sensitive_attributes": [], "dependencies": ["module.app.aws_iam_role.this"]}}]}}
   ]
 }}"#
     )
@@ -591,9 +603,50 @@ fn owners_from_terraform_state_codeowners_and_account_defaults() {
             work.path().join("states").to_str().unwrap(),
             "--owners-config",
             cfg.to_str().unwrap(),
+            "--alerts-out",
+            work.path().join("alerts.jsonl").to_str().unwrap(),
         ],
     )
     .success();
+    // The alert names the role's resource and where each item is granted.
+    let alerts = fs::read_to_string(work.path().join("alerts.jsonl")).unwrap();
+    let app: serde_json::Value = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|a| a["role_name"] == "app")
+        .unwrap();
+    assert_eq!(
+        app["terraform"]["address"],
+        "module.app.aws_iam_role.this[0]"
+    );
+    let ddb = app["new_unused_permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["permission"] == "dynamodb")
+        .unwrap();
+    assert_eq!(ddb["fix"]["statement"], "statement 1 (TableInVpc)");
+    assert_eq!(
+        ddb["fix"]["terraform_address"],
+        "module.app.aws_iam_role_policy.access[0]"
+    );
+    // The risky side: ci may sts:AssumeRole on any resource, by its inline
+    // policy deploy's only statement (ci is in no state: no address).
+    let ci: serde_json::Value = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|a| a["role_name"] == "ci")
+        .unwrap();
+    let assume = ci["sensitive_grant_fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["action"] == "sts:AssumeRole")
+        .unwrap();
+    assert_eq!(
+        assume["fix"],
+        serde_json::json!({"policy": "inline:deploy", "statement": "statement 0"})
+    );
     let owners = role_owners(&lake);
     // By hand: admin, app and ci carry owner tags; bounded is in the state
     // (module.iam, for_each key "bounded"), mapped to terraform/iam, whose
@@ -615,6 +668,78 @@ fn owners_from_terraform_state_codeowners_and_account_defaults() {
     assert_eq!(owners["reader"].0, "dev-default");
     assert_eq!(owners["reader"].1, "account");
     assert_eq!(owners.len(), 5);
+    assert_eq!(
+        owners["app"].4.as_deref(),
+        Some("module.app.aws_iam_role.this[0]")
+    );
+
+    // Where to fix each unused permission of app (by hand from app-access:
+    // statement 1 TableInVpc grants dynamodb:GetItem, statement 2
+    // TeamParams ssm:GetParameter; no statement grants s3:PutObject, which
+    // Access Advisor tracks for the service).
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    let row = |perm: &str| {
+        let i = (0..unused.num_rows())
+            .find(|&i| str_at(&unused, "permission", i).as_deref() == Some(perm))
+            .unwrap();
+        (
+            str_at(&unused, "iac_address", i),
+            str_at(&unused, "grant_policy", i),
+            str_at(&unused, "grant_statement", i),
+            str_at(&unused, "grant_address", i),
+        )
+    };
+    let at = Some("module.app.aws_iam_role.this[0]".to_string());
+    let fix = Some("module.app.aws_iam_role_policy.access[0]".to_string());
+    let inline = Some("inline:app-access".to_string());
+    assert_eq!(
+        row("dynamodb"),
+        (
+            at.clone(),
+            inline.clone(),
+            Some("statement 1 (TableInVpc)".into()),
+            fix.clone()
+        )
+    );
+    assert_eq!(
+        row("ssm"),
+        (
+            at.clone(),
+            inline.clone(),
+            Some("statement 2 (TeamParams)".into()),
+            fix.clone()
+        )
+    );
+    assert_eq!(row("s3:PutObject"), (at.clone(), None, None, None));
+    // ci/ci is in no state.
+    assert_eq!(
+        row("sts"),
+        (
+            None,
+            Some("inline:deploy".into()),
+            Some("statement 0".into()),
+            None
+        )
+    );
+
+    // suggest names the resource to edit and the statement of each finding.
+    iamlake()
+        .args(["suggest", "--date", DATE, "--unused-days", "30", "--lake"])
+        .arg(&lake)
+        .args(["--role", "arn:aws:iam::111111111111:role/service-role/app"])
+        .arg("--terraform-state")
+        .arg(states.join("terraform.tfstate"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("managed by Terraform: module.app.aws_iam_role.this[0] in ")
+                .and(predicate::str::contains(
+                    "dynamodb: granted by inline:app-access statement 1 (TableInVpc) → module.app.aws_iam_role_policy.access[0] in ",
+                ))
+                .and(predicate::str::contains(
+                    "inline:app-access: edit module.app.aws_iam_role_policy.access[0] in ",
+                )),
+        );
 
     // A state of an unreadable format is an error naming it; the lake keeps
     // the first run.

@@ -147,7 +147,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `reviewer` string COMMENT 'Who reviewed it.',
   `first_seen` date COMMENT 'First snapshot date on which this permission was found unused (from the alert ledger).',
   `alerted_on` date COMMENT 'Date its owner team was alerted, null if never.',
-  `data_date` date COMMENT 'Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role\'s Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).'
+  `data_date` date COMMENT 'Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role\'s Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).',
+  `iac_state` string COMMENT 'The Terraform state (file path or s3:// URI) that manages the role; null when no state read manages it.',
+  `iac_address` string COMMENT 'The role\'s Terraform resource address (module.app.aws_iam_role.this["api"]).',
+  `grant_policy` string COMMENT 'The policy that grants the permission: inline:<name> or the policy ARN (the first Allow statement covering it, inline policies first).',
+  `grant_statement` string COMMENT 'The statement of grant_policy that grants it: statement <0-based index> (<Sid>).',
+  `grant_state` string COMMENT 'The Terraform state holding grant_address.',
+  `grant_address` string COMMENT 'The Terraform resource to change: the aws_iam_role_policy (or the role\'s inline_policy block) or aws_iam_policy holding the statement; for an AWS managed policy, its attachment. Null when no state read holds it.'
 )
 COMMENT 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

@@ -150,7 +150,13 @@ CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who reviewed it.
     first_seen DATE AS (value:first_seen::DATE), -- First snapshot date on which this permission was found unused (from the alert ledger).
     alerted_on DATE AS (value:alerted_on::DATE), -- Date its owner team was alerted, null if never.
-    data_date DATE AS (value:data_date::DATE) -- Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).
+    data_date DATE AS (value:data_date::DATE), -- Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).
+    iac_state VARCHAR AS (value:iac_state::VARCHAR), -- The Terraform state (file path or s3:// URI) that manages the role; null when no state read manages it.
+    iac_address VARCHAR AS (value:iac_address::VARCHAR), -- The role's Terraform resource address (module.app.aws_iam_role.this["api"]).
+    grant_policy VARCHAR AS (value:grant_policy::VARCHAR), -- The policy that grants the permission: inline:<name> or the policy ARN (the first Allow statement covering it, inline policies first).
+    grant_statement VARCHAR AS (value:grant_statement::VARCHAR), -- The statement of grant_policy that grants it: statement <0-based index> (<Sid>).
+    grant_state VARCHAR AS (value:grant_state::VARCHAR), -- The Terraform state holding grant_address.
+    grant_address VARCHAR AS (value:grant_address::VARCHAR) -- The Terraform resource to change: the aws_iam_role_policy (or the role's inline_policy block) or aws_iam_policy holding the statement; for an AWS managed policy, its attachment. Null when no state read holds it.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/unused_permissions/

@@ -17,9 +17,11 @@
 //! - **Identity** of a permission is (role id, permission): a role deleted
 //!   and recreated under the same name is a new role.
 
+use super::grants::{self, Grant, PolicyIn};
 use super::input::{AccessData, RoleIn, Snapshot};
 use super::owners::{Iac, Owners, Ownership};
 use super::reviews::{self, Decision, Review};
+use super::terraform::IacRef;
 pub(crate) use crate::model::columns::days_since_epoch;
 use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
 use crate::model::role_owners::RoleOwnerRow;
@@ -84,8 +86,21 @@ pub struct Alert {
     pub account_name: Option<String>,
     pub role_name: String,
     pub role_arn: String,
+    /// The Terraform resource that manages the role, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<IacRef>,
     pub new_unused_permissions: Vec<AlertUnused>,
     pub new_sensitive_grants: Vec<String>,
+    /// Where each new sensitive grant is written (same order, those found).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_grant_fixes: Vec<SensitiveFix>,
+}
+
+/// Where a sensitive grant is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitiveFix {
+    pub action: String,
+    pub fix: Grant,
 }
 
 /// An unused permission in an alert.
@@ -94,6 +109,9 @@ pub struct AlertUnused {
     pub permission: String,
     pub days_unused: i32,
     pub never_used: bool,
+    /// The policy, statement and Terraform resource that grant it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Grant>,
 }
 
 fn day_start_micros(date: NaiveDate) -> i64 {
@@ -253,13 +271,31 @@ pub fn analyze(
         .map(|l| ((l.kind.clone(), l.role_id.clone(), l.item.clone()), l))
         .collect();
 
-    // --- unused permissions now, with review status and ledger memory
+    // --- unused permissions now, with review status, ledger memory and
+    // where each is granted
+    let mut policies_of: HashMap<&str, Vec<&PolicyIn>> = HashMap::default();
+    for p in &cur.policies {
+        policies_of.entry(p.role_id.as_str()).or_default().push(p);
+    }
+    let grant_of = |role: &RoleIn, permission: &str| {
+        grants::find_grant(
+            policies_of
+                .get(role.role_id.as_str())
+                .map_or(&[][..], Vec::as_slice),
+            permission,
+            owners.terraform(),
+            &role.arn,
+            &role.role_name,
+        )
+    };
     let found = find_unused(cur, rules.unused_days);
     let mut unused_rows = Vec::with_capacity(found.len());
     let mut alerts_by_role: BTreeMap<usize, Alert> = BTreeMap::new();
     for u in &found {
         let role = &cur.roles[u.role];
         let (team, source) = owner_of[u.role].clone();
+        let grant = grant_of(role, &u.permission);
+        let role_at = owners.terraform().lookup(&role.arn);
         let review = reviews::find(
             reviews_in,
             &role.account_id,
@@ -294,12 +330,13 @@ pub fn analyze(
         // alerted on what an earlier day said.
         if rules.alerting && status == "open" && entry.alerted_on.is_none() && is_fresh(role) {
             entry.alerted_on = Some(today);
-            alert_for(&mut alerts_by_role, cur, u.role, &team)
+            alert_for(&mut alerts_by_role, cur, u.role, &team, role_at)
                 .new_unused_permissions
                 .push(AlertUnused {
                     permission: u.permission.clone(),
                     days_unused: u.days_unused,
                     never_used: u.last_used.is_none(),
+                    fix: grant.clone(),
                 });
         }
         unused_rows.push(UnusedRow {
@@ -321,6 +358,12 @@ pub fn analyze(
             first_seen: entry.first_seen,
             alerted_on: entry.alerted_on,
             data_date: days_since_epoch(u.data_date),
+            iac_state: role_at.map(|a| a.state.clone()),
+            iac_address: role_at.map(|a| a.address.clone()),
+            grant_policy: grant.as_ref().map(|g| g.policy.clone()),
+            grant_statement: grant.as_ref().map(|g| g.statement.clone()),
+            grant_state: grant.as_ref().and_then(|g| g.terraform_state.clone()),
+            grant_address: grant.and_then(|g| g.terraform_address),
         });
     }
 
@@ -349,9 +392,16 @@ pub fn analyze(
         if rules.alerting && entry.alerted_on.is_none() && role.carried_from.is_none() {
             entry.alerted_on = Some(today);
             let team = owner_of[ri].0.clone();
-            alert_for(&mut alerts_by_role, cur, ri, &team)
-                .new_sensitive_grants
-                .push(s.action.clone());
+            let fix = grant_of(role, &s.action);
+            let at = owners.terraform().lookup(&role.arn);
+            let alert = alert_for(&mut alerts_by_role, cur, ri, &team, at);
+            alert.new_sensitive_grants.push(s.action.clone());
+            if let Some(fix) = fix {
+                alert.sensitive_grant_fixes.push(SensitiveFix {
+                    action: s.action.clone(),
+                    fix,
+                });
+            }
         }
     }
 
@@ -616,10 +666,13 @@ fn alert_for<'a>(
     cur: &Snapshot,
     role: usize,
     team: &str,
+    terraform: Option<&IacRef>,
 ) -> &'a mut Alert {
     alerts.entry(role).or_insert_with(|| {
         let r = &cur.roles[role];
         Alert {
+            terraform: terraform.cloned(),
+            sensitive_grant_fixes: Vec::new(),
             snapshot_date: cur.date,
             team: team.to_string(),
             account_id: r.account_id.clone(),

@@ -3,6 +3,7 @@
 //! manifest is never read), and only the dates asked for.
 
 use super::AnalyzeError;
+pub use super::grants::PolicyIn;
 use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
@@ -111,6 +112,9 @@ pub struct Snapshot {
     pub sims: Vec<SimIn>,
     /// Role ids whose identity policies grant iam:PassRole on some resource.
     pub passrole: HashSet<String>,
+    /// The roles' identity policies (boundaries excluded), for naming the
+    /// statement that grants a finding.
+    pub policies: Vec<PolicyIn>,
     /// The accounts of the date's manifest, by id; empty for manifests
     /// written before accounts were recorded (every role then counts as
     /// collected).
@@ -143,6 +147,7 @@ struct Partition {
     access: Vec<AccessIn>,
     sims: Vec<SimIn>,
     passrole: HashSet<String>,
+    policies: Vec<PolicyIn>,
 }
 
 /// `col(column)` equal to one of `values`.
@@ -253,14 +258,27 @@ fn read_partition(
             Some(f) => f.and(not_boundary),
             None => not_boundary,
         }),
-        &["role_id", "document"],
+        &["role_id", "kind", "policy_name", "policy_arn", "document"],
     )?;
     let p = frame_err(lake, date, role_policies::TABLE.name);
     let mut role_id = strs(&df, "role_id").map_err(&p)?;
-    let document = strs(&df, "document").map_err(&p)?;
-    let passrole = (0..df.height())
-        .filter(|&i| document[i].as_deref().is_some_and(grants_passrole))
-        .filter_map(|i| role_id[i].take())
+    let mut kind = strs(&df, "kind").map_err(&p)?;
+    let mut name = strs(&df, "policy_name").map_err(&p)?;
+    let mut arn = strs(&df, "policy_arn").map_err(&p)?;
+    let mut document = strs(&df, "document").map_err(&p)?;
+    let policies: Vec<PolicyIn> = (0..df.height())
+        .map(|i| PolicyIn {
+            role_id: role_id[i].take().unwrap_or_default(),
+            kind: kind[i].take().unwrap_or_default(),
+            name: name[i].take(),
+            arn: arn[i].take(),
+            document: document[i].take().unwrap_or_default(),
+        })
+        .collect();
+    let passrole = policies
+        .iter()
+        .filter(|p| grants_passrole(&p.document))
+        .map(|p| p.role_id.clone())
         .collect();
 
     Ok(Partition {
@@ -269,6 +287,7 @@ fn read_partition(
         access,
         sims,
         passrole,
+        policies,
     })
 }
 
@@ -372,6 +391,7 @@ pub fn read_snapshot(
         access: own.access,
         sims: own.sims,
         passrole: own.passrole,
+        policies: own.policies,
         accounts: Vec::new(),
     };
     let mut pending: Vec<usize> = Vec::new();
@@ -432,6 +452,7 @@ pub fn read_snapshot(
                 snap.access.extend(part.access);
                 snap.sims.extend(part.sims);
                 snap.passrole.extend(part.passrole);
+                snap.policies.extend(part.policies);
                 state.status = "carried";
                 state.data_date = Some(m.snapshot_date);
                 break;

@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod codeowners;
 pub mod compute;
+pub mod grants;
 pub mod input;
 pub mod owners;
 pub mod reviews;

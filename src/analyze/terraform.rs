@@ -17,12 +17,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Where a resource is defined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IacRef {
     /// The state it is in: the file path or the `s3://` URI of the object.
     pub state: String,
     /// Module address (`module.app`, `module.app.module.role["api"]`);
     /// `None` in the root module.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
     /// Full resource address (`module.app.aws_iam_role.this["api"]`).
     pub address: String,

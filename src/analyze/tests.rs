@@ -84,6 +84,7 @@ fn day1() -> Snapshot {
             sim("P1", "iam:PassRole", "conditionally_allowed"),
         ],
         passrole: ["P1".to_string()].into(),
+        policies: Vec::new(),
         accounts: Vec::new(),
     }
 }
