@@ -337,6 +337,7 @@ fn analyze_config(lake: &Lake, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeCo
         reviews: o.reviews.clone(),
         alerts_out: o.alerts_out.clone(),
         webhook: o.webhook.clone(),
+        routes: o.routes.clone(),
     }
 }
 
@@ -371,6 +372,18 @@ fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             "{}",
             analyze::summary_text(args.date, &outcome, &lake.label())
         );
+    }
+    if let Some(d) = outcome
+        .delivered
+        .as_ref()
+        .filter(|d| !d.failures.is_empty())
+    {
+        // The analysis is published (with what was delivered); the failed
+        // destinations' items are sent next time.
+        for f in &d.failures {
+            eprintln!("error: {f}");
+        }
+        return Ok(ExitCode::from(EXIT_FAILED));
     }
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -290,6 +290,10 @@ pub struct AnalyzeOptions {
     /// POST each alert as JSON to this URL (with retries).
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+    /// Routes (TOML): teams → destinations (webhook, Slack, Opsgenie, Jira,
+    /// files), secrets from environment variables; see docs/ANALYZE.md.
+    #[arg(long, value_name = "FILE")]
+    pub routes: Option<PathBuf>,
 }
 
 /// `iamlake demo`.

@@ -761,3 +761,79 @@ fn owners_from_terraform_state_codeowners_and_account_defaults() {
     ));
     assert_eq!(role_owners(&lake)["bounded"].1, "terraform");
 }
+
+#[test]
+fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    // The hook is down for the first run (4 attempts), then up.
+    let (url, bodies) = server(vec![503, 503, 503, 503]);
+    let routes = work.path().join("routes.toml");
+    fs::write(
+        &routes,
+        format!(
+            "[[destination]]\nname = \"hook\"\nkind = \"webhook\"\nurl_env = \"TEAM_HOOK_URL\"\n\n\
+             [[destination]]\nname = \"files\"\nkind = \"file\"\ndir = \"{}\"\n\n\
+             [[route]]\nteam = \"*\"\nto = [\"hook\", \"files\"]\n",
+            work.path().join("alerts").display()
+        ),
+    )
+    .unwrap();
+    let run = || {
+        iamlake()
+            .env("TEAM_HOOK_URL", &url)
+            .args(["analyze", "--date", DATE, "--unused-days", "30", "--lake"])
+            .arg(&lake)
+            .arg("--routes")
+            .arg(&routes)
+            .assert()
+    };
+    run()
+        .code(1)
+        .stdout(predicate::str::contains("routed: 3 alert(s) to files"))
+        .stderr(
+            predicate::str::contains("destination hook (webhook)")
+                .and(predicate::str::contains("sent next time"))
+                .and(predicate::str::contains(url.as_str()).not()),
+        );
+    let deliveries = |dest: &str| {
+        let t = read_table(&lake, "alert_deliveries", DATE);
+        (0..t.num_rows())
+            .filter(|&i| str_at(&t, "destination", i).as_deref() == Some(dest))
+            .count()
+    };
+    // By hand (mini, 30 days): admin 6 sensitive grants; app 3 unused; ci 1
+    // unused + 3 sensitive = 13 items for the three roles.
+    assert_eq!((deliveries("files"), deliveries("hook")), (13, 0));
+    let files = |team: &str| {
+        fs::read_to_string(work.path().join(format!("alerts/{team}.jsonl")))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        (
+            files("security"),
+            files("payments@example.com"),
+            files("web")
+        ),
+        (1, 1, 1)
+    );
+    // Items delivered somewhere count as alerted.
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    assert!(
+        (0..unused.num_rows()).all(|i| !unused.column_by_name("alerted_on").unwrap().is_null(i))
+    );
+
+    // Re-run: the hook, up now, gets its 3 alerts; files get nothing twice.
+    run().success().stdout(
+        predicate::str::contains("routed: 3 alert(s) to hook")
+            .and(predicate::str::contains("routed: 0 alert(s) to files")),
+    );
+    assert_eq!(bodies.lock().unwrap().len(), 3);
+    assert_eq!((deliveries("files"), deliveries("hook")), (13, 13));
+    assert_eq!(files("web"), 1);
+    run().success();
+    assert_eq!(bodies.lock().unwrap().len(), 3, "never twice");
+}

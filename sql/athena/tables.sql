@@ -358,6 +358,31 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/role_owners/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS alert_deliveries (
+  `destination` string COMMENT 'The destination\'s name in the routes file.',
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `kind` string COMMENT 'unused | sensitive_grant.',
+  `item` string COMMENT 'The permission (unused) or the sensitive action (sensitive_grant).',
+  `team` string COMMENT 'The owner team it was routed for.',
+  `delivered_on` date COMMENT 'Date delivered.',
+  `reference` string COMMENT 'What the destination answered, when it names something: the Jira issue key, the Opsgenie request id, the file written.'
+)
+COMMENT 'Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/alert_deliveries/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/alert_deliveries/snapshot_date=${snapshot_date}/'
+);
+
 -- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads
 -- pretty-printed documents that span lines: hence STORED AS ION.
 CREATE EXTERNAL TABLE IF NOT EXISTS snapshot_manifests (

@@ -319,6 +319,26 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.';
 
+-- alert_deliveries: Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.
+CREATE OR REPLACE EXTERNAL TABLE alert_deliveries (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    destination VARCHAR AS (value:destination::VARCHAR), -- The destination's name in the routes file.
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant.
+    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused) or the sensitive action (sensitive_grant).
+    team VARCHAR AS (value:team::VARCHAR), -- The owner team it was routed for.
+    delivered_on DATE AS (value:delivered_on::DATE), -- Date delivered.
+    reference VARCHAR AS (value:reference::VARCHAR) -- What the destination answered, when it names something: the Jira issue key, the Opsgenie request id, the file written.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/alert_deliveries/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.';
+
 -- snapshot_manifests: One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.
 CREATE OR REPLACE EXTERNAL TABLE snapshot_manifests (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).

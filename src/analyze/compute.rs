@@ -47,6 +47,9 @@ pub struct Rules {
     pub alerting: bool,
     /// The sensitive actions, in report order.
     pub sensitive_actions: Vec<String>,
+    /// Whether alerts are routed (`--routes`): then every open, fresh item
+    /// is a candidate, and each destination's own memory decides.
+    pub routing: bool,
 }
 
 /// A permission found unused in one snapshot.
@@ -75,6 +78,9 @@ pub struct Analysis {
     pub alerts: Vec<Alert>,
     /// Every role's owner, its source and the code that manages it.
     pub owners: Vec<RoleOwnerRow>,
+    /// With routing: every role's open, fresh items, whether alerted
+    /// before or not (each destination filters by its own memory).
+    pub candidates: Vec<super::routes::Candidate>,
 }
 
 /// One alert: the new items of one role, for its owner team.
@@ -291,6 +297,7 @@ pub fn analyze(
     let found = find_unused(cur, rules.unused_days);
     let mut unused_rows = Vec::with_capacity(found.len());
     let mut alerts_by_role: BTreeMap<usize, Alert> = BTreeMap::new();
+    let mut candidates: BTreeMap<usize, Alert> = BTreeMap::new();
     for u in &found {
         let role = &cur.roles[u.role];
         let (team, source) = owner_of[u.role].clone();
@@ -328,16 +335,22 @@ pub fn analyze(
         // delete-reviewed items have already had a human look at them.
         // Items seen only in carried data wait for fresh data: nobody is
         // alerted on what an earlier day said.
+        let item = || AlertUnused {
+            permission: u.permission.clone(),
+            days_unused: u.days_unused,
+            never_used: u.last_used.is_none(),
+            fix: grant.clone(),
+        };
+        if rules.routing && status == "open" && is_fresh(role) {
+            alert_for(&mut candidates, cur, u.role, &team, role_at)
+                .new_unused_permissions
+                .push(item());
+        }
         if rules.alerting && status == "open" && entry.alerted_on.is_none() && is_fresh(role) {
             entry.alerted_on = Some(today);
             alert_for(&mut alerts_by_role, cur, u.role, &team, role_at)
                 .new_unused_permissions
-                .push(AlertUnused {
-                    permission: u.permission.clone(),
-                    days_unused: u.days_unused,
-                    never_used: u.last_used.is_none(),
-                    fix: grant.clone(),
-                });
+                .push(item());
         }
         unused_rows.push(UnusedRow {
             account_id: role.account_id.clone(),
@@ -389,6 +402,19 @@ pub fn analyze(
             alerted_on: None,
         });
         entry.last_seen = today;
+        if rules.routing && role.carried_from.is_none() {
+            let team = owner_of[ri].0.clone();
+            let at = owners.terraform().lookup(&role.arn);
+            let fix = grant_of(role, &s.action);
+            let c = alert_for(&mut candidates, cur, ri, &team, at);
+            c.new_sensitive_grants.push(s.action.clone());
+            if let Some(fix) = fix {
+                c.sensitive_grant_fixes.push(SensitiveFix {
+                    action: s.action.clone(),
+                    fix,
+                });
+            }
+        }
         if rules.alerting && entry.alerted_on.is_none() && role.carried_from.is_none() {
             entry.alerted_on = Some(today);
             let team = owner_of[ri].0.clone();
@@ -618,6 +644,13 @@ pub fn analyze(
         reviews: review_rows,
         ledger: ledger.into_values().collect(),
         alerts: alerts_by_role.into_values().collect(),
+        candidates: candidates
+            .into_iter()
+            .map(|(ri, alert)| super::routes::Candidate {
+                role_id: cur.roles[ri].role_id.clone(),
+                alert,
+            })
+            .collect(),
         owners: cur
             .roles
             .iter()

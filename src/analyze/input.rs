@@ -563,6 +563,19 @@ pub fn previous_snapshot_date(
         .max())
 }
 
+/// The manifest of the latest analyze run on or before `date`, if any.
+fn latest_analyze(lake: &Lake, date: NaiveDate) -> Result<Option<Manifest>, AnalyzeError> {
+    let Some(prev) = lake
+        .complete_dates(ManifestKind::Analyze)?
+        .into_iter()
+        .filter(|d| *d <= date)
+        .max()
+    else {
+        return Ok(None);
+    };
+    Ok(lake.read_manifest(ManifestKind::Analyze, prev)?)
+}
+
 /// The alert ledger of the latest analyze run on or before `date`, if any.
 /// On a re-run of a date this is that date's own ledger, so what was
 /// already alerted is not alerted again.
@@ -570,17 +583,10 @@ pub fn read_previous_ledger(
     lake: &Lake,
     date: NaiveDate,
 ) -> Result<(Option<NaiveDate>, Vec<ledger::LedgerRow>), AnalyzeError> {
-    let Some(prev) = lake
-        .complete_dates(ManifestKind::Analyze)?
-        .into_iter()
-        .filter(|d| *d <= date)
-        .max()
-    else {
+    let Some(manifest) = latest_analyze(lake, date)? else {
         return Ok((None, Vec::new()));
     };
-    let manifest = lake
-        .read_manifest(ManifestKind::Analyze, prev)?
-        .expect("listed dates have a manifest");
+    let prev = manifest.snapshot_date;
     let df = read::scan(
         lake,
         &manifest,
@@ -619,6 +625,62 @@ pub fn read_previous_ledger(
         })
         .collect();
     Ok((Some(prev), rows))
+}
+
+/// The `alert_deliveries` of the latest analyze run on or before `date`
+/// (cumulative, like the ledger); none when that run wrote no such table.
+pub fn read_previous_deliveries(
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<Vec<ledger::DeliveryRow>, AnalyzeError> {
+    let Some(manifest) = latest_analyze(lake, date)? else {
+        return Ok(Vec::new());
+    };
+    let prev = manifest.snapshot_date;
+    let table = ledger::DELIVERY_TABLE.name;
+    if !manifest.tables.contains_key(table) {
+        return Ok(Vec::new());
+    }
+    let df = read::scan(
+        lake,
+        &manifest,
+        table,
+        None,
+        &[
+            "destination",
+            "account_id",
+            "role_id",
+            "role_name",
+            "kind",
+            "item",
+            "team",
+            "delivered_on",
+            "reference",
+        ],
+    )?;
+    let p = frame_err(lake, prev, table);
+    let mut destination = strs(&df, "destination").map_err(&p)?;
+    let mut account_id = strs(&df, "account_id").map_err(&p)?;
+    let mut role_id = strs(&df, "role_id").map_err(&p)?;
+    let mut role_name = strs(&df, "role_name").map_err(&p)?;
+    let mut kind = strs(&df, "kind").map_err(&p)?;
+    let mut item = strs(&df, "item").map_err(&p)?;
+    let mut team = strs(&df, "team").map_err(&p)?;
+    let on = dates(&df, "delivered_on").map_err(&p)?;
+    let mut reference = strs(&df, "reference").map_err(&p)?;
+    Ok((0..df.height())
+        .map(|i| ledger::DeliveryRow {
+            destination: destination[i].take().unwrap_or_default(),
+            account_id: account_id[i].take().unwrap_or_default(),
+            role_id: role_id[i].take().unwrap_or_default(),
+            role_name: role_name[i].take().unwrap_or_default(),
+            kind: kind[i].take().unwrap_or_default(),
+            item: item[i].take().unwrap_or_default(),
+            team: team[i].take().unwrap_or_default(),
+            delivered_on: on[i].unwrap_or_default(),
+            reference: reference[i].take(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod grants;
 pub mod input;
 pub mod owners;
 pub mod reviews;
+pub mod routes;
 pub mod suggest;
 pub mod terraform;
 
@@ -55,6 +56,9 @@ pub struct AnalyzeConfig {
     pub alerts_out: Option<PathBuf>,
     /// POST each alert as JSON here.
     pub webhook: Option<String>,
+    /// Routes file (TOML): teams → destinations (webhook, Slack, Opsgenie,
+    /// Jira, files), each with its own delivery memory.
+    pub routes: Option<PathBuf>,
 }
 
 /// What can stop analyze.
@@ -97,6 +101,9 @@ pub struct AnalyzeOutcome {
     pub analysis: Analysis,
     pub previous_snapshot: Option<NaiveDate>,
     pub manifest: Manifest,
+    /// What routing did (`--routes`): alerts sent per destination, and the
+    /// destinations that failed (their items are sent next time).
+    pub delivered: Option<routes::Delivered>,
 }
 
 /// Runs analyze for one date.
@@ -120,6 +127,11 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         Some(p) => reviews::load(p)?,
         None => Vec::new(),
     };
+    let routes = cfg
+        .routes
+        .as_deref()
+        .map(routes::Routes::load)
+        .transpose()?;
     // Accounts and Access Advisor jobs that failed are carried from their
     // last good data up to the unused threshold back (docs/ANALYZE.md).
     let carry_days = cfg.unused_days;
@@ -135,8 +147,9 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         unused_days: cfg.unused_days,
         alerting: cfg.alerts_out.is_some() || cfg.webhook.is_some(),
         sensitive_actions: snapshot_manifest.sensitive_actions.clone(),
+        routing: routes.is_some(),
     };
-    let analysis = compute::analyze(
+    let mut analysis = compute::analyze(
         &current,
         previous.as_ref(),
         prev_ledger,
@@ -154,6 +167,31 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
     if let Some(url) = &cfg.webhook {
         alerts::post_all(url, &analysis.alerts)?;
     }
+    // Routed destinations each remember what they had: what one delivered
+    // is recorded even when another failed, so nothing is sent twice and a
+    // failed destination gets its items next time.
+    let mut deliveries = input::read_previous_deliveries(&cfg.lake, cfg.date)?;
+    let delivered = match &routes {
+        Some(r) => {
+            let seen: std::collections::HashSet<(String, String, String, String)> = deliveries
+                .iter()
+                .map(|d| {
+                    (
+                        d.destination.clone(),
+                        d.kind.clone(),
+                        d.role_id.clone(),
+                        d.item.clone(),
+                    )
+                })
+                .collect();
+            let today = crate::model::columns::days_since_epoch(cfg.date);
+            let out = r.deliver(&analysis.candidates, &seen, today);
+            mark_alerted(&mut analysis, &out.rows, today);
+            deliveries.extend(out.rows.iter().cloned());
+            Some(out)
+        }
+        None => None,
+    };
 
     let snapshot_id = crate::lake::new_run_id(started_at);
     let mut writer =
@@ -199,6 +237,10 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         role_owners::TABLE.name,
         &batch("role_owners", role_owners::to_batch(&a.owners))?,
     )?;
+    writer.write(
+        ledger::DELIVERY_TABLE.name,
+        &batch("alert_deliveries", ledger::delivery_batch(&deliveries))?,
+    )?;
 
     let mut inputs = BTreeMap::new();
     inputs.insert("snapshot".to_string(), current.snapshot_id.clone());
@@ -234,7 +276,31 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         analysis,
         previous_snapshot: previous_date,
         manifest,
+        delivered,
     })
+}
+
+/// Items delivered to some routed destination count as alerted in the
+/// ledger and `unused_permissions` (the first date any destination had them).
+fn mark_alerted(a: &mut compute::Analysis, rows: &[ledger::DeliveryRow], today: i32) {
+    let sent: std::collections::HashSet<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.kind.as_str(), r.role_id.as_str(), r.item.as_str()))
+        .collect();
+    for l in &mut a.ledger {
+        if l.alerted_on.is_none()
+            && sent.contains(&(l.kind.as_str(), l.role_id.as_str(), l.item.as_str()))
+        {
+            l.alerted_on = Some(today);
+        }
+    }
+    for u in &mut a.unused {
+        if u.alerted_on.is_none()
+            && sent.contains(&("unused", u.role_id.as_str(), u.permission.as_str()))
+        {
+            u.alerted_on = Some(today);
+        }
+    }
 }
 
 /// The short human summary: what changed since the previous snapshot, per team.
@@ -326,6 +392,14 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             r.permission,
             r.status.replace('_', " ")
         ));
+    }
+    if let Some(d) = &outcome.delivered {
+        for (name, n) in &d.sent {
+            out.push_str(&format!("  routed: {n} alert(s) to {name}\n"));
+        }
+        for f in &d.failures {
+            out.push_str(&format!("  error: {f}\n"));
+        }
     }
     if !a.alerts.is_empty() {
         out.push_str(&format!(

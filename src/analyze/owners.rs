@@ -254,15 +254,7 @@ impl Owners {
             at,
             message,
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| bad("file".into(), format!("cannot read: {e}")))?;
-        let cfg: ConfigIn = toml::from_str(&text).map_err(|e| {
-            let at = e.span().map_or_else(
-                || "file".to_string(),
-                |s| format!("line {}", text[..s.start].matches('\n').count() + 1),
-            );
-            bad(at, e.message().to_string())
-        })?;
+        let cfg: ConfigIn = read_toml(path)?;
         let file = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -430,6 +422,24 @@ impl Owners {
         }
         done(UNOWNED.to_string(), OwnerSource::Unowned, None)
     }
+}
+
+/// Reads a TOML file; errors name the file and the line.
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, AnalyzeError> {
+    let bad = |at: String, message: String| AnalyzeError::InputFile {
+        path: path.to_path_buf(),
+        at,
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad("file".into(), format!("cannot read: {e}")))?;
+    toml::from_str(&text).map_err(|e| {
+        let at = e.span().map_or_else(
+            || "file".to_string(),
+            |s| format!("line {}", text[..s.start].matches('\n').count() + 1),
+        );
+        bad(at, e.message().to_string())
+    })
 }
 
 /// Reads CSV (header row) or YAML (a list of maps) records, each with where

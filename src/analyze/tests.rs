@@ -141,6 +141,7 @@ fn rules() -> Rules {
         unused_days: 90,
         alerting: true,
         sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
+        routing: false,
     }
 }
 

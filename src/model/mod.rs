@@ -62,7 +62,7 @@ pub const SNAPSHOT_TABLES: [TableDef; 4] = [
 ];
 
 /// The tables `analyze` writes, in the order they are written.
-pub const ANALYZE_TABLES: [TableDef; 8] = [
+pub const ANALYZE_TABLES: [TableDef; 9] = [
     unused_permissions::TABLE,
     unused_deltas::TABLE,
     summaries::TEAM_TABLE,
@@ -71,6 +71,7 @@ pub const ANALYZE_TABLES: [TableDef; 8] = [
     ledger::REVIEW_TABLE,
     ledger::LEDGER_TABLE,
     role_owners::TABLE,
+    ledger::DELIVERY_TABLE,
 ];
 
 /// Every table iamlake writes: the snapshot's, then analyze's.

@@ -599,12 +599,12 @@ mod tests {
                 );
             }
         }
-        assert_eq!(sf.matches("PARTITION BY (snapshot_date)").count(), 14);
+        assert_eq!(sf.matches("PARTITION BY (snapshot_date)").count(), 15);
         assert_eq!(
             athena
                 .matches("'projection.snapshot_date.type' = 'date'")
                 .count(),
-            14
+            15
         );
     }
 
