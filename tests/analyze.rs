@@ -837,3 +837,61 @@ fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
     run().success();
     assert_eq!(bodies.lock().unwrap().len(), 3, "never twice");
 }
+
+#[test]
+fn reviews_with_expiry_and_a_remembered_grant() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let reviews = work.path().join("reviews.csv");
+    fs::write(
+        &reviews,
+        "account,role,permission,decision,reason,reviewer,date,expires\n\
+         prod-a,app,ssm,keep,quarterly job,alice,2026-06-01,2026-09-30\n\
+         prod-a,app,dynamodb,keep,table migration,bob,2026-06-01,2026-12-31\n",
+    )
+    .unwrap();
+    let run = || {
+        iamlake()
+            .args(["analyze", "--date", DATE, "--unused-days", "30", "--lake"])
+            .arg(&lake)
+            .arg("--reviews")
+            .arg(&reviews)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "review reviews.csv:line 2: prod-a / app / ssm expired on 2026-09-30: the permission is open again",
+            ))
+    };
+    run();
+    let rows = || {
+        let t = read_table(&lake, "review_status", DATE);
+        (0..t.num_rows())
+            .map(|i| {
+                (
+                    str_at(&t, "permission", i).unwrap(),
+                    str_at(&t, "status", i).unwrap(),
+                    str_at(&t, "grant_fingerprint", i),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = rows();
+    assert_eq!(first[0].1, "expired");
+    assert_eq!(first[1].1, "applied");
+    assert_eq!(first[1].2.as_ref().map(String::len), Some(64));
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    let status = |perm: &str| {
+        let i = (0..unused.num_rows())
+            .find(|&i| str_at(&unused, "permission", i).as_deref() == Some(perm))
+            .unwrap();
+        str_at(&unused, "review_status", i).unwrap()
+    };
+    assert_eq!(
+        (status("ssm").as_str(), status("dynamodb").as_str()),
+        ("open", "kept")
+    );
+    // A re-run reads the remembered grant back from the lake: unchanged.
+    run();
+    assert_eq!(rows(), first);
+}

@@ -289,8 +289,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS review_status (
   `reviewer` string COMMENT 'Who decided.',
   `review_date` date COMMENT 'When.',
   `owner_team` string COMMENT 'Owner team of the role, when it exists.',
-  `status` string COMMENT 'applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.',
-  `source` string COMMENT 'File and line of the review.'
+  `status` string COMMENT 'applied (matches a granted permission) | done (delete review whose permission is gone) | expired (past its expires date: the permission is open again) | invalidated (the role\'s grant of the permission changed since the review: open again) | no_data | unknown_role | unknown_permission.',
+  `source` string COMMENT 'File and line of the review.',
+  `expires` date COMMENT 'Last date the review holds (from the reviews file); after it the permission reopens.',
+  `grant_fingerprint` string COMMENT 'SHA-256 of the statements that granted the permission when analyze first saw the review with the permission granted; carried from run to run, it is what a later grant is compared with.',
+  `invalidated_on` date COMMENT 'First date the role\'s grant of the permission differed from grant_fingerprint; the review stays invalidated until its line is changed (a new review).'
 )
 COMMENT 'One row per line of the reviews file and what became of it on the date.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

@@ -267,8 +267,11 @@ CREATE OR REPLACE EXTERNAL TABLE review_status (
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who decided.
     review_date DATE AS (value:review_date::DATE), -- When.
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the role, when it exists.
-    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.
-    source VARCHAR AS (value:source::VARCHAR) -- File and line of the review.
+    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission) | done (delete review whose permission is gone) | expired (past its expires date: the permission is open again) | invalidated (the role's grant of the permission changed since the review: open again) | no_data | unknown_role | unknown_permission.
+    source VARCHAR AS (value:source::VARCHAR), -- File and line of the review.
+    expires DATE AS (value:expires::DATE), -- Last date the review holds (from the reviews file); after it the permission reopens.
+    grant_fingerprint VARCHAR AS (value:grant_fingerprint::VARCHAR), -- SHA-256 of the statements that granted the permission when analyze first saw the review with the permission granted; carried from run to run, it is what a later grant is compared with.
+    invalidated_on DATE AS (value:invalidated_on::DATE) -- First date the role's grant of the permission differed from grant_fingerprint; the review stays invalidated until its line is changed (a new review).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/review_status/

@@ -250,11 +250,73 @@ fn risk_counts<'a>(
 }
 
 /// Runs the analysis of `cur` against `prev` (the previous complete
-/// snapshot, if any) and the ledger of the previous analyze run.
+/// snapshot, if any) and the ledger of the previous analyze run, with no
+/// memory of earlier reviews (see [`analyze_with`]).
 pub fn analyze(
     cur: &Snapshot,
     prev: Option<&Snapshot>,
     prev_ledger: Vec<LedgerRow>,
+    owners: &Owners,
+    reviews_in: &[Review],
+    rules: &Rules,
+) -> Analysis {
+    analyze_with(cur, prev, prev_ledger, &[], owners, reviews_in, rules)
+}
+
+/// The role a review names: the first of the snapshot with its name in its
+/// account (id or name).
+fn review_role(cur: &Snapshot, r: &Review) -> Option<usize> {
+    cur.roles.iter().position(|role| {
+        role.role_name == r.role
+            && (role.account_id == r.account
+                || role
+                    .account_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&r.account)))
+    })
+}
+
+/// [`Review::identity`] of a `review_status` row of an earlier run.
+fn row_identity(r: &ReviewStatusRow) -> String {
+    let day = |d: Option<i32>| {
+        d.map(|d| crate::model::columns::date_of(d).to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "{}|{}|{}|{}|{}|{}|{}",
+        r.account,
+        r.role_name,
+        r.permission,
+        r.decision,
+        r.reason.as_deref().unwrap_or(""),
+        day(r.review_date),
+        day(r.expires),
+    )
+}
+
+/// Whether a review still holds on the date: its expiry, and the grant it
+/// was made against (see docs/ANALYZE.md, "Reviews").
+#[derive(Debug, Clone, Default)]
+struct ReviewState {
+    expired: bool,
+    baseline: Option<String>,
+    invalidated_on: Option<i32>,
+}
+
+impl ReviewState {
+    fn holds(&self) -> bool {
+        !self.expired && self.invalidated_on.is_none()
+    }
+}
+
+/// [`analyze`], remembering the reviews of the previous analyze run
+/// (`prev_reviews`, its `review_status`): each review's grant fingerprint
+/// is carried, so a review whose grant changed stays invalidated.
+pub fn analyze_with(
+    cur: &Snapshot,
+    prev: Option<&Snapshot>,
+    prev_ledger: Vec<LedgerRow>,
+    prev_reviews: &[ReviewStatusRow],
     owners: &Owners,
     reviews_in: &[Review],
     rules: &Rules,
@@ -294,6 +356,40 @@ pub fn analyze(
             &role.role_name,
         )
     };
+    // --- which reviews still hold: not past their expiry, and the role's
+    // grant of the permission is the one the review was made against.
+    let earlier: HashMap<String, &ReviewStatusRow> =
+        prev_reviews.iter().map(|r| (row_identity(r), r)).collect();
+    let review_states: Vec<ReviewState> = reviews_in
+        .iter()
+        .map(|r| {
+            let now = review_role(cur, r).and_then(|ri| {
+                let role = &cur.roles[ri];
+                grants::grant_fingerprint(
+                    policies_of
+                        .get(role.role_id.as_str())
+                        .map_or(&[][..], Vec::as_slice),
+                    &r.permission,
+                )
+            });
+            let before = earlier.get(&r.identity());
+            let baseline = match before {
+                Some(b) => b.grant_fingerprint.clone(),
+                None => now.clone(),
+            };
+            // Seen before, and granted now by something else than then
+            // (or granted again after it was gone): the review no longer
+            // describes the grant.
+            let changed = before.is_some() && now.is_some() && now != baseline;
+            ReviewState {
+                expired: r.expires.is_some_and(|e| cur.date > e),
+                invalidated_on: before
+                    .and_then(|b| b.invalidated_on)
+                    .or_else(|| changed.then_some(today)),
+                baseline: baseline.or(now),
+            }
+        })
+        .collect();
     let found = find_unused(cur, rules.unused_days);
     let mut unused_rows = Vec::with_capacity(found.len());
     let mut alerts_by_role: BTreeMap<usize, Alert> = BTreeMap::new();
@@ -303,13 +399,15 @@ pub fn analyze(
         let (team, source) = owner_of[u.role].clone();
         let grant = grant_of(role, &u.permission);
         let role_at = owners.terraform().lookup(&role.arn);
-        let review = reviews::find(
+        let review = reviews::find_index(
             reviews_in,
             &role.account_id,
             role.account_name.as_deref(),
             &role.role_name,
             &u.permission,
-        );
+        )
+        .filter(|&i| review_states[i].holds())
+        .map(|i| &reviews_in[i]);
         let status = match review.map(|r| r.decision) {
             Some(Decision::Keep) => "kept",
             Some(Decision::Delete) => "to_delete",
@@ -550,20 +648,8 @@ pub fn analyze(
         )
     };
     let mut review_rows = Vec::new();
-    for r in reviews_in {
-        let roles: Vec<&RoleIn> = cur
-            .roles
-            .iter()
-            .filter(|role| {
-                role.role_name == r.role
-                    && (role.account_id == r.account
-                        || role
-                            .account_name
-                            .as_deref()
-                            .is_some_and(|n| n.eq_ignore_ascii_case(&r.account)))
-            })
-            .collect();
-        let (status, team) = match roles.first() {
+    for (r, state) in reviews_in.iter().zip(&review_states) {
+        let (status, team) = match review_role(cur, r).map(|i| &cur.roles[i]) {
             None => ("unknown_role", None),
             Some(role) => {
                 let team = Some(owners.resolve(role).0);
@@ -571,6 +657,10 @@ pub fn analyze(
                 if role.access == AccessData::Unknown {
                     // Nothing says whether the permission is still granted.
                     ("no_data", team)
+                } else if state.expired {
+                    ("expired", team)
+                } else if state.invalidated_on.is_some() {
+                    ("invalidated", team)
                 } else if granted_now_lc.contains(&key) {
                     ("applied", team)
                 } else if r.decision == Decision::Delete
@@ -595,6 +685,9 @@ pub fn analyze(
             owner_team: team,
             status: status.into(),
             source: r.source.clone(),
+            expires: r.expires.map(days_since_epoch),
+            grant_fingerprint: state.baseline.clone(),
+            invalidated_on: state.invalidated_on,
         });
     }
 

@@ -177,6 +177,50 @@ pub fn find_grant(
     None
 }
 
+/// A fingerprint of everything that grants `permission` among a role's
+/// identity policies: SHA-256 over each covering Allow statement (with its
+/// policy id), in order. `None` when nothing grants it. A review is judged
+/// against the fingerprint of the day it was first seen: a changed or new
+/// statement changes it.
+pub fn grant_fingerprint(policies: &[&PolicyIn], permission: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let permission = permission.to_ascii_lowercase();
+    let mut hasher = Sha256::new();
+    let mut any = false;
+    for p in policies {
+        let Ok(doc) = serde_json::from_str::<Value>(&p.document) else {
+            continue;
+        };
+        let list: Vec<&Value> = match doc.get("Statement") {
+            Some(Value::Array(l)) => l.iter().collect(),
+            Some(one) => vec![one],
+            None => Vec::new(),
+        };
+        for st in list {
+            let one = json_one(st);
+            if statement_granting(&one, &permission).is_some() {
+                any = true;
+                hasher.update(p.policy_id().as_bytes());
+                hasher.update([0]);
+                hasher.update(st.to_string().as_bytes());
+                hasher.update([0]);
+            }
+        }
+    }
+    any.then(|| {
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
+/// A document holding only `statement`.
+fn json_one(statement: &Value) -> Value {
+    serde_json::json!({"Statement": [statement]})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +331,31 @@ mod tests {
         assert_eq!(other.statement, "statement 1 (Ledger)");
         assert_eq!(other.terraform_address, None);
         assert!(find_grant(&refs, "kms", &index, arn, "payments-api").is_none());
+
+        // Fingerprints: stable, None when not granted, changed by a new
+        // statement granting the same permission.
+        let fp = grant_fingerprint(&refs, "dynamodb").unwrap();
+        assert_eq!(fp.len(), 64);
+        assert_eq!(grant_fingerprint(&refs, "DynamoDB").unwrap(), fp);
+        assert_eq!(grant_fingerprint(&refs, "kms"), None);
+        let extra = pol(
+            "inline",
+            Some("more"),
+            None,
+            json!({"Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}),
+        );
+        let mut more = refs.clone();
+        more.push(&extra);
+        assert_ne!(grant_fingerprint(&more, "dynamodb").unwrap(), fp);
+        // ...but not a statement about something else.
+        let other = pol(
+            "inline",
+            Some("other"),
+            None,
+            json!({"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}),
+        );
+        let mut unrelated = refs.clone();
+        unrelated.push(&other);
+        assert_eq!(grant_fingerprint(&unrelated, "dynamodb").unwrap(), fp);
     }
 }

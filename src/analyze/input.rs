@@ -683,6 +683,75 @@ pub fn read_previous_deliveries(
         .collect())
 }
 
+/// The `review_status` of the latest analyze run on or before `date`, as
+/// far as it remembers grants (runs written before reviews carried a grant
+/// fingerprint remember nothing).
+pub fn read_previous_reviews(
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<Vec<ledger::ReviewStatusRow>, AnalyzeError> {
+    let Some(manifest) = latest_analyze(lake, date)? else {
+        return Ok(Vec::new());
+    };
+    let prev = manifest.snapshot_date;
+    let table = ledger::REVIEW_TABLE.name;
+    let p = frame_err(lake, prev, table);
+    let has_memory = read::scan_lazy(lake, &manifest, table)?
+        .collect_schema()
+        .map_err(&p)?
+        .contains("grant_fingerprint");
+    if !has_memory {
+        return Ok(Vec::new());
+    }
+    let df = read::scan(
+        lake,
+        &manifest,
+        table,
+        None,
+        &[
+            "account",
+            "role_name",
+            "permission",
+            "decision",
+            "reason",
+            "review_date",
+            "status",
+            "source",
+            "expires",
+            "grant_fingerprint",
+            "invalidated_on",
+        ],
+    )?;
+    let mut account = strs(&df, "account").map_err(&p)?;
+    let mut role_name = strs(&df, "role_name").map_err(&p)?;
+    let mut permission = strs(&df, "permission").map_err(&p)?;
+    let mut decision = strs(&df, "decision").map_err(&p)?;
+    let mut reason = strs(&df, "reason").map_err(&p)?;
+    let review_date = dates(&df, "review_date").map_err(&p)?;
+    let mut status = strs(&df, "status").map_err(&p)?;
+    let mut source = strs(&df, "source").map_err(&p)?;
+    let expires = dates(&df, "expires").map_err(&p)?;
+    let mut fingerprint = strs(&df, "grant_fingerprint").map_err(&p)?;
+    let invalidated = dates(&df, "invalidated_on").map_err(&p)?;
+    Ok((0..df.height())
+        .map(|i| ledger::ReviewStatusRow {
+            account: account[i].take().unwrap_or_default(),
+            role_name: role_name[i].take().unwrap_or_default(),
+            permission: permission[i].take().unwrap_or_default(),
+            decision: decision[i].take().unwrap_or_default(),
+            reason: reason[i].take(),
+            reviewer: None,
+            review_date: review_date[i],
+            owner_team: None,
+            status: status[i].take().unwrap_or_default(),
+            source: source[i].take().unwrap_or_default(),
+            expires: expires[i],
+            grant_fingerprint: fingerprint[i].take(),
+            invalidated_on: invalidated[i],
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::grants_passrole;

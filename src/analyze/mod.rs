@@ -149,10 +149,16 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         sensitive_actions: snapshot_manifest.sensitive_actions.clone(),
         routing: routes.is_some(),
     };
-    let mut analysis = compute::analyze(
+    let prev_reviews = if reviews.is_empty() {
+        Vec::new()
+    } else {
+        input::read_previous_reviews(&cfg.lake, cfg.date)?
+    };
+    let mut analysis = compute::analyze_with(
         &current,
         previous.as_ref(),
         prev_ledger,
+        &prev_reviews,
         &owners,
         &reviews,
         &rules,
@@ -376,6 +382,29 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
         out.push_str(&format!(
             "  Access Advisor: {} role(s) judged on earlier data, {} unknown (never called unused or used)\n",
             org.roles_access_carried, org.roles_access_unknown
+        ));
+    }
+    // Reviews that no longer hold: the permission is open again.
+    let day = |d: Option<i32>| {
+        d.map_or_else(String::new, |d| {
+            crate::model::columns::date_of(d).to_string()
+        })
+    };
+    for r in &a.reviews {
+        let why = match r.status.as_str() {
+            "expired" => format!(
+                "expired on {}: the permission is open again",
+                day(r.expires)
+            ),
+            "invalidated" => format!(
+                "invalidated: the role's grant of it changed on {}; review it again",
+                day(r.invalidated_on)
+            ),
+            _ => continue,
+        };
+        out.push_str(&format!(
+            "  review {}: {} / {} / {} {why}\n",
+            r.source, r.account, r.role_name, r.permission
         ));
     }
     let unknown: Vec<&ledger::ReviewStatusRow> = a

@@ -139,9 +139,24 @@ const REVIEW_COLUMNS: &[Column] = &[
     Column::required(
         "status",
         ColType::Utf8,
-        "applied (matches a granted permission) | done (delete review whose permission is gone) | unknown_role | unknown_permission.",
+        "applied (matches a granted permission) | done (delete review whose permission is gone) | expired (past its expires date: the permission is open again) | invalidated (the role's grant of the permission changed since the review: open again) | no_data | unknown_role | unknown_permission.",
     ),
     Column::required("source", ColType::Utf8, "File and line of the review."),
+    Column::optional(
+        "expires",
+        ColType::Date,
+        "Last date the review holds (from the reviews file); after it the permission reopens.",
+    ),
+    Column::optional(
+        "grant_fingerprint",
+        ColType::Utf8,
+        "SHA-256 of the statements that granted the permission when analyze first saw the review with the permission granted; carried from run to run, it is what a later grant is compared with.",
+    ),
+    Column::optional(
+        "invalidated_on",
+        ColType::Date,
+        "First date the role's grant of the permission differed from grant_fingerprint; the review stays invalidated until its line is changed (a new review).",
+    ),
 ];
 
 /// One review's outcome.
@@ -157,6 +172,11 @@ pub struct ReviewStatusRow {
     pub owner_team: Option<String>,
     pub status: String,
     pub source: String,
+    /// Days since the epoch.
+    pub expires: Option<i32>,
+    pub grant_fingerprint: Option<String>,
+    /// Days since the epoch.
+    pub invalidated_on: Option<i32>,
 }
 
 /// Builds a `review_status` batch.
@@ -175,6 +195,9 @@ pub fn review_batch(rows: &[ReviewStatusRow]) -> Result<RecordBatch, ArrowError>
             utf8(rows.iter().map(|r| r.owner_team.as_deref())),
             utf8_req(rows.iter().map(|r| r.status.as_str())),
             utf8_req(rows.iter().map(|r| r.source.as_str())),
+            date(rows.iter().map(|r| r.expires)),
+            utf8(rows.iter().map(|r| r.grant_fingerprint.as_deref())),
+            date(rows.iter().map(|r| r.invalidated_on)),
         ],
     )
 }
