@@ -482,6 +482,11 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(EXIT_OK))
 }
 
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
 /// The bundled fixtures: `fixtures/default` under the working directory, else
 /// under the source tree the binary was built from.
 fn default_fixtures() -> PathBuf {
@@ -531,11 +536,46 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
     for (slot, name) in [
         (&mut options.owners, "owners.csv"),
         (&mut options.reviews, "reviews.csv"),
+        (&mut options.owners_config, "owners.toml"),
     ] {
         if slot.is_none() && dir.join(name).is_file() {
             *slot = Some(dir.join(name));
         }
     }
+    // ...and the Terraform states that made some of its roles.
+    if options.terraform_state.is_empty() && dir.join("terraform").is_dir() {
+        options
+            .terraform_state
+            .push(analyze::terraform::StateSource::Local(
+                dir.join("terraform"),
+            ));
+    }
+    // Without other delivery, alerts are routed to one JSON-lines file per
+    // team beside the lake.
+    let alerts_dir = {
+        let name = args
+            .lake
+            .file_name()
+            .map_or_else(|| "lake".into(), |n| n.to_string_lossy().into_owned());
+        let parent = args
+            .lake
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::path::absolute(parent.join(format!("{name}-alerts")))?
+    };
+    let routes_file = tempfile::NamedTempFile::new()?;
+    if options.routes.is_none() && options.alerts_out.is_none() && options.webhook.is_none() {
+        std::fs::write(
+            routes_file.path(),
+            format!(
+                "[[destination]]\nname = \"files\"\nkind = \"file\"\ndir = {}\n\n[[route]]\nteam = \"*\"\nto = [\"files\"]\n",
+                toml_string(&alerts_dir.display().to_string())
+            ),
+        )?;
+        options.routes = Some(routes_file.path().to_path_buf());
+    }
+    let routed_to_files = options.routes.as_deref() == Some(routes_file.path());
     let mut last = None;
     for date in &index.days {
         bar.set_message(date.to_string());
@@ -579,6 +619,12 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             print!(
                 "{}",
                 analyze::summary_text(outcome.manifest.snapshot_date, outcome, &args.lake)
+            );
+        }
+        if routed_to_files {
+            println!(
+                "alerts per team (new items, once): {}/<team>.jsonl",
+                alerts_dir.display()
             );
         }
         println!(

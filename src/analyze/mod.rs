@@ -353,6 +353,26 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
                 .map_or("-".to_string(), |p| format!("{:.0}%", p * 100.0)),
         ));
     }
+    // How far the owners can be trusted: which step of the chain named them.
+    let mut sources: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in &a.owners {
+        *sources.entry(o.owner_source.as_str()).or_default() += 1;
+    }
+    if !sources.is_empty() {
+        let by = [
+            "tag",
+            "terraform",
+            "cloudformation",
+            "owners_file",
+            "account",
+            "unowned",
+        ]
+        .iter()
+        .filter_map(|s| sources.get(s).map(|n| format!("{n} {s}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+        out.push_str(&format!("  owners: {by}\n"));
+    }
     // The gaps, so that nobody reads a carried number as today's.
     for d in a.daily.iter().filter(|d| d.scope == "account") {
         let name = d

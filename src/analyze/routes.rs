@@ -287,11 +287,13 @@ impl Routes {
                         token: secret("token_env", &d.token_env)?,
                     }
                 }
+                // A relative folder is relative to the routes file.
                 "file" => Target::File {
-                    dir: d
-                        .dir
-                        .clone()
-                        .ok_or_else(|| bad(at.clone(), "dir is required".into()))?,
+                    dir: path.parent().unwrap_or(Path::new(".")).join(
+                        d.dir
+                            .clone()
+                            .ok_or_else(|| bad(at.clone(), "dir is required".into()))?,
+                    ),
                 },
                 other => {
                     return Err(bad(
