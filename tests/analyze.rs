@@ -895,3 +895,64 @@ fn reviews_with_expiry_and_a_remembered_grant() {
     run();
     assert_eq!(rows(), first);
 }
+
+#[test]
+fn cloudformation_stacks_are_recognised_from_the_role_tags() {
+    let work = tempfile::tempdir().unwrap();
+    let fixtures = work.path().join("mini");
+    copy_tree(&data("mini"), &fixtures);
+    // CloudFormation tags every resource of a stack with these two.
+    let details = fixtures.join("111111111111/authorization-details.json");
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(&details).unwrap()).unwrap();
+    for r in doc["RoleDetailList"].as_array_mut().unwrap() {
+        if r["RoleName"] == "bounded" {
+            r["Tags"] = serde_json::json!([
+                {"Key": "aws:cloudformation:stack-name", "Value": "payments-stream"},
+                {"Key": "aws:cloudformation:logical-id", "Value": "StreamRole"},
+                {"Key": "aws:cloudformation:stack-id", "Value": "arn:aws:cloudformation:eu-west-1:111111111111:stack/payments-stream/0b1c"}
+            ]);
+        }
+    }
+    fs::write(&details, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&fixtures, &lake, DATE);
+    let cfg = work.path().join("owners.toml");
+    fs::write(
+        &cfg,
+        "[[cloudformation]]\nstack = \"billing-*\"\nteam = \"billing\"\n\n[[cloudformation]]\nstack = \"payments-*\"\nteam = \"payments\"\n",
+    )
+    .unwrap();
+    analyze(&lake, &["--owners-config", cfg.to_str().unwrap()]).success();
+    let t = read_table(&lake, "role_owners", DATE);
+    let i = (0..t.num_rows())
+        .find(|&i| str_at(&t, "role_name", i).as_deref() == Some("bounded"))
+        .unwrap();
+    let got: Vec<Option<String>> = [
+        "owner_team",
+        "owner_source",
+        "owner_detail",
+        "iac_kind",
+        "iac_state",
+        "iac_address",
+    ]
+    .iter()
+    .map(|c| str_at(&t, c, i))
+    .collect();
+    assert_eq!(
+        got,
+        [
+            Some("payments".to_string()),
+            Some("cloudformation".to_string()),
+            Some("owners.toml: cloudformation[1]".to_string()),
+            Some("cloudformation".to_string()),
+            Some("payments-stream".to_string()),
+            Some("StreamRole".to_string()),
+        ]
+    );
+    // Other roles carry no stack.
+    assert!(
+        (0..t.num_rows())
+            .filter(|&j| j != i)
+            .all(|j| str_at(&t, "iac_kind", j).is_none())
+    );
+}
