@@ -696,10 +696,19 @@ pub fn jira_payload(alert: &Alert, project: &str, issue_type: &str, api_version:
     let description = if api_version == 2 {
         Value::String(paragraphs.join("\n\n"))
     } else {
-        json!({"type": "doc", "version": 1, "content": paragraphs.iter().map(|p| json!({
-            "type": "paragraph",
-            "content": [{"type": "text", "text": p}]
-        })).collect::<Vec<_>>()})
+        // ADF: one paragraph per block, lines joined by hardBreak nodes
+        // (a text node is one line).
+        let paragraph = |p: &String| {
+            let mut content = Vec::new();
+            for (i, line) in p.lines().enumerate() {
+                if i > 0 {
+                    content.push(json!({"type": "hardBreak"}));
+                }
+                content.push(json!({"type": "text", "text": line}));
+            }
+            json!({"type": "paragraph", "content": content})
+        };
+        json!({"type": "doc", "version": 1, "content": paragraphs.iter().map(paragraph).collect::<Vec<_>>()})
     };
     // Jira labels cannot hold spaces.
     let team_label: String = format!("team-{}", alert.team)

@@ -202,10 +202,24 @@ fn check(path: &str, headers: &BTreeMap<String, String>, b: &Value) -> Result<()
             "summary",
         )?;
         if path.contains("/api/3/") {
-            need(
-                f["description"]["type"] == "doc" && f["description"]["version"] == 1,
-                "ADF description",
-            )?;
+            let d = &f["description"];
+            need(d["type"] == "doc" && d["version"] == 1, "ADF description")?;
+            // ADF: paragraphs of text (one line each, non-empty) and hardBreaks.
+            for p in d["content"].as_array().ok_or("ADF content")? {
+                need(p["type"] == "paragraph", "ADF paragraph")?;
+                for n in p["content"].as_array().ok_or("ADF paragraph content")? {
+                    match n["type"].as_str() {
+                        Some("text") => need(
+                            n["text"]
+                                .as_str()
+                                .is_some_and(|t| !t.is_empty() && !t.contains('\n')),
+                            "ADF text node",
+                        )?,
+                        Some("hardBreak") => {}
+                        _ => return Err("ADF node type".into()),
+                    }
+                }
+            }
         } else {
             need(f["description"].is_string(), "wiki description")?;
         }
