@@ -341,17 +341,41 @@ fn analyze_config(lake: &Lake, date: NaiveDate, o: &AnalyzeOptions) -> AnalyzeCo
         date,
         unused_days: o.unused_days,
         owners: o.owners.clone(),
+        owners_config: o.owners_config.clone(),
+        terraform_states: o.terraform_state.clone(),
+        state_access: Default::default(),
         reviews: o.reviews.clone(),
         alerts_out: o.alerts_out.clone(),
         webhook: o.webhook.clone(),
         key_max_age_days: o.key_max_age_days,
+        routes: o.routes.clone(),
     }
 }
 
 fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let a = &args.access;
-    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
-    let cfg = analyze_config(&lake, args.date, &args.options);
+    // An S3 endpoint also serves `--terraform-state s3://…` beside a local lake.
+    let mut lake_s3 = a.s3.clone();
+    if matches!(args.lake, LakeLocation::Local(_))
+        && args
+            .options
+            .terraform_state
+            .iter()
+            .any(|s| matches!(s, analyze::terraform::StateSource::S3(_)))
+    {
+        lake_s3.s3_endpoint_url = None;
+    }
+    let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &lake_s3)?;
+    let mut cfg = analyze_config(&lake, args.date, &args.options);
+    // S3 state prefixes are read with the lake's identity and endpoint.
+    cfg.state_access = analyze::terraform::StateAccess {
+        aws: crate::source::aws::AwsConfig {
+            profile: a.profile.clone(),
+            region: a.region.clone(),
+            ..Default::default()
+        },
+        s3: a.s3.to_options(),
+    };
     let outcome = analyze::run(&cfg)
         .with_context(|| format!("analyze of {} failed; the lake is unchanged", args.date))?;
     if !args.quiet {
@@ -359,6 +383,18 @@ fn analyze_cmd(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             "{}",
             analyze::summary_text(args.date, &outcome, &lake.label())
         );
+    }
+    if let Some(d) = outcome
+        .delivered
+        .as_ref()
+        .filter(|d| !d.failures.is_empty())
+    {
+        // The analysis is published (with what was delivered); the failed
+        // destinations' items are sent next time.
+        for f in &d.failures {
+            eprintln!("error: {f}");
+        }
+        return Ok(ExitCode::from(EXIT_FAILED));
     }
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -370,18 +406,43 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     };
     let a = &args.access;
     let lake = open_lake(&args.lake, a.profile.clone(), a.region.clone(), &a.s3)?;
-    let s = analyze::suggest::suggest(&lake, args.date, &args.role, args.unused_days, &reviews)?;
+    let terraform = analyze::terraform::TerraformIndex::load(
+        &args.terraform_state,
+        &analyze::terraform::StateAccess {
+            aws: crate::source::aws::AwsConfig {
+                profile: a.profile.clone(),
+                region: a.region.clone(),
+                ..Default::default()
+            },
+            s3: a.s3.to_options(),
+        },
+    )?;
+    let s = analyze::suggest::suggest(
+        &lake,
+        args.date,
+        &args.role,
+        args.unused_days,
+        &reviews,
+        &terraform,
+    )?;
     if args.json {
         let policies: Vec<serde_json::Value> = s
             .policies
             .iter()
             .map(|p| {
                 serde_json::json!({"policy_id": p.policy_id, "kind": p.kind, "current": p.current,
-                    "suggested": p.suggested, "diff": p.diff, "notes": p.notes})
+                    "suggested": p.suggested, "diff": p.diff, "notes": p.notes,
+                    "terraform": p.terraform})
             })
             .collect();
+        let grants: Vec<serde_json::Value> = s
+            .unused
+            .iter()
+            .zip(&s.grants)
+            .map(|(u, g)| serde_json::json!({"permission": u, "grant": g}))
+            .collect();
         let out = serde_json::json!({"role_arn": s.role_arn, "snapshot_date": s.snapshot_date,
-            "unused": s.unused, "policies": policies});
+            "unused": s.unused, "terraform": s.terraform, "grants": grants, "policies": policies});
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::from(EXIT_OK));
     }
@@ -396,11 +457,26 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             s.unused.join(", ")
         }
     );
+    if let Some(t) = &s.terraform {
+        println!("managed by Terraform: {} in {}", t.address, t.state);
+    }
+    for (u, g) in s.unused.iter().zip(&s.grants) {
+        if let Some(g) = g {
+            let at = match (&g.terraform_address, &g.terraform_state) {
+                (Some(a), Some(st)) => format!(" → {a} in {st}"),
+                _ => String::new(),
+            };
+            println!("  {u}: granted by {} {}{at}", g.policy, g.statement);
+        }
+    }
     println!("Suggestion only: nothing is applied. Review each change with the owner team.\n");
     for p in &s.policies {
         if p.diff.is_empty() && p.notes.is_empty() {
             println!("{} ({}): no change", p.policy_id, p.kind);
             continue;
+        }
+        if let Some(t) = &p.terraform {
+            println!("{}: edit {} in {}", p.policy_id, t.address, t.state);
         }
         if p.kind == "aws_managed" && !p.diff.is_empty() {
             println!(
@@ -415,6 +491,11 @@ fn suggest_cmd(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         println!();
     }
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
 }
 
 /// The bundled fixtures: `fixtures/default` under the working directory, else
@@ -466,11 +547,46 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
     for (slot, name) in [
         (&mut options.owners, "owners.csv"),
         (&mut options.reviews, "reviews.csv"),
+        (&mut options.owners_config, "owners.toml"),
     ] {
         if slot.is_none() && dir.join(name).is_file() {
             *slot = Some(dir.join(name));
         }
     }
+    // ...and the Terraform states that made some of its roles.
+    if options.terraform_state.is_empty() && dir.join("terraform").is_dir() {
+        options
+            .terraform_state
+            .push(analyze::terraform::StateSource::Local(
+                dir.join("terraform"),
+            ));
+    }
+    // Without other delivery, alerts are routed to one JSON-lines file per
+    // team beside the lake.
+    let alerts_dir = {
+        let name = args
+            .lake
+            .file_name()
+            .map_or_else(|| "lake".into(), |n| n.to_string_lossy().into_owned());
+        let parent = args
+            .lake
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::path::absolute(parent.join(format!("{name}-alerts")))?
+    };
+    let routes_file = tempfile::NamedTempFile::new()?;
+    if options.routes.is_none() && options.alerts_out.is_none() && options.webhook.is_none() {
+        std::fs::write(
+            routes_file.path(),
+            format!(
+                "[[destination]]\nname = \"files\"\nkind = \"file\"\ndir = {}\n\n[[route]]\nteam = \"*\"\nto = [\"files\"]\n",
+                toml_string(&alerts_dir.display().to_string())
+            ),
+        )?;
+        options.routes = Some(routes_file.path().to_path_buf());
+    }
+    let routed_to_files = options.routes.as_deref() == Some(routes_file.path());
     let mut last = None;
     for date in &index.days {
         bar.set_message(date.to_string());
@@ -514,6 +630,12 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             print!(
                 "{}",
                 analyze::summary_text(outcome.manifest.snapshot_date, outcome, &args.lake)
+            );
+        }
+        if routed_to_files {
+            println!(
+                "alerts per team (new items, once): {}/<team>.jsonl",
+                alerts_dir.display()
             );
         }
         println!(

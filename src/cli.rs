@@ -255,6 +255,10 @@ pub struct SuggestArgs {
     /// Reviews file: permissions marked keep are never removed.
     #[arg(long, value_name = "FILE")]
     pub reviews: Option<PathBuf>,
+    /// Terraform state managing the role and its policies (file, folder or
+    /// s3://bucket/prefix; repeatable): names the resource to edit.
+    #[arg(long, value_name = "FILE|DIR|s3://BUCKET/PREFIX")]
+    pub terraform_state: Vec<crate::analyze::terraform::StateSource>,
     /// Print JSON (current and suggested documents, diff, notes).
     #[arg(long)]
     pub json: bool,
@@ -269,6 +273,14 @@ pub struct AnalyzeOptions {
     /// Owners rules (CSV or YAML): account, role glob, path prefix → team.
     #[arg(long, value_name = "FILE")]
     pub owners: Option<PathBuf>,
+    /// Owners config (TOML): Terraform state → repository path (CODEOWNERS)
+    /// or team, CloudFormation stack rules, per-account default teams.
+    #[arg(long, value_name = "FILE")]
+    pub owners_config: Option<PathBuf>,
+    /// Terraform state (JSON format v4) managing roles: a file, a folder of
+    /// *.tfstate, or s3://bucket/prefix as the S3 backend stores them. Repeatable.
+    #[arg(long, value_name = "FILE|DIR|s3://BUCKET/PREFIX")]
+    pub terraform_state: Vec<crate::analyze::terraform::StateSource>,
     /// Reviews (CSV or YAML): keep/delete decisions on unused permissions.
     #[arg(long, value_name = "FILE")]
     pub reviews: Option<PathBuf>,
@@ -282,6 +294,10 @@ pub struct AnalyzeOptions {
     /// finding (credential reports).
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
     pub key_max_age_days: i64,
+    /// Routes (TOML): teams → destinations (webhook, Slack, Opsgenie, Jira,
+    /// files), secrets from environment variables; see docs/ANALYZE.md.
+    #[arg(long, value_name = "FILE")]
+    pub routes: Option<PathBuf>,
 }
 
 /// `iamlake demo`.

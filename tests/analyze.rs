@@ -498,3 +498,461 @@ fn check_plan_resolves_managed_policies_from_a_lake() {
             .contains("snapshot 2026-10-01")
     );
 }
+
+/// A Terraform state (format v4, as Terraform 1.x writes it) managing the
+/// mini organization's `bounded` role in a `for_each` module instance, with
+/// its customer managed policy and the attachment, and the `app` role
+/// (`count`) with its inline policy `app-access`.
+pub fn mini_state() -> String {
+    let provider = "provider[\\\"registry.terraform.io/hashicorp/aws\\\"]";
+    format!(
+        r#"{{
+  "version": 4, "terraform_version": "1.8.2", "serial": 5,
+  "lineage": "0b6c1f7e-1d2a-4c55-a1d4-6f1f7e0a9b31", "outputs": {{}},
+  "resources": [
+    {{"module": "module.iam", "mode": "managed", "type": "aws_iam_role", "name": "this",
+      "provider": "{provider}",
+      "instances": [{{"index_key": "bounded", "schema_version": 0,
+        "attributes": {{"arn": "arn:aws:iam::111111111111:role/bounded", "name": "bounded", "path": "/",
+          "inline_policy": [], "managed_policy_arns": ["arn:aws:iam::111111111111:policy/iam-all"]}},
+        "sensitive_attributes": [], "private": "bnVsbA=="}}]}},
+    {{"mode": "managed", "type": "aws_iam_policy", "name": "iam_all", "provider": "{provider}",
+      "instances": [{{"schema_version": 0,
+        "attributes": {{"arn": "arn:aws:iam::111111111111:policy/iam-all", "name": "iam-all",
+          "policy": "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\"}}]}}"}},
+        "sensitive_attributes": []}}]}},
+    {{"module": "module.iam", "mode": "managed", "type": "aws_iam_role_policy_attachment", "name": "this",
+      "provider": "{provider}",
+      "instances": [{{"index_key": "bounded", "schema_version": 0,
+        "attributes": {{"id": "bounded-2024", "role": "bounded", "policy_arn": "arn:aws:iam::111111111111:policy/iam-all"}},
+        "sensitive_attributes": [], "dependencies": ["aws_iam_policy.iam_all", "module.iam.aws_iam_role.this"]}}]}},
+    {{"module": "module.app", "mode": "managed", "type": "aws_iam_role", "name": "this",
+      "provider": "{provider}",
+      "instances": [{{"index_key": 0, "schema_version": 0,
+        "attributes": {{"arn": "arn:aws:iam::111111111111:role/service-role/app", "name": "app", "path": "/service-role/",
+          "inline_policy": [{{"name": "app-access", "policy": "{{}}"}}]}},
+        "sensitive_attributes": [], "private": "bnVsbA=="}}]}},
+    {{"module": "module.app", "mode": "managed", "type": "aws_iam_role_policy", "name": "access",
+      "provider": "{provider}",
+      "instances": [{{"index_key": 0, "schema_version": 0,
+        "attributes": {{"id": "app:app-access", "name": "app-access", "name_prefix": "", "role": "app", "policy": "{{}}"}},
+        "sensitive_attributes": [], "dependencies": ["module.app.aws_iam_role.this"]}}]}}
+  ]
+}}"#
+    )
+}
+
+/// CODEOWNERS and an owners config mapping every `*iam/terraform.tfstate`
+/// to `terraform/iam`, and the account dev-b to a default team.
+pub fn mini_owners_config(dir: &Path) -> std::path::PathBuf {
+    fs::write(
+        dir.join("CODEOWNERS"),
+        "# default\n* @acme/platform\n/terraform/iam/ @acme/security\n",
+    )
+    .unwrap();
+    let cfg = dir.join("owners.toml");
+    fs::write(
+        &cfg,
+        "codeowners = \"CODEOWNERS\"\n[[terraform]]\nstate = \"*iam/terraform.tfstate\"\npath = \"terraform/iam\"\n[accounts]\n\"dev-b\" = \"dev-default\"\n",
+    )
+    .unwrap();
+    cfg
+}
+
+/// One `role_owners` row: (team, source, detail, module, address).
+pub type OwnerRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Rows of `role_owners` by role name.
+pub fn role_owners(lake: &Path) -> std::collections::BTreeMap<String, OwnerRow> {
+    let t = read_table(lake, "role_owners", DATE);
+    (0..t.num_rows())
+        .map(|i| {
+            (
+                str_at(&t, "role_name", i).unwrap(),
+                (
+                    str_at(&t, "owner_team", i).unwrap(),
+                    str_at(&t, "owner_source", i).unwrap(),
+                    str_at(&t, "owner_detail", i),
+                    str_at(&t, "iac_module", i),
+                    str_at(&t, "iac_address", i),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn owners_from_terraform_state_codeowners_and_account_defaults() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let states = work.path().join("states/iam");
+    fs::create_dir_all(&states).unwrap();
+    fs::write(states.join("terraform.tfstate"), mini_state()).unwrap();
+    let cfg = mini_owners_config(work.path());
+    analyze(
+        &lake,
+        &[
+            "--terraform-state",
+            work.path().join("states").to_str().unwrap(),
+            "--owners-config",
+            cfg.to_str().unwrap(),
+            "--alerts-out",
+            work.path().join("alerts.jsonl").to_str().unwrap(),
+        ],
+    )
+    .success();
+    // The alert names the role's resource and where each item is granted.
+    let alerts = fs::read_to_string(work.path().join("alerts.jsonl")).unwrap();
+    let app: serde_json::Value = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|a| a["role_name"] == "app")
+        .unwrap();
+    assert_eq!(
+        app["terraform"]["address"],
+        "module.app.aws_iam_role.this[0]"
+    );
+    let ddb = app["new_unused_permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["permission"] == "dynamodb")
+        .unwrap();
+    assert_eq!(ddb["fix"]["statement"], "statement 1 (TableInVpc)");
+    assert_eq!(
+        ddb["fix"]["terraform_address"],
+        "module.app.aws_iam_role_policy.access[0]"
+    );
+    // The risky side: ci may sts:AssumeRole on any resource, by its inline
+    // policy deploy's only statement (ci is in no state: no address).
+    let ci: serde_json::Value = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|a| a["role_name"] == "ci")
+        .unwrap();
+    let assume = ci["sensitive_grant_fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["action"] == "sts:AssumeRole")
+        .unwrap();
+    assert_eq!(
+        assume["fix"],
+        serde_json::json!({"policy": "inline:deploy", "statement": "statement 0"})
+    );
+    let owners = role_owners(&lake);
+    // By hand: admin, app and ci carry owner tags; bounded is in the state
+    // (module.iam, for_each key "bounded"), mapped to terraform/iam, whose
+    // last matching CODEOWNERS line is 3 (@acme/security); reader has no
+    // tag and no code, in dev-b, whose account owner is dev-default.
+    assert_eq!(owners["admin"].0, "security");
+    assert_eq!(owners["admin"].1, "tag");
+    assert_eq!(owners["app"].1, "tag");
+    assert_eq!(
+        owners["bounded"],
+        (
+            "security".to_string(),
+            "terraform".to_string(),
+            Some("CODEOWNERS:line 3 /terraform/iam/ @acme/security (terraform/iam)".to_string()),
+            Some("module.iam".to_string()),
+            Some("module.iam.aws_iam_role.this[\"bounded\"]".to_string()),
+        )
+    );
+    assert_eq!(owners["reader"].0, "dev-default");
+    assert_eq!(owners["reader"].1, "account");
+    assert_eq!(owners.len(), 5);
+    assert_eq!(
+        owners["app"].4.as_deref(),
+        Some("module.app.aws_iam_role.this[0]")
+    );
+
+    // Where to fix each unused permission of app (by hand from app-access:
+    // statement 1 TableInVpc grants dynamodb:GetItem, statement 2
+    // TeamParams ssm:GetParameter; no statement grants s3:PutObject, which
+    // Access Advisor tracks for the service).
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    let row = |perm: &str| {
+        let i = (0..unused.num_rows())
+            .find(|&i| str_at(&unused, "permission", i).as_deref() == Some(perm))
+            .unwrap();
+        (
+            str_at(&unused, "iac_address", i),
+            str_at(&unused, "grant_policy", i),
+            str_at(&unused, "grant_statement", i),
+            str_at(&unused, "grant_address", i),
+        )
+    };
+    let at = Some("module.app.aws_iam_role.this[0]".to_string());
+    let fix = Some("module.app.aws_iam_role_policy.access[0]".to_string());
+    let inline = Some("inline:app-access".to_string());
+    assert_eq!(
+        row("dynamodb"),
+        (
+            at.clone(),
+            inline.clone(),
+            Some("statement 1 (TableInVpc)".into()),
+            fix.clone()
+        )
+    );
+    assert_eq!(
+        row("ssm"),
+        (
+            at.clone(),
+            inline.clone(),
+            Some("statement 2 (TeamParams)".into()),
+            fix.clone()
+        )
+    );
+    assert_eq!(row("s3:PutObject"), (at.clone(), None, None, None));
+    // ci/ci is in no state.
+    assert_eq!(
+        row("sts"),
+        (
+            None,
+            Some("inline:deploy".into()),
+            Some("statement 0".into()),
+            None
+        )
+    );
+
+    // suggest names the resource to edit and the statement of each finding.
+    iamlake()
+        .args(["suggest", "--date", DATE, "--unused-days", "30", "--lake"])
+        .arg(&lake)
+        .args(["--role", "arn:aws:iam::111111111111:role/service-role/app"])
+        .arg("--terraform-state")
+        .arg(states.join("terraform.tfstate"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("managed by Terraform: module.app.aws_iam_role.this[0] in ")
+                .and(predicate::str::contains(
+                    "dynamodb: granted by inline:app-access statement 1 (TableInVpc) → module.app.aws_iam_role_policy.access[0] in ",
+                ))
+                .and(predicate::str::contains(
+                    "inline:app-access: edit module.app.aws_iam_role_policy.access[0] in ",
+                )),
+        );
+
+    // A state of an unreadable format is an error naming it; the lake keeps
+    // the first run.
+    fs::write(
+        states.join("terraform.tfstate"),
+        "{\"version\": 3, \"modules\": []}",
+    )
+    .unwrap();
+    analyze(
+        &lake,
+        &[
+            "--terraform-state",
+            states.join("terraform.tfstate").to_str().unwrap(),
+        ],
+    )
+    .code(1)
+    .stderr(predicate::str::contains(
+        "terraform.tfstate: version: state format version 3",
+    ));
+    assert_eq!(role_owners(&lake)["bounded"].1, "terraform");
+}
+
+#[test]
+fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    // The hook is down for the first run (4 attempts), then up.
+    let (url, bodies) = server(vec![503, 503, 503, 503]);
+    let routes = work.path().join("routes.toml");
+    fs::write(
+        &routes,
+        format!(
+            "[[destination]]\nname = \"hook\"\nkind = \"webhook\"\nurl_env = \"TEAM_HOOK_URL\"\n\n\
+             [[destination]]\nname = \"files\"\nkind = \"file\"\ndir = \"{}\"\n\n\
+             [[route]]\nteam = \"*\"\nto = [\"hook\", \"files\"]\n",
+            work.path().join("alerts").display()
+        ),
+    )
+    .unwrap();
+    let run = || {
+        iamlake()
+            .env("TEAM_HOOK_URL", &url)
+            .args(["analyze", "--date", DATE, "--unused-days", "30", "--lake"])
+            .arg(&lake)
+            .arg("--routes")
+            .arg(&routes)
+            .assert()
+    };
+    run()
+        .code(1)
+        .stdout(predicate::str::contains("routed: 3 alert(s) to files"))
+        .stderr(
+            predicate::str::contains("destination hook (webhook)")
+                .and(predicate::str::contains("sent next time"))
+                .and(predicate::str::contains(url.as_str()).not()),
+        );
+    let deliveries = |dest: &str| {
+        let t = read_table(&lake, "alert_deliveries", DATE);
+        (0..t.num_rows())
+            .filter(|&i| str_at(&t, "destination", i).as_deref() == Some(dest))
+            .count()
+    };
+    // By hand (mini, 30 days): admin 6 sensitive grants; app 3 unused; ci 1
+    // unused + 3 sensitive = 13 items for the three roles.
+    assert_eq!((deliveries("files"), deliveries("hook")), (13, 0));
+    let files = |team: &str| {
+        fs::read_to_string(work.path().join(format!("alerts/{team}.jsonl")))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        (
+            files("security"),
+            files("payments@example.com"),
+            files("web")
+        ),
+        (1, 1, 1)
+    );
+    // Items delivered somewhere count as alerted.
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    assert!(
+        (0..unused.num_rows()).all(|i| !unused.column_by_name("alerted_on").unwrap().is_null(i))
+    );
+
+    // Re-run: the hook, up now, gets its 3 alerts; files get nothing twice.
+    run().success().stdout(
+        predicate::str::contains("routed: 3 alert(s) to hook")
+            .and(predicate::str::contains("routed: 0 alert(s) to files")),
+    );
+    assert_eq!(bodies.lock().unwrap().len(), 3);
+    assert_eq!((deliveries("files"), deliveries("hook")), (13, 13));
+    assert_eq!(files("web"), 1);
+    run().success();
+    assert_eq!(bodies.lock().unwrap().len(), 3, "never twice");
+}
+
+#[test]
+fn reviews_with_expiry_and_a_remembered_grant() {
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&data("mini"), &lake, DATE);
+    let reviews = work.path().join("reviews.csv");
+    fs::write(
+        &reviews,
+        "account,role,permission,decision,reason,reviewer,date,expires\n\
+         prod-a,app,ssm,keep,quarterly job,alice,2026-06-01,2026-09-30\n\
+         prod-a,app,dynamodb,keep,table migration,bob,2026-06-01,2026-12-31\n",
+    )
+    .unwrap();
+    let run = || {
+        iamlake()
+            .args(["analyze", "--date", DATE, "--unused-days", "30", "--lake"])
+            .arg(&lake)
+            .arg("--reviews")
+            .arg(&reviews)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "review reviews.csv:line 2: prod-a / app / ssm expired on 2026-09-30: the permission is open again",
+            ))
+    };
+    run();
+    let rows = || {
+        let t = read_table(&lake, "review_status", DATE);
+        (0..t.num_rows())
+            .map(|i| {
+                (
+                    str_at(&t, "permission", i).unwrap(),
+                    str_at(&t, "status", i).unwrap(),
+                    str_at(&t, "grant_fingerprint", i),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = rows();
+    assert_eq!(first[0].1, "expired");
+    assert_eq!(first[1].1, "applied");
+    assert_eq!(first[1].2.as_ref().map(String::len), Some(64));
+    let unused = read_table(&lake, "unused_permissions", DATE);
+    let status = |perm: &str| {
+        let i = (0..unused.num_rows())
+            .find(|&i| str_at(&unused, "permission", i).as_deref() == Some(perm))
+            .unwrap();
+        str_at(&unused, "review_status", i).unwrap()
+    };
+    assert_eq!(
+        (status("ssm").as_str(), status("dynamodb").as_str()),
+        ("open", "kept")
+    );
+    // A re-run reads the remembered grant back from the lake: unchanged.
+    run();
+    assert_eq!(rows(), first);
+}
+
+#[test]
+fn cloudformation_stacks_are_recognised_from_the_role_tags() {
+    let work = tempfile::tempdir().unwrap();
+    let fixtures = work.path().join("mini");
+    copy_tree(&data("mini"), &fixtures);
+    // CloudFormation tags every resource of a stack with these two.
+    let details = fixtures.join("111111111111/authorization-details.json");
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(&details).unwrap()).unwrap();
+    for r in doc["RoleDetailList"].as_array_mut().unwrap() {
+        if r["RoleName"] == "bounded" {
+            r["Tags"] = serde_json::json!([
+                {"Key": "aws:cloudformation:stack-name", "Value": "payments-stream"},
+                {"Key": "aws:cloudformation:logical-id", "Value": "StreamRole"},
+                {"Key": "aws:cloudformation:stack-id", "Value": "arn:aws:cloudformation:eu-west-1:111111111111:stack/payments-stream/0b1c"}
+            ]);
+        }
+    }
+    fs::write(&details, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&fixtures, &lake, DATE);
+    let cfg = work.path().join("owners.toml");
+    fs::write(
+        &cfg,
+        "[[cloudformation]]\nstack = \"billing-*\"\nteam = \"billing\"\n\n[[cloudformation]]\nstack = \"payments-*\"\nteam = \"payments\"\n",
+    )
+    .unwrap();
+    analyze(&lake, &["--owners-config", cfg.to_str().unwrap()]).success();
+    let t = read_table(&lake, "role_owners", DATE);
+    let i = (0..t.num_rows())
+        .find(|&i| str_at(&t, "role_name", i).as_deref() == Some("bounded"))
+        .unwrap();
+    let got: Vec<Option<String>> = [
+        "owner_team",
+        "owner_source",
+        "owner_detail",
+        "iac_kind",
+        "iac_state",
+        "iac_address",
+    ]
+    .iter()
+    .map(|c| str_at(&t, c, i))
+    .collect();
+    assert_eq!(
+        got,
+        [
+            Some("payments".to_string()),
+            Some("cloudformation".to_string()),
+            Some("owners.toml: cloudformation[1]".to_string()),
+            Some("cloudformation".to_string()),
+            Some("payments-stream".to_string()),
+            Some("StreamRole".to_string()),
+        ]
+    );
+    // Other roles carry no stack.
+    assert!(
+        (0..t.num_rows())
+            .filter(|&j| j != i)
+            .all(|j| str_at(&t, "iac_kind", j).is_none())
+    );
+}

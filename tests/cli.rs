@@ -431,3 +431,76 @@ fn verify_simulator_checks_the_lake_before_any_call() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn demo_shows_owners_from_the_bundled_state_and_writes_alerts_per_team() {
+    // The bundled fixtures, cut to their last two days (same roles).
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/default");
+    let work = tempfile::tempdir().unwrap();
+    let fixtures = work.path().join("fixtures");
+    for day in ["2026-10-29", "2026-10-30"] {
+        copy_tree(&src.join(day), &fixtures.join(day));
+    }
+    copy_tree(&src.join("terraform"), &fixtures.join("terraform"));
+    fs::copy(src.join("owners.toml"), fixtures.join("owners.toml")).unwrap();
+    fs::write(
+        fixtures.join("fixture.json"),
+        r#"{"days": ["2026-10-29", "2026-10-30"]}"#,
+    )
+    .unwrap();
+    let lake = work.path().join("lake");
+    iamlake()
+        .arg("demo")
+        .arg("--fixtures")
+        .arg(&fixtures)
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .success()
+        .stdout(
+            // By hand from fixtures/default: 13 roles in the three states
+            // and untagged; 11 untagged others in prod-payments and security
+            // (account owners); 5 in management, which has none.
+            predicate::str::contains("owners: 99 tag, 13 terraform, 11 account, 5 unowned")
+                .and(predicate::str::contains("lake-alerts/<team>.jsonl")),
+        );
+    let t = read_table(&lake, "role_owners", "2026-10-30");
+    let row = |name: &str| {
+        let i = (0..t.num_rows())
+            .find(|&i| str_at(&t, "role_name", i).as_deref() == Some(name))
+            .unwrap();
+        (
+            str_at(&t, "owner_team", i).unwrap(),
+            str_at(&t, "owner_source", i).unwrap(),
+            str_at(&t, "iac_address", i),
+        )
+    };
+    // module.lambda["ingest"] → modules/lambda/ → CODEOWNERS line 4,
+    // @acme-corp/payments-serverless, aliased to payments.
+    assert_eq!(
+        row("payments-ingest-lambda"),
+        (
+            "payments".into(),
+            "terraform".into(),
+            Some("module.lambda[\"ingest\"].aws_iam_role.this".into())
+        )
+    );
+    // The sre state maps to a team directly.
+    assert_eq!(
+        row("sre-reports-etl"),
+        (
+            "sre".into(),
+            "terraform".into(),
+            Some("aws_iam_role.etl[0]".into())
+        )
+    );
+    assert_eq!(row("mobile-fraud-instance").1, "unowned");
+    // Alerts, one file per team, naming where to fix.
+    let payments = fs::read_to_string(work.path().join("lake-alerts/payments.jsonl")).unwrap();
+    assert!(
+        payments.contains("\"terraform_address\":\"module.ingest.aws_iam_role_policy.task\""),
+        "{payments}"
+    );
+    assert!(work.path().join("lake-alerts/unowned.jsonl").is_file());
+    assert!(iamlake::lake::lint::lint_lake(&lake).unwrap().is_empty());
+}

@@ -683,3 +683,57 @@ fn s3_flags_on_a_folder_lake_are_refused_before_any_write() {
         ));
     assert!(!lake.exists());
 }
+
+#[test]
+fn terraform_states_are_read_from_an_s3_backend_prefix() {
+    let server = S3Server::start();
+    // As Terraform's S3 backend stores a workspace's state: env:/<ws>/<key>.
+    let key_dir = server
+        .root
+        .path()
+        .join(BUCKET)
+        .join("tfstate/env:/prod/iam");
+    std::fs::create_dir_all(&key_dir).unwrap();
+    std::fs::write(
+        key_dir.join("terraform.tfstate"),
+        crate::analyze::mini_state(),
+    )
+    .unwrap();
+    // Not a state: skipped.
+    std::fs::write(key_dir.join("terraform.tfstate.lock.info"), "{}").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let lake = work.path().join("lake");
+    snapshot_ok(&crate::util::data("mini"), &lake, DATE);
+    let cfg = crate::analyze::mini_owners_config(work.path());
+    server
+        .iamlake()
+        .args(["analyze", "--quiet", "--date", DATE, "--lake"])
+        .arg(&lake)
+        .args(["--terraform-state", &server.uri("tfstate")])
+        .arg("--owners-config")
+        .arg(&cfg)
+        .assert()
+        .success();
+    let owners = crate::analyze::role_owners(&lake);
+    assert_eq!(owners["bounded"].0, "security");
+    assert_eq!(owners["bounded"].1, "terraform");
+    let t = crate::util::read_table(&lake, "role_owners", DATE);
+    let states: BTreeSet<String> = (0..t.num_rows())
+        .filter_map(|i| crate::util::str_at(&t, "iac_state", i))
+        .collect();
+    assert_eq!(
+        states,
+        BTreeSet::from(["s3://lake-bucket/tfstate/env:/prod/iam/terraform.tfstate".to_string()])
+    );
+    // A prefix without states is an error naming it.
+    server
+        .iamlake()
+        .args(["analyze", "--quiet", "--date", DATE, "--lake"])
+        .arg(&lake)
+        .args(["--terraform-state", &server.uri("nothing-here")])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "s3://lake-bucket/nothing-here: prefix: no *.tfstate object under it",
+        ));
+}

@@ -230,8 +230,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `role_id` string COMMENT 'Role id (AROA...).',
   `role_name` string COMMENT 'Role name.',
   `role_arn` string COMMENT 'Role ARN.',
-  `owner_team` string COMMENT 'Owner team (unowned when neither tags nor the owners file name one).',
-  `owner_source` string COMMENT 'tag | owners_file | unowned: where owner_team came from.',
+  `owner_team` string COMMENT 'Owner team (unowned when no step of the owner chain names one).',
+  `owner_source` string COMMENT 'tag | terraform | cloudformation | owners_file | account | unowned: the step of the owner chain that named owner_team (see role_owners).',
   `permission` string COMMENT 'The unused permission: a service namespace (s3) or an action (s3:PutObject).',
   `service_namespace` string COMMENT 'Service namespace of the permission.',
   `granularity` string COMMENT 'service | action.',
@@ -242,7 +242,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `reviewer` string COMMENT 'Who reviewed it.',
   `first_seen` date COMMENT 'First snapshot date on which this permission was found unused (from the alert ledger).',
   `alerted_on` date COMMENT 'Date its owner team was alerted, null if never.',
-  `data_date` date COMMENT 'Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role\'s Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).'
+  `data_date` date COMMENT 'Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role\'s Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).',
+  `iac_state` string COMMENT 'The Terraform state (file path or s3:// URI) that manages the role; null when no state read manages it.',
+  `iac_address` string COMMENT 'The role\'s Terraform resource address (module.app.aws_iam_role.this["api"]).',
+  `grant_policy` string COMMENT 'The policy that grants the permission: inline:<name> or the policy ARN (the first Allow statement covering it, inline policies first).',
+  `grant_statement` string COMMENT 'The statement of grant_policy that grants it: statement <0-based index> (<Sid>).',
+  `grant_state` string COMMENT 'The Terraform state holding grant_address.',
+  `grant_address` string COMMENT 'The Terraform resource to change: the aws_iam_role_policy (or the role\'s inline_policy block) or aws_iam_policy holding the statement; for an AWS managed policy, its attachment. Null when no state read holds it.'
 )
 COMMENT 'One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -456,8 +462,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS review_status (
   `reviewer` string COMMENT 'Who decided.',
   `review_date` date COMMENT 'When.',
   `owner_team` string COMMENT 'Owner team of the role, when it exists.',
-  `status` string COMMENT 'applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role\'s data is unknown on the date) | unknown_role | unknown_permission.',
-  `source` string COMMENT 'File and line of the review.'
+  `status` string COMMENT 'applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | expired (past its expires date: the permission is open again) | invalidated (the role\'s grant of the permission changed since the review: open again) | no_data (the role\'s data is unknown on the date) | unknown_role | unknown_permission.',
+  `source` string COMMENT 'File and line of the review.',
+  `expires` date COMMENT 'Last date the review holds (from the reviews file); after it the permission reopens.',
+  `grant_fingerprint` string COMMENT 'SHA-256 of the statements that granted the permission when analyze first saw the review with the permission granted; carried from run to run, it is what a later grant is compared with.',
+  `invalidated_on` date COMMENT 'First date the role\'s grant of the permission differed from grant_fingerprint; the review stays invalidated until its line is changed (a new review).'
 )
 COMMENT 'One row per line of the reviews file and what became of it on the date.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -495,6 +504,59 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/alert_ledger/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS role_owners (
+  `account_id` string COMMENT '12-digit AWS account id that owns the role.',
+  `account_name` string COMMENT 'Account name from AWS Organizations.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `role_arn` string COMMENT 'Role ARN.',
+  `owner_team` string COMMENT 'Owner team (unowned when no step of the owner chain names one).',
+  `owner_source` string COMMENT 'tag | terraform | cloudformation | owners_file | account | unowned: the first step of the owner chain that named the team.',
+  `owner_detail` string COMMENT 'What exactly decided: the CODEOWNERS line and pattern, the owners-config entry, the owners file line, or the account entry.',
+  `iac_kind` string COMMENT 'terraform | cloudformation: what manages the role; null when neither is known.',
+  `iac_state` string COMMENT 'The Terraform state (file path or s3:// URI) or the CloudFormation stack name.',
+  `iac_module` string COMMENT 'Terraform module address (module.app); null in the root module and for CloudFormation.',
+  `iac_address` string COMMENT 'Terraform resource address (module.app.aws_iam_role.this["api"]) or the CloudFormation logical id.'
+)
+COMMENT 'One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/role_owners/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/role_owners/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS alert_deliveries (
+  `destination` string COMMENT 'The destination\'s name in the routes file.',
+  `account_id` string COMMENT '12-digit AWS account id.',
+  `role_id` string COMMENT 'Role id (AROA...).',
+  `role_name` string COMMENT 'Role name.',
+  `kind` string COMMENT 'unused | sensitive_grant.',
+  `item` string COMMENT 'The permission (unused) or the sensitive action (sensitive_grant).',
+  `team` string COMMENT 'The owner team it was routed for.',
+  `delivered_on` date COMMENT 'Date delivered.',
+  `reference` string COMMENT 'What the destination answered, when it names something: the Jira issue key, the Opsgenie request id, the file written.'
+)
+COMMENT 'Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/alert_deliveries/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/alert_deliveries/snapshot_date=${snapshot_date}/'
 );
 
 -- Amazon Ion is a superset of JSON and, unlike the JSON SerDes, reads

@@ -218,8 +218,8 @@ CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
     role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
     role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
-    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when neither tags nor the owners file name one).
-    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | owners_file | unowned: where owner_team came from.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when no step of the owner chain names one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | terraform | cloudformation | owners_file | account | unowned: the step of the owner chain that named owner_team (see role_owners).
     permission VARCHAR AS (value:permission::VARCHAR), -- The unused permission: a service namespace (s3) or an action (s3:PutObject).
     service_namespace VARCHAR AS (value:service_namespace::VARCHAR), -- Service namespace of the permission.
     granularity VARCHAR AS (value:granularity::VARCHAR), -- service | action.
@@ -230,7 +230,13 @@ CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who reviewed it.
     first_seen DATE AS (value:first_seen::DATE), -- First snapshot date on which this permission was found unused (from the alert ledger).
     alerted_on DATE AS (value:alerted_on::DATE), -- Date its owner team was alerted, null if never.
-    data_date DATE AS (value:data_date::DATE) -- Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).
+    data_date DATE AS (value:data_date::DATE), -- Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).
+    iac_state VARCHAR AS (value:iac_state::VARCHAR), -- The Terraform state (file path or s3:// URI) that manages the role; null when no state read manages it.
+    iac_address VARCHAR AS (value:iac_address::VARCHAR), -- The role's Terraform resource address (module.app.aws_iam_role.this["api"]).
+    grant_policy VARCHAR AS (value:grant_policy::VARCHAR), -- The policy that grants the permission: inline:<name> or the policy ARN (the first Allow statement covering it, inline policies first).
+    grant_statement VARCHAR AS (value:grant_statement::VARCHAR), -- The statement of grant_policy that grants it: statement <0-based index> (<Sid>).
+    grant_state VARCHAR AS (value:grant_state::VARCHAR), -- The Terraform state holding grant_address.
+    grant_address VARCHAR AS (value:grant_address::VARCHAR) -- The Terraform resource to change: the aws_iam_role_policy (or the role's inline_policy block) or aws_iam_policy holding the statement; for an AWS managed policy, its attachment. Null when no state read holds it.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/unused_permissions/
@@ -409,8 +415,11 @@ CREATE OR REPLACE EXTERNAL TABLE review_status (
     reviewer VARCHAR AS (value:reviewer::VARCHAR), -- Who decided.
     review_date DATE AS (value:review_date::DATE), -- When.
     owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the role, when it exists.
-    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.
-    source VARCHAR AS (value:source::VARCHAR) -- File and line of the review.
+    status VARCHAR AS (value:status::VARCHAR), -- applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | expired (past its expires date: the permission is open again) | invalidated (the role's grant of the permission changed since the review: open again) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.
+    source VARCHAR AS (value:source::VARCHAR), -- File and line of the review.
+    expires DATE AS (value:expires::DATE), -- Last date the review holds (from the reviews file); after it the permission reopens.
+    grant_fingerprint VARCHAR AS (value:grant_fingerprint::VARCHAR), -- SHA-256 of the statements that granted the permission when analyze first saw the review with the permission granted; carried from run to run, it is what a later grant is compared with.
+    invalidated_on DATE AS (value:invalidated_on::DATE) -- First date the role's grant of the permission differed from grant_fingerprint; the review stays invalidated until its line is changed (a new review).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/review_status/
@@ -437,6 +446,49 @@ PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'Cumulative up to the date: every (role, item) ever found unused or granted on any resource, when first and last seen, and when alerted. analyze reads only the previous date''s ledger.';
+
+-- role_owners: One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.
+CREATE OR REPLACE EXTERNAL TABLE role_owners (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
+    account_name VARCHAR AS (value:account_name::VARCHAR), -- Account name from AWS Organizations.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team (unowned when no step of the owner chain names one).
+    owner_source VARCHAR AS (value:owner_source::VARCHAR), -- tag | terraform | cloudformation | owners_file | account | unowned: the first step of the owner chain that named the team.
+    owner_detail VARCHAR AS (value:owner_detail::VARCHAR), -- What exactly decided: the CODEOWNERS line and pattern, the owners-config entry, the owners file line, or the account entry.
+    iac_kind VARCHAR AS (value:iac_kind::VARCHAR), -- terraform | cloudformation: what manages the role; null when neither is known.
+    iac_state VARCHAR AS (value:iac_state::VARCHAR), -- The Terraform state (file path or s3:// URI) or the CloudFormation stack name.
+    iac_module VARCHAR AS (value:iac_module::VARCHAR), -- Terraform module address (module.app); null in the root module and for CloudFormation.
+    iac_address VARCHAR AS (value:iac_address::VARCHAR) -- Terraform resource address (module.app.aws_iam_role.this["api"]) or the CloudFormation logical id.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/role_owners/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per role of the date (carried accounts included): its owner team, the step of the owner chain that decided it (tags, Terraform state + CODEOWNERS, CloudFormation stack rules, the owners file, the account owner, or none), and the Terraform resource or CloudFormation stack that manages it when known.';
+
+-- alert_deliveries: Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.
+CREATE OR REPLACE EXTERNAL TABLE alert_deliveries (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    destination VARCHAR AS (value:destination::VARCHAR), -- The destination's name in the routes file.
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
+    kind VARCHAR AS (value:kind::VARCHAR), -- unused | sensitive_grant.
+    item VARCHAR AS (value:item::VARCHAR), -- The permission (unused) or the sensitive action (sensitive_grant).
+    team VARCHAR AS (value:team::VARCHAR), -- The owner team it was routed for.
+    delivered_on DATE AS (value:delivered_on::DATE), -- Date delivered.
+    reference VARCHAR AS (value:reference::VARCHAR) -- What the destination answered, when it names something: the Jira issue key, the Opsgenie request id, the file written.
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/alert_deliveries/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.';
 
 -- snapshot_manifests: One row per snapshot manifest (_manifests/snapshot_date=D/manifest.json): a date is complete only when it has one.
 CREATE OR REPLACE EXTERNAL TABLE snapshot_manifests (

@@ -53,6 +53,35 @@ pub fn write_jsonl(path: &Path, alerts: &[Alert]) -> Result<(), AlertError> {
     std::fs::rename(&tmp, path).map_err(err)
 }
 
+/// The one retry policy of alert delivery: up to [`ATTEMPTS`] tries with
+/// exponential backoff (0.2 s, 0.4 s, 0.8 s) on connection errors, timeouts,
+/// 429 and 5xx; any other answer is final. Returns the successful response,
+/// or the last failure — without the request's URL, which may be a secret
+/// (Slack webhook URLs are).
+pub fn send_with_retries(
+    mut send: impl FnMut() -> reqwest::Result<reqwest::blocking::Response>,
+) -> Result<reqwest::blocking::Response, String> {
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(200 << (attempt - 1)));
+        }
+        match send() {
+            Ok(resp) if resp.status().is_success() => return Ok(resp),
+            Ok(resp) => {
+                let status = resp.status();
+                let body: String = resp.text().unwrap_or_default().chars().take(200).collect();
+                last = format!("HTTP {status}: {}", body.trim());
+                if status.is_client_error() && status.as_u16() != 429 {
+                    break;
+                }
+            }
+            Err(e) => last = e.without_url().to_string(),
+        }
+    }
+    Err(last)
+}
+
 /// POSTs each alert as a JSON body. Retries connection errors, timeouts, 429
 /// and 5xx with exponential backoff (0.2 s, 0.4 s, 0.8 s); other 4xx answers
 /// are final.
@@ -75,28 +104,7 @@ pub fn post_all(url: &str, alerts: &[Alert]) -> Result<(), AlertError> {
             message: e.to_string(),
         })?;
     for alert in alerts {
-        let mut last = String::new();
-        let mut delivered = false;
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(200 << (attempt - 1)));
-            }
-            match client.post(parsed.clone()).json(alert).send() {
-                Ok(resp) if resp.status().is_success() => {
-                    delivered = true;
-                    break;
-                }
-                Ok(resp) => {
-                    let status = resp.status();
-                    last = format!("HTTP {status}");
-                    if status.is_client_error() && status.as_u16() != 429 {
-                        break;
-                    }
-                }
-                Err(e) => last = e.to_string(),
-            }
-        }
-        if !delivered {
+        if let Err(last) = send_with_retries(|| client.post(parsed.clone()).json(alert).send()) {
             return Err(AlertError::Down {
                 url: url.to_string(),
                 team: alert.team.clone(),

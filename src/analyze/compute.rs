@@ -17,12 +17,15 @@
 //! - **Identity** of a permission is (role id, permission): a role deleted
 //!   and recreated under the same name is a new role.
 
+use super::grants::{self, Grant, PolicyIn};
 use super::input::{AccessData, RoleIn, Snapshot};
-use super::owners::Owners;
+use super::owners::{Iac, Owners, Ownership};
 use super::reviews::{self, Decision, Review};
+use super::terraform::IacRef;
 use super::unused_roles::{self, AlertUnusedRole};
 pub(crate) use crate::model::columns::days_since_epoch;
 use crate::model::ledger::{LedgerRow, PassRoleRow, ReviewStatusRow};
+use crate::model::role_owners::RoleOwnerRow;
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
 use crate::model::unused_deltas::DeltaRow;
 use crate::model::unused_permissions::UnusedRow;
@@ -46,6 +49,9 @@ pub struct Rules {
     pub alerting: bool,
     /// The sensitive actions, in report order.
     pub sensitive_actions: Vec<String>,
+    /// Whether alerts are routed (`--routes`): then every open, fresh item
+    /// is a candidate, and each destination's own memory decides.
+    pub routing: bool,
 }
 
 /// A permission found unused in one snapshot.
@@ -76,6 +82,11 @@ pub struct Analysis {
     pub reviews: Vec<ReviewStatusRow>,
     pub ledger: Vec<LedgerRow>,
     pub alerts: Vec<Alert>,
+    /// Every role's owner, its source and the code that manages it.
+    pub owners: Vec<RoleOwnerRow>,
+    /// With routing: every role's open, fresh items, whether alerted
+    /// before or not (each destination filters by its own memory).
+    pub candidates: Vec<super::routes::Candidate>,
 }
 
 /// One alert: the new items of one role, for its owner team.
@@ -87,11 +98,24 @@ pub struct Alert {
     pub account_name: Option<String>,
     pub role_name: String,
     pub role_arn: String,
+    /// The Terraform resource that manages the role, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<IacRef>,
     pub new_unused_permissions: Vec<AlertUnused>,
     pub new_sensitive_grants: Vec<String>,
     /// Set when the role itself is newly found unused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_unused_role: Option<AlertUnusedRole>,
+    /// Where each new sensitive grant is written (same order, those found).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_grant_fixes: Vec<SensitiveFix>,
+}
+
+/// Where a sensitive grant is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitiveFix {
+    pub action: String,
+    pub fix: Grant,
 }
 
 /// An unused permission in an alert.
@@ -100,6 +124,9 @@ pub struct AlertUnused {
     pub permission: String,
     pub days_unused: i32,
     pub never_used: bool,
+    /// The policy, statement and Terraform resource that grant it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Grant>,
 }
 
 fn day_start_micros(date: NaiveDate) -> i64 {
@@ -242,7 +269,8 @@ fn risk_counts<'a>(
 }
 
 /// Runs the analysis of `cur` against `prev` (the previous complete
-/// snapshot, if any) and the ledger of the previous analyze run.
+/// snapshot, if any) and the ledger of the previous analyze run, with no
+/// memory of earlier reviews (see [`analyze_with`]).
 pub fn analyze(
     cur: &Snapshot,
     prev: Option<&Snapshot>,
@@ -251,9 +279,73 @@ pub fn analyze(
     reviews_in: &[Review],
     rules: &Rules,
 ) -> Analysis {
+    analyze_with(cur, prev, prev_ledger, &[], owners, reviews_in, rules)
+}
+
+/// The role a review names: the first of the snapshot with its name in its
+/// account (id or name).
+fn review_role(cur: &Snapshot, r: &Review) -> Option<usize> {
+    cur.roles.iter().position(|role| {
+        role.role_name == r.role
+            && (role.account_id == r.account
+                || role
+                    .account_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&r.account)))
+    })
+}
+
+/// [`Review::identity`] of a `review_status` row of an earlier run.
+fn row_identity(r: &ReviewStatusRow) -> String {
+    let day = |d: Option<i32>| {
+        d.map(|d| crate::model::columns::date_of(d).to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "{}|{}|{}|{}|{}|{}|{}",
+        r.account,
+        r.role_name,
+        r.permission,
+        r.decision,
+        r.reason.as_deref().unwrap_or(""),
+        day(r.review_date),
+        day(r.expires),
+    )
+}
+
+/// Whether a review still holds on the date: its expiry, and the grant it
+/// was made against (see docs/ANALYZE.md, "Reviews").
+#[derive(Debug, Clone, Default)]
+struct ReviewState {
+    expired: bool,
+    baseline: Option<String>,
+    invalidated_on: Option<i32>,
+}
+
+impl ReviewState {
+    fn holds(&self) -> bool {
+        !self.expired && self.invalidated_on.is_none()
+    }
+}
+
+/// [`analyze`], remembering the reviews of the previous analyze run
+/// (`prev_reviews`, its `review_status`): each review's grant fingerprint
+/// is carried, so a review whose grant changed stays invalidated.
+pub fn analyze_with(
+    cur: &Snapshot,
+    prev: Option<&Snapshot>,
+    prev_ledger: Vec<LedgerRow>,
+    prev_reviews: &[ReviewStatusRow],
+    owners: &Owners,
+    reviews_in: &[Review],
+    rules: &Rules,
+) -> Analysis {
     let today = days_since_epoch(cur.date);
-    let owner_of: Vec<(String, &'static str)> =
-        cur.roles.iter().map(|r| owners.resolve(r)).collect();
+    let ownership: Vec<Ownership> = cur.roles.iter().map(|r| owners.ownership(r)).collect();
+    let owner_of: Vec<(String, &'static str)> = ownership
+        .iter()
+        .map(|o| (o.team.clone(), o.source.as_str()))
+        .collect();
     let role_index: HashMap<&str, usize> = cur
         .roles
         .iter()
@@ -266,35 +358,97 @@ pub fn analyze(
         .map(|l| ((l.kind.clone(), l.role_id.clone(), l.item.clone()), l))
         .collect();
 
-    // --- unused permissions now, with review status and ledger memory
+    // --- unused permissions now, with review status, ledger memory and
+    // where each is granted
+    let mut policies_of: HashMap<&str, Vec<&PolicyIn>> = HashMap::default();
+    for p in &cur.policies {
+        policies_of.entry(p.role_id.as_str()).or_default().push(p);
+    }
+    let grant_of = |role: &RoleIn, permission: &str| {
+        grants::find_grant(
+            policies_of
+                .get(role.role_id.as_str())
+                .map_or(&[][..], Vec::as_slice),
+            permission,
+            owners.terraform(),
+            &role.arn,
+            &role.role_name,
+        )
+    };
+    // --- which reviews still hold: not past their expiry, and the role's
+    // grant of the permission is the one the review was made against.
+    let earlier: HashMap<String, &ReviewStatusRow> =
+        prev_reviews.iter().map(|r| (row_identity(r), r)).collect();
+    let review_states: Vec<ReviewState> = reviews_in
+        .iter()
+        .map(|r| {
+            let now = review_role(cur, r).and_then(|ri| {
+                let role = &cur.roles[ri];
+                grants::grant_fingerprint(
+                    policies_of
+                        .get(role.role_id.as_str())
+                        .map_or(&[][..], Vec::as_slice),
+                    &r.permission,
+                )
+            });
+            let before = earlier.get(&r.identity());
+            let baseline = match before {
+                Some(b) => b.grant_fingerprint.clone(),
+                None => now.clone(),
+            };
+            // Seen before, and granted now by something else than then
+            // (or granted again after it was gone): the review no longer
+            // describes the grant.
+            let changed = before.is_some() && now.is_some() && now != baseline;
+            ReviewState {
+                expired: r.expires.is_some_and(|e| cur.date > e),
+                invalidated_on: before
+                    .and_then(|b| b.invalidated_on)
+                    .or_else(|| changed.then_some(today)),
+                baseline: baseline.or(now),
+            }
+        })
+        .collect();
     let found = find_unused(cur, rules.unused_days);
     let mut unused_rows = Vec::with_capacity(found.len());
     let mut alerts_by_role: BTreeMap<usize, Alert> = BTreeMap::new();
+    let mut candidates: BTreeMap<usize, Alert> = BTreeMap::new();
     for u in &found {
         let role = &cur.roles[u.role];
         let (team, source) = owner_of[u.role].clone();
-        let review = reviews::find(
+        let grant = grant_of(role, &u.permission);
+        let role_at = owners.terraform().lookup(&role.arn);
+        let review = reviews::find_index(
             reviews_in,
             &role.account_id,
             role.account_name.as_deref(),
             &role.role_name,
             &u.permission,
-        );
+        )
+        .filter(|&i| review_states[i].holds())
+        .map(|i| &reviews_in[i]);
         let status = review_state(review);
         let entry = remember(&mut ledger, "unused", role, &u.permission, today);
         // Only open items are alerted, and only once ever: kept and
         // delete-reviewed items have already had a human look at them.
         // Items seen only in carried data wait for fresh data: nobody is
         // alerted on what an earlier day said.
+        let item = || AlertUnused {
+            permission: u.permission.clone(),
+            days_unused: u.days_unused,
+            never_used: u.last_used.is_none(),
+            fix: grant.clone(),
+        };
+        if rules.routing && status == "open" && is_fresh(role) {
+            alert_for(&mut candidates, cur, u.role, &team, role_at)
+                .new_unused_permissions
+                .push(item());
+        }
         if rules.alerting && status == "open" && entry.alerted_on.is_none() && is_fresh(role) {
             entry.alerted_on = Some(today);
-            alert_for(&mut alerts_by_role, cur, u.role, &team)
+            alert_for(&mut alerts_by_role, cur, u.role, &team, role_at)
                 .new_unused_permissions
-                .push(AlertUnused {
-                    permission: u.permission.clone(),
-                    days_unused: u.days_unused,
-                    never_used: u.last_used.is_none(),
-                });
+                .push(item());
         }
         unused_rows.push(UnusedRow {
             account_id: role.account_id.clone(),
@@ -315,6 +469,12 @@ pub fn analyze(
             first_seen: entry.first_seen,
             alerted_on: entry.alerted_on,
             data_date: days_since_epoch(u.data_date),
+            iac_state: role_at.map(|a| a.state.clone()),
+            iac_address: role_at.map(|a| a.address.clone()),
+            grant_policy: grant.as_ref().map(|g| g.policy.clone()),
+            grant_statement: grant.as_ref().map(|g| g.statement.clone()),
+            grant_state: grant.as_ref().and_then(|g| g.terraform_state.clone()),
+            grant_address: grant.and_then(|g| g.terraform_address),
         });
     }
 
@@ -325,12 +485,32 @@ pub fn analyze(
         };
         let role = &cur.roles[ri];
         let entry = remember(&mut ledger, "sensitive_grant", role, &s.action, today);
+        if rules.routing && role.carried_from.is_none() {
+            let team = owner_of[ri].0.clone();
+            let at = owners.terraform().lookup(&role.arn);
+            let fix = grant_of(role, &s.action);
+            let c = alert_for(&mut candidates, cur, ri, &team, at);
+            c.new_sensitive_grants.push(s.action.clone());
+            if let Some(fix) = fix {
+                c.sensitive_grant_fixes.push(SensitiveFix {
+                    action: s.action.clone(),
+                    fix,
+                });
+            }
+        }
         if rules.alerting && entry.alerted_on.is_none() && role.carried_from.is_none() {
             entry.alerted_on = Some(today);
             let team = owner_of[ri].0.clone();
-            alert_for(&mut alerts_by_role, cur, ri, &team)
-                .new_sensitive_grants
-                .push(s.action.clone());
+            let fix = grant_of(role, &s.action);
+            let at = owners.terraform().lookup(&role.arn);
+            let alert = alert_for(&mut alerts_by_role, cur, ri, &team, at);
+            alert.new_sensitive_grants.push(s.action.clone());
+            if let Some(fix) = fix {
+                alert.sensitive_grant_fixes.push(SensitiveFix {
+                    action: s.action.clone(),
+                    fix,
+                });
+            }
         }
     }
 
@@ -343,8 +523,10 @@ pub fn analyze(
         reviews: reviews_in,
         unused_days: rules.unused_days,
         alerting: rules.alerting,
+        routing: rules.routing,
     };
-    let role_findings = unused_roles::analyze(&role_cx, &mut ledger, &mut alerts_by_role);
+    let role_findings =
+        unused_roles::analyze(&role_cx, &mut ledger, &mut alerts_by_role, &mut candidates);
 
     // --- deltas against the previous snapshot
     let mut deltas = Vec::new();
@@ -466,20 +648,8 @@ pub fn analyze(
         )
     };
     let mut review_rows = Vec::new();
-    for r in reviews_in {
-        let roles: Vec<&RoleIn> = cur
-            .roles
-            .iter()
-            .filter(|role| {
-                role.role_name == r.role
-                    && (role.account_id == r.account
-                        || role
-                            .account_name
-                            .as_deref()
-                            .is_some_and(|n| n.eq_ignore_ascii_case(&r.account)))
-            })
-            .collect();
-        let (status, team) = match roles.first() {
+    for (r, state) in reviews_in.iter().zip(&review_states) {
+        let (status, team) = match review_role(cur, r).map(|i| &cur.roles[i]) {
             // A review of a whole role has rules of its own.
             _ if r.permission == unused_roles::ROLE_ITEM => {
                 unused_roles::review_status(r, &role_cx, &ledger)
@@ -491,6 +661,10 @@ pub fn analyze(
                 if role.access == AccessData::Unknown {
                     // Nothing says whether the permission is still granted.
                     ("no_data", team)
+                } else if state.expired {
+                    ("expired", team)
+                } else if state.invalidated_on.is_some() {
+                    ("invalidated", team)
                 } else if granted_now_lc.contains(&key) {
                     ("applied", team)
                 } else if r.decision == Decision::Delete
@@ -515,6 +689,9 @@ pub fn analyze(
             owner_team: team,
             status: status.into(),
             source: r.source.clone(),
+            expires: r.expires.map(days_since_epoch),
+            grant_fingerprint: state.baseline.clone(),
+            invalidated_on: state.invalidated_on,
         });
     }
 
@@ -567,6 +744,48 @@ pub fn analyze(
         reviews: review_rows,
         ledger: ledger.into_values().collect(),
         alerts: alerts_by_role.into_values().collect(),
+        candidates: candidates
+            .into_iter()
+            .map(|(ri, alert)| super::routes::Candidate {
+                role_id: cur.roles[ri].role_id.clone(),
+                alert,
+            })
+            .collect(),
+        owners: cur
+            .roles
+            .iter()
+            .zip(ownership)
+            .map(|(r, o)| role_owner_row(r, o))
+            .collect(),
+    }
+}
+
+fn role_owner_row(r: &RoleIn, o: Ownership) -> RoleOwnerRow {
+    let (kind, state, module, address) = match o.iac {
+        Some(Iac::Terraform(at)) => (
+            Some("terraform"),
+            Some(at.state),
+            at.module,
+            Some(at.address),
+        ),
+        Some(Iac::CloudFormation { stack, logical_id }) => {
+            (Some("cloudformation"), Some(stack), None, logical_id)
+        }
+        None => (None, None, None, None),
+    };
+    RoleOwnerRow {
+        account_id: r.account_id.clone(),
+        account_name: r.account_name.clone(),
+        role_id: r.role_id.clone(),
+        role_name: r.role_name.clone(),
+        role_arn: r.arn.clone(),
+        owner_team: o.team,
+        owner_source: o.source.as_str().to_string(),
+        owner_detail: o.detail,
+        iac_kind: kind.map(str::to_string),
+        iac_state: state,
+        iac_module: module,
+        iac_address: address,
     }
 }
 
@@ -616,10 +835,13 @@ pub(super) fn alert_for<'a>(
     cur: &Snapshot,
     role: usize,
     team: &str,
+    terraform: Option<&IacRef>,
 ) -> &'a mut Alert {
     alerts.entry(role).or_insert_with(|| {
         let r = &cur.roles[role];
         Alert {
+            terraform: terraform.cloned(),
+            sensitive_grant_fixes: Vec::new(),
             snapshot_date: cur.date,
             team: team.to_string(),
             account_id: r.account_id.clone(),

@@ -3,6 +3,7 @@
 //! manifest is never read), and only the dates asked for.
 
 use super::AnalyzeError;
+pub use super::grants::PolicyIn;
 use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
@@ -25,6 +26,11 @@ pub struct RoleIn {
     pub create_date: i64,
     /// Owner from tags, as the snapshot resolved it.
     pub owner_team: Option<String>,
+    /// The CloudFormation stack that made the role (its
+    /// `aws:cloudformation:stack-name` tag).
+    pub cfn_stack: Option<String>,
+    /// The role's logical id in that stack (`aws:cloudformation:logical-id`).
+    pub cfn_logical_id: Option<String>,
     /// The earlier snapshot date this role's rows come from, when its
     /// account could not be collected on the snapshot date (`None`: the
     /// role was collected on the date itself).
@@ -145,6 +151,9 @@ pub struct Snapshot {
     /// Per role id: its RoleLastUsed and trust. A role without an entry has
     /// an unknown use and is never called unused.
     pub role_use: HashMap<String, RoleUse>,
+    /// The roles' identity policies (boundaries excluded), for naming the
+    /// statement that grants a finding.
+    pub policies: Vec<PolicyIn>,
     /// The accounts of the date's manifest, by id; empty for manifests
     /// written before accounts were recorded (every role then counts as
     /// collected).
@@ -178,6 +187,7 @@ struct Partition {
     sims: Vec<SimIn>,
     passrole: HashSet<String>,
     role_use: HashMap<String, RoleUse>,
+    policies: Vec<PolicyIn>,
 }
 
 /// `col(column)` equal to one of `values`.
@@ -212,6 +222,7 @@ fn read_partition(
         "last_used_at",
         "last_used_region",
         "trusted_principals",
+        "tags",
     ];
     if has_status {
         columns.push("last_accessed_status");
@@ -230,6 +241,8 @@ fn read_partition(
         let last_used = timestamps(&df, "last_used_at").map_err(&p)?;
         let mut last_region = strs(&df, "last_used_region").map_err(&p)?;
         let mut trusted = str_lists(&df, "trusted_principals").map_err(&p)?;
+        let mut stacks = tag_values(&df, CFN_STACK_TAG).map_err(&p)?;
+        let mut logical = tag_values(&df, CFN_LOGICAL_ID_TAG).map_err(&p)?;
         let status = if has_status {
             strs(&df, "last_accessed_status").map_err(&p)?
         } else {
@@ -245,6 +258,8 @@ fn read_partition(
                 path: path[i].take().unwrap_or_default(),
                 create_date: create[i].unwrap_or_default(),
                 owner_team: owner[i].take(),
+                cfn_stack: stacks[i].take(),
+                cfn_logical_id: logical[i].take(),
                 carried_from: None,
                 access: AccessData::Fresh,
             })
@@ -324,14 +339,27 @@ fn read_partition(
             Some(f) => f.and(not_boundary),
             None => not_boundary,
         }),
-        &["role_id", "document"],
+        &["role_id", "kind", "policy_name", "policy_arn", "document"],
     )?;
     let p = frame_err(lake, date, role_policies::TABLE.name);
     let mut role_id = strs(&df, "role_id").map_err(&p)?;
-    let document = strs(&df, "document").map_err(&p)?;
-    let passrole = (0..df.height())
-        .filter(|&i| document[i].as_deref().is_some_and(grants_passrole))
-        .filter_map(|i| role_id[i].take())
+    let mut kind = strs(&df, "kind").map_err(&p)?;
+    let mut name = strs(&df, "policy_name").map_err(&p)?;
+    let mut arn = strs(&df, "policy_arn").map_err(&p)?;
+    let mut document = strs(&df, "document").map_err(&p)?;
+    let policies: Vec<PolicyIn> = (0..df.height())
+        .map(|i| PolicyIn {
+            role_id: role_id[i].take().unwrap_or_default(),
+            kind: kind[i].take().unwrap_or_default(),
+            name: name[i].take(),
+            arn: arn[i].take(),
+            document: document[i].take().unwrap_or_default(),
+        })
+        .collect();
+    let passrole = policies
+        .iter()
+        .filter(|p| grants_passrole(&p.document))
+        .map(|p| p.role_id.clone())
         .collect();
 
     Ok(Partition {
@@ -341,7 +369,41 @@ fn read_partition(
         sims,
         passrole,
         role_use,
+        policies,
     })
+}
+
+/// The tag CloudFormation puts on every resource of a stack: its name.
+pub const CFN_STACK_TAG: &str = "aws:cloudformation:stack-name";
+/// The tag CloudFormation puts on a stack's resources: their logical id.
+pub const CFN_LOGICAL_ID_TAG: &str = "aws:cloudformation:logical-id";
+
+/// Per row, the value of the tag `key` in the `tags` map column (read by
+/// polars as a list of `{key, value}` structs).
+fn tag_values(
+    df: &polars::prelude::DataFrame,
+    key: &str,
+) -> polars::prelude::PolarsResult<Vec<Option<String>>> {
+    let tags = df.column("tags")?.as_materialized_series().list()?.clone();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..tags.len() {
+        let mut found = None;
+        if let Some(entries) = tags.get_as_series(i) {
+            let st = entries.struct_()?;
+            let keys = st.field_by_name("key")?;
+            let values = st.field_by_name("value")?;
+            let keys = keys.str()?;
+            let values = values.str()?;
+            for (k, v) in keys.iter().zip(values.iter()) {
+                if k == Some(key) {
+                    found = v.map(str::to_string);
+                    break;
+                }
+            }
+        }
+        out.push(found);
+    }
+    Ok(out)
 }
 
 /// The `last_accessed` rows of a partition (after an optional filter).
@@ -412,6 +474,7 @@ pub fn read_snapshot(
         sims: own.sims,
         passrole: own.passrole,
         role_use: own.role_use,
+        policies: own.policies,
         accounts: Vec::new(),
     };
     let mut pending: Vec<usize> = Vec::new();
@@ -473,6 +536,7 @@ pub fn read_snapshot(
                 snap.sims.extend(part.sims);
                 snap.passrole.extend(part.passrole);
                 snap.role_use.extend(part.role_use);
+                snap.policies.extend(part.policies);
                 state.status = "carried";
                 state.data_date = Some(m.snapshot_date);
                 break;
@@ -583,6 +647,19 @@ pub fn previous_snapshot_date(
         .max())
 }
 
+/// The manifest of the latest analyze run on or before `date`, if any.
+fn latest_analyze(lake: &Lake, date: NaiveDate) -> Result<Option<Manifest>, AnalyzeError> {
+    let Some(prev) = lake
+        .complete_dates(ManifestKind::Analyze)?
+        .into_iter()
+        .filter(|d| *d <= date)
+        .max()
+    else {
+        return Ok(None);
+    };
+    Ok(lake.read_manifest(ManifestKind::Analyze, prev)?)
+}
+
 /// The alert ledger of the latest analyze run on or before `date`, if any.
 /// On a re-run of a date this is that date's own ledger, so what was
 /// already alerted is not alerted again.
@@ -590,17 +667,10 @@ pub fn read_previous_ledger(
     lake: &Lake,
     date: NaiveDate,
 ) -> Result<(Option<NaiveDate>, Vec<ledger::LedgerRow>), AnalyzeError> {
-    let Some(prev) = lake
-        .complete_dates(ManifestKind::Analyze)?
-        .into_iter()
-        .filter(|d| *d <= date)
-        .max()
-    else {
+    let Some(manifest) = latest_analyze(lake, date)? else {
         return Ok((None, Vec::new()));
     };
-    let manifest = lake
-        .read_manifest(ManifestKind::Analyze, prev)?
-        .expect("listed dates have a manifest");
+    let prev = manifest.snapshot_date;
     let df = read::scan(
         lake,
         &manifest,
@@ -639,6 +709,131 @@ pub fn read_previous_ledger(
         })
         .collect();
     Ok((Some(prev), rows))
+}
+
+/// The `alert_deliveries` of the latest analyze run on or before `date`
+/// (cumulative, like the ledger); none when that run wrote no such table.
+pub fn read_previous_deliveries(
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<Vec<ledger::DeliveryRow>, AnalyzeError> {
+    let Some(manifest) = latest_analyze(lake, date)? else {
+        return Ok(Vec::new());
+    };
+    let prev = manifest.snapshot_date;
+    let table = ledger::DELIVERY_TABLE.name;
+    if !manifest.tables.contains_key(table) {
+        return Ok(Vec::new());
+    }
+    let df = read::scan(
+        lake,
+        &manifest,
+        table,
+        None,
+        &[
+            "destination",
+            "account_id",
+            "role_id",
+            "role_name",
+            "kind",
+            "item",
+            "team",
+            "delivered_on",
+            "reference",
+        ],
+    )?;
+    let p = frame_err(lake, prev, table);
+    let mut destination = strs(&df, "destination").map_err(&p)?;
+    let mut account_id = strs(&df, "account_id").map_err(&p)?;
+    let mut role_id = strs(&df, "role_id").map_err(&p)?;
+    let mut role_name = strs(&df, "role_name").map_err(&p)?;
+    let mut kind = strs(&df, "kind").map_err(&p)?;
+    let mut item = strs(&df, "item").map_err(&p)?;
+    let mut team = strs(&df, "team").map_err(&p)?;
+    let on = dates(&df, "delivered_on").map_err(&p)?;
+    let mut reference = strs(&df, "reference").map_err(&p)?;
+    Ok((0..df.height())
+        .map(|i| ledger::DeliveryRow {
+            destination: destination[i].take().unwrap_or_default(),
+            account_id: account_id[i].take().unwrap_or_default(),
+            role_id: role_id[i].take().unwrap_or_default(),
+            role_name: role_name[i].take().unwrap_or_default(),
+            kind: kind[i].take().unwrap_or_default(),
+            item: item[i].take().unwrap_or_default(),
+            team: team[i].take().unwrap_or_default(),
+            delivered_on: on[i].unwrap_or_default(),
+            reference: reference[i].take(),
+        })
+        .collect())
+}
+
+/// The `review_status` of the latest analyze run on or before `date`, as
+/// far as it remembers grants (runs written before reviews carried a grant
+/// fingerprint remember nothing).
+pub fn read_previous_reviews(
+    lake: &Lake,
+    date: NaiveDate,
+) -> Result<Vec<ledger::ReviewStatusRow>, AnalyzeError> {
+    let Some(manifest) = latest_analyze(lake, date)? else {
+        return Ok(Vec::new());
+    };
+    let prev = manifest.snapshot_date;
+    let table = ledger::REVIEW_TABLE.name;
+    let p = frame_err(lake, prev, table);
+    let has_memory = read::scan_lazy(lake, &manifest, table)?
+        .collect_schema()
+        .map_err(&p)?
+        .contains("grant_fingerprint");
+    if !has_memory {
+        return Ok(Vec::new());
+    }
+    let df = read::scan(
+        lake,
+        &manifest,
+        table,
+        None,
+        &[
+            "account",
+            "role_name",
+            "permission",
+            "decision",
+            "reason",
+            "review_date",
+            "status",
+            "source",
+            "expires",
+            "grant_fingerprint",
+            "invalidated_on",
+        ],
+    )?;
+    let mut account = strs(&df, "account").map_err(&p)?;
+    let mut role_name = strs(&df, "role_name").map_err(&p)?;
+    let mut permission = strs(&df, "permission").map_err(&p)?;
+    let mut decision = strs(&df, "decision").map_err(&p)?;
+    let mut reason = strs(&df, "reason").map_err(&p)?;
+    let review_date = dates(&df, "review_date").map_err(&p)?;
+    let mut status = strs(&df, "status").map_err(&p)?;
+    let mut source = strs(&df, "source").map_err(&p)?;
+    let expires = dates(&df, "expires").map_err(&p)?;
+    let mut fingerprint = strs(&df, "grant_fingerprint").map_err(&p)?;
+    let invalidated = dates(&df, "invalidated_on").map_err(&p)?;
+    Ok((0..df.height())
+        .map(|i| ledger::ReviewStatusRow {
+            account: account[i].take().unwrap_or_default(),
+            role_name: role_name[i].take().unwrap_or_default(),
+            permission: permission[i].take().unwrap_or_default(),
+            decision: decision[i].take().unwrap_or_default(),
+            reason: reason[i].take(),
+            reviewer: None,
+            review_date: review_date[i],
+            owner_team: None,
+            status: status[i].take().unwrap_or_default(),
+            source: source[i].take().unwrap_or_default(),
+            expires: expires[i],
+            grant_fingerprint: fingerprint[i].take(),
+            invalidated_on: invalidated[i],
+        })
+        .collect())
 }
 
 #[cfg(test)]

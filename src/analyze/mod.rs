@@ -9,12 +9,16 @@
 //! docs/ANALYZE.md.
 
 pub mod alerts;
+pub mod codeowners;
 pub mod compute;
 pub mod credentials;
+pub mod grants;
 pub mod input;
 pub mod owners;
 pub mod reviews;
+pub mod routes;
 pub mod suggest;
+pub mod terraform;
 pub mod unused_roles;
 
 use crate::lake::layout::ManifestKind;
@@ -22,7 +26,8 @@ use crate::lake::manifest::Manifest;
 use crate::lake::writer::PartitionWriter;
 use crate::lake::{Lake, LakeError};
 use crate::model::{
-    ANALYZE_TABLES, SCHEMA_VERSION, ledger, summaries, unused_deltas, unused_permissions,
+    ANALYZE_TABLES, SCHEMA_VERSION, ledger, role_owners, summaries, unused_deltas,
+    unused_permissions,
 };
 use chrono::{NaiveDate, Utc};
 use compute::{Analysis, Rules};
@@ -40,6 +45,13 @@ pub struct AnalyzeConfig {
     pub unused_days: i64,
     /// Owners rules file (CSV or YAML), if any.
     pub owners: Option<PathBuf>,
+    /// Owners config (TOML): state → repository path / team, CODEOWNERS,
+    /// CloudFormation stack rules, account owners.
+    pub owners_config: Option<PathBuf>,
+    /// Terraform states (files, folders, S3 prefixes) that manage roles.
+    pub terraform_states: Vec<terraform::StateSource>,
+    /// How S3 state prefixes are read.
+    pub state_access: terraform::StateAccess,
     /// Reviews file (CSV or YAML), if any.
     pub reviews: Option<PathBuf>,
     /// Write alerts as JSON lines here.
@@ -48,6 +60,9 @@ pub struct AnalyzeConfig {
     pub webhook: Option<String>,
     /// Days after which an active access key is too old (default 90).
     pub key_max_age_days: i64,
+    /// Routes file (TOML): teams → destinations (webhook, Slack, Opsgenie,
+    /// Jira, files), each with its own delivery memory.
+    pub routes: Option<PathBuf>,
 }
 
 /// What can stop analyze.
@@ -90,20 +105,37 @@ pub struct AnalyzeOutcome {
     pub analysis: Analysis,
     pub previous_snapshot: Option<NaiveDate>,
     pub manifest: Manifest,
+    /// What routing did (`--routes`): alerts sent per destination, and the
+    /// destinations that failed (their items are sent next time).
+    pub delivered: Option<routes::Delivered>,
 }
 
 /// Runs analyze for one date.
 pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
     let started_at = Utc::now();
     // Validate the files kept in git before reading anything large.
-    let owners = match &cfg.owners {
+    let mut owners = match &cfg.owners {
         Some(p) => owners::Owners::load(p)?,
         None => owners::Owners::default(),
     };
+    if let Some(p) = &cfg.owners_config {
+        owners = owners.with_config(p)?;
+    }
+    if !cfg.terraform_states.is_empty() {
+        owners = owners.with_terraform(terraform::TerraformIndex::load(
+            &cfg.terraform_states,
+            &cfg.state_access,
+        )?);
+    }
     let reviews = match &cfg.reviews {
         Some(p) => reviews::load(p)?,
         None => Vec::new(),
     };
+    let routes = cfg
+        .routes
+        .as_deref()
+        .map(routes::Routes::load)
+        .transpose()?;
     // Accounts and Access Advisor jobs that failed are carried from their
     // last good data up to the unused threshold back (docs/ANALYZE.md).
     let carry_days = cfg.unused_days;
@@ -119,11 +151,18 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         unused_days: cfg.unused_days,
         alerting: cfg.alerts_out.is_some() || cfg.webhook.is_some(),
         sensitive_actions: snapshot_manifest.sensitive_actions.clone(),
+        routing: routes.is_some(),
     };
-    let mut analysis = compute::analyze(
+    let prev_reviews = if reviews.is_empty() {
+        Vec::new()
+    } else {
+        input::read_previous_reviews(&cfg.lake, cfg.date)?
+    };
+    let mut analysis = compute::analyze_with(
         &current,
         previous.as_ref(),
         prev_ledger,
+        &prev_reviews,
         &owners,
         &reviews,
         &rules,
@@ -147,6 +186,31 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
     if let Some(url) = &cfg.webhook {
         alerts::post_all(url, &analysis.alerts)?;
     }
+    // Routed destinations each remember what they had: what one delivered
+    // is recorded even when another failed, so nothing is sent twice and a
+    // failed destination gets its items next time.
+    let mut deliveries = input::read_previous_deliveries(&cfg.lake, cfg.date)?;
+    let delivered = match &routes {
+        Some(r) => {
+            let seen: std::collections::HashSet<(String, String, String, String)> = deliveries
+                .iter()
+                .map(|d| {
+                    (
+                        d.destination.clone(),
+                        d.kind.clone(),
+                        d.role_id.clone(),
+                        d.item.clone(),
+                    )
+                })
+                .collect();
+            let today = crate::model::columns::days_since_epoch(cfg.date);
+            let out = r.deliver(&analysis.candidates, &seen, today);
+            mark_alerted(&mut analysis, &out.rows, today);
+            deliveries.extend(out.rows.iter().cloned());
+            Some(out)
+        }
+        None => None,
+    };
 
     let snapshot_id = crate::lake::new_run_id(started_at);
     let mut writer =
@@ -202,6 +266,14 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         ledger::LEDGER_TABLE.name,
         &batch("alert_ledger", ledger::ledger_batch(&a.ledger))?,
     )?;
+    writer.write(
+        role_owners::TABLE.name,
+        &batch("role_owners", role_owners::to_batch(&a.owners))?,
+    )?;
+    writer.write(
+        ledger::DELIVERY_TABLE.name,
+        &batch("alert_deliveries", ledger::delivery_batch(&deliveries))?,
+    )?;
 
     let mut inputs = BTreeMap::new();
     inputs.insert("snapshot".to_string(), current.snapshot_id.clone());
@@ -241,7 +313,31 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         analysis,
         previous_snapshot: previous_date,
         manifest,
+        delivered,
     })
+}
+
+/// Items delivered to some routed destination count as alerted in the
+/// ledger and `unused_permissions` (the first date any destination had them).
+fn mark_alerted(a: &mut compute::Analysis, rows: &[ledger::DeliveryRow], today: i32) {
+    let sent: std::collections::HashSet<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.kind.as_str(), r.role_id.as_str(), r.item.as_str()))
+        .collect();
+    for l in &mut a.ledger {
+        if l.alerted_on.is_none()
+            && sent.contains(&(l.kind.as_str(), l.role_id.as_str(), l.item.as_str()))
+        {
+            l.alerted_on = Some(today);
+        }
+    }
+    for u in &mut a.unused {
+        if u.alerted_on.is_none()
+            && sent.contains(&("unused", u.role_id.as_str(), u.permission.as_str()))
+        {
+            u.alerted_on = Some(today);
+        }
+    }
 }
 
 /// The short human summary: what changed since the previous snapshot, per team.
@@ -313,6 +409,26 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
                 .map_or("-".to_string(), |p| format!("{:.0}%", p * 100.0)),
         ));
     }
+    // How far the owners can be trusted: which step of the chain named them.
+    let mut sources: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in &a.owners {
+        *sources.entry(o.owner_source.as_str()).or_default() += 1;
+    }
+    if !sources.is_empty() {
+        let by = [
+            "tag",
+            "terraform",
+            "cloudformation",
+            "owners_file",
+            "account",
+            "unowned",
+        ]
+        .iter()
+        .filter_map(|s| sources.get(s).map(|n| format!("{n} {s}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+        out.push_str(&format!("  owners: {by}\n"));
+    }
     // The gaps, so that nobody reads a carried number as today's.
     for d in a.daily.iter().filter(|d| d.scope == "account") {
         let name = d
@@ -344,6 +460,29 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             org.roles_access_carried, org.roles_access_unknown
         ));
     }
+    // Reviews that no longer hold: the permission is open again.
+    let day = |d: Option<i32>| {
+        d.map_or_else(String::new, |d| {
+            crate::model::columns::date_of(d).to_string()
+        })
+    };
+    for r in &a.reviews {
+        let why = match r.status.as_str() {
+            "expired" => format!(
+                "expired on {}: the permission is open again",
+                day(r.expires)
+            ),
+            "invalidated" => format!(
+                "invalidated: the role's grant of it changed on {}; review it again",
+                day(r.invalidated_on)
+            ),
+            _ => continue,
+        };
+        out.push_str(&format!(
+            "  review {}: {} / {} / {} {why}\n",
+            r.source, r.account, r.role_name, r.permission
+        ));
+    }
     let unknown: Vec<&ledger::ReviewStatusRow> = a
         .reviews
         .iter()
@@ -358,6 +497,14 @@ pub fn summary_text(date: NaiveDate, outcome: &AnalyzeOutcome, lake: &Path) -> S
             r.permission,
             r.status.replace('_', " ")
         ));
+    }
+    if let Some(d) = &outcome.delivered {
+        for (name, n) in &d.sent {
+            out.push_str(&format!("  routed: {n} alert(s) to {name}\n"));
+        }
+        for f in &d.failures {
+            out.push_str(&format!("  error: {f}\n"));
+        }
     }
     if !a.alerts.is_empty() {
         out.push_str(&format!(

@@ -2,8 +2,8 @@
 //! (with a reason; never alerted again) or `delete` (tracked until the
 //! permission is gone from the role).
 //!
-//! CSV with a header `account,role,permission,decision,reason,reviewer,date`,
-//! or YAML, a list of maps with those keys. `account` is an id or a name,
+//! CSV with a header `account,role,permission,decision,reason,reviewer,date`
+//! (and optionally `expires`), or YAML, a list of maps with those keys. `account` is an id or a name,
 //! `role` a role name, `permission` a service (`s3`, covering its actions)
 //! or an action (`s3:PutObject`). When several lines name the same role and
 //! permission, the last one wins.
@@ -44,6 +44,9 @@ struct ReviewIn {
     reviewer: Option<String>,
     #[serde(default)]
     date: Option<String>,
+    /// Last date the review holds (`YYYY-MM-DD`); the permission reopens after.
+    #[serde(default)]
+    expires: Option<String>,
 }
 
 /// One validated review.
@@ -57,6 +60,8 @@ pub struct Review {
     pub reason: Option<String>,
     pub reviewer: Option<String>,
     pub date: Option<NaiveDate>,
+    /// Last date the review holds.
+    pub expires: Option<NaiveDate>,
     /// `file:line N` for reports.
     pub source: String,
 }
@@ -114,13 +119,20 @@ pub fn load(path: &Path) -> Result<Vec<Review>, AnalyzeError> {
             if decision == Decision::Keep && reason.is_none() {
                 return Err(bad("a keep decision needs a reason".into()));
             }
-            let date = match r.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-                Some(d) => Some(
-                    NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                        .map_err(|_| bad(format!("date {d:?} is not YYYY-MM-DD")))?,
-                ),
-                None => None,
-            };
+            let day =
+                |field: &str, v: Option<&str>| match v.map(str::trim).filter(|d| !d.is_empty()) {
+                    Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .map(Some)
+                        .map_err(|_| bad(format!("{field} {d:?} is not YYYY-MM-DD"))),
+                    None => Ok(None),
+                };
+            let date = day("date", r.date.as_deref())?;
+            let expires = day("expires", r.expires.as_deref())?;
+            if let (Some(d), Some(e)) = (date, expires)
+                && e < d
+            {
+                return Err(bad(format!("expires {e} is before the review date {d}")));
+            }
             Ok(Review {
                 account: nonempty("account", &r.account)?,
                 role: nonempty("role", &r.role)?,
@@ -132,10 +144,28 @@ pub fn load(path: &Path) -> Result<Vec<Review>, AnalyzeError> {
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty()),
                 date,
+                expires,
                 source: format!("{file}:{at}"),
             })
         })
         .collect()
+}
+
+impl Review {
+    /// What identifies this review from run to run: a review whose line
+    /// changes (a new date, decision, reason or expiry) is a new review.
+    pub fn identity(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.account,
+            self.role,
+            self.permission,
+            self.decision.as_str(),
+            self.reason.as_deref().unwrap_or(""),
+            self.date.map(|d| d.to_string()).unwrap_or_default(),
+            self.expires.map(|d| d.to_string()).unwrap_or_default(),
+        )
+    }
 }
 
 /// The review that applies to a permission: the last line naming it.
@@ -146,11 +176,21 @@ pub fn find<'r>(
     role_name: &str,
     permission: &str,
 ) -> Option<&'r Review> {
+    find_index(reviews, account_id, account_name, role_name, permission).map(|i| &reviews[i])
+}
+
+/// The index of the review [`find`] returns.
+pub fn find_index(
+    reviews: &[Review],
+    account_id: &str,
+    account_name: Option<&str>,
+    role_name: &str,
+    permission: &str,
+) -> Option<usize> {
     let permission = permission.to_ascii_lowercase();
     reviews
         .iter()
-        .rev()
-        .find(|r| r.covers(account_id, account_name, role_name, &permission))
+        .rposition(|r| r.covers(account_id, account_name, role_name, &permission))
 }
 
 #[cfg(test)]

@@ -17,8 +17,10 @@
 
 use super::AnalyzeError;
 use super::compute::find_unused;
+use super::grants::{self, Grant, PolicyIn};
 use super::input::read_snapshot;
 use super::reviews::{self, Decision, Review};
+use super::terraform::{IacRef, TerraformIndex};
 use crate::lake::Lake;
 use crate::lake::read;
 use crate::model::role_policies;
@@ -39,6 +41,8 @@ pub struct PolicySuggestion {
     pub diff: String,
     /// Findings that could not be expressed by removing entries.
     pub notes: Vec<String>,
+    /// The Terraform resource to edit for this policy, when a state holds it.
+    pub terraform: Option<IacRef>,
 }
 
 /// The suggestion for a role.
@@ -48,6 +52,11 @@ pub struct Suggestion {
     pub snapshot_date: NaiveDate,
     /// Unused permissions considered (kept ones excluded).
     pub unused: Vec<String>,
+    /// Where each unused permission is granted (same order as `unused`;
+    /// `None` when no identity policy statement covers it).
+    pub grants: Vec<Option<Grant>>,
+    /// The Terraform resource that manages the role, when known.
+    pub terraform: Option<IacRef>,
     pub policies: Vec<PolicySuggestion>,
 }
 
@@ -58,6 +67,7 @@ pub fn suggest(
     role_arn: &str,
     unused_days: i64,
     reviews_in: &[Review],
+    terraform: &TerraformIndex,
 ) -> Result<Suggestion, AnalyzeError> {
     let snap = read_snapshot(lake, date, unused_days)?;
     let Some(role_idx) = snap.roles.iter().position(|r| r.arn == role_arn) else {
@@ -120,8 +130,23 @@ pub fn suggest(
     let names = read::strs(&df, "policy_name").map_err(&p)?;
     let arns = read::strs(&df, "policy_arn").map_err(&p)?;
     let docs = read::strs(&df, "document").map_err(&p)?;
+    let role_at = terraform.lookup(role_arn);
+    let all: Vec<PolicyIn> = (0..df.height())
+        .map(|i| PolicyIn {
+            role_id: role.role_id.clone(),
+            kind: kinds[i].clone().unwrap_or_default(),
+            name: names[i].clone(),
+            arn: arns[i].clone(),
+            document: docs[i].clone().unwrap_or_default(),
+        })
+        .collect();
+    let refs: Vec<&PolicyIn> = all.iter().collect();
+    let found_grants = unused
+        .iter()
+        .map(|(p, _)| grants::find_grant(&refs, p, terraform, role_arn, &role.role_name))
+        .collect();
     let mut policies = Vec::new();
-    for i in 0..df.height() {
+    for (i, policy_in) in all.iter().enumerate() {
         let kind = kinds[i].clone().unwrap_or_default();
         let policy_id = match (&kind[..], &arns[i]) {
             ("inline", _) => format!("inline:{}", names[i].clone().unwrap_or_default()),
@@ -143,12 +168,16 @@ pub fn suggest(
             suggested,
             diff,
             notes,
+            terraform: grants::policy_resource(terraform, role_at, &role.role_name, policy_in)
+                .cloned(),
         });
     }
     Ok(Suggestion {
         role_arn: role_arn.to_string(),
         snapshot_date: date,
         unused: unused.into_iter().map(|(p, _)| p).collect(),
+        grants: found_grants,
+        terraform: role_at.cloned(),
         policies,
     })
 }

@@ -29,6 +29,8 @@ fn role(id: &str, name: &str, created: &str, team: Option<&str>) -> RoleIn {
         path: "/".into(),
         create_date: micros(created),
         owner_team: team.map(str::to_string),
+        cfn_stack: None,
+        cfn_logical_id: None,
         carried_from: None,
         access: Default::default(),
     }
@@ -100,6 +102,7 @@ fn day1() -> Snapshot {
         // No role's use is known here: unused roles have their own cases
         // (unused_roles_tests.rs).
         role_use: Default::default(),
+        policies: Vec::new(),
         accounts: Vec::new(),
     }
 }
@@ -147,6 +150,7 @@ fn review(role: &str, permission: &str, decision: Decision, reason: Option<&str>
         reason: reason.map(str::to_string),
         reviewer: Some("alice".into()),
         date: None,
+        expires: None,
         source: format!("reviews.csv:{role}:{permission}"),
     }
 }
@@ -156,6 +160,7 @@ fn rules() -> Rules {
         unused_days: 90,
         alerting: true,
         sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
+        routing: false,
     }
 }
 
@@ -734,5 +739,168 @@ fn risky_means_account_breadth_or_wider() {
             ("app".to_string(), "s3:GetObject".to_string()),
             ("old".to_string(), "iam:PassRole".to_string())
         ]
+    );
+}
+
+fn policy(role_id: &str, name: &str, doc: serde_json::Value) -> super::grants::PolicyIn {
+    super::grants::PolicyIn {
+        role_id: role_id.into(),
+        kind: "inline".into(),
+        name: Some(name.into()),
+        arn: None,
+        document: doc.to_string(),
+    }
+}
+
+#[test]
+fn reviews_expire_and_are_invalidated_when_the_grant_changes() {
+    use super::compute::analyze_with;
+    use serde_json::json;
+    let owners = Owners::default();
+    let with_policies = |date: NaiveDate, extra_sqs: bool| {
+        let mut s = day1();
+        s.date = date;
+        s.policies = vec![
+            policy(
+                "A1",
+                "app",
+                json!({"Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "s3:*"], "Resource": "*"}]}),
+            ),
+            policy(
+                "B1",
+                "q",
+                json!({"Statement": [{"Sid": "Send", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}),
+            ),
+        ];
+        if extra_sqs {
+            // A new statement grants sqs again (wider).
+            s.policies.push(policy(
+                "B1",
+                "more",
+                json!({"Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}),
+            ));
+        }
+        s
+    };
+    let mut keep_ddb = review("app", "dynamodb", Decision::Keep, Some("yearly job"));
+    keep_ddb.expires = Some(d(1));
+    let keep_sqs = review("old", "sqs", Decision::Keep, Some("dead-letter replay"));
+    let reviews = vec![keep_ddb, keep_sqs.clone()];
+    let status = |a: &super::compute::Analysis, role: &str, perm: &str| {
+        let u = a
+            .unused
+            .iter()
+            .find(|u| u.role_name == role && u.permission == perm)
+            .unwrap();
+        let r = a
+            .reviews
+            .iter()
+            .find(|r| r.role_name == role && r.permission == perm)
+            .unwrap();
+        (u.review_status.clone(), r.status.clone(), r.invalidated_on)
+    };
+
+    // Day 1: both reviews hold (expires is the last day it holds).
+    let a1 = analyze_with(
+        &with_policies(d(1), false),
+        None,
+        Vec::new(),
+        &[],
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert_eq!(
+        status(&a1, "app", "dynamodb"),
+        ("kept".into(), "applied".into(), None)
+    );
+    assert_eq!(
+        status(&a1, "old", "sqs"),
+        ("kept".into(), "applied".into(), None)
+    );
+    let baseline = a1.reviews[1].grant_fingerprint.clone().unwrap();
+    assert_eq!(
+        a1.reviews[0].expires,
+        Some(crate::model::columns::days_since_epoch(d(1)))
+    );
+
+    // Day 2: the dynamodb review has expired: open again; sqs unchanged.
+    let day2 = with_policies(d(2), false);
+    let a2 = analyze_with(
+        &day2,
+        None,
+        a1.ledger.clone(),
+        &a1.reviews,
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert_eq!(
+        status(&a2, "app", "dynamodb"),
+        ("open".into(), "expired".into(), None)
+    );
+    assert_eq!(
+        status(&a2, "old", "sqs"),
+        ("kept".into(), "applied".into(), None)
+    );
+    assert_eq!(
+        a2.reviews[1].grant_fingerprint.as_deref(),
+        Some(baseline.as_str())
+    );
+    // Reopened and never alerted before (it was kept): alerted now.
+    let app_alert = a2.alerts.iter().find(|x| x.role_name == "app").unwrap();
+    assert!(
+        app_alert
+            .new_unused_permissions
+            .iter()
+            .any(|u| u.permission == "dynamodb")
+    );
+
+    // Day 4: a new statement grants sqs: the keep review is invalidated.
+    let a4 = analyze_with(
+        &with_policies(d(4), true),
+        Some(&day2),
+        a2.ledger.clone(),
+        &a2.reviews,
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    let d4 = crate::model::columns::days_since_epoch(d(4));
+    assert_eq!(
+        status(&a4, "old", "sqs"),
+        ("open".into(), "invalidated".into(), Some(d4))
+    );
+    // The baseline is kept, so removing the statement again does not
+    // quietly restore the review: it stays invalidated until re-reviewed.
+    let a5 = analyze_with(
+        &with_policies(d(5), false),
+        None,
+        a4.ledger.clone(),
+        &a4.reviews,
+        &owners,
+        &reviews,
+        &rules(),
+    );
+    assert_eq!(
+        status(&a5, "old", "sqs"),
+        ("open".into(), "invalidated".into(), Some(d4))
+    );
+    // Re-reviewing (a new line: another date) starts from today's grant.
+    let mut again = keep_sqs;
+    again.date = Some(d(5));
+    let reviewed = vec![again];
+    let a6 = analyze_with(
+        &with_policies(d(6), true),
+        None,
+        a5.ledger.clone(),
+        &a5.reviews,
+        &owners,
+        &reviewed,
+        &rules(),
+    );
+    assert_eq!(
+        status(&a6, "old", "sqs"),
+        ("kept".into(), "applied".into(), None)
     );
 }

@@ -174,6 +174,8 @@ pub struct Context<'a> {
     pub reviews: &'a [Review],
     pub unused_days: i64,
     pub alerting: bool,
+    /// Alerts are routed (`--routes`): open findings are candidates.
+    pub routing: bool,
 }
 
 /// Finds the unused roles of `cx.cur`, their review status, ledger memory
@@ -183,6 +185,7 @@ pub fn analyze(
     cx: &Context,
     ledger: &mut Ledger,
     alerts: &mut BTreeMap<usize, Alert>,
+    candidates: &mut BTreeMap<usize, Alert>,
 ) -> RoleFindings {
     let cur = cx.cur;
     let today = days_since_epoch(cur.date);
@@ -205,6 +208,17 @@ pub fn analyze(
         let usage = cur.role_use.get(&role.role_id).unwrap_or(&empty);
         let t = trust(&usage.trusted_principals, &org);
         // Carried rows wait for a day that collects the account.
+        let at = cx.owners.terraform().lookup(&role.arn);
+        let item = || AlertUnusedRole {
+            days_unused: u.days_unused,
+            never_used: u.last_used.is_none(),
+            external_accounts: t.external.clone(),
+        };
+        // With routes, every open fresh finding is a candidate: each
+        // destination's own memory decides what is new to it.
+        if cx.routing && status == "open" && !u.service_linked && role.carried_from.is_none() {
+            alert_for(candidates, cur, u.role, &team, at).new_unused_role = Some(item());
+        }
         if cx.alerting
             && status == "open"
             && !u.service_linked
@@ -212,11 +226,7 @@ pub fn analyze(
             && role.carried_from.is_none()
         {
             entry.alerted_on = Some(today);
-            alert_for(alerts, cur, u.role, &team).new_unused_role = Some(AlertUnusedRole {
-                days_unused: u.days_unused,
-                never_used: u.last_used.is_none(),
-                external_accounts: t.external.clone(),
-            });
+            alert_for(alerts, cur, u.role, &team, at).new_unused_role = Some(item());
         }
         rows.push(UnusedRoleRow {
             account_id: role.account_id.clone(),

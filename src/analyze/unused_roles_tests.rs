@@ -51,6 +51,8 @@ fn role(account: &str, id: &str, name: &str, path: &str, team: Option<&str>) -> 
         owner_team: team.map(str::to_string),
         carried_from: None,
         access: AccessData::Fresh,
+        cfn_stack: None,
+        cfn_logical_id: None,
     }
 }
 
@@ -129,6 +131,7 @@ fn day1() -> Snapshot {
         access: Vec::new(),
         sims: Vec::new(),
         passrole: Default::default(),
+        policies: Vec::new(),
         role_use,
         accounts: vec![state(A, "ok", Some(d(1))), state(B, "ok", Some(d(1)))],
     }
@@ -185,6 +188,7 @@ fn review(account: &str, role: &str, decision: Decision, reason: Option<&str>) -
         reason: reason.map(str::to_string),
         reviewer: Some("alice".into()),
         date: None,
+        expires: None,
         source: format!("reviews.csv:{role}"),
     }
 }
@@ -202,6 +206,7 @@ fn rules() -> Rules {
         unused_days: 90,
         alerting: true,
         sensitive_actions: Vec::new(),
+        routing: false,
     }
 }
 

@@ -143,9 +143,24 @@ const REVIEW_COLUMNS: &[Column] = &[
     Column::required(
         "status",
         ColType::Utf8,
-        "applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.",
+        "applied (matches a granted permission, or an existing role) | done (delete review whose permission, or role, is gone) | expired (past its expires date: the permission is open again) | invalidated (the role's grant of the permission changed since the review: open again) | no_data (the role's data is unknown on the date) | unknown_role | unknown_permission.",
     ),
     Column::required("source", ColType::Utf8, "File and line of the review."),
+    Column::optional(
+        "expires",
+        ColType::Date,
+        "Last date the review holds (from the reviews file); after it the permission reopens.",
+    ),
+    Column::optional(
+        "grant_fingerprint",
+        ColType::Utf8,
+        "SHA-256 of the statements that granted the permission when analyze first saw the review with the permission granted; carried from run to run, it is what a later grant is compared with.",
+    ),
+    Column::optional(
+        "invalidated_on",
+        ColType::Date,
+        "First date the role's grant of the permission differed from grant_fingerprint; the review stays invalidated until its line is changed (a new review).",
+    ),
 ];
 
 /// One review's outcome.
@@ -161,6 +176,11 @@ pub struct ReviewStatusRow {
     pub owner_team: Option<String>,
     pub status: String,
     pub source: String,
+    /// Days since the epoch.
+    pub expires: Option<i32>,
+    pub grant_fingerprint: Option<String>,
+    /// Days since the epoch.
+    pub invalidated_on: Option<i32>,
 }
 
 /// Builds a `review_status` batch.
@@ -179,6 +199,73 @@ pub fn review_batch(rows: &[ReviewStatusRow]) -> Result<RecordBatch, ArrowError>
             utf8(rows.iter().map(|r| r.owner_team.as_deref())),
             utf8_req(rows.iter().map(|r| r.status.as_str())),
             utf8_req(rows.iter().map(|r| r.source.as_str())),
+            date(rows.iter().map(|r| r.expires)),
+            utf8(rows.iter().map(|r| r.grant_fingerprint.as_deref())),
+            date(rows.iter().map(|r| r.invalidated_on)),
+        ],
+    )
+}
+
+/// `alert_deliveries`.
+pub const DELIVERY_TABLE: TableDef = TableDef {
+    name: "alert_deliveries",
+    doc: "Cumulative up to the date: every item (unused permission or sensitive grant of a role) delivered to each routed destination (--routes), and when. An item is sent to a destination once; a destination that failed has no row for it, so it is sent there next time.",
+    columns: DELIVERY_COLUMNS,
+};
+
+const DELIVERY_COLUMNS: &[Column] = &[
+    Column::required(
+        "destination",
+        ColType::Utf8,
+        "The destination's name in the routes file.",
+    ),
+    Column::required("account_id", ColType::Utf8, "12-digit AWS account id."),
+    Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
+    Column::required("role_name", ColType::Utf8, "Role name."),
+    Column::required("kind", ColType::Utf8, "unused | sensitive_grant."),
+    Column::required(
+        "item",
+        ColType::Utf8,
+        "The permission (unused) or the sensitive action (sensitive_grant).",
+    ),
+    Column::required("team", ColType::Utf8, "The owner team it was routed for."),
+    Column::required("delivered_on", ColType::Date, "Date delivered."),
+    Column::optional(
+        "reference",
+        ColType::Utf8,
+        "What the destination answered, when it names something: the Jira issue key, the Opsgenie request id, the file written.",
+    ),
+];
+
+/// One delivered item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub destination: String,
+    pub account_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub kind: String,
+    pub item: String,
+    pub team: String,
+    pub delivered_on: i32,
+    pub reference: Option<String>,
+}
+
+/// Builds an `alert_deliveries` batch.
+pub fn delivery_batch(rows: &[DeliveryRow]) -> Result<RecordBatch, ArrowError> {
+    use columns::*;
+    RecordBatch::try_new(
+        DELIVERY_TABLE.schema(),
+        vec![
+            utf8_req(rows.iter().map(|r| r.destination.as_str())),
+            utf8_req(rows.iter().map(|r| r.account_id.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_id.as_str())),
+            utf8_req(rows.iter().map(|r| r.role_name.as_str())),
+            utf8_req(rows.iter().map(|r| r.kind.as_str())),
+            utf8_req(rows.iter().map(|r| r.item.as_str())),
+            utf8_req(rows.iter().map(|r| r.team.as_str())),
+            date(rows.iter().map(|r| Some(r.delivered_on))),
+            utf8(rows.iter().map(|r| r.reference.as_deref())),
         ],
     )
 }

@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
+pub mod role_owners;
 pub mod role_policies;
 pub mod roles;
 pub mod scps;
@@ -43,8 +44,12 @@ pub use columns::Column;
 ///   keep the count on `*` (the old meaning). `roles.scp_exempt`. Partitions
 ///   before version 3 are read as breadth `any` where the decision on `*`
 ///   allows. New tables: `scps` (the SCPs as evaluated), `credentials` (the
-///   credential report), `users`; from analyze, `unused_roles` and
-///   `credential_findings`, with unused-role counts in the summaries.
+///   credential report), `users`; from analyze, `unused_roles`,
+///   `credential_findings`, `role_owners` (the owner chain and Terraform
+///   address per role) and `alert_deliveries` (per routed destination), with
+///   unused-role counts in the summaries; `unused_permissions` says where to
+///   fix each finding (`iac_*`, `grant_*`); `review_status` gains `expires`,
+///   `grant_fingerprint`, `invalidated_on`.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// A lake table: its name (the folder under the lake root) and its columns.
@@ -78,7 +83,7 @@ pub const SNAPSHOT_TABLES: [TableDef; 7] = [
 ];
 
 /// The tables `analyze` writes, in the order they are written.
-pub const ANALYZE_TABLES: [TableDef; 9] = [
+pub const ANALYZE_TABLES: [TableDef; 11] = [
     unused_permissions::TABLE,
     unused_roles::TABLE,
     credential_findings::TABLE,
@@ -88,6 +93,8 @@ pub const ANALYZE_TABLES: [TableDef; 9] = [
     ledger::PASSROLE_TABLE,
     ledger::REVIEW_TABLE,
     ledger::LEDGER_TABLE,
+    role_owners::TABLE,
+    ledger::DELIVERY_TABLE,
 ];
 
 /// Every table iamlake writes: the snapshot's, then analyze's.

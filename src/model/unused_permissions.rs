@@ -31,12 +31,12 @@ const COLUMNS: &[Column] = &[
     Column::required(
         "owner_team",
         ColType::Utf8,
-        "Owner team (unowned when neither tags nor the owners file name one).",
+        "Owner team (unowned when no step of the owner chain names one).",
     ),
     Column::required(
         "owner_source",
         ColType::Utf8,
-        "tag | owners_file | unowned: where owner_team came from.",
+        "tag | terraform | cloudformation | owners_file | account | unowned: the step of the owner chain that named owner_team (see role_owners).",
     ),
     Column::required(
         "permission",
@@ -81,6 +81,36 @@ const COLUMNS: &[Column] = &[
         ColType::Date,
         "Date of the Access Advisor data the row was computed from: the snapshot date, or an earlier one when the account or the role's Access Advisor job failed on this date and its last good data was carried forward (days_unused then counts to that date).",
     ),
+    Column::optional(
+        "iac_state",
+        ColType::Utf8,
+        "The Terraform state (file path or s3:// URI) that manages the role; null when no state read manages it.",
+    ),
+    Column::optional(
+        "iac_address",
+        ColType::Utf8,
+        "The role's Terraform resource address (module.app.aws_iam_role.this[\"api\"]).",
+    ),
+    Column::optional(
+        "grant_policy",
+        ColType::Utf8,
+        "The policy that grants the permission: inline:<name> or the policy ARN (the first Allow statement covering it, inline policies first).",
+    ),
+    Column::optional(
+        "grant_statement",
+        ColType::Utf8,
+        "The statement of grant_policy that grants it: statement <0-based index> (<Sid>).",
+    ),
+    Column::optional(
+        "grant_state",
+        ColType::Utf8,
+        "The Terraform state holding grant_address.",
+    ),
+    Column::optional(
+        "grant_address",
+        ColType::Utf8,
+        "The Terraform resource to change: the aws_iam_role_policy (or the role's inline_policy block) or aws_iam_policy holding the statement; for an AWS managed policy, its attachment. Null when no state read holds it.",
+    ),
 ];
 
 /// One unused permission.
@@ -107,6 +137,12 @@ pub struct UnusedRow {
     pub alerted_on: Option<i32>,
     /// Days since the epoch.
     pub data_date: i32,
+    pub iac_state: Option<String>,
+    pub iac_address: Option<String>,
+    pub grant_policy: Option<String>,
+    pub grant_statement: Option<String>,
+    pub grant_state: Option<String>,
+    pub grant_address: Option<String>,
 }
 
 /// Builds one record batch from rows.
@@ -133,6 +169,12 @@ pub fn to_batch(rows: &[UnusedRow]) -> Result<RecordBatch, ArrowError> {
             date(rows.iter().map(|r| Some(r.first_seen))),
             date(rows.iter().map(|r| r.alerted_on)),
             date(rows.iter().map(|r| Some(r.data_date))),
+            utf8(rows.iter().map(|r| r.iac_state.as_deref())),
+            utf8(rows.iter().map(|r| r.iac_address.as_deref())),
+            utf8(rows.iter().map(|r| r.grant_policy.as_deref())),
+            utf8(rows.iter().map(|r| r.grant_statement.as_deref())),
+            utf8(rows.iter().map(|r| r.grant_state.as_deref())),
+            utf8(rows.iter().map(|r| r.grant_address.as_deref())),
         ],
     )
 }

@@ -25,7 +25,8 @@ SQL = REPO / "sql"
 # In creation order: the others read account_data_dates and simulation_breadth.
 QUERIES = ["account_data_dates", "simulation_breadth", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
 LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "scps", "credentials", "users", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas",
-               "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger"]
+               "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger",
+               "role_owners", "alert_deliveries"]
 FAILED_ACCOUNT = "770696721453"
 
 

@@ -3,9 +3,10 @@
 -- simulation_breadth), roles allowed one on any resource (`*`), roles granted
 -- iam:PassRole, unused permissions not yet reviewed, and roles carried from
 -- an earlier date. Equals team_summary when analyze ran without an owners
--- file: the team here is the role's tag owner (roles.owner_team, else
--- unowned); owners-file assignments exist only in analyze's outputs (see
--- docs/WAREHOUSE.md).
+-- file or owners config: the team here is the role's tag owner
+-- (roles.owner_team, else unowned); the rest of the owner chain (Terraform,
+-- CloudFormation, owners file, account owners) exists only in analyze's
+-- outputs, per role in role_owners (see docs/WAREHOUSE.md).
 --
 -- Partial days: roles and simulations are read through account_data_dates,
 -- each account from its data_date, reported under the analyzed date. An
