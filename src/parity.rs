@@ -1,8 +1,10 @@
 //! `iamlake verify-simulator`: parity between the local evaluator and AWS's
-//! policy simulator. Reads a snapshot's local decisions from the lake, draws
-//! a seeded sample of its roles, asks `iam:SimulatePrincipalPolicy` the same
-//! questions (same actions, any resource, same principal context) in each
-//! role's account, and lists every decision that differs.
+//! policy simulator. Reads a snapshot from the lake, draws a seeded sample of
+//! its roles, asks `iam:SimulatePrincipalPolicy` about each sensitive action
+//! with the resource `*` (same principal context) in each role's account, and
+//! lists every decision that differs. Like with like: AWS reads `*` as the
+//! literal text, so the local side is evaluated the same way from the
+//! snapshot's policies (see [`literal_star_decisions`]).
 //!
 //! Offline first: the lake already holds the local answers, so the only
 //! calls are one AssumeRole per sampled account and one simulator call per
@@ -106,8 +108,13 @@ pub struct Finding {
     pub role_arn: String,
     pub action: String,
     pub agreement: Agreement,
-    /// The snapshot's decision; `None` when the lake has none for the action.
+    /// The local decision on the question AWS's simulator answers (the
+    /// resource is the literal text `*`); `None` when the lake has none.
     pub local: Option<StoredDecision>,
+    /// The snapshot's own decision on any resource (iamlake's rule), when
+    /// it differs from `local`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_any_resource: Option<String>,
     pub api: ApiDecision,
 }
 
@@ -195,6 +202,17 @@ pub fn compare_all(
     api: Vec<RoleSimulation>,
     report: &mut ParityReport,
 ) {
+    compare_all_with(local, &HashMap::new(), api, report)
+}
+
+/// [`compare_all`], noting where the snapshot's decision on any resource
+/// (`stored`, by role ARN) differs from the local answer compared.
+pub fn compare_all_with(
+    local: &HashMap<String, Vec<StoredDecision>>,
+    stored: &HashMap<String, Vec<StoredDecision>>,
+    api: Vec<RoleSimulation>,
+    report: &mut ParityReport,
+) {
     for (role_arn, result) in api {
         let decisions = match result {
             Ok(d) => d,
@@ -206,17 +224,28 @@ pub fn compare_all(
                 continue;
             }
         };
-        let stored = local.get(&role_arn);
+        let find = |m: &HashMap<String, Vec<StoredDecision>>, action: &str| {
+            m.get(&role_arn).and_then(|s| {
+                s.iter()
+                    .find(|x| x.action.eq_ignore_ascii_case(action))
+                    .cloned()
+            })
+        };
         for d in decisions {
-            let l =
-                stored.and_then(|s| s.iter().find(|x| x.action.eq_ignore_ascii_case(&d.action)));
+            let l = find(local, &d.action);
+            let any = find(stored, &d.action)
+                .map(|a| a.decision)
+                .filter(|a| l.as_ref().is_none_or(|l| &l.decision != a));
             report.compared += 1;
-            let agreement = l.map_or(Agreement::Disagree, |l| compare(&l.decision, &d));
+            let agreement = l
+                .as_ref()
+                .map_or(Agreement::Disagree, |l| compare(&l.decision, &d));
             let finding = || Finding {
                 role_arn: role_arn.clone(),
                 action: d.action.clone(),
                 agreement,
-                local: l.cloned(),
+                local: l.clone(),
+                local_any_resource: any.clone(),
                 api: d.clone(),
             };
             match agreement {
@@ -289,7 +318,10 @@ pub fn run_with_sdk(
 /// What the lake says, before any call.
 struct Prepared {
     sample: Vec<LakeRole>,
+    /// The local answers to AWS's question (literal `*`).
     local: HashMap<String, Vec<StoredDecision>>,
+    /// The snapshot's stored decisions on any resource.
+    stored: HashMap<String, Vec<StoredDecision>>,
     actions: Vec<String>,
 }
 
@@ -321,15 +353,109 @@ fn prepare(cfg: &VerifyConfig) -> Result<Prepared, VerifyError> {
         });
     }
     let wanted: BTreeSet<&str> = sample.iter().map(|r| r.arn.as_str()).collect();
-    let mut local: HashMap<String, Vec<StoredDecision>> = HashMap::new();
+    let mut stored: HashMap<String, Vec<StoredDecision>> = HashMap::new();
     for (arn, d) in stored_decisions(lake, &manifest, |a| wanted.contains(a), |_, _| None)? {
-        local.entry(arn).or_default().push(d);
+        stored.entry(arn).or_default().push(d);
     }
+    let actions = manifest.sensitive_actions.clone();
+    let local = literal_star_decisions(lake, cfg.date, &sample, &actions, &stored);
     Ok(Prepared {
         sample,
         local,
-        actions: manifest.sensitive_actions.clone(),
+        stored,
+        actions,
     })
+}
+
+/// The local evaluator's answers to the question AWS's simulator really
+/// answers: given `ResourceArns: ["*"]`, it matches the *text* `*` against
+/// each statement's Resource patterns, so `arn:aws:s3:::*/*` or
+/// `arn:aws:iam::123456789012:role/*` grant nothing there, while iamlake's
+/// "any resource" rule counts the first. Each sampled role is evaluated
+/// again from the snapshot's own `role_policies` and `scps` (with the
+/// management account and service-linked roles exempt from SCPs, as the
+/// snapshot did), with the resource the literal `*`. An account whose
+/// policies cannot be read that way (a snapshot before the `scps` table, or
+/// a date that is not complete) keeps the stored decisions.
+fn literal_star_decisions(
+    lake: &Lake,
+    date: NaiveDate,
+    sample: &[LakeRole],
+    actions: &[String],
+    stored: &HashMap<String, Vec<StoredDecision>>,
+) -> HashMap<String, Vec<StoredDecision>> {
+    use crate::eval::{Policy, PolicySet, Request, evaluate};
+    let mut out = stored.clone();
+    let accounts: BTreeSet<&str> = sample.iter().map(|r| r.account_id.as_str()).collect();
+    for account in accounts {
+        let Ok(deployed) = crate::plan::Deployed::load(lake, Some(date), account) else {
+            continue;
+        };
+        let Some(levels) = deployed.scp_levels.as_ref() else {
+            continue;
+        };
+        if deployed.snapshot_date != date {
+            continue;
+        }
+        let parse = |id: &str, doc: &serde_json::Value| Policy::parse(id.to_string(), doc).ok();
+        let scps: Vec<Vec<Policy>> = levels
+            .iter()
+            .map(|l| l.iter().filter_map(|(id, d)| parse(id, d)).collect())
+            .collect();
+        for role in sample.iter().filter(|r| r.account_id == account) {
+            let name = role.arn.rsplit('/').next().unwrap_or_default();
+            let Some(dr) = deployed.roles.get(name).filter(|d| d.arn == role.arn) else {
+                continue;
+            };
+            let identity: Vec<Policy> = dr
+                .inline
+                .iter()
+                .filter_map(|(n, d)| parse(&format!("inline:{n}"), d))
+                .chain(dr.managed.iter().filter_map(|(arn, d)| parse(arn, d)))
+                .collect();
+            let boundary = dr.boundary.as_ref().and_then(|(arn, d)| parse(arn, d));
+            let exempt = role.arn.contains(":role/aws-service-role/");
+            let set = PolicySet {
+                identity: &identity,
+                boundary: boundary.as_ref(),
+                scp_levels: if exempt { &[] } else { &scps },
+            };
+            let ctx = Context::for_role(
+                &role.account_id,
+                &role.arn,
+                role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            let decisions = actions
+                .iter()
+                .map(|action| {
+                    let d = evaluate(&set, &Request::on(action, "*", &ctx));
+                    StoredDecision {
+                        action: action.clone(),
+                        decision: d.decision.as_str().to_string(),
+                        breadth: None,
+                        breadth_decision: None,
+                        decided_by: d.decided_by.map(|l| l.as_str().to_string()),
+                        matched_statements: d
+                            .matched_statements
+                            .into_iter()
+                            .map(|m| crate::simulate::QuotedStatement {
+                                policy_id: m.policy_id,
+                                layer: m.layer.as_str().to_string(),
+                                statement_index: m.statement_index as i32,
+                                sid: m.sid,
+                                effect: m.effect.as_str().to_string(),
+                                conditional: m.conditional,
+                                statement: None,
+                            })
+                            .collect(),
+                        missing_context_keys: d.missing_context_keys,
+                    }
+                })
+                .collect();
+            out.insert(role.arn.clone(), decisions);
+        }
+    }
+    out
 }
 
 /// Asks AWS about the sample, one account at a time, its roles
@@ -343,6 +469,7 @@ fn ask_aws(
     let Prepared {
         sample,
         local,
+        stored,
         actions,
     } = prepared;
     let mut by_account: BTreeMap<&str, Vec<RoleQuery>> = BTreeMap::new();
@@ -370,7 +497,7 @@ fn ask_aws(
     for (account_id, queries) in by_account {
         let arns: Vec<String> = queries.iter().map(|q| q.role_arn.clone()).collect();
         match rt.block_on(collector.simulate_account(account_id, queries, &actions)) {
-            Ok(results) => compare_all(&local, results, &mut report),
+            Ok(results) => compare_all_with(&local, &stored, results, &mut report),
             Err(failure) => report
                 .unchecked
                 .extend(arns.into_iter().map(|role_arn| Unchecked {
@@ -459,7 +586,13 @@ pub fn render_text(r: &ParityReport) -> String {
                 f.action,
                 f.local
                     .as_ref()
-                    .map_or("(no local decision)".to_string(), local_reason),
+                    .map_or("(no local decision)".to_string(), |l| {
+                        let mut r = local_reason(l);
+                        if let Some(any) = &f.local_any_resource {
+                            r.push_str(&format!(" (iamlake on any resource: {any})"));
+                        }
+                        r
+                    }),
                 api_reason(&f.api)
             ));
         }
@@ -638,6 +771,81 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0].arn < w[1].arn));
         assert_ne!(a, sample_roles(&roles, 5, 8));
         assert_eq!(sample_roles(&roles, 500, 1).len(), 50);
+    }
+
+    /// AWS's simulator matches the text `*` against Resource patterns:
+    /// `arn:aws:s3:::*/*` grants nothing there, although it covers every
+    /// object (iamlake's "any resource"). The local side of the comparison is
+    /// evaluated that way from the snapshot's policies; the stored decision
+    /// is kept beside it.
+    #[test]
+    fn the_local_side_answers_the_simulators_literal_star() {
+        fn copy(from: &std::path::Path, to: &std::path::Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let e = e.unwrap();
+                let dest = to.join(e.file_name());
+                if e.file_type().unwrap().is_dir() {
+                    copy(&e.path(), &dest);
+                } else {
+                    std::fs::copy(e.path(), dest).unwrap();
+                }
+            }
+        }
+        let work = tempfile::tempdir().unwrap();
+        let src = work.path().join("org");
+        let mini = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mini");
+        copy(&mini, &src);
+        // `bounded` (boundary: s3:*) gains s3:GetObject on every object.
+        let details = src.join("111111111111/authorization-details.json");
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&details).unwrap()).unwrap();
+        for role in doc["RoleDetailList"].as_array_mut().unwrap() {
+            if role["RoleName"] == "bounded" {
+                role["RolePolicyList"] = serde_json::json!([{"PolicyName": "objects", "PolicyDocument":
+                    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                     "Resource": "arn:aws:s3:::*/*"}]}}]);
+            }
+        }
+        std::fs::write(&details, doc.to_string()).unwrap();
+        let lake = work.path().join("lake");
+        let date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        crate::snapshot::run(&crate::snapshot::SnapshotConfig {
+            source: crate::source::SourceSpec::Fixtures(src),
+            lake: Lake::Local(lake.clone()),
+            date,
+            sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
+            owner_tag_keys: Vec::new(),
+            progress: false,
+            shard: None,
+            aws: AwsConfig::default(),
+            simulator: crate::snapshot::Simulator::Local,
+            guard: Default::default(),
+        })
+        .unwrap();
+        let cfg = VerifyConfig {
+            lake: Lake::Local(lake),
+            date,
+            sample: 100,
+            seed: 1,
+            aws: crate::source::aws::simulator::tests::test_config(),
+        };
+        let p = prepare(&cfg).unwrap();
+        let get = |m: &HashMap<String, Vec<StoredDecision>>, role: &str, action: &str| {
+            m.iter()
+                .find(|(arn, _)| arn.ends_with(&format!("role/{role}")))
+                .and_then(|(_, ds)| ds.iter().find(|d| d.action == action))
+                .map(|d| d.decision.clone())
+                .unwrap()
+        };
+        assert_eq!(get(&p.stored, "bounded", "s3:GetObject"), "allowed");
+        assert_eq!(get(&p.local, "bounded", "s3:GetObject"), "implicit_deny");
+        // `*` (AdministratorAccess) is `*` in both readings; the SCP deny stays.
+        assert_eq!(get(&p.local, "admin", "s3:GetObject"), "allowed");
+        assert_eq!(
+            get(&p.stored, "admin", "iam:PassRole"),
+            get(&p.local, "admin", "iam:PassRole")
+        );
     }
 
     #[test]

@@ -791,7 +791,7 @@ fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
     };
     run()
         .code(1)
-        .stdout(predicate::str::contains("routed: 3 alert(s) to files"))
+        .stdout(predicate::str::contains("routed: 5 alert(s) to files"))
         .stderr(
             predicate::str::contains("destination hook (webhook)")
                 .and(predicate::str::contains("sent next time"))
@@ -803,9 +803,10 @@ fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
             .filter(|&i| str_at(&t, "destination", i).as_deref() == Some(dest))
             .count()
     };
-    // By hand (mini, 30 days): admin 6 sensitive grants; app 3 unused; ci 1
-    // unused + 3 sensitive = 13 items for the three roles.
-    assert_eq!((deliveries("files"), deliveries("hook")), (13, 0));
+    // By hand (mini, 30 days): admin 6 sensitive grants; app 3 unused and
+    // the role itself (never used); ci 1 unused + 3 sensitive; bounded and
+    // reader only the role itself = 16 items for five roles.
+    assert_eq!((deliveries("files"), deliveries("hook")), (16, 0));
     let files = |team: &str| {
         fs::read_to_string(work.path().join(format!("alerts/{team}.jsonl")))
             .unwrap()
@@ -816,9 +817,10 @@ fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
         (
             files("security"),
             files("payments@example.com"),
-            files("web")
+            files("web"),
+            files("unowned")
         ),
-        (1, 1, 1)
+        (1, 1, 1, 2)
     );
     // Items delivered somewhere count as alerted.
     let unused = read_table(&lake, "unused_permissions", DATE);
@@ -826,16 +828,16 @@ fn routed_alerts_each_destination_once_and_a_failed_one_next_time() {
         (0..unused.num_rows()).all(|i| !unused.column_by_name("alerted_on").unwrap().is_null(i))
     );
 
-    // Re-run: the hook, up now, gets its 3 alerts; files get nothing twice.
+    // Re-run: the hook, up now, gets its 5 alerts; files get nothing twice.
     run().success().stdout(
-        predicate::str::contains("routed: 3 alert(s) to hook")
+        predicate::str::contains("routed: 5 alert(s) to hook")
             .and(predicate::str::contains("routed: 0 alert(s) to files")),
     );
-    assert_eq!(bodies.lock().unwrap().len(), 3);
-    assert_eq!((deliveries("files"), deliveries("hook")), (13, 13));
+    assert_eq!(bodies.lock().unwrap().len(), 5);
+    assert_eq!((deliveries("files"), deliveries("hook")), (16, 16));
     assert_eq!(files("web"), 1);
     run().success();
-    assert_eq!(bodies.lock().unwrap().len(), 3, "never twice");
+    assert_eq!(bodies.lock().unwrap().len(), 5, "never twice");
 }
 
 #[test]
