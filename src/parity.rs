@@ -773,6 +773,23 @@ mod tests {
         assert_eq!(sample_roles(&roles, 500, 1).len(), 50);
     }
 
+    /// A local snapshot of the fixture folder `src` with two sensitive actions.
+    fn snapshot_two_actions(src: std::path::PathBuf, lake: &std::path::Path, date: NaiveDate) {
+        crate::snapshot::run(&crate::snapshot::SnapshotConfig {
+            source: crate::source::SourceSpec::Fixtures(src),
+            lake: Lake::Local(lake.to_path_buf()),
+            date,
+            sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
+            owner_tag_keys: Vec::new(),
+            progress: false,
+            shard: None,
+            aws: AwsConfig::default(),
+            simulator: crate::snapshot::Simulator::Local,
+            guard: Default::default(),
+        })
+        .unwrap();
+    }
+
     /// AWS's simulator matches the text `*` against Resource patterns:
     /// `arn:aws:s3:::*/*` grants nothing there, although it covers every
     /// object (iamlake's "any resource"). The local side of the comparison is
@@ -810,19 +827,7 @@ mod tests {
         std::fs::write(&details, doc.to_string()).unwrap();
         let lake = work.path().join("lake");
         let date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        crate::snapshot::run(&crate::snapshot::SnapshotConfig {
-            source: crate::source::SourceSpec::Fixtures(src),
-            lake: Lake::Local(lake.clone()),
-            date,
-            sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
-            owner_tag_keys: Vec::new(),
-            progress: false,
-            shard: None,
-            aws: AwsConfig::default(),
-            simulator: crate::snapshot::Simulator::Local,
-            guard: Default::default(),
-        })
-        .unwrap();
+        snapshot_two_actions(src, &lake, date);
         let cfg = VerifyConfig {
             lake: Lake::Local(lake),
             date,
@@ -857,19 +862,7 @@ mod tests {
         let lake = work.path().join("lake");
         let date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let mini = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mini");
-        crate::snapshot::run(&crate::snapshot::SnapshotConfig {
-            source: crate::source::SourceSpec::Fixtures(mini),
-            lake: Lake::Local(lake.clone()),
-            date,
-            sensitive_actions: vec!["iam:PassRole".into(), "s3:GetObject".into()],
-            owner_tag_keys: Vec::new(),
-            progress: false,
-            shard: None,
-            aws: AwsConfig::default(),
-            simulator: crate::snapshot::Simulator::Local,
-            guard: Default::default(),
-        })
-        .unwrap();
+        snapshot_two_actions(mini, &lake, date);
         // AWS allows everything: every local non-allowed answer disagrees.
         let replay = Replay::new(|form, _| match form["Action"].as_str() {
             "AssumeRole" => (200, ASSUMED.to_string()),
