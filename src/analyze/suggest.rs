@@ -9,9 +9,14 @@
 //! - an `Action` entry naming exactly an unused action (`s3:PutObject`);
 //! - a statement whose `Action` list becomes empty.
 //!
-//! What is only noted: a wildcard entry (`s3:*`, `*`) that also covers unused
-//! actions of a used service, and `NotAction` statements — IAM has no way to
-//! subtract from them without listing every action still needed. Permissions
+//! - a wildcard entry of one service (`ssm:GetParameter*`) that covers unused
+//!   actions: replaced by the real actions it grants (from the bundled
+//!   service model) that are still used, when there are at most
+//!   [`MAX_EXPANSION`] of them.
+//!
+//! What is only noted: a wider wildcard entry (`s3:*`, `*`) that also covers
+//! unused actions of a used service, and `NotAction` statements — IAM has no
+//! way to subtract from them without listing every action still needed. Permissions
 //! kept in the reviews file are never removed; `iam:PassRole` is never
 //! unused (see [`super::compute`]).
 
@@ -27,6 +32,10 @@ use crate::model::role_policies;
 use chrono::NaiveDate;
 use serde_json::Value;
 use std::collections::BTreeSet;
+
+/// The longest list of actions a wildcard entry is replaced by (see
+/// [`trim_policy`]); a longer one is only noted.
+const MAX_EXPANSION: usize = 25;
 
 /// One policy's suggestion.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,17 +241,43 @@ pub fn trim_policy(
                 continue; // unused: drop it
             }
             if lower.contains(['*', '?']) {
-                let covered: Vec<&str> = actions
+                let unused_actions: Vec<&str> = actions
                     .iter()
                     .copied()
                     .filter(|a| crate::eval::wildcard_match(&lower, a))
-                    .chain(
-                        services
-                            .iter()
-                            .copied()
-                            .filter(|s| lower == "*" || service == Some(*s)),
-                    )
                     .collect();
+                let unused_services: Vec<&str> = services
+                    .iter()
+                    .copied()
+                    .filter(|s| lower == "*" || service == Some(*s))
+                    .collect();
+                // A wildcard within one used service, over some unused
+                // actions: the service model lists what it really grants, so
+                // it can be replaced by the actions still used when that list
+                // is short enough to read.
+                let expanded = (service.is_some_and(|s| !s.contains(['*', '?']))
+                    && unused_services.is_empty()
+                    && !unused_actions.is_empty())
+                .then(|| crate::eval::ServiceModel::try_bundled().ok())
+                .flatten()
+                .map(|m| {
+                    m.expand(&entry)
+                        .into_iter()
+                        .filter(|a| !actions.contains(a.to_ascii_lowercase().as_str()))
+                        .collect::<Vec<&str>>()
+                })
+                .filter(|still| !still.is_empty() && still.len() <= MAX_EXPANSION);
+                if let Some(still) = expanded {
+                    notes.push(format!(
+                        "{label}: {entry} replaced by the {} actions it grants that are still used (unused: {})",
+                        still.len(),
+                        unused_actions.join(", ")
+                    ));
+                    remaining.extend(still.into_iter().map(str::to_string));
+                    continue;
+                }
+                let covered: Vec<&str> =
+                    unused_actions.into_iter().chain(unused_services).collect();
                 if !covered.is_empty() {
                     notes.push(format!(
                         "{label}: {entry} also grants unused {}; replace it with the actions still used",
@@ -327,6 +362,40 @@ mod tests {
             diff.contains("-        \"dynamodb:GetItem\",")
                 && diff.contains("+++ inline:x (suggested)"),
             "{diff}"
+        );
+    }
+
+    /// `ssm:GetParameter*` grants four real actions (service model); with
+    /// `ssm:GetParameter` unused, the other three replace the wildcard.
+    /// `s3:*` (hundreds of actions) is only noted.
+    #[test]
+    fn a_short_wildcard_is_replaced_by_the_actions_still_used() {
+        let doc = json!({"Statement": [
+            {"Sid": "Params", "Effect": "Allow", "Action": "ssm:GetParameter*", "Resource": "*"},
+            {"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+        ]});
+        let actions: BTreeSet<&str> = ["ssm:getparameter", "s3:putobject"].into();
+        let (out, notes) = trim_policy(&doc, &BTreeSet::new(), &actions);
+        assert_eq!(
+            out["Statement"][0]["Action"],
+            json!([
+                "ssm:GetParameterHistory",
+                "ssm:GetParameters",
+                "ssm:GetParametersByPath"
+            ])
+        );
+        assert_eq!(out["Statement"][1]["Action"], "s3:*");
+        assert!(
+            notes.iter().any(|n| n.contains("Params")
+                && n.contains("replaced by the 3 actions")
+                && n.contains("ssm:getparameter")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("All") && n.contains("s3:putobject")),
+            "{notes:?}"
         );
     }
 
