@@ -15,7 +15,7 @@ use crate::plan::managed::{ManagedPolicies, is_aws_managed_arn};
 use crate::plan::overrides::{Overrides, Subject};
 use crate::plan::report::{
     Checked, DeployedContext, ExpiredOverride, Finding, FindingStatement, Overridden, OverrideRef,
-    PlanReport, REPORT_SCHEMA_VERSION, Unknown,
+    PlanReport, PolicyLint, REPORT_SCHEMA_VERSION, Unknown,
 };
 use crate::plan::terraform::{
     Attr, ChangeKind, Instance, PathSeg, Plan, config_file, configured, is_unknown, references,
@@ -1642,6 +1642,26 @@ pub(crate) fn run(
         .collect();
     unknowns.sort_by(|a, b| (&a.address, &a.what).cmp(&(&b.address, &b.what)));
 
+    // Names AWS does not know grant nothing, silently: the changed documents are checked
+    // against the bundled service model.
+    let mut lints = Vec::new();
+    if let Ok(model) = eval::ServiceModel::try_bundled() {
+        let mut seen = BTreeSet::new();
+        for src in targets.iter().flat_map(|t| t.sources.iter()) {
+            if !src.changed || !seen.insert(src.id.as_str()) {
+                continue;
+            }
+            if let Doc::Known(doc) = &src.doc {
+                lints.extend(model.lint_document(doc).into_iter().map(|l| PolicyLint {
+                    address: src.address.clone(),
+                    policy: src.id.clone(),
+                    path: l.path,
+                    message: l.lint.to_string(),
+                }));
+            }
+        }
+    }
+
     Ok(PlanReport {
         schema_version: REPORT_SCHEMA_VERSION,
         plan: plan_path.display().to_string(),
@@ -1659,6 +1679,7 @@ pub(crate) fn run(
         already_allowed,
         expired_overrides,
         unknowns,
+        lints,
         deployed: deployed.map(|d| DeployedContext {
             lake: d.lake.clone(),
             snapshot_date: d.snapshot_date,

@@ -125,6 +125,19 @@ pub struct Unknown {
     pub reason: String,
 }
 
+/// A name in a changed policy that the bundled service model does not know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyLint {
+    /// The resource that brings the policy in.
+    pub address: String,
+    /// The policy id in findings.
+    pub policy: String,
+    /// JSON path in the document: `Statement[1].Action[0]`.
+    pub path: String,
+    /// `unknown action s3:GetObjekt (did you mean s3:GetObject?)`, ...
+    pub message: String,
+}
+
 /// What was evaluated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checked {
@@ -163,6 +176,10 @@ pub struct PlanReport {
     pub already_allowed: Vec<Finding>,
     pub expired_overrides: Vec<ExpiredOverride>,
     pub unknowns: Vec<Unknown>,
+    /// Actions and condition keys in the changed policies that AWS's service reference does
+    /// not know: they grant (or restrict) nothing. Reported, never failing.
+    #[serde(default)]
+    pub lints: Vec<PolicyLint>,
     /// Where deployed state came from (`--lake`), or null.
     #[serde(default)]
     pub deployed: Option<DeployedContext>,
@@ -323,6 +340,16 @@ impl PlanReport {
                     e.would_cover,
                     if e.would_cover == 1 { "" } else { "s" }
                 );
+            }
+            s.push('\n');
+        }
+        if !self.lints.is_empty() {
+            let _ = writeln!(
+                s,
+                "### Names AWS does not know (they grant nothing; not failing)\n"
+            );
+            for l in &self.lints {
+                let _ = writeln!(s, "- {} `{}`: {}", md_code(&l.address), l.path, l.message);
             }
             s.push('\n');
         }

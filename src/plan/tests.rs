@@ -1274,3 +1274,49 @@ fn account_wide_grants_fail_like_star() {
     .expect("plan checks");
     assert!(r.violations.is_empty(), "{:#?}", r.violations);
 }
+
+/// A typo grants nothing, silently, in AWS: the changed policy's unknown action and
+/// condition key are reported (never failing), with the resource and JSON path.
+#[test]
+fn unknown_names_in_changed_policies_are_reported() {
+    let plan = minimal(json!([{
+        "address": "aws_iam_role_policy.typo", "mode": "managed", "type": "aws_iam_role_policy",
+        "name": "typo",
+        "change": {"actions": ["create"], "before": null, "after": {
+            "name": "typo", "role": "app",
+            "policy": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["s3:GetObjekt", "s3:GetObject"], "Resource": "arn:aws:s3:::b/*",
+                "Condition": {"StringEquals": {"aws:SoureIp": "10.0.0.1"}}}]}).to_string()
+        }}
+    }]));
+    let r = check_plan(
+        &plan,
+        Path::new("p.json"),
+        managed(),
+        &Overrides::default(),
+        &cfg(),
+    )
+    .expect("plan checks");
+    assert!(r.passed(), "{:#?}", r.violations);
+    let got: Vec<(&str, &str)> = r
+        .lints
+        .iter()
+        .map(|l| (l.address.as_str(), l.path.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("aws_iam_role_policy.typo", "Statement[0].Action[0]"),
+            (
+                "aws_iam_role_policy.typo",
+                "Statement[0].Condition.StringEquals.aws:SoureIp"
+            ),
+        ]
+    );
+    assert!(
+        r.lints[0].message.contains("did you mean s3:GetObject?"),
+        "{:?}",
+        r.lints
+    );
+    assert!(r.render_text().contains("Names AWS does not know"));
+}
