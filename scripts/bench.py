@@ -483,8 +483,24 @@ def throttled_report(t, measured):
     ]
 
 
+def kept_sections(path):
+    """The `## ` sections of an existing BENCHMARKS.md, by heading: a run that
+    did not re-measure a section (BENCH_ONLY, or results kept elsewhere) keeps
+    its last text, with the commit and date it was measured at."""
+    if not path.exists():
+        return {}
+    out, heading = {}, None
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            heading = line
+            out[heading] = []
+        elif heading:
+            out[heading].append(line)
+    return {h: [""] + [h] + body for h, body in out.items()}
+
+
 def write_report(results, m):
-    s = results["snapshot"]
+    s = results.get("snapshot")
     prov = results.get("provenance", {})
 
     def measured(section):
@@ -499,27 +515,30 @@ def write_report(results, m):
         "Written by `just bench` (`python3 scripts/bench.py`); do not edit by hand. Figures are",
         "min / median / max over several runs of a release build; each section names the commit",
         "it was measured at and the number of runs (`BENCH_ONLY` re-measures some sections and",
-        "keeps the others). Benchmarks never fail CI.",
+        "keeps the others, here and in the results kept under BENCH_DIR). Benchmarks never fail CI.",
         "",
         f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}",
         f"- written: {m['date']}, commit {m['commit']}",
-        "",
-        "## Snapshot from fixtures",
-        "",
-        measured("snapshot"),
-        "",
-        f"{results['snapshot_roles']:,} roles in {ACCOUNTS} accounts ({results['snapshot_decisions']:,.0f} decisions).",
-        "",
-        "| figure | min / median / max | target |",
-        "| --- | --- | --- |",
-        f"| wall time | {fmt(s['wall'], 's')} | |",
-        f"| peak RSS | {fmt(s['rss'], 'MB', 0)} | ≤ 300 MB |",
-        f"| local evaluator, decisions per second (one core) | {fmt({k: v / 1e6 for k, v in s['decisions_per_s'].items() if k != 'runs'} | {'runs': RUNS}, 'M/s')} | ≥ 1 M/s |",
     ]
+    if s:
+        lines += [
+            "",
+            "## Snapshot from fixtures",
+            "",
+            measured("snapshot"),
+            "",
+            f"{results['snapshot_roles']:,} roles in {ACCOUNTS} accounts ({results['snapshot_decisions']:,.0f} decisions).",
+            "",
+            "| figure | min / median / max | target |",
+            "| --- | --- | --- |",
+            f"| wall time | {fmt(s['wall'], 's')} | |",
+            f"| peak RSS | {fmt(s['rss'], 'MB', 0)} | ≤ 300 MB |",
+            f"| local evaluator, decisions per second (one core) | {fmt({k: v / 1e6 for k, v in s['decisions_per_s'].items() if k != 'runs'} | {'runs': RUNS}, 'M/s')} | ≥ 1 M/s |",
+        ]
     if "generate" in results:
         g = results["generate"]
         lines += ["", f"Generating that organization (`fixtures generate`, one run): {g['wall']:.1f} s, peak RSS {g['rss']:.0f} MB."]
-    if "cloudsplaining" in results:
+    if "cloudsplaining" in results and s:
         c = results["cloudsplaining"]
         share = c["accounts"] / ACCOUNTS
         ours = s["wall"]["median"] * share
@@ -606,15 +625,16 @@ def write_report(results, m):
         ]
     if "throttled" in results:
         lines += throttled_report(results["throttled"], measured("throttled"))
-    else:
-        lines += [
-            "",
-            "## Not measured yet",
-            "",
-            "- Snapshot against the throttled emulator endpoint (`BENCH_ONLY=throttled`).",
-        ]
+    # Sections this run has no figures for keep their last text.
+    doc = REPO / "docs/BENCHMARKS.md"
+    written = {l for l in lines if l.startswith("## ")}
+    for heading, body in kept_sections(doc).items():
+        if heading not in written:
+            while body and body[-1] == "":
+                body.pop()
+            lines += body
     lines.append("")
-    (REPO / "docs/BENCHMARKS.md").write_text("\n".join(lines))
+    doc.write_text("\n".join(lines))
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     log(f"wrote docs/BENCHMARKS.md (raw figures in {WORK / 'results.json'})")
 
