@@ -118,14 +118,19 @@ pub fn from_request_file(path: &Path) -> Result<Simulated, SimulateError> {
     if let Some(b) = json.get("permissions_boundary").filter(|b| !b.is_null()) {
         docs.push(("permissions_boundary".into(), b));
     }
-    if let Some(Value::Array(levels)) = json.get("scp_levels") {
-        for (i, level) in levels.iter().enumerate() {
-            if let Value::Array(l) = level {
-                docs.extend(
-                    l.iter()
-                        .enumerate()
-                        .map(|(j, d)| (format!("scp_levels[{i}][{j}]"), d)),
-                );
+    if let Some(s) = json.get("session_policy").filter(|s| !s.is_null()) {
+        docs.push(("session_policy".into(), s));
+    }
+    for key in ["scp_levels", "rcp_levels"] {
+        if let Some(Value::Array(levels)) = json.get(key) {
+            for (i, level) in levels.iter().enumerate() {
+                if let Value::Array(l) = level {
+                    docs.extend(
+                        l.iter()
+                            .enumerate()
+                            .map(|(j, d)| (format!("{key}[{i}][{j}]"), d)),
+                    );
+                }
             }
         }
     }

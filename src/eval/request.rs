@@ -5,8 +5,14 @@
 //!  "principal_arn": "arn:aws:iam::123456789012:role/x",
 //!  "context": {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]},
 //!  "absent_keys_unknown": true,
-//!  "identity_policies": [ ... ], "permissions_boundary": null, "scp_levels": [[ ... ], ...]}
+//!  "identity_policies": [ ... ], "permissions_boundary": null, "scp_levels": [[ ... ], ...],
+//!  "rcp_levels": [[ ... ], ...], "session_policy": null}
 //! ```
+//!
+//! `rcp_levels` are the resource control policies of the resource's account, root first, like
+//! `scp_levels`; AWS's `RCPFullAWSAccess` (allow everything; attached to every level and not
+//! detachable) is added to each level given, so RCPs restrict only by their Deny statements.
+//! `session_policy` is the policy passed when the session was created: a gate like the boundary.
 //!
 //! `resource` absent or `"*"` means any resource. `principal_arn` sets `aws:PrincipalArn` and
 //! `aws:PrincipalAccount` unless the context already has them. `absent_keys_unknown` (default
@@ -106,6 +112,28 @@ fn policy_list(v: Option<&Value>, field: &str) -> Result<Vec<Policy>, RequestErr
     }
 }
 
+/// A list of lists of policies (`scp_levels`, `rcp_levels`), each level named `field[i]`.
+fn policy_levels(v: Option<&Value>, field: &str) -> Result<Vec<Vec<Policy>>, RequestError> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(levels)) => levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| policy_list(Some(l), &format!("{field}[{i}]")))
+            .collect(),
+        Some(_) => Err(field_err(field, "expected a list of lists of policies")),
+    }
+}
+
+/// AWS's `RCPFullAWSAccess`, as the Organizations user guide prints it.
+fn rcp_full_aws_access() -> Policy {
+    let doc = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    });
+    Policy::parse("RCPFullAWSAccess", &doc).expect("RCPFullAWSAccess is a valid policy")
+}
+
 /// Parsed form of a simulate-request file, kept so callers can evaluate it more than once.
 #[derive(Clone, Debug)]
 pub struct SimulateRequest {
@@ -115,6 +143,9 @@ pub struct SimulateRequest {
     pub identity_policies: Vec<Policy>,
     pub permissions_boundary: Option<Policy>,
     pub scp_levels: Vec<Vec<Policy>>,
+    /// RCP levels, each with `RCPFullAWSAccess` first.
+    pub rcp_levels: Vec<Vec<Policy>>,
+    pub session_policy: Option<Policy>,
 }
 
 impl SimulateRequest {
@@ -134,6 +165,8 @@ impl SimulateRequest {
                     | "identity_policies"
                     | "permissions_boundary"
                     | "scp_levels"
+                    | "rcp_levels"
+                    | "session_policy"
             ) {
                 return Err(field_err(k.as_str(), "unknown field"));
             }
@@ -173,19 +206,14 @@ impl SimulateRequest {
             None | Some(Value::Null) => None,
             Some(p) => Some(Policy::parse("permissions_boundary", p)?),
         };
-        let scp_levels = match m.get("scp_levels") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(levels)) => levels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| policy_list(Some(l), &format!("scp_levels[{i}]")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(field_err(
-                    "scp_levels",
-                    "expected a list of lists of policies",
-                ));
-            }
+        let scp_levels = policy_levels(m.get("scp_levels"), "scp_levels")?;
+        let mut rcp_levels = policy_levels(m.get("rcp_levels"), "rcp_levels")?;
+        for level in &mut rcp_levels {
+            level.insert(0, rcp_full_aws_access());
+        }
+        let session_policy = match m.get("session_policy") {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(Policy::parse("session_policy", p)?),
         };
         Ok(SimulateRequest {
             action,
@@ -194,6 +222,8 @@ impl SimulateRequest {
             identity_policies,
             permissions_boundary,
             scp_levels,
+            rcp_levels,
+            session_policy,
         })
     }
 
@@ -246,16 +276,25 @@ impl SimulateRequest {
             identity_policies,
             permissions_boundary,
             scp_levels,
+            rcp_levels: Vec::new(),
+            session_policy: None,
         })
+    }
+
+    /// The policies of the request as a [`PolicySet`].
+    fn policy_set(&self) -> PolicySet<'_> {
+        PolicySet {
+            identity: &self.identity_policies,
+            boundary: self.permissions_boundary.as_ref(),
+            scp_levels: &self.scp_levels,
+            rcp_levels: &self.rcp_levels,
+            session: self.session_policy.as_ref(),
+        }
     }
 
     /// Evaluates the request.
     pub fn evaluate(&self) -> Decision {
-        let set = PolicySet {
-            identity: &self.identity_policies,
-            boundary: self.permissions_boundary.as_ref(),
-            scp_levels: &self.scp_levels,
-        };
+        let set = self.policy_set();
         let req = Request {
             action: &self.action,
             resource: self.resource.clone(),
@@ -277,11 +316,7 @@ impl SimulateRequest {
             Some([one]) => one.clone(),
             _ => return None,
         };
-        let set = PolicySet {
-            identity: &self.identity_policies,
-            boundary: self.permissions_boundary.as_ref(),
-            scp_levels: &self.scp_levels,
-        };
+        let set = self.policy_set();
         Some(evaluate_breadth(
             &set,
             &self.action,

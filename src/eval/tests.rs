@@ -27,6 +27,7 @@ fn run(identity: &[Policy], action: &str, resource: Option<&str>, ctx: &Context)
         identity,
         boundary: None,
         scp_levels: &[],
+        ..PolicySet::default()
     };
     let req = Request {
         action,
@@ -973,6 +974,7 @@ fn evaluation_layers() {
         identity: &identity,
         boundary: Some(&boundary),
         scp_levels: &levels,
+        ..PolicySet::default()
     };
     let ev =
         |set: &PolicySet, action: &str| crate::eval::evaluate(set, &Request::any(action, &ctx));
@@ -1116,6 +1118,7 @@ fn conditionally_allowed_layers_and_keys() {
         identity: &identity,
         boundary: Some(&boundary),
         scp_levels: &levels,
+        ..PolicySet::default()
     };
     let d = crate::eval::evaluate(&set, &Request::any("s3:GetObject", &ctx));
     assert_eq!(d.decision, U);
@@ -1562,6 +1565,7 @@ fn breadth_of(statements: Value, action: &str) -> (Option<&'static str>, Decisio
         identity: std::slice::from_ref(&p),
         boundary: None,
         scp_levels: &[],
+        ..PolicySet::default()
     };
     let ctx = Context::for_role(OWN, "arn:aws:iam::123456789012:role/r", std::iter::empty());
     let d = crate::eval::evaluate_breadth(&set, action, &ctx, OWN);
@@ -1820,6 +1824,7 @@ fn breadth_respects_every_gate() {
         identity: std::slice::from_ref(&identity),
         boundary: Some(&boundary),
         scp_levels: &[],
+        ..PolicySet::default()
     };
     let d = crate::eval::evaluate_breadth(&set, "iam:PassRole", &ctx, OWN);
     assert_eq!(d.any.decision, DecisionKind::ImplicitDeny);
@@ -1896,4 +1901,153 @@ fn any_resource_follows_the_service_model() {
             "{action} with {resources}"
         );
     }
+}
+
+/// Resource control policies: the AWS Organizations example RCP for KMS ("RCPEnforceIdentityPerimeter":
+/// deny `kms:*` to principals outside the organization unless AWS services), with
+/// `RCPFullAWSAccess` implied at every level given.
+#[test]
+fn rcp_levels_gate_supported_services() {
+    let perimeter = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "RCPEnforceIdentityPerimeter", "Effect": "Deny", "Principal": "*",
+        "Action": "kms:*", "Resource": "*",
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "my-org-id"},
+            "Bool": {"aws:PrincipalIsAWSService": "false"}}}]});
+    let admin = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let ask = |action: &str, org: &str, rcps: Value| {
+        simulate_request(&json!({
+            "action": action, "resource": key,
+            "context": {"aws:PrincipalOrgID": org, "aws:PrincipalIsAWSService": "false"},
+            "identity_policies": [admin], "rcp_levels": rcps
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // Outside the organization: the RCP's deny wins, decided by the RCP layer.
+    let d = ask("kms:Decrypt", "o-other", json!([[], [perimeter]]));
+    assert_eq!(d.decision, DecisionKind::ExplicitDeny);
+    assert_eq!(d.decided_by, Some(Layer::Rcp));
+    assert_eq!(
+        d.matched_statements[0].sid.as_deref(),
+        Some("RCPEnforceIdentityPerimeter")
+    );
+    // Inside: allowed. Each level passes through RCPFullAWSAccess (a level given empty
+    // still has it), which is listed among the statements.
+    let d = ask("kms:Decrypt", "my-org-id", json!([[], [perimeter]]));
+    assert_eq!(d.decision, T);
+    assert_eq!(
+        d.matched_statements
+            .iter()
+            .filter(|m| m.layer == Layer::Rcp && m.policy_id == "RCPFullAWSAccess")
+            .count(),
+        2
+    );
+    // RCPs apply only to the services that support them: a deny-everything RCP does not
+    // touch an EC2 action, and does deny an S3 one.
+    let deny_all = json!([[{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}}]]);
+    let d = ask("ec2:RunInstances", "my-org-id", deny_all.clone());
+    assert_eq!(d.decision, T);
+    assert!(d.matched_statements.iter().all(|m| m.layer != Layer::Rcp));
+    let d = ask("s3:GetObject", "my-org-id", deny_all);
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Rcp))
+    );
+    // No rcp_levels: as before.
+    assert_eq!(ask("kms:Decrypt", "o-other", Value::Null).decision, T);
+    assert!(
+        simulate_request(&json!({"action": "kms:Decrypt", "rcp_levels": [{}]}))
+            .map_err(|e| e.to_string())
+            .unwrap_err()
+            .contains("rcp_levels[0]")
+    );
+}
+
+/// The evaluator's RCP gate itself: a level without an Allow (possible only without the
+/// implied RCPFullAWSAccess) denies implicitly, decided by `rcp`; for an unsupported service
+/// the gate is skipped, also in the breadth question.
+#[test]
+fn rcp_gate_without_allow_denies_implicitly() {
+    let identity = [pol(
+        "id",
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}),
+    )];
+    let levels = vec![vec![pol(
+        "only-s3-get",
+        json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}}),
+    )]];
+    let set = PolicySet {
+        identity: &identity,
+        rcp_levels: &levels,
+        ..PolicySet::default()
+    };
+    let ctx = Context::new();
+    let ev = |a: &str| crate::eval::evaluate(&set, &Request::any(a, &ctx));
+    assert_eq!(ev("s3:GetObject").decision, T);
+    let d = ev("s3:PutObject");
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Rcp)));
+    assert_eq!(ev("iam:PassRole").decision, T);
+    let b = crate::eval::evaluate_breadth(&set, "iam:PassRole", &ctx, "123456789012");
+    assert_eq!(b.breadth, Some(crate::eval::Breadth::Any));
+}
+
+/// Session policies (IAM user guide, "Session policies"): the session's permissions are the
+/// intersection of the role's identity policies and the session policy; a deny in the
+/// session policy wins.
+#[test]
+fn session_policy_is_a_gate() {
+    let role = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+    let session = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket", "arn:aws:s3:::amzn-s3-demo-bucket/*"]},
+        {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/secret/*"}]});
+    let ask = |action: &str, resource: &str, session: &Value| {
+        simulate_request(&json!({
+            "action": action, "resource": resource,
+            "identity_policies": [role], "session_policy": session
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let d = ask(
+        "s3:GetObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket/a.txt",
+        &session,
+    );
+    assert_eq!((d.decision, d.decided_by), (T, Some(Layer::Identity)));
+    assert!(
+        d.matched_statements
+            .iter()
+            .any(|m| m.layer == Layer::Session && m.sid.as_deref() == Some("OnlyRead"))
+    );
+    let d = ask(
+        "s3:PutObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket/a.txt",
+        &session,
+    );
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Session)));
+    let d = ask(
+        "s3:GetObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket/secret/k",
+        &session,
+    );
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Session))
+    );
+    // The session policy grants nothing the role does not have.
+    let d = simulate_request(&json!({
+        "action": "s3:GetObject", "resource": "arn:aws:s3:::amzn-s3-demo-bucket/a.txt",
+        "identity_policies": [], "session_policy": session
+    }))
+    .unwrap();
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Identity)));
+    // Without one: the role's own permissions.
+    assert_eq!(
+        ask("s3:PutObject", "arn:aws:s3:::b/k", &Value::Null).decision,
+        T
+    );
 }
