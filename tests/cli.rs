@@ -555,3 +555,47 @@ fn simulate_request_with_rcps_and_session_policy() {
         .success()
         .stdout(predicate::str::contains("session"));
 }
+
+/// A cross-account request whose resource policy is unknown is only conditionally allowed,
+/// with the reason (JSON `reasons`, text "because …"); the bucket policy settles it.
+#[test]
+fn simulate_cross_account_needs_the_resource_policy() {
+    let work = tempfile::tempdir().unwrap();
+    let req = work.path().join("req.json");
+    let mut r = serde_json::json!({
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::partner-bucket/k",
+        "resource_account": "444455556666",
+        "principal_arn": "arn:aws:iam::111122223333:role/app",
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}]
+    });
+    let v = simulate_json(&req, &r);
+    assert_eq!(v["decision"], "conditionally_allowed");
+    assert_eq!(v["decided_by"], "resource");
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("resource policy of arn:aws:s3:::partner-bucket/k is not known")
+    );
+    iamlake()
+        .args(["simulate", "--request"])
+        .arg(&req)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("because the resource policy"));
+    r["resource_policy"] = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::partner-bucket/*"}]});
+    let v = simulate_json(&req, &r);
+    assert_eq!(v["decision"], "allowed");
+    assert!(v.get("reasons").is_none());
+    assert!(
+        v["matched_statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["layer"] == "resource" && m["sid"] == "Partner")
+    );
+}

@@ -24,6 +24,8 @@ pub enum Layer {
     Rcp,
     /// The session policy passed when the role's session was created.
     Session,
+    /// A resource-based policy (bucket policy, KMS key policy, role trust policy).
+    Resource,
 }
 
 impl Layer {
@@ -34,6 +36,7 @@ impl Layer {
             Layer::Scp => "scp",
             Layer::Rcp => "rcp",
             Layer::Session => "session",
+            Layer::Resource => "resource",
         }
     }
 }

@@ -14,6 +14,12 @@
 //! detachable) is added to each level given, so RCPs restrict only by their Deny statements.
 //! `session_policy` is the policy passed when the session was created: a gate like the boundary.
 //!
+//! `resource_policy` is the resource's own policy (bucket policy, KMS key policy, role trust
+//! policy; `role_trust_policy` is the same field under the name a trust policy goes by), its
+//! `Principal` matched against `principal_arn`; `resource_account` is the resource's account
+//! (default: the resource ARN's account field). See [`crate::eval::evaluate_with_resource`]
+//! for the same-account and cross-account rules.
+//!
 //! `resource` absent or `"*"` means any resource. `principal_arn` sets `aws:PrincipalArn` and
 //! `aws:PrincipalAccount` unless the context already has them. `absent_keys_unknown` (default
 //! true, as [`Context::new`]) decides whether keys missing from `context` are unknown (the
@@ -29,9 +35,10 @@ use serde_json::Value;
 use crate::eval::context::Context;
 use crate::eval::error::RequestError;
 use crate::eval::evaluate::{
-    BreadthDecision, Decision, PolicySet, Request, evaluate, evaluate_breadth,
+    BreadthDecision, Decision, DecisionKind, Layer, PolicySet, Request, evaluate, evaluate_breadth,
 };
 use crate::eval::policy::{Policy, RequestResource};
+use crate::eval::resource::{Requester, ResourceSide, evaluate_with_resource};
 
 fn field_err(field: impl Into<String>, reason: impl Into<String>) -> RequestError {
     RequestError::Field {
@@ -146,6 +153,12 @@ pub struct SimulateRequest {
     /// RCP levels, each with `RCPFullAWSAccess` first.
     pub rcp_levels: Vec<Vec<Policy>>,
     pub session_policy: Option<Policy>,
+    /// The resource's policy (or the role's trust policy for `sts:AssumeRole*`).
+    pub resource_policy: Option<Policy>,
+    /// The resource's account when given (else from the resource ARN).
+    pub resource_account: Option<String>,
+    /// The requester, from `principal_arn`.
+    pub principal: Option<Requester>,
 }
 
 impl SimulateRequest {
@@ -167,6 +180,9 @@ impl SimulateRequest {
                     | "scp_levels"
                     | "rcp_levels"
                     | "session_policy"
+                    | "resource_policy"
+                    | "role_trust_policy"
+                    | "resource_account"
             ) {
                 return Err(field_err(k.as_str(), "unknown field"));
             }
@@ -215,6 +231,40 @@ impl SimulateRequest {
             None | Some(Value::Null) => None,
             Some(p) => Some(Policy::parse("session_policy", p)?),
         };
+        let given = |k: &str| m.get(k).filter(|v| !v.is_null());
+        let resource_policy = match (given("resource_policy"), given("role_trust_policy")) {
+            (Some(_), Some(_)) => {
+                return Err(field_err(
+                    "role_trust_policy",
+                    "cannot be combined with resource_policy (they are the same policy)",
+                ));
+            }
+            (Some(p), None) => Some(Policy::parse("resource_policy", p)?),
+            (None, Some(p)) => Some(Policy::parse("role_trust_policy", p)?),
+            (None, None) => None,
+        };
+        let principal = match m.get("principal_arn") {
+            Some(Value::String(arn)) => Some(Requester::parse(arn)),
+            _ => None,
+        };
+        if resource_policy.is_some() && principal.is_none() {
+            return Err(field_err(
+                "principal_arn",
+                "needed with a resource or trust policy (its Principal is matched against it)",
+            ));
+        }
+        let resource_account = match m.get("resource_account") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(a)) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(a.clone())
+            }
+            Some(_) => {
+                return Err(field_err(
+                    "resource_account",
+                    "expected a 12-digit account id",
+                ));
+            }
+        };
         Ok(SimulateRequest {
             action,
             resource,
@@ -224,6 +274,9 @@ impl SimulateRequest {
             scp_levels,
             rcp_levels,
             session_policy,
+            resource_policy,
+            resource_account,
+            principal,
         })
     }
 
@@ -278,6 +331,9 @@ impl SimulateRequest {
             scp_levels,
             rcp_levels: Vec::new(),
             session_policy: None,
+            resource_policy: None,
+            resource_account: None,
+            principal: principal_arn.map(Requester::parse),
         })
     }
 
@@ -294,13 +350,65 @@ impl SimulateRequest {
 
     /// Evaluates the request.
     pub fn evaluate(&self) -> Decision {
+        self.evaluate_explained().0
+    }
+
+    /// Evaluates the request, with the reasons for answers that depend on what the request
+    /// does not say (another account's resource whose policy is unknown, …).
+    pub fn evaluate_explained(&self) -> (Decision, Vec<String>) {
         let set = self.policy_set();
         let req = Request {
             action: &self.action,
             resource: self.resource.clone(),
             context: &self.context,
         };
-        evaluate(&set, &req)
+        let arn = match &self.resource {
+            RequestResource::Arn(a) => Some(a.as_str()),
+            _ => None,
+        };
+        let action_lc = self.action.to_lowercase();
+        let (required, name) = if action_lc.starts_with("sts:assumerole") {
+            (true, "trust policy")
+        } else if action_lc.starts_with("kms:") && arn.is_some_and(|a| a.contains(":key/")) {
+            (true, "key policy")
+        } else {
+            (false, "resource policy")
+        };
+        let account = self.resource_account.as_deref().or_else(|| {
+            arn.and_then(|a| a.split(':').nth(4))
+                .filter(|a| !a.is_empty())
+        });
+        let cross_account = match (&self.principal, account) {
+            (Some(p), Some(a)) => p.account().is_some_and(|p| p != a),
+            _ => false,
+        };
+        if self.resource_policy.is_none() && !required && !cross_account {
+            return (evaluate(&set, &req), Vec::new());
+        }
+        let side = ResourceSide {
+            policy: self.resource_policy.as_ref(),
+            account,
+            required,
+            name,
+        };
+        match &self.principal {
+            Some(who) => evaluate_with_resource(&set, &req, who, &side),
+            None => {
+                // Required policy unknown and the requester unknown: the identity side alone
+                // cannot allow.
+                let mut d = evaluate(&set, &req);
+                let mut reasons = Vec::new();
+                if d.decision.is_allowed() {
+                    d.decision = DecisionKind::ConditionallyAllowed;
+                    d.decided_by = Some(Layer::Resource);
+                    reasons.push(format!(
+                        "the {name} of {} is not known: it must allow the request",
+                        arn.unwrap_or("the resource")
+                    ));
+                }
+                (d, reasons)
+            }
+        }
     }
 }
 
