@@ -599,3 +599,27 @@ fn simulate_cross_account_needs_the_resource_policy() {
             .any(|m| m["layer"] == "resource" && m["sid"] == "Partner")
     );
 }
+
+/// AWS's fixed denial: even an administrator cannot change a service-linked role's trust.
+#[test]
+fn simulate_fixed_denial_on_a_service_linked_role() {
+    let work = tempfile::tempdir().unwrap();
+    let v = simulate_json(
+        &work.path().join("req.json"),
+        &serde_json::json!({
+            "action": "iam:UpdateAssumeRolePolicy",
+            "resource": "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+            "principal_arn": "arn:aws:iam::111122223333:role/admin",
+            "identity_policies": [{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+        }),
+    );
+    assert_eq!(v["decision"], "explicit_deny");
+    assert!(v["decided_by"].is_null());
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("service-linked role")
+    );
+}

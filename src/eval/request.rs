@@ -119,6 +119,74 @@ fn policy_list(v: Option<&Value>, field: &str) -> Result<Vec<Policy>, RequestErr
     }
 }
 
+fn is_account_id(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Changes to AWS managed policies: AWS owns them (IAM user guide, "AWS managed policies":
+/// "You cannot change the permissions defined in AWS managed policies").
+const MANAGED_POLICY_CHANGES: [&str; 6] = [
+    "iam:createpolicyversion",
+    "iam:deletepolicy",
+    "iam:deletepolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:tagpolicy",
+    "iam:untagpolicy",
+];
+
+/// Changes to a service-linked role's trust and permissions (IAM user guide, "Using
+/// service-linked roles": the service defines them and "you can't modify" them; it is
+/// deleted with iam:DeleteServiceLinkedRole), and likewise to IAM Identity Center's reserved
+/// roles (path `/aws-reserved/sso.amazonaws.com/`), which Identity Center manages.
+const PROTECTED_ROLE_CHANGES: [&str; 8] = [
+    "iam:updateassumerolepolicy",
+    "iam:attachrolepolicy",
+    "iam:detachrolepolicy",
+    "iam:putrolepolicy",
+    "iam:deleterolepolicy",
+    "iam:putrolepermissionsboundary",
+    "iam:deleterolepermissionsboundary",
+    "iam:deleterole",
+];
+
+/// AWS's fixed denials: requests no policy can allow, whatever the principal's policies say.
+/// The reason, or `None`.
+fn fixed_denial(action_lc: &str, arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_, _partition, service, _region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if arn_ != "arn" || service != "iam" {
+        return None;
+    }
+    if account == "aws"
+        && resource.starts_with("policy/")
+        && MANAGED_POLICY_CHANGES.contains(&action_lc)
+    {
+        return Some(format!(
+            "{arn} is an AWS managed policy: AWS refuses {action_lc} on it for every principal"
+        ));
+    }
+    let protected = if resource.starts_with("role/aws-service-role/") {
+        Some("a service-linked role")
+    } else if resource.starts_with("role/aws-reserved/sso.amazonaws.com/") {
+        Some("an IAM Identity Center reserved role")
+    } else {
+        None
+    };
+    match protected {
+        Some(what) if PROTECTED_ROLE_CHANGES.contains(&action_lc) => Some(format!(
+            "{arn} is {what}: AWS refuses {action_lc} on it for every principal"
+        )),
+        _ => None,
+    }
+}
+
 /// A list of lists of policies (`scp_levels`, `rcp_levels`), each level named `field[i]`.
 fn policy_levels(v: Option<&Value>, field: &str) -> Result<Vec<Vec<Policy>>, RequestError> {
     match v {
@@ -255,9 +323,7 @@ impl SimulateRequest {
         }
         let resource_account = match m.get("resource_account") {
             None | Some(Value::Null) => None,
-            Some(Value::String(a)) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(a.clone())
-            }
+            Some(Value::String(a)) if is_account_id(a) => Some(a.clone()),
             Some(_) => {
                 return Err(field_err(
                     "resource_account",
@@ -367,6 +433,17 @@ impl SimulateRequest {
             _ => None,
         };
         let action_lc = self.action.to_lowercase();
+        if let Some(reason) = arn.and_then(|a| fixed_denial(&action_lc, a)) {
+            return (
+                Decision {
+                    decision: DecisionKind::ExplicitDeny,
+                    decided_by: None,
+                    matched_statements: Vec::new(),
+                    missing_context_keys: Vec::new(),
+                },
+                vec![reason],
+            );
+        }
         let (required, name) = if action_lc.starts_with("sts:assumerole") {
             (true, "trust policy")
         } else if action_lc.starts_with("kms:") && arn.is_some_and(|a| a.contains(":key/")) {
@@ -374,9 +451,11 @@ impl SimulateRequest {
         } else {
             (false, "resource policy")
         };
+        // Only a 12-digit account is another account (not `aws`, owner of AWS managed
+        // policies, nor the empty account of S3 ARNs).
         let account = self.resource_account.as_deref().or_else(|| {
             arn.and_then(|a| a.split(':').nth(4))
-                .filter(|a| !a.is_empty())
+                .filter(|a| is_account_id(a))
         });
         let cross_account = match (&self.principal, account) {
             (Some(p), Some(a)) => p.account().is_some_and(|p| p != a),

@@ -2371,3 +2371,46 @@ fn kms_key_policy_is_required() {
         .contains("principal_arn")
     );
 }
+
+/// AWS's fixed denials: AWS managed policies and service-linked / Identity Center reserved
+/// roles cannot be changed, even by an administrator; other actions on them, and the same
+/// actions on customer resources, are evaluated as usual.
+#[test]
+fn fixed_denials_on_aws_owned_policies_and_roles() {
+    let admin = doc(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]));
+    let ask = |action: &str, resource: &str| {
+        sim(
+            json!({"action": action, "resource": resource, "principal_arn": ROLE,
+            "identity_policies": [admin]}),
+        )
+    };
+    let managed = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let slr = "arn:aws:iam::111122223333:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing";
+    let sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef";
+    let cases: [(&str, &str, DecisionKind); 10] = [
+        ("iam:CreatePolicyVersion", managed, X),
+        ("iam:DeletePolicy", managed, X),
+        ("iam:SetDefaultPolicyVersion", managed, X),
+        ("iam:GetPolicy", managed, T),
+        (
+            "iam:CreatePolicyVersion",
+            "arn:aws:iam::111122223333:policy/mine",
+            T,
+        ),
+        ("iam:UpdateAssumeRolePolicy", slr, X),
+        ("iam:AttachRolePolicy", slr, X),
+        ("iam:PutRolePolicy", sso, X),
+        ("iam:GetRole", slr, T),
+        ("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/app", T),
+    ];
+    for (action, resource, want) in cases {
+        let (d, by, reasons) = ask(action, resource);
+        assert_eq!(d, want, "{action} on {resource}");
+        if want == X {
+            assert_eq!(by, None);
+            assert!(reasons[0].contains("AWS refuses"), "{reasons:?}");
+        } else {
+            assert!(reasons.is_empty());
+        }
+    }
+}
