@@ -393,10 +393,11 @@ pub fn evaluate_with_resource(
 
     // 4. Unknown denies in the resource policy make an allow conditional.
     if best.decision.is_allowed() && !unknown_denies.is_empty() {
-        best.decision = DecisionKind::ConditionallyAllowed;
-        if best.decided_by != Some(Layer::Resource) && best.decided_by.is_none() {
+        // The resource policy makes it conditional unless it already was.
+        if best.decision == DecisionKind::Allowed {
             best.decided_by = Some(Layer::Resource);
         }
+        best.decision = DecisionKind::ConditionallyAllowed;
         for h in unknown_denies {
             best.missing_context_keys.extend(h.keys);
             best.matched_statements.push(h.matched);

@@ -2414,3 +2414,25 @@ fn fixed_denials_on_aws_owned_policies_and_roles() {
         }
     }
 }
+
+/// A resource policy deny that depends on a missing key makes an allow conditional, decided
+/// by the resource policy (the S3 user guide's "deny unless HTTPS" bucket policy).
+#[test]
+fn resource_policy_unknown_deny_is_conditional() {
+    let req = json!({"action": "s3:GetObject", "resource": "arn:aws:s3:::amzn-s3-demo-bucket/k",
+        "principal_arn": ROLE, "resource_account": "111122223333",
+        "identity_policies": [doc(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]))],
+        "resource_policy": doc(json!([{"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+            "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]))});
+    let r = SimulateRequest::parse(&req).unwrap_or_else(|e| panic!("{e}"));
+    let (d, reasons) = r.evaluate_explained();
+    assert_eq!((d.decision, d.decided_by), (U, Some(Layer::Resource)));
+    assert_eq!(d.missing_context_keys, ["aws:SecureTransport"]);
+    assert!(reasons.is_empty());
+    let mut known = req.clone();
+    known["context"] = json!({"aws:SecureTransport": "false"});
+    assert_eq!(sim(known.clone()).0, X);
+    known["context"] = json!({"aws:SecureTransport": "true"});
+    assert_eq!(sim(known).0, T);
+}
