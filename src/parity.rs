@@ -419,6 +419,7 @@ fn literal_star_decisions(
                 identity: &identity,
                 boundary: boundary.as_ref(),
                 scp_levels: if exempt { &[] } else { &scps },
+                ..PolicySet::default()
             };
             let ctx = Context::for_role(
                 &role.account_id,

@@ -69,6 +69,10 @@ pub struct Simulated {
     /// action …`): a typo grants nothing, silently, in AWS.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Why the answer is what it is when it depends on what the request does not say
+    /// (another account's resource whose policy is unknown: conditionally_allowed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
 }
 
 /// Lints each named policy document against the service model.
@@ -88,8 +92,10 @@ fn lint<'a>(docs: impl Iterator<Item = (String, &'a Value)>) -> Vec<String> {
 impl Simulated {
     fn of(req: &SimulateRequest, warnings: Vec<String>) -> Simulated {
         let b = req.evaluate_breadth();
+        let (decision, reasons) = req.evaluate_explained();
         Simulated {
-            decision: req.evaluate(),
+            decision,
+            reasons,
             breadth: b.as_ref().map(|b| b.breadth),
             breadth_decision: b.map(|b| b.breadth_decision),
             warnings,
@@ -118,14 +124,21 @@ pub fn from_request_file(path: &Path) -> Result<Simulated, SimulateError> {
     if let Some(b) = json.get("permissions_boundary").filter(|b| !b.is_null()) {
         docs.push(("permissions_boundary".into(), b));
     }
-    if let Some(Value::Array(levels)) = json.get("scp_levels") {
-        for (i, level) in levels.iter().enumerate() {
-            if let Value::Array(l) = level {
-                docs.extend(
-                    l.iter()
-                        .enumerate()
-                        .map(|(j, d)| (format!("scp_levels[{i}][{j}]"), d)),
-                );
+    for key in ["session_policy", "resource_policy", "role_trust_policy"] {
+        if let Some(s) = json.get(key).filter(|s| !s.is_null()) {
+            docs.push((key.into(), s));
+        }
+    }
+    for key in ["scp_levels", "rcp_levels"] {
+        if let Some(Value::Array(levels)) = json.get(key) {
+            for (i, level) in levels.iter().enumerate() {
+                if let Value::Array(l) = level {
+                    docs.extend(
+                        l.iter()
+                            .enumerate()
+                            .map(|(j, d)| (format!("{key}[{i}][{j}]"), d)),
+                    );
+                }
             }
         }
     }
@@ -429,6 +442,9 @@ pub fn explain(s: &Simulated) -> String {
         )),
         (Some(None), _) => out.push_str("breadth: none (allowed on no resource)\n"),
         _ => {}
+    }
+    for r in &s.reasons {
+        out.push_str(&format!("because {r}\n"));
     }
     for w in &s.warnings {
         out.push_str(&format!("warning: {w}\n"));

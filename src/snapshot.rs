@@ -858,6 +858,7 @@ fn collect_account(
             } else {
                 scp_levels
             },
+            ..PolicySet::default()
         };
         let started = std::time::Instant::now();
         let decisions: Vec<eval::BreadthDecision> = cfg

@@ -105,6 +105,17 @@ fn simulate_request_file_as_json() {
     assert_eq!(v["decision"], "implicit_deny");
 }
 
+/// Writes `request` to `path` and answers it with `simulate --json --request`.
+fn simulate_json(path: &std::path::Path, request: &serde_json::Value) -> serde_json::Value {
+    fs::write(path, request.to_string()).unwrap();
+    let out = iamlake()
+        .args(["simulate", "--json", "--request"])
+        .arg(path)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
 /// The issue's two real-world grants: on `*` they are implicit_deny, but they
 /// reach every role / every parameter of the account, which is risky.
 #[test]
@@ -119,13 +130,7 @@ fn simulate_reports_the_breadth_of_a_grant() {
         if let Some(p) = principal {
             r["principal_arn"] = p.into();
         }
-        fs::write(&req, r.to_string()).unwrap();
-        let out = iamlake()
-            .args(["simulate", "--json", "--request"])
-            .arg(&req)
-            .assert()
-            .success();
-        serde_json::from_slice::<serde_json::Value>(&out.get_output().stdout).unwrap()
+        simulate_json(&req, &r)
     };
     let me = Some("arn:aws:iam::123456789012:role/ci");
     let v = run(
@@ -503,4 +508,118 @@ fn demo_shows_owners_from_the_bundled_state_and_writes_alerts_per_team() {
     );
     assert!(work.path().join("lake-alerts/unowned.jsonl").is_file());
     assert!(iamlake::lake::lint::lint_lake(&lake).unwrap().is_empty());
+}
+
+/// `simulate --request --json` with an RCP (the Organizations guide's identity perimeter for
+/// S3) and a session policy: each can deny what the role's own policy allows.
+#[test]
+fn simulate_request_with_rcps_and_session_policy() {
+    let work = tempfile::tempdir().unwrap();
+    let req = work.path().join("req.json");
+    let ask = |extra: serde_json::Value| {
+        let mut r = serde_json::json!({
+            "action": "s3:PutObject",
+            "resource": "arn:aws:s3:::amzn-s3-demo-bucket/k",
+            "principal_arn": "arn:aws:iam::111122223333:role/app",
+            "context": {"aws:PrincipalOrgID": "o-other", "aws:PrincipalIsAWSService": false},
+            "identity_policies": [{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}]
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        simulate_json(&req, &r)
+    };
+    let v = ask(serde_json::json!({}));
+    assert_eq!(v["decision"], "allowed");
+    let perimeter = serde_json::json!([[{"Version": "2012-10-17", "Statement": [{
+        "Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"},
+                      "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}]]);
+    let v = ask(serde_json::json!({"rcp_levels": perimeter}));
+    assert_eq!(v["decision"], "explicit_deny");
+    assert_eq!(v["decided_by"], "rcp");
+    assert_eq!(v["matched_statements"][0]["policy_id"], "rcp_levels[0][0]");
+    let v = ask(
+        serde_json::json!({"session_policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}),
+    );
+    assert_eq!(v["decision"], "implicit_deny");
+    assert_eq!(v["decided_by"], "session");
+    // The text form names the layer.
+    iamlake()
+        .args(["simulate", "--request"])
+        .arg(&req)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("session"));
+}
+
+/// A cross-account request whose resource policy is unknown is only conditionally allowed,
+/// with the reason (JSON `reasons`, text "because …"); the bucket policy settles it.
+#[test]
+fn simulate_cross_account_needs_the_resource_policy() {
+    let work = tempfile::tempdir().unwrap();
+    let req = work.path().join("req.json");
+    let mut r = serde_json::json!({
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::partner-bucket/k",
+        "resource_account": "444455556666",
+        "principal_arn": "arn:aws:iam::111122223333:role/app",
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}]
+    });
+    let v = simulate_json(&req, &r);
+    assert_eq!(v["decision"], "conditionally_allowed");
+    assert_eq!(v["decided_by"], "resource");
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("resource policy of arn:aws:s3:::partner-bucket/k is not known")
+    );
+    iamlake()
+        .args(["simulate", "--request"])
+        .arg(&req)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("because the resource policy"));
+    r["resource_policy"] = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::partner-bucket/*"}]});
+    let v = simulate_json(&req, &r);
+    assert_eq!(v["decision"], "allowed");
+    assert!(v.get("reasons").is_none());
+    assert!(
+        v["matched_statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["layer"] == "resource" && m["sid"] == "Partner")
+    );
+}
+
+/// AWS's fixed denial: even an administrator cannot change a service-linked role's trust.
+#[test]
+fn simulate_fixed_denial_on_a_service_linked_role() {
+    let work = tempfile::tempdir().unwrap();
+    let v = simulate_json(
+        &work.path().join("req.json"),
+        &serde_json::json!({
+            "action": "iam:UpdateAssumeRolePolicy",
+            "resource": "arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+            "principal_arn": "arn:aws:iam::111122223333:role/admin",
+            "identity_policies": [{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+        }),
+    );
+    assert_eq!(v["decision"], "explicit_deny");
+    assert!(v["decided_by"].is_null());
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("service-linked role")
+    );
 }

@@ -1,6 +1,7 @@
-//! Evaluation of a request against a role's policies (identity, permissions boundary, SCPs),
-//! following AWS's documented order: explicit deny anywhere wins; then every gate (each SCP
-//! level, the boundary, the identity policies) must have an Allow.
+//! Evaluation of a request against a role's policies (identity, permissions boundary, session
+//! policy, SCPs, RCPs), following AWS's documented order: explicit deny anywhere wins; then
+//! every gate (each RCP level, each SCP level, the boundary, the session policy, the identity
+//! policies) must have an Allow.
 
 use std::borrow::Cow;
 use std::iter;
@@ -19,6 +20,12 @@ pub enum Layer {
     Identity,
     Boundary,
     Scp,
+    /// A resource control policy (AWS Organizations), next to the SCPs.
+    Rcp,
+    /// The session policy passed when the role's session was created.
+    Session,
+    /// A resource-based policy (bucket policy, KMS key policy, role trust policy).
+    Resource,
 }
 
 impl Layer {
@@ -27,6 +34,9 @@ impl Layer {
             Layer::Identity => "identity",
             Layer::Boundary => "boundary",
             Layer::Scp => "scp",
+            Layer::Rcp => "rcp",
+            Layer::Session => "session",
+            Layer::Resource => "resource",
         }
     }
 }
@@ -88,10 +98,10 @@ pub struct MatchedStatement {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
     pub decision: DecisionKind,
-    /// The deciding layer: the layer of the explicit deny (the first in SCP, boundary, identity
-    /// order when several deny), the gate that had no Allow (identity
+    /// The deciding layer: the layer of the explicit deny (the first in RCP, SCP, boundary,
+    /// session, identity order when several deny), the gate that had no Allow (identity
     /// when nothing allows at all), `identity` when allowed, and for conditionally_allowed the
-    /// first layer (in SCP, boundary, identity order) whose unknown deny or unknown-only allows
+    /// first layer (in the same order) whose unknown deny or unknown-only allows
     /// made it conditional.
     pub decided_by: Option<Layer>,
     pub matched_statements: Vec<MatchedStatement>,
@@ -222,33 +232,71 @@ pub fn evaluate_breadth(
 /// Does every gate have an Allow statement whose actions match `action_lc`
 /// (whatever its resources and conditions)?
 fn every_gate_names(set: &PolicySet<'_>, action_lc: &str) -> bool {
-    gates(set).all(|(_, policies)| {
-        policies.iter().any(|p| {
-            p.compiled_statements()
-                .iter()
-                .any(|s| s.effect == Effect::Allow && s.action_matches(action_lc))
-        })
+    let rcps = rcp_applies(action_lc.split_once(':').map_or("", |(s, _)| s));
+    gates(set).all(|(layer, policies)| {
+        (layer == Layer::Rcp && !rcps)
+            || policies.iter().any(|p| {
+                p.compiled_statements()
+                    .iter()
+                    .any(|s| s.effect == Effect::Allow && s.action_matches(action_lc))
+            })
     })
 }
 
-/// The policies that apply to a role.
-#[derive(Clone, Copy, Debug)]
+/// The policies that apply to a role. Build it with `..PolicySet::default()` for the layers
+/// a caller does not have (the snapshot has no RCPs or session policies: absent layers cost
+/// nothing).
+#[derive(Clone, Copy, Debug, Default)]
 pub struct PolicySet<'a> {
     /// Inline and managed identity policies.
     pub identity: &'a [Policy],
     pub boundary: Option<&'a Policy>,
     /// SCP levels, root first; each level must allow (at least one of its policies).
     pub scp_levels: &'a [Vec<Policy>],
+    /// RCP levels of the resource's account, root first; each level must allow. AWS attaches
+    /// `RCPFullAWSAccess` (allow everything) to every level and it cannot be detached, so a
+    /// caller modelling a real organization includes it (the request file does, see
+    /// [`crate::eval::SimulateRequest`]). Applied only to actions of the services RCPs
+    /// support ([`rcp_applies`]).
+    pub rcp_levels: &'a [Vec<Policy>],
+    /// The session policy: a gate like the boundary.
+    pub session: Option<&'a Policy>,
+}
+
+/// The services whose resources RCPs apply to (AWS Organizations user guide, "Resource control
+/// policies (RCPs)", "List of AWS services that support RCPs"); for other services' actions
+/// RCPs are not evaluated.
+const RCP_SERVICES: [&str; 10] = [
+    "s3",
+    "sts",
+    "sqs",
+    "kms",
+    "secretsmanager",
+    "cognito-identity",
+    "ecr",
+    "aoss",
+    "dynamodb",
+    "logs",
+];
+
+/// Do RCPs apply to an action of `service_lc` (lower case)?
+pub fn rcp_applies(service_lc: &str) -> bool {
+    RCP_SERVICES.contains(&service_lc)
 }
 
 /// The gates in evaluation order.
 fn gates<'s>(set: &PolicySet<'s>) -> impl Iterator<Item = (Layer, &'s [Policy])> + use<'s> {
-    set.scp_levels
+    set.rcp_levels
         .iter()
-        .map(|l| (Layer::Scp, l.as_slice()))
+        .map(|l| (Layer::Rcp, l.as_slice()))
+        .chain(set.scp_levels.iter().map(|l| (Layer::Scp, l.as_slice())))
         .chain(
             set.boundary
                 .map(|b| (Layer::Boundary, std::slice::from_ref(b))),
+        )
+        .chain(
+            set.session
+                .map(|b| (Layer::Session, std::slice::from_ref(b))),
         )
         .chain(iter::once((Layer::Identity, set.identity)))
 }
@@ -290,6 +338,17 @@ fn lower_action(action: &str) -> Cow<'_, str> {
 /// Evaluates `req` against the policies in `set`.
 pub fn evaluate(set: &PolicySet<'_>, req: &Request<'_>) -> Decision {
     let action_lc = lower_action(req.action);
+    let service_lc = action_lc.split_once(':').map_or("", |(s, _)| s);
+    let without_rcps;
+    let set = if set.rcp_levels.is_empty() || rcp_applies(service_lc) {
+        set
+    } else {
+        without_rcps = PolicySet {
+            rcp_levels: &[],
+            ..*set
+        };
+        &without_rcps
+    };
     if action_lc == "sts:getcalleridentity" {
         // AWS: "No permissions are required to perform this operation", and an
         // explicit deny does not stop it (STS API reference, GetCallerIdentity).
@@ -302,7 +361,7 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request<'_>) -> Decision {
     }
     let prep = Prepared {
         action_lc: &action_lc,
-        service_lc: action_lc.split_once(':').map_or("", |(s, _)| s),
+        service_lc,
         resource: &req.resource,
         context: req.context,
     };

@@ -13,6 +13,7 @@ mod evaluate;
 mod policy;
 mod principal;
 mod request;
+mod resource;
 pub mod service_model;
 mod template;
 mod wildcard;
@@ -32,6 +33,7 @@ pub use evaluate::{
 pub use policy::{Effect, Policy, RequestResource};
 pub use principal::trusted_principals;
 pub use request::{SimulateRequest, simulate_request};
+pub use resource::{Requester, ResourceSide, evaluate_with_resource};
 pub use service_model::{
     AccessLevel, ActionRef, DocumentLint, ModelLint, ServiceModel, ServiceModelError,
 };

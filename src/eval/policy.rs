@@ -85,6 +85,9 @@ pub(crate) struct Statement {
     actions: Actions,
     resources: Resources,
     conditions: Box<[Clause]>,
+    /// `Principal` / `NotPrincipal`, matched only for resource-based policies
+    /// ([`crate::eval::resource`]); `None` when the statement has neither.
+    pub principal: Option<Box<PrincipalSpec>>,
     /// This statement's breadth per (action, account), computed on first use:
     /// a managed policy is shared by every role of the account, so the
     /// service-model work is done once per account, not once per role.
@@ -188,22 +191,47 @@ fn cond_values(v: &Value, field: &str) -> StmtResult<Vec<String>> {
     scalar_values(v, field).map_err(|(field, reason)| err(field, reason))
 }
 
-fn parse_principal(v: &Value, field: &str) -> StmtResult<()> {
+/// A statement's `Principal` (or, `negated`, `NotPrincipal`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PrincipalSpec {
+    pub negated: bool,
+    /// `"*"` or `{"AWS": "*"}`: everyone.
+    pub everyone: bool,
+    /// `AWS` entries as written (account ids, account root ARNs, role/user/session ARNs).
+    pub aws: Box<[Box<str>]>,
+    /// `Service` entries (`s3.amazonaws.com`).
+    pub service: Box<[Box<str>]>,
+}
+
+fn parse_principal(v: &Value, field: &str, negated: bool) -> StmtResult<PrincipalSpec> {
+    let mut spec = PrincipalSpec {
+        negated,
+        ..PrincipalSpec::default()
+    };
     match v {
-        Value::String(s) if s == "*" => Ok(()),
+        Value::String(s) if s == "*" => spec.everyone = true,
         Value::Object(m) => {
             for (k, val) in m {
-                match k.as_str() {
+                let list = match k.as_str() {
                     "AWS" | "Service" | "Federated" | "CanonicalUser" => {
-                        str_list(val, &format!("{field}.{k}"))?;
+                        str_list(val, &format!("{field}.{k}"))?
                     }
                     _ => return Err(err(format!("{field}.{k}"), "unknown principal type")),
+                };
+                let owned = || list.iter().map(|s| Box::<str>::from(*s)).collect();
+                match k.as_str() {
+                    "AWS" if list.contains(&"*") => spec.everyone = true,
+                    "AWS" => spec.aws = owned(),
+                    "Service" => spec.service = owned(),
+                    // Federated and canonical-user principals never match the
+                    // requesters simulate knows (IAM roles and sessions, services).
+                    _ => {}
                 }
             }
-            Ok(())
         }
-        _ => Err(err(field, "expected \"*\" or an object of principal types")),
+        _ => return Err(err(field, "expected \"*\" or an object of principal types")),
     }
+    Ok(spec)
 }
 
 fn parse_actions(list: &[&str]) -> Box<[Pattern]> {
@@ -347,14 +375,16 @@ fn parse_statement(v: &Value, vars: bool) -> Result<Statement, PolicyErrorPart> 
         }
         (None, None) => Resources::Absent,
     };
-    match (m.get("Principal"), m.get("NotPrincipal")) {
-        (Some(p), None) => parse_principal(p, "Principal").map_err(f)?,
-        (None, Some(p)) => parse_principal(p, "NotPrincipal").map_err(f)?,
+    let principal = match (m.get("Principal"), m.get("NotPrincipal")) {
+        (Some(p), None) => Some(Box::new(parse_principal(p, "Principal", false).map_err(f)?)),
+        (None, Some(p)) => Some(Box::new(
+            parse_principal(p, "NotPrincipal", true).map_err(f)?,
+        )),
         (Some(_), Some(_)) => {
             return Err(f(err("NotPrincipal", "cannot be combined with Principal")));
         }
-        (None, None) => {}
-    }
+        (None, None) => None,
+    };
     let conditions = match m.get("Condition") {
         Some(c) => parse_condition(c, vars)?,
         None => Vec::new(),
@@ -365,6 +395,7 @@ fn parse_statement(v: &Value, vars: bool) -> Result<Statement, PolicyErrorPart> 
         actions,
         resources,
         conditions: conditions.into_boxed_slice(),
+        principal,
         breadth: BreadthCache::default(),
     })
 }

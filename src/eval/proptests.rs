@@ -137,6 +137,7 @@ fn decide(s: &Shape, action: &str, resource: Option<&str>, ctx: &Context) -> Dec
         identity: &identity,
         boundary: boundary.as_ref(),
         scp_levels: &scps,
+        ..PolicySet::default()
     };
     let req = Request {
         action,
@@ -329,7 +330,7 @@ proptest! {
         if let Ok(p) = Policy::parse("fuzz", &v) {
             let ctx = Context::new();
             let policies = [p];
-            let set = PolicySet { identity: &policies, boundary: None, scp_levels: &[] };
+            let set = PolicySet { identity: &policies, boundary: None, scp_levels: &[], ..PolicySet::default()  };
             for action in ["s3:GetObject", "iam:PassRole"] {
                 let _ = evaluate(&set, &Request::any(action, &ctx));
                 let _ = evaluate(&set, &Request::on(action, "arn:aws:s3:::b/k", &ctx));
@@ -366,7 +367,7 @@ proptest! {
             if let Ok(p) = Policy::parse("fuzz", &doc(&[s])) {
                 let ctx = Context::new();
                 let policies = [p];
-                let set = PolicySet { identity: &policies, boundary: None, scp_levels: &[] };
+                let set = PolicySet { identity: &policies, boundary: None, scp_levels: &[], ..PolicySet::default()  };
                 let _ = evaluate(&set, &Request::any("s3:GetObject", &ctx));
                 let _ = evaluate(&set, &Request::on("s3:GetObject", "arn:aws:s3:::b/k", &ctx));
             }

@@ -5,8 +5,20 @@
 //!  "principal_arn": "arn:aws:iam::123456789012:role/x",
 //!  "context": {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]},
 //!  "absent_keys_unknown": true,
-//!  "identity_policies": [ ... ], "permissions_boundary": null, "scp_levels": [[ ... ], ...]}
+//!  "identity_policies": [ ... ], "permissions_boundary": null, "scp_levels": [[ ... ], ...],
+//!  "rcp_levels": [[ ... ], ...], "session_policy": null}
 //! ```
+//!
+//! `rcp_levels` are the resource control policies of the resource's account, root first, like
+//! `scp_levels`; AWS's `RCPFullAWSAccess` (allow everything; attached to every level and not
+//! detachable) is added to each level given, so RCPs restrict only by their Deny statements.
+//! `session_policy` is the policy passed when the session was created: a gate like the boundary.
+//!
+//! `resource_policy` is the resource's own policy (bucket policy, KMS key policy, role trust
+//! policy; `role_trust_policy` is the same field under the name a trust policy goes by), its
+//! `Principal` matched against `principal_arn`; `resource_account` is the resource's account
+//! (default: the resource ARN's account field). See [`crate::eval::evaluate_with_resource`]
+//! for the same-account and cross-account rules.
 //!
 //! `resource` absent or `"*"` means any resource. `principal_arn` sets `aws:PrincipalArn` and
 //! `aws:PrincipalAccount` unless the context already has them. `absent_keys_unknown` (default
@@ -23,9 +35,10 @@ use serde_json::Value;
 use crate::eval::context::Context;
 use crate::eval::error::RequestError;
 use crate::eval::evaluate::{
-    BreadthDecision, Decision, PolicySet, Request, evaluate, evaluate_breadth,
+    BreadthDecision, Decision, DecisionKind, Layer, PolicySet, Request, evaluate, evaluate_breadth,
 };
 use crate::eval::policy::{Policy, RequestResource};
+use crate::eval::resource::{Requester, ResourceSide, evaluate_with_resource};
 
 fn field_err(field: impl Into<String>, reason: impl Into<String>) -> RequestError {
     RequestError::Field {
@@ -106,6 +119,96 @@ fn policy_list(v: Option<&Value>, field: &str) -> Result<Vec<Policy>, RequestErr
     }
 }
 
+fn is_account_id(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Changes to AWS managed policies: AWS owns them (IAM user guide, "AWS managed policies":
+/// "You cannot change the permissions defined in AWS managed policies").
+const MANAGED_POLICY_CHANGES: [&str; 6] = [
+    "iam:createpolicyversion",
+    "iam:deletepolicy",
+    "iam:deletepolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:tagpolicy",
+    "iam:untagpolicy",
+];
+
+/// Changes to a service-linked role's trust and permissions (IAM user guide, "Using
+/// service-linked roles": the service defines them and "you can't modify" them; it is
+/// deleted with iam:DeleteServiceLinkedRole), and likewise to IAM Identity Center's reserved
+/// roles (path `/aws-reserved/sso.amazonaws.com/`), which Identity Center manages.
+const PROTECTED_ROLE_CHANGES: [&str; 8] = [
+    "iam:updateassumerolepolicy",
+    "iam:attachrolepolicy",
+    "iam:detachrolepolicy",
+    "iam:putrolepolicy",
+    "iam:deleterolepolicy",
+    "iam:putrolepermissionsboundary",
+    "iam:deleterolepermissionsboundary",
+    "iam:deleterole",
+];
+
+/// AWS's fixed denials: requests no policy can allow, whatever the principal's policies say.
+/// The reason, or `None`.
+fn fixed_denial(action_lc: &str, arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_, _partition, service, _region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if arn_ != "arn" || service != "iam" {
+        return None;
+    }
+    if account == "aws"
+        && resource.starts_with("policy/")
+        && MANAGED_POLICY_CHANGES.contains(&action_lc)
+    {
+        return Some(format!(
+            "{arn} is an AWS managed policy: AWS refuses {action_lc} on it for every principal"
+        ));
+    }
+    let protected = if resource.starts_with("role/aws-service-role/") {
+        Some("a service-linked role")
+    } else if resource.starts_with("role/aws-reserved/sso.amazonaws.com/") {
+        Some("an IAM Identity Center reserved role")
+    } else {
+        None
+    };
+    match protected {
+        Some(what) if PROTECTED_ROLE_CHANGES.contains(&action_lc) => Some(format!(
+            "{arn} is {what}: AWS refuses {action_lc} on it for every principal"
+        )),
+        _ => None,
+    }
+}
+
+/// A list of lists of policies (`scp_levels`, `rcp_levels`), each level named `field[i]`.
+fn policy_levels(v: Option<&Value>, field: &str) -> Result<Vec<Vec<Policy>>, RequestError> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(levels)) => levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| policy_list(Some(l), &format!("{field}[{i}]")))
+            .collect(),
+        Some(_) => Err(field_err(field, "expected a list of lists of policies")),
+    }
+}
+
+/// AWS's `RCPFullAWSAccess`, as the Organizations user guide prints it.
+fn rcp_full_aws_access() -> Policy {
+    let doc = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    });
+    Policy::parse("RCPFullAWSAccess", &doc).expect("RCPFullAWSAccess is a valid policy")
+}
+
 /// Parsed form of a simulate-request file, kept so callers can evaluate it more than once.
 #[derive(Clone, Debug)]
 pub struct SimulateRequest {
@@ -115,6 +218,15 @@ pub struct SimulateRequest {
     pub identity_policies: Vec<Policy>,
     pub permissions_boundary: Option<Policy>,
     pub scp_levels: Vec<Vec<Policy>>,
+    /// RCP levels, each with `RCPFullAWSAccess` first.
+    pub rcp_levels: Vec<Vec<Policy>>,
+    pub session_policy: Option<Policy>,
+    /// The resource's policy (or the role's trust policy for `sts:AssumeRole*`).
+    pub resource_policy: Option<Policy>,
+    /// The resource's account when given (else from the resource ARN).
+    pub resource_account: Option<String>,
+    /// The requester, from `principal_arn`.
+    pub principal: Option<Requester>,
 }
 
 impl SimulateRequest {
@@ -134,6 +246,11 @@ impl SimulateRequest {
                     | "identity_policies"
                     | "permissions_boundary"
                     | "scp_levels"
+                    | "rcp_levels"
+                    | "session_policy"
+                    | "resource_policy"
+                    | "role_trust_policy"
+                    | "resource_account"
             ) {
                 return Err(field_err(k.as_str(), "unknown field"));
             }
@@ -173,17 +290,44 @@ impl SimulateRequest {
             None | Some(Value::Null) => None,
             Some(p) => Some(Policy::parse("permissions_boundary", p)?),
         };
-        let scp_levels = match m.get("scp_levels") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(levels)) => levels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| policy_list(Some(l), &format!("scp_levels[{i}]")))
-                .collect::<Result<_, _>>()?,
+        let scp_levels = policy_levels(m.get("scp_levels"), "scp_levels")?;
+        let mut rcp_levels = policy_levels(m.get("rcp_levels"), "rcp_levels")?;
+        for level in &mut rcp_levels {
+            level.insert(0, rcp_full_aws_access());
+        }
+        let session_policy = match m.get("session_policy") {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(Policy::parse("session_policy", p)?),
+        };
+        let given = |k: &str| m.get(k).filter(|v| !v.is_null());
+        let resource_policy = match (given("resource_policy"), given("role_trust_policy")) {
+            (Some(_), Some(_)) => {
+                return Err(field_err(
+                    "role_trust_policy",
+                    "cannot be combined with resource_policy (they are the same policy)",
+                ));
+            }
+            (Some(p), None) => Some(Policy::parse("resource_policy", p)?),
+            (None, Some(p)) => Some(Policy::parse("role_trust_policy", p)?),
+            (None, None) => None,
+        };
+        let principal = match m.get("principal_arn") {
+            Some(Value::String(arn)) => Some(Requester::parse(arn)),
+            _ => None,
+        };
+        if resource_policy.is_some() && principal.is_none() {
+            return Err(field_err(
+                "principal_arn",
+                "needed with a resource or trust policy (its Principal is matched against it)",
+            ));
+        }
+        let resource_account = match m.get("resource_account") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(a)) if is_account_id(a) => Some(a.clone()),
             Some(_) => {
                 return Err(field_err(
-                    "scp_levels",
-                    "expected a list of lists of policies",
+                    "resource_account",
+                    "expected a 12-digit account id",
                 ));
             }
         };
@@ -194,6 +338,11 @@ impl SimulateRequest {
             identity_policies,
             permissions_boundary,
             scp_levels,
+            rcp_levels,
+            session_policy,
+            resource_policy,
+            resource_account,
+            principal,
         })
     }
 
@@ -246,22 +395,99 @@ impl SimulateRequest {
             identity_policies,
             permissions_boundary,
             scp_levels,
+            rcp_levels: Vec::new(),
+            session_policy: None,
+            resource_policy: None,
+            resource_account: None,
+            principal: principal_arn.map(Requester::parse),
         })
+    }
+
+    /// The policies of the request as a [`PolicySet`].
+    fn policy_set(&self) -> PolicySet<'_> {
+        PolicySet {
+            identity: &self.identity_policies,
+            boundary: self.permissions_boundary.as_ref(),
+            scp_levels: &self.scp_levels,
+            rcp_levels: &self.rcp_levels,
+            session: self.session_policy.as_ref(),
+        }
     }
 
     /// Evaluates the request.
     pub fn evaluate(&self) -> Decision {
-        let set = PolicySet {
-            identity: &self.identity_policies,
-            boundary: self.permissions_boundary.as_ref(),
-            scp_levels: &self.scp_levels,
-        };
+        self.evaluate_explained().0
+    }
+
+    /// Evaluates the request, with the reasons for answers that depend on what the request
+    /// does not say (another account's resource whose policy is unknown, …).
+    pub fn evaluate_explained(&self) -> (Decision, Vec<String>) {
+        let set = self.policy_set();
         let req = Request {
             action: &self.action,
             resource: self.resource.clone(),
             context: &self.context,
         };
-        evaluate(&set, &req)
+        let arn = match &self.resource {
+            RequestResource::Arn(a) => Some(a.as_str()),
+            _ => None,
+        };
+        let action_lc = self.action.to_lowercase();
+        if let Some(reason) = arn.and_then(|a| fixed_denial(&action_lc, a)) {
+            return (
+                Decision {
+                    decision: DecisionKind::ExplicitDeny,
+                    decided_by: None,
+                    matched_statements: Vec::new(),
+                    missing_context_keys: Vec::new(),
+                },
+                vec![reason],
+            );
+        }
+        let (required, name) = if action_lc.starts_with("sts:assumerole") {
+            (true, "trust policy")
+        } else if action_lc.starts_with("kms:") && arn.is_some_and(|a| a.contains(":key/")) {
+            (true, "key policy")
+        } else {
+            (false, "resource policy")
+        };
+        // Only a 12-digit account is another account (not `aws`, owner of AWS managed
+        // policies, nor the empty account of S3 ARNs).
+        let account = self.resource_account.as_deref().or_else(|| {
+            arn.and_then(|a| a.split(':').nth(4))
+                .filter(|a| is_account_id(a))
+        });
+        let cross_account = match (&self.principal, account) {
+            (Some(p), Some(a)) => p.account().is_some_and(|p| p != a),
+            _ => false,
+        };
+        if self.resource_policy.is_none() && !required && !cross_account {
+            return (evaluate(&set, &req), Vec::new());
+        }
+        let side = ResourceSide {
+            policy: self.resource_policy.as_ref(),
+            account,
+            required,
+            name,
+        };
+        match &self.principal {
+            Some(who) => evaluate_with_resource(&set, &req, who, &side),
+            None => {
+                // Required policy unknown and the requester unknown: the identity side alone
+                // cannot allow.
+                let mut d = evaluate(&set, &req);
+                let mut reasons = Vec::new();
+                if d.decision.is_allowed() {
+                    d.decision = DecisionKind::ConditionallyAllowed;
+                    d.decided_by = Some(Layer::Resource);
+                    reasons.push(format!(
+                        "the {name} of {} is not known: it must allow the request",
+                        arn.unwrap_or("the resource")
+                    ));
+                }
+                (d, reasons)
+            }
+        }
     }
 }
 
@@ -277,11 +503,7 @@ impl SimulateRequest {
             Some([one]) => one.clone(),
             _ => return None,
         };
-        let set = PolicySet {
-            identity: &self.identity_policies,
-            boundary: self.permissions_boundary.as_ref(),
-            scp_levels: &self.scp_levels,
-        };
+        let set = self.policy_set();
         Some(evaluate_breadth(
             &set,
             &self.action,

@@ -27,6 +27,7 @@ fn run(identity: &[Policy], action: &str, resource: Option<&str>, ctx: &Context)
         identity,
         boundary: None,
         scp_levels: &[],
+        ..PolicySet::default()
     };
     let req = Request {
         action,
@@ -973,6 +974,7 @@ fn evaluation_layers() {
         identity: &identity,
         boundary: Some(&boundary),
         scp_levels: &levels,
+        ..PolicySet::default()
     };
     let ev =
         |set: &PolicySet, action: &str| crate::eval::evaluate(set, &Request::any(action, &ctx));
@@ -1116,6 +1118,7 @@ fn conditionally_allowed_layers_and_keys() {
         identity: &identity,
         boundary: Some(&boundary),
         scp_levels: &levels,
+        ..PolicySet::default()
     };
     let d = crate::eval::evaluate(&set, &Request::any("s3:GetObject", &ctx));
     assert_eq!(d.decision, U);
@@ -1562,6 +1565,7 @@ fn breadth_of(statements: Value, action: &str) -> (Option<&'static str>, Decisio
         identity: std::slice::from_ref(&p),
         boundary: None,
         scp_levels: &[],
+        ..PolicySet::default()
     };
     let ctx = Context::for_role(OWN, "arn:aws:iam::123456789012:role/r", std::iter::empty());
     let d = crate::eval::evaluate_breadth(&set, action, &ctx, OWN);
@@ -1820,6 +1824,7 @@ fn breadth_respects_every_gate() {
         identity: std::slice::from_ref(&identity),
         boundary: Some(&boundary),
         scp_levels: &[],
+        ..PolicySet::default()
     };
     let d = crate::eval::evaluate_breadth(&set, "iam:PassRole", &ctx, OWN);
     assert_eq!(d.any.decision, DecisionKind::ImplicitDeny);
@@ -1896,4 +1901,538 @@ fn any_resource_follows_the_service_model() {
             "{action} with {resources}"
         );
     }
+}
+
+/// Resource control policies: the AWS Organizations example RCP for KMS ("RCPEnforceIdentityPerimeter":
+/// deny `kms:*` to principals outside the organization unless AWS services), with
+/// `RCPFullAWSAccess` implied at every level given.
+#[test]
+fn rcp_levels_gate_supported_services() {
+    let perimeter = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "RCPEnforceIdentityPerimeter", "Effect": "Deny", "Principal": "*",
+        "Action": "kms:*", "Resource": "*",
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "my-org-id"},
+            "Bool": {"aws:PrincipalIsAWSService": "false"}}}]});
+    let admin = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let ask = |action: &str, org: &str, rcps: Value| {
+        simulate_request(&json!({
+            "action": action, "resource": key,
+            "principal_arn": "arn:aws:iam::111122223333:role/app",
+            "context": {"aws:PrincipalOrgID": org, "aws:PrincipalIsAWSService": "false"},
+            "identity_policies": [admin], "rcp_levels": rcps,
+            // The default key policy: delegate to the account's IAM policies.
+            "resource_policy": {"Statement": {"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // Outside the organization: the RCP's deny wins, decided by the RCP layer.
+    let d = ask("kms:Decrypt", "o-other", json!([[], [perimeter]]));
+    assert_eq!(d.decision, DecisionKind::ExplicitDeny);
+    assert_eq!(d.decided_by, Some(Layer::Rcp));
+    assert_eq!(
+        d.matched_statements[0].sid.as_deref(),
+        Some("RCPEnforceIdentityPerimeter")
+    );
+    // Inside: allowed. Each level passes through RCPFullAWSAccess (a level given empty
+    // still has it), which is listed among the statements.
+    let d = ask("kms:Decrypt", "my-org-id", json!([[], [perimeter]]));
+    assert_eq!(d.decision, T);
+    assert_eq!(
+        d.matched_statements
+            .iter()
+            .filter(|m| m.layer == Layer::Rcp && m.policy_id == "RCPFullAWSAccess")
+            .count(),
+        2
+    );
+    // RCPs apply only to the services that support them: a deny-everything RCP does not
+    // touch an EC2 action, and does deny an S3 one.
+    let deny_all = json!([[{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}}]]);
+    let d = ask("ec2:RunInstances", "my-org-id", deny_all.clone());
+    assert_eq!(d.decision, T);
+    assert!(d.matched_statements.iter().all(|m| m.layer != Layer::Rcp));
+    let d = ask("s3:GetObject", "my-org-id", deny_all);
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Rcp))
+    );
+    // No rcp_levels: as before.
+    assert_eq!(ask("kms:Decrypt", "o-other", Value::Null).decision, T);
+    assert!(
+        simulate_request(&json!({"action": "kms:Decrypt", "rcp_levels": [{}]}))
+            .map_err(|e| e.to_string())
+            .unwrap_err()
+            .contains("rcp_levels[0]")
+    );
+}
+
+/// The evaluator's RCP gate itself: a level without an Allow (possible only without the
+/// implied RCPFullAWSAccess) denies implicitly, decided by `rcp`; for an unsupported service
+/// the gate is skipped, also in the breadth question.
+#[test]
+fn rcp_gate_without_allow_denies_implicitly() {
+    let identity = [pol(
+        "id",
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}),
+    )];
+    let levels = vec![vec![pol(
+        "only-s3-get",
+        json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}}),
+    )]];
+    let set = PolicySet {
+        identity: &identity,
+        rcp_levels: &levels,
+        ..PolicySet::default()
+    };
+    let ctx = Context::new();
+    let ev = |a: &str| crate::eval::evaluate(&set, &Request::any(a, &ctx));
+    assert_eq!(ev("s3:GetObject").decision, T);
+    let d = ev("s3:PutObject");
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Rcp)));
+    assert_eq!(ev("iam:PassRole").decision, T);
+    let b = crate::eval::evaluate_breadth(&set, "iam:PassRole", &ctx, "123456789012");
+    assert_eq!(b.breadth, Some(crate::eval::Breadth::Any));
+}
+
+/// Session policies (IAM user guide, "Session policies"): the session's permissions are the
+/// intersection of the role's identity policies and the session policy; a deny in the
+/// session policy wins.
+#[test]
+fn session_policy_is_a_gate() {
+    let role = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+    let session = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket", "arn:aws:s3:::amzn-s3-demo-bucket/*"]},
+        {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/secret/*"}]});
+    let ask = |action: &str, resource: &str, session: &Value| {
+        simulate_request(&json!({
+            "action": action, "resource": resource,
+            "identity_policies": [role], "session_policy": session
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let d = ask(
+        "s3:GetObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket/a.txt",
+        &session,
+    );
+    assert_eq!((d.decision, d.decided_by), (T, Some(Layer::Identity)));
+    assert!(
+        d.matched_statements
+            .iter()
+            .any(|m| m.layer == Layer::Session && m.sid.as_deref() == Some("OnlyRead"))
+    );
+    let d = ask(
+        "s3:PutObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket/a.txt",
+        &session,
+    );
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Session)));
+    let d = ask(
+        "s3:GetObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket/secret/k",
+        &session,
+    );
+    assert_eq!(
+        (d.decision, d.decided_by),
+        (DecisionKind::ExplicitDeny, Some(Layer::Session))
+    );
+    // The session policy grants nothing the role does not have.
+    let d = simulate_request(&json!({
+        "action": "s3:GetObject", "resource": "arn:aws:s3:::amzn-s3-demo-bucket/a.txt",
+        "identity_policies": [], "session_policy": session
+    }))
+    .unwrap();
+    assert_eq!((d.decision, d.decided_by), (F, Some(Layer::Identity)));
+    // Without one: the role's own permissions.
+    assert_eq!(
+        ask("s3:PutObject", "arn:aws:s3:::b/k", &Value::Null).decision,
+        T
+    );
+}
+
+/// Answers a request file: (decision, decided_by, reasons).
+fn sim(req: Value) -> (DecisionKind, Option<Layer>, Vec<String>) {
+    let r = SimulateRequest::parse(&req).unwrap_or_else(|e| panic!("{e}"));
+    let (d, reasons) = r.evaluate_explained();
+    (d.decision, d.decided_by, reasons)
+}
+
+fn doc(statements: Value) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/app";
+const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/app/alice";
+const X: DecisionKind = DecisionKind::ExplicitDeny;
+
+/// Resource-based policies within one account (IAM user guide, "Policy evaluation for
+/// requests within a single account"): identity OR resource policy; a grant to the role ARN
+/// is still limited by the boundary, a grant to the session ARN is not; a grant to the
+/// account only delegates to the identity policies.
+#[test]
+fn resource_policy_same_account() {
+    let bucket = "arn:aws:s3:::amzn-s3-demo-bucket/report.csv";
+    let grant = |principal: Value| {
+        doc(
+            json!([{"Sid": "Grant", "Effect": "Allow", "Principal": principal,
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]),
+        )
+    };
+    let read = doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]));
+    let only_ec2 = doc(json!([{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]));
+    let base = |principal_arn: &str, rp: Value, identity: Value, boundary: Value| {
+        json!({"action": "s3:GetObject", "resource": bucket, "principal_arn": principal_arn,
+               "resource_account": "111122223333", "identity_policies": identity,
+               "permissions_boundary": boundary, "resource_policy": rp})
+    };
+    let none = json!([]);
+    // (principal, resource-policy principal, identity policies, boundary, expected, decided_by)
+    type Case<'a> = (&'a str, Value, Value, Value, DecisionKind, Option<Layer>);
+    let cases: Vec<Case<'_>> = vec![
+        // The bucket policy alone grants the role.
+        (
+            ROLE,
+            json!({"AWS": ROLE}),
+            none.clone(),
+            Value::Null,
+            T,
+            Some(Layer::Resource),
+        ),
+        // ... and its sessions.
+        (
+            SESSION,
+            json!({"AWS": ROLE}),
+            none.clone(),
+            Value::Null,
+            T,
+            Some(Layer::Resource),
+        ),
+        // The role ARN grant is limited by the boundary.
+        (
+            ROLE,
+            json!({"AWS": ROLE}),
+            none.clone(),
+            only_ec2.clone(),
+            F,
+            Some(Layer::Boundary),
+        ),
+        (
+            SESSION,
+            json!({"AWS": ROLE}),
+            none.clone(),
+            only_ec2.clone(),
+            F,
+            Some(Layer::Boundary),
+        ),
+        // A grant to the session ARN itself is not.
+        (
+            SESSION,
+            json!({"AWS": SESSION}),
+            none.clone(),
+            only_ec2.clone(),
+            T,
+            Some(Layer::Resource),
+        ),
+        // "*" grants everyone (limited like a role grant).
+        (
+            ROLE,
+            json!("*"),
+            none.clone(),
+            Value::Null,
+            T,
+            Some(Layer::Resource),
+        ),
+        // The account only delegates: the identity policies must allow.
+        (
+            ROLE,
+            json!({"AWS": "111122223333"}),
+            none.clone(),
+            Value::Null,
+            F,
+            Some(Layer::Identity),
+        ),
+        (
+            ROLE,
+            json!({"AWS": "arn:aws:iam::111122223333:root"}),
+            json!([read]),
+            Value::Null,
+            T,
+            Some(Layer::Identity),
+        ),
+        // Another principal named: the identity policy alone still allows (same account).
+        (
+            ROLE,
+            json!({"AWS": "arn:aws:iam::111122223333:role/other"}),
+            json!([read]),
+            Value::Null,
+            T,
+            Some(Layer::Identity),
+        ),
+        (
+            ROLE,
+            json!({"AWS": "arn:aws:iam::111122223333:role/other"}),
+            none.clone(),
+            Value::Null,
+            F,
+            Some(Layer::Identity),
+        ),
+    ];
+    for (i, (who, principal, identity, boundary, want, by)) in cases.into_iter().enumerate() {
+        let (d, layer, reasons) = sim(base(who, grant(principal), identity, boundary));
+        assert_eq!((d, layer), (want, by), "case {i}");
+        assert!(reasons.is_empty(), "case {i}: {reasons:?}");
+    }
+    // An explicit deny in the bucket policy wins over the identity policy's allow.
+    let deny = doc(json!([{"Sid": "NoOne", "Effect": "Deny", "Principal": "*",
+        "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]));
+    assert_eq!(sim(base(ROLE, deny, json!([read]), Value::Null)).0, X);
+    // NotPrincipal: deny everyone but the named role.
+    let not_me = |p: &str| {
+        doc(
+            json!([{"Effect": "Deny", "NotPrincipal": {"AWS": p}, "Action": "s3:*",
+            "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]),
+        )
+    };
+    assert_eq!(
+        sim(base(ROLE, not_me(ROLE), json!([read]), Value::Null)).0,
+        T
+    );
+    assert_eq!(
+        sim(base(
+            ROLE,
+            not_me("arn:aws:iam::111122223333:role/admin"),
+            json!([read]),
+            Value::Null
+        )),
+        (X, Some(Layer::Resource), vec![])
+    );
+    // A service principal (CloudTrail writing to its bucket) is granted by the bucket policy.
+    let trail = json!({"action": "s3:PutObject", "resource": bucket,
+        "principal_arn": "cloudtrail.amazonaws.com", "resource_account": "111122223333",
+        "resource_policy": doc(json!([{"Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]))});
+    assert_eq!(sim(trail).0, T);
+}
+
+/// Cross-account (IAM user guide, "Cross-account policy evaluation logic"): the requester's
+/// account must allow (identity side) and the resource's policy must allow too; an unknown
+/// resource policy gives conditionally_allowed with the reason.
+#[test]
+fn resource_policy_cross_account() {
+    let read = doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]));
+    let ask = |rp: Value, identity: Value| {
+        sim(
+            json!({"action": "s3:GetObject", "resource": "arn:aws:s3:::partner-bucket/k",
+            "principal_arn": ROLE, "resource_account": "444455556666",
+            "identity_policies": identity, "resource_policy": rp}),
+        )
+    };
+    let grant = |p: &str| {
+        doc(
+            json!([{"Effect": "Allow", "Principal": {"AWS": p}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::partner-bucket/*"}]),
+        )
+    };
+    assert_eq!(
+        ask(grant("111122223333"), json!([read])),
+        (T, Some(Layer::Identity), vec![])
+    );
+    assert_eq!(ask(grant(ROLE), json!([read])).0, T);
+    // Only the resource side: not enough across accounts.
+    assert_eq!(
+        ask(grant(ROLE), json!([])),
+        (F, Some(Layer::Identity), vec![])
+    );
+    // Only the identity side: the bucket policy names someone else.
+    assert_eq!(
+        ask(grant("arn:aws:iam::999999999999:root"), json!([read])),
+        (F, Some(Layer::Resource), vec![])
+    );
+    // Unknown bucket policy: conditionally allowed, with the reason.
+    let (d, layer, reasons) = ask(Value::Null, json!([read]));
+    assert_eq!((d, layer), (U, Some(Layer::Resource)));
+    assert_eq!(reasons.len(), 1);
+    assert!(reasons[0].contains("cross-account"), "{reasons:?}");
+    // The resource's account from its ARN (an SQS queue of another account).
+    let (d, _, reasons) = sim(json!({"action": "sqs:SendMessage",
+        "resource": "arn:aws:sqs:us-east-1:444455556666:queue1", "principal_arn": ROLE,
+        "identity_policies": [doc(json!([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]))]}));
+    assert_eq!((d, reasons.len()), (U, 1));
+    // Same account, no resource policy: as before.
+    let (d, _, reasons) = sim(json!({"action": "sqs:SendMessage",
+        "resource": "arn:aws:sqs:us-east-1:111122223333:queue1", "principal_arn": ROLE,
+        "identity_policies": [doc(json!([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]))]}));
+    assert_eq!((d, reasons.len()), (T, 0));
+}
+
+/// sts:AssumeRole needs the target role's trust policy (IAM user guide, "Granting a user
+/// permissions to switch roles"; the trust policy is the role's resource-based policy).
+#[test]
+fn assume_role_needs_the_trust_policy() {
+    let target = "arn:aws:iam::444455556666:role/deploy";
+    let may_assume =
+        doc(json!([{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target}]));
+    let trust = |p: &str| {
+        doc(json!([{"Effect": "Allow", "Principal": {"AWS": p}, "Action": "sts:AssumeRole"}]))
+    };
+    let ask = |trust: Value, identity: Value, target: &str| {
+        sim(
+            json!({"action": "sts:AssumeRole", "resource": target, "principal_arn": ROLE,
+            "identity_policies": identity, "role_trust_policy": trust}),
+        )
+    };
+    // Cross-account: both the caller's policy and the trust policy.
+    assert_eq!(ask(trust("111122223333"), json!([may_assume]), target).0, T);
+    assert_eq!(ask(trust(ROLE), json!([]), target).0, F);
+    assert_eq!(
+        ask(
+            trust("arn:aws:iam::999999999999:root"),
+            json!([may_assume]),
+            target
+        )
+        .0,
+        F
+    );
+    let (d, layer, reasons) = ask(Value::Null, json!([may_assume]), target);
+    assert_eq!((d, layer), (U, Some(Layer::Resource)));
+    assert!(reasons[0].contains("trust policy"), "{reasons:?}");
+    // Same account: a trust policy naming the role grants by itself; naming the account
+    // delegates to the identity policies; no trust policy known: conditional.
+    let local = "arn:aws:iam::111122223333:role/deploy";
+    assert_eq!(ask(trust(ROLE), json!([]), local).0, T);
+    assert_eq!(ask(trust("111122223333"), json!([]), local).0, F);
+    let may_assume_local =
+        doc(json!([{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": local}]));
+    assert_eq!(
+        ask(trust("111122223333"), json!([may_assume_local]), local).0,
+        T
+    );
+    assert_eq!(ask(Value::Null, json!([may_assume_local]), local).0, U);
+    assert!(
+        SimulateRequest::parse(&json!({"action": "sts:AssumeRole", "resource": local,
+            "resource_policy": trust(ROLE), "role_trust_policy": trust(ROLE), "principal_arn": ROLE}))
+        .map_err(|e| e.to_string())
+        .unwrap_err()
+        .contains("role_trust_policy")
+    );
+}
+
+/// KMS key policies are required (KMS developer guide, "Key policies in AWS KMS"): identity
+/// policies count only when the key policy delegates to the account ("Enable IAM User
+/// Permissions", principal the account root).
+#[test]
+fn kms_key_policy_is_required() {
+    let key = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let decrypt = doc(json!([{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}]));
+    let default_policy = doc(
+        json!([{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]),
+    );
+    let key_users = doc(json!([{"Sid": "Allow use of the key", "Effect": "Allow",
+        "Principal": {"AWS": ROLE}, "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]));
+    let ask = |kp: Value, identity: Value| {
+        sim(
+            json!({"action": "kms:Decrypt", "resource": key, "principal_arn": ROLE,
+            "identity_policies": identity, "resource_policy": kp}),
+        )
+    };
+    assert_eq!(ask(default_policy, json!([decrypt])).0, T);
+    // The key policy names the role: no identity policy needed.
+    assert_eq!(ask(key_users.clone(), json!([])).0, T);
+    // The key policy does not delegate to IAM: the identity policy grants nothing.
+    let admins_only = doc(json!([{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyAdmin"}, "Action": "kms:*", "Resource": "*"}]));
+    assert_eq!(
+        ask(admins_only, json!([decrypt])),
+        (F, Some(Layer::Resource), vec![])
+    );
+    // Unknown key policy: conditionally allowed, with the reason.
+    let (d, layer, reasons) = ask(Value::Null, json!([decrypt]));
+    assert_eq!((d, layer), (U, Some(Layer::Resource)));
+    assert!(reasons[0].contains("key policy"), "{reasons:?}");
+    // Not a key (kms:ListKeys on *): identity policies alone, as before.
+    let (d, _, reasons) = sim(json!({"action": "kms:ListKeys", "principal_arn": ROLE,
+        "identity_policies": [doc(json!([{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]))]}));
+    assert_eq!((d, reasons.len()), (T, 0));
+    // A resource policy needs the principal to match against.
+    assert!(
+        SimulateRequest::parse(
+            &json!({"action": "kms:Decrypt", "resource": key, "resource_policy": key_users})
+        )
+        .map_err(|e| e.to_string())
+        .unwrap_err()
+        .contains("principal_arn")
+    );
+}
+
+/// AWS's fixed denials: AWS managed policies and service-linked / Identity Center reserved
+/// roles cannot be changed, even by an administrator; other actions on them, and the same
+/// actions on customer resources, are evaluated as usual.
+#[test]
+fn fixed_denials_on_aws_owned_policies_and_roles() {
+    let admin = doc(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]));
+    let ask = |action: &str, resource: &str| {
+        sim(
+            json!({"action": action, "resource": resource, "principal_arn": ROLE,
+            "identity_policies": [admin]}),
+        )
+    };
+    let managed = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let slr = "arn:aws:iam::111122223333:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing";
+    let sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef";
+    let cases: [(&str, &str, DecisionKind); 10] = [
+        ("iam:CreatePolicyVersion", managed, X),
+        ("iam:DeletePolicy", managed, X),
+        ("iam:SetDefaultPolicyVersion", managed, X),
+        ("iam:GetPolicy", managed, T),
+        (
+            "iam:CreatePolicyVersion",
+            "arn:aws:iam::111122223333:policy/mine",
+            T,
+        ),
+        ("iam:UpdateAssumeRolePolicy", slr, X),
+        ("iam:AttachRolePolicy", slr, X),
+        ("iam:PutRolePolicy", sso, X),
+        ("iam:GetRole", slr, T),
+        ("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/app", T),
+    ];
+    for (action, resource, want) in cases {
+        let (d, by, reasons) = ask(action, resource);
+        assert_eq!(d, want, "{action} on {resource}");
+        if want == X {
+            assert_eq!(by, None);
+            assert!(reasons[0].contains("AWS refuses"), "{reasons:?}");
+        } else {
+            assert!(reasons.is_empty());
+        }
+    }
+}
+
+/// A resource policy deny that depends on a missing key makes an allow conditional, decided
+/// by the resource policy (the S3 user guide's "deny unless HTTPS" bucket policy).
+#[test]
+fn resource_policy_unknown_deny_is_conditional() {
+    let req = json!({"action": "s3:GetObject", "resource": "arn:aws:s3:::amzn-s3-demo-bucket/k",
+        "principal_arn": ROLE, "resource_account": "111122223333",
+        "identity_policies": [doc(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]))],
+        "resource_policy": doc(json!([{"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+            "Action": "s3:*", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]))});
+    let r = SimulateRequest::parse(&req).unwrap_or_else(|e| panic!("{e}"));
+    let (d, reasons) = r.evaluate_explained();
+    assert_eq!((d.decision, d.decided_by), (U, Some(Layer::Resource)));
+    assert_eq!(d.missing_context_keys, ["aws:SecureTransport"]);
+    assert!(reasons.is_empty());
+    let mut known = req.clone();
+    known["context"] = json!({"aws:SecureTransport": "false"});
+    assert_eq!(sim(known.clone()).0, X);
+    known["context"] = json!({"aws:SecureTransport": "true"});
+    assert_eq!(sim(known).0, T);
 }

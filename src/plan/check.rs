@@ -911,6 +911,7 @@ fn evaluate_target(
         identity: &after.identity,
         boundary: after.boundary.as_ref(),
         scp_levels: scps,
+        ..PolicySet::default()
     };
     let context = Context::new();
     for action in &cfg.sensitive_actions {
@@ -932,6 +933,7 @@ fn evaluate_target(
                     identity: &b.identity,
                     boundary: b.boundary.as_ref(),
                     scp_levels: scps,
+                    ..PolicySet::default()
                 };
                 let bd = match risky_decision(&before_set, action, &context, account) {
                     Some((bd, _)) => bd,
