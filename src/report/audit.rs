@@ -276,23 +276,26 @@ pub fn credentials(out: &mut String, data: &ReportData) {
     out.push_str("<th>Report</th></tr></thead><tbody>");
     let mut totals = [0i64; 4];
     let mut users_total = 0i64;
-    let mut ids: Vec<(&str, Option<&str>)> = data
+    // (account id, name, the date its report is from when carried)
+    let mut ids: Vec<(&str, Option<&str>, Option<i32>)> = data
         .accounts
         .iter()
         .map(|a| {
             (
                 a.account_id.as_deref().unwrap_or_default(),
                 a.account_name.as_deref(),
+                a.data_date
+                    .filter(|_| a.account_status.as_deref() == Some("carried")),
             )
         })
         .collect();
     // An account with findings but no daily_summary row still shows.
     for f in &data.credential_findings {
-        if !ids.iter().any(|(id, _)| *id == f.account_id) {
-            ids.push((f.account_id.as_str(), None));
+        if !ids.iter().any(|(id, ..)| *id == f.account_id) {
+            ids.push((f.account_id.as_str(), None, None));
         }
     }
-    for (id, name) in ids {
+    for (id, name, carried) in ids {
         let users = data.credential_users.get(id);
         let known = users.is_some() || counts.keys().any(|(a, _)| *a == id);
         let mut cells = String::new();
@@ -311,10 +314,10 @@ pub fn credentials(out: &mut String, data: &ReportData) {
                 if known { fmt_int(n) } else { "—".into() }
             );
         }
-        let report = match data.credential_findings.iter().find(|f| f.account_id == id) {
-            Some(f) if f.data_date != data.date => format!("from {}", f.data_date),
-            _ if known => "read".to_string(),
-            _ => "none: unknown".to_string(),
+        let report = match carried {
+            _ if !known => "none: unknown".to_string(),
+            Some(d) => format!("from {}", crate::model::columns::date_of(d)),
+            None => "read".to_string(),
         };
         let _ = write!(
             out,

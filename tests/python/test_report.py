@@ -483,3 +483,39 @@ def test_report_of_an_earlier_date_and_errors(iamlake_bin, default_lake, tmp_pat
     assert proc.returncode != 0
     assert "1999-01-01 has no analyze manifest" in proc.stderr
     assert not (tmp_path / "none.html").exists()
+
+
+def test_stale_keys_of_a_carried_account_come_from_its_carried_report(iamlake_bin, default_lake, tmp_path):
+    """On a partial day the failed account is judged on its last good
+    credential report: the page counts its findings (analyze's, of that day)
+    and the users of that earlier report, and says where they come from."""
+    import duckdb
+
+    from partial_lake import fail_account
+
+    lake = tmp_path / "lake"
+    shutil.copytree(default_lake, lake)
+    dates = sorted(analyze_manifests(lake))
+    account = "770696721453"
+    fail_account(lake, dates[1], account)
+    proc = subprocess.run([str(iamlake_bin), "analyze", "--quiet", "--lake", str(lake), "--date", dates[1]],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    html = render(iamlake_bin, lake, tmp_path / "partial.html", "--date", dates[1])
+
+    row = re.search(rf'<tr data-account-id="{account}" data-report="true">(.*?)</tr>', html).group(1)
+    cols = dict(re.findall(r'data-col="(\w+)">([^<]*)<', row))
+    con = duckdb.connect()
+    users = con.execute(f"""SELECT count(*) FILTER (WHERE NOT is_root) FROM
+        read_parquet('{lake}/credentials/snapshot_date={dates[0]}/*.parquet') WHERE account_id = '{account}'""").fetchone()[0]
+    # Its rows are gone from the partial day's own report.
+    assert con.execute(f"""SELECT count(*) FROM read_parquet('{lake}/credentials/snapshot_date={dates[1]}/*.parquet')
+                           WHERE account_id = '{account}'""").fetchone()[0] == 0
+    assert users > 0 and int(cols["users"]) == users
+    findings = dict(con.execute(f"""SELECT finding, count(*) FROM
+        read_parquet('{lake}/credential_findings/snapshot_date={dates[1]}/*.parquet')
+        WHERE account_id = '{account}' AND data_date = DATE '{dates[0]}' GROUP BY ALL""").fetchall())
+    assert findings
+    for kind in ["access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"]:
+        assert int(cols[kind]) == findings.get(kind, 0), kind
+    assert f"from {dates[0]}" in row
