@@ -25,6 +25,7 @@ header p{margin:4px 0 0;color:#bcccdc;font-size:13px}
 main{max-width:1180px;margin:0 auto;padding:20px 24px 40px}
 section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 18px;box-shadow:0 1px 2px rgba(16,42,67,.05)}
 section h2{margin:0 0 4px;font-size:17px}
+section h3{margin:16px 0 4px;font-size:14.5px}
 section p.note{margin:0 0 12px;color:var(--muted);font-size:13px}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}
 .grid>section{margin:0}
@@ -156,6 +157,8 @@ pub fn page(data: &ReportData, lake_label: &str) -> String {
 
     top_teams(&mut out, &data.teams);
     newest_risky(&mut out, data);
+    super::audit::unused_roles(&mut out, data);
+    super::audit::credentials(&mut out, data);
     accounts(&mut out, data, org);
 
     let _ = writeln!(
@@ -314,42 +317,55 @@ fn omitted_note(all: &[TeamRow], shown: usize) -> String {
 }
 
 fn unused_chart(all: &[TeamRow], teams: &[&TeamRow]) -> BarChart {
+    let mut chart = status_chart(
+        "chart-unused-by-team",
+        "Unused permissions by team",
+        "unused permissions",
+        teams,
+        [
+            |t| t.unused_open,
+            |t| t.unused_to_delete,
+            |t| t.unused_kept,
+            |t| t.unused_done,
+        ],
+        520.0,
+    );
+    chart.desc.push_str(&omitted_note(all, teams.len()));
+    chart
+}
+
+/// Stacked bars, one per team, of findings by review status: not reviewed,
+/// to delete, kept, done (`get` reads each from the team's row).
+pub fn status_chart(
+    id: &str,
+    title: &str,
+    what: &str,
+    teams: &[&TeamRow],
+    get: [fn(&TeamRow) -> i32; 4],
+    width: f64,
+) -> BarChart {
     let col = |f: fn(&TeamRow) -> i32| teams.iter().map(|t| f(t) as f64).collect::<Vec<_>>();
+    let names = ["not reviewed", "to delete", "kept", "done"];
+    let colors = ["#D55E00", "#E69F00", "#56B4E9", "#009E73"];
     BarChart {
-        id: "chart-unused-by-team".into(),
-        title: "Unused permissions by team".into(),
+        id: id.into(),
+        title: title.into(),
         desc: format!(
-            "Stacked bars, one per team, of unused permissions: not yet reviewed, to delete, kept and done.{}",
-            omitted_note(all, teams.len())
+            "Stacked bars, one per team, of {what}: not yet reviewed, to delete, kept and done."
         ),
         categories: teams.iter().map(|t| t.owner_team.clone()).collect(),
-        x_label: "unused permissions".into(),
-        series: vec![
-            Series {
-                name: "not reviewed".into(),
-                values: col(|t| t.unused_open),
-                color: Some("#D55E00"),
-            },
-            Series {
-                name: "to delete".into(),
-                values: col(|t| t.unused_to_delete),
-                color: Some("#E69F00"),
-            },
-            Series {
-                name: "kept".into(),
-                values: col(|t| t.unused_kept),
-                color: Some("#56B4E9"),
-            },
-            Series {
-                name: "done".into(),
-                values: col(|t| t.unused_done),
-                color: Some("#009E73"),
-            },
-        ],
+        x_label: what.into(),
+        series: (0..4)
+            .map(|k| Series {
+                name: names[k].into(),
+                values: col(get[k]),
+                color: Some(colors[k]),
+            })
+            .collect(),
         max: None,
         percent: false,
         track: false,
-        width: 520.0,
+        width,
     }
 }
 
@@ -477,6 +493,14 @@ fn newest_risky(out: &mut String, data: &ReportData) {
         out.push_str("<tr><td colspan=\"5\">No role is allowed a sensitive action on any resource.</td></tr>");
     }
     out.push_str("</tbody></table></section>");
+}
+
+/// Account id -> account name, for the accounts that have one.
+pub fn names_of(data: &ReportData) -> std::collections::HashMap<String, String> {
+    data.accounts
+        .iter()
+        .filter_map(|a| Some((a.account_id.clone()?, a.account_name.clone()?)))
+        .collect()
 }
 
 fn account_names(data: &ReportData) -> Vec<(String, Option<String>)> {

@@ -1,13 +1,15 @@
 //! `iamlake report`: one self-contained HTML page for leadership, from the
 //! analyze tables of the lake: risky roles over time by sensitive action,
 //! unused permissions and review progress per team, the teams with the most
-//! open unused permissions, the newest risky roles and an accounts summary.
+//! open unused permissions, the newest risky roles, unused roles per team,
+//! users and stale keys per account ([`audit`]) and an accounts summary.
 //!
 //! The page has no script and loads nothing: charts are inline SVG
 //! ([`svg`]), styles are inline, and a Content-Security-Policy forbids any
 //! fetch. Every string from the lake (role and team names come from tags) is
 //! escaped. Only dates with an analyze manifest are read ([`read`]).
 
+pub mod audit;
 pub mod html;
 pub mod read;
 pub mod svg;

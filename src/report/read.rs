@@ -6,10 +6,12 @@ use super::ReportError;
 use crate::lake::Lake;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
-use crate::lake::read::{dates, scan, scan_lazy, strs};
+use crate::lake::read::{dates, scan, scan_lazy, str_lists, strs, timestamps};
 use crate::model::columns::{date_of, days_since_epoch};
 use crate::model::summaries::{ActionRisk, DailyRow, TeamRow};
-use crate::model::{ledger, roles, summaries, unused_permissions};
+use crate::model::{
+    credential_findings, credentials, ledger, roles, summaries, unused_permissions, unused_roles,
+};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -34,7 +36,57 @@ pub struct ReportData {
     pub teams: Vec<TeamRow>,
     /// Roles allowed a sensitive action at account breadth or wider on `date`, newest grant first.
     pub newest_risky: Vec<RiskyRole>,
+    /// `unused_roles` on `date` (empty when the date's analyze run predates
+    /// the table: then `has_unused_roles` is false).
+    pub unused_roles: Vec<UnusedRole>,
+    pub has_unused_roles: bool,
+    /// `credential_findings` on `date`.
+    pub credential_findings: Vec<CredentialFinding>,
+    pub has_credential_findings: bool,
+    /// Account id -> IAM users (root excluded) in the credential report the
+    /// account was judged on; an account missing here had no report on its
+    /// data date: its findings are unknown, not zero.
+    pub credential_users: HashMap<String, usize>,
 }
+
+/// One row of `unused_roles`, the columns the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnusedRole {
+    pub account_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub service_linked: bool,
+    pub owner_team: String,
+    /// Microseconds since the epoch, UTC.
+    pub last_used_at: Option<i64>,
+    pub days_unused: i32,
+    pub trusted_accounts: Vec<String>,
+    pub trusted_services: Vec<String>,
+    pub external_accounts: Vec<String>,
+    pub review_status: String,
+    pub first_seen: NaiveDate,
+}
+
+/// One row of `credential_findings`, the columns the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialFinding {
+    pub account_id: String,
+    pub user: String,
+    pub finding: String,
+    pub access_key: Option<i32>,
+    /// Microseconds since the epoch, UTC.
+    pub last_used_at: Option<i64>,
+    pub days: Option<i32>,
+    pub data_date: NaiveDate,
+}
+
+/// The credential findings, in the order the page counts them.
+pub const CREDENTIAL_FINDINGS: [&str; 4] = [
+    "access_key_unused",
+    "access_key_old",
+    "console_without_mfa",
+    "inactive_user",
+];
 
 /// A role currently allowed at least one sensitive action on any resource.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +166,21 @@ pub fn read(lake: &Lake, date: Option<NaiveDate>) -> Result<ReportData, ReportEr
 
     let teams = read_teams(lake, current)?;
     let newest_risky = read_newest_risky(lake, current)?;
+    let has_unused_roles = current.tables.contains_key(unused_roles::TABLE.name);
+    let unused_roles = if has_unused_roles {
+        read_unused_roles(lake, current)?
+    } else {
+        Vec::new()
+    };
+    let has_credential_findings = current.tables.contains_key(credential_findings::TABLE.name);
+    let (credential_findings, credential_users) = if has_credential_findings {
+        (
+            read_credential_findings(lake, current)?,
+            read_credential_users(lake, date, &accounts)?,
+        )
+    } else {
+        (Vec::new(), HashMap::new())
+    };
     Ok(ReportData {
         date,
         dates,
@@ -123,6 +190,11 @@ pub fn read(lake: &Lake, date: Option<NaiveDate>) -> Result<ReportData, ReportEr
         previous_accounts,
         teams,
         newest_risky,
+        unused_roles,
+        has_unused_roles,
+        credential_findings,
+        has_credential_findings,
+        credential_users,
     })
 }
 
@@ -227,26 +299,47 @@ fn read_account_status(
     Ok(())
 }
 
+/// The unused-role counts of `team_summary`, written by the same analyze
+/// runs as the `unused_roles` table (read only when the date has it).
+const TEAM_ROLE_COUNTS: [&str; 7] = [
+    "unused_roles_open",
+    "unused_roles_kept",
+    "unused_roles_to_delete",
+    "unused_roles_done",
+    "unused_roles_new",
+    "unused_roles_outside_org",
+    "unused_service_linked_roles",
+];
+
 fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
     let table = summaries::TEAM_TABLE.name;
+    let with_roles = m.tables.contains_key(unused_roles::TABLE.name);
     let df = scan(
         lake,
         m,
         table,
         None,
         &[
-            "owner_team",
-            "roles",
-            "risky_roles",
-            "risky_by_action",
-            "passrole_roles",
-            "unused_open",
-            "unused_kept",
-            "unused_to_delete",
-            "unused_done",
-            "unused_new",
-            "review_progress",
-        ],
+            &[
+                "owner_team",
+                "roles",
+                "risky_roles",
+                "risky_by_action",
+                "passrole_roles",
+                "unused_open",
+                "unused_kept",
+                "unused_to_delete",
+                "unused_done",
+                "unused_new",
+                "review_progress",
+            ][..],
+            if with_roles {
+                &TEAM_ROLE_COUNTS[..]
+            } else {
+                &[]
+            },
+        ]
+        .concat(),
     )?;
     let p = |e| polars_err(lake, m.snapshot_date, table, e);
     let team = strs(&df, "owner_team").map_err(p)?;
@@ -259,6 +352,18 @@ fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
         .column("review_progress")
         .and_then(|c| c.f64().map(|c| c.iter().collect()))
         .map_err(p)?;
+    let mut role_counts = Vec::new();
+    if with_roles {
+        for name in TEAM_ROLE_COUNTS {
+            role_counts.push(i(name)?);
+        }
+    }
+    let rc = |c: usize, k: usize| {
+        role_counts
+            .get(c)
+            .and_then(|v: &Vec<Option<i32>>| v[k])
+            .unwrap_or_default()
+    };
     Ok((0..df.height())
         .map(|k| TeamRow {
             owner_team: team[k].clone().unwrap_or_default(),
@@ -272,6 +377,13 @@ fn read_teams(lake: &Lake, m: &Manifest) -> Result<Vec<TeamRow>, ReportError> {
             unused_done: done[k].unwrap_or_default(),
             unused_new: new[k].unwrap_or_default(),
             review_progress: progress[k],
+            unused_roles_open: rc(0, k),
+            unused_roles_kept: rc(1, k),
+            unused_roles_to_delete: rc(2, k),
+            unused_roles_done: rc(3, k),
+            unused_roles_new: rc(4, k),
+            unused_roles_outside_org: rc(5, k),
+            unused_service_linked_roles: rc(6, k),
             ..TeamRow::default()
         })
         .collect())
@@ -397,6 +509,152 @@ fn read_owners(lake: &Lake, m: &Manifest) -> Result<HashMap<String, String>, Rep
     Ok(owners)
 }
 
+fn read_unused_roles(lake: &Lake, m: &Manifest) -> Result<Vec<UnusedRole>, ReportError> {
+    let table = unused_roles::TABLE.name;
+    let df = scan(
+        lake,
+        m,
+        table,
+        None,
+        &[
+            "account_id",
+            "role_id",
+            "role_name",
+            "service_linked",
+            "owner_team",
+            "last_used_at",
+            "days_unused",
+            "trusted_accounts",
+            "trusted_services",
+            "external_accounts",
+            "review_status",
+            "first_seen",
+        ],
+    )?;
+    let p = |e| polars_err(lake, m.snapshot_date, table, e);
+    let s = |name: &str| strs(&df, name).map_err(p);
+    let l = |name: &str| str_lists(&df, name).map_err(p);
+    let (account_id, role_id, role_name) = (s("account_id")?, s("role_id")?, s("role_name")?);
+    let (owner, status) = (s("owner_team")?, s("review_status")?);
+    let service_linked = bools(&df, "service_linked").map_err(p)?;
+    let last_used = timestamps(&df, "last_used_at").map_err(p)?;
+    let days = ints(&df, "days_unused").map_err(p)?;
+    let (accounts, services, external) = (
+        l("trusted_accounts")?,
+        l("trusted_services")?,
+        l("external_accounts")?,
+    );
+    let first_seen = dates(&df, "first_seen").map_err(p)?;
+    let today = days_since_epoch(m.snapshot_date);
+    Ok((0..df.height())
+        .map(|i| UnusedRole {
+            account_id: account_id[i].clone().unwrap_or_default(),
+            role_id: role_id[i].clone().unwrap_or_default(),
+            role_name: role_name[i].clone().unwrap_or_default(),
+            service_linked: service_linked[i].unwrap_or_default(),
+            owner_team: owner[i].clone().unwrap_or_default(),
+            last_used_at: last_used[i],
+            days_unused: days[i].unwrap_or_default(),
+            trusted_accounts: accounts[i].clone(),
+            trusted_services: services[i].clone(),
+            external_accounts: external[i].clone(),
+            review_status: status[i].clone().unwrap_or_default(),
+            first_seen: date_of(first_seen[i].unwrap_or(today)),
+        })
+        .collect())
+}
+
+fn read_credential_findings(
+    lake: &Lake,
+    m: &Manifest,
+) -> Result<Vec<CredentialFinding>, ReportError> {
+    let table = credential_findings::TABLE.name;
+    let df = scan(
+        lake,
+        m,
+        table,
+        None,
+        &[
+            "account_id",
+            "user",
+            "finding",
+            "access_key",
+            "last_used_at",
+            "days",
+            "data_date",
+        ],
+    )?;
+    let p = |e| polars_err(lake, m.snapshot_date, table, e);
+    let s = |name: &str| strs(&df, name).map_err(p);
+    let (account_id, user, finding) = (s("account_id")?, s("user")?, s("finding")?);
+    let key = ints(&df, "access_key").map_err(p)?;
+    let last_used = timestamps(&df, "last_used_at").map_err(p)?;
+    let days = ints(&df, "days").map_err(p)?;
+    let data_date = dates(&df, "data_date").map_err(p)?;
+    let today = days_since_epoch(m.snapshot_date);
+    Ok((0..df.height())
+        .map(|i| CredentialFinding {
+            account_id: account_id[i].clone().unwrap_or_default(),
+            user: user[i].clone().unwrap_or_default(),
+            finding: finding[i].clone().unwrap_or_default(),
+            access_key: key[i],
+            last_used_at: last_used[i],
+            days: days[i],
+            data_date: date_of(data_date[i].unwrap_or(today)),
+        })
+        .collect())
+}
+
+/// IAM users (root excluded) per account in the credential report each
+/// account was judged on: the snapshot of its data date (the report date,
+/// or the carried date). As analyze does, an account with no data, or whose
+/// snapshot has no report for it, is left out: unknown.
+fn read_credential_users(
+    lake: &Lake,
+    date: NaiveDate,
+    accounts: &[DailyRow],
+) -> Result<HashMap<String, usize>, ReportError> {
+    let mut by_date: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+    for a in accounts {
+        let data_date = match a.account_status.as_deref() {
+            Some("no_data") => continue,
+            Some("carried") => match a.data_date {
+                Some(d) => date_of(d),
+                None => continue,
+            },
+            _ => date,
+        };
+        if let Some(id) = &a.account_id {
+            by_date.entry(data_date).or_default().push(id.clone());
+        }
+    }
+    let table = credentials::TABLE.name;
+    let mut out = HashMap::new();
+    for (d, ids) in by_date {
+        let Some(snapshot) = lake.read_manifest(ManifestKind::Snapshot, d)? else {
+            continue;
+        };
+        if !snapshot.tables.contains_key(table) {
+            continue; // written before the table existed: unknown
+        }
+        let df = scan(lake, &snapshot, table, None, &["account_id", "is_root"])?;
+        let p = |e| polars_err(lake, d, table, e);
+        let id = strs(&df, "account_id").map_err(p)?;
+        let root = bools(&df, "is_root").map_err(p)?;
+        for (id, root) in id.into_iter().zip(root) {
+            let Some(id) = id.filter(|id| ids.contains(id)) else {
+                continue;
+            };
+            // Every report has a root line: the account has a report.
+            let users = out.entry(id).or_insert(0);
+            if root != Some(true) {
+                *users += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn polars_err(lake: &Lake, date: NaiveDate, table: &str, source: PolarsError) -> ReportError {
     ReportError::Read {
         lake: lake.label(),
@@ -404,6 +662,10 @@ fn polars_err(lake: &Lake, date: NaiveDate, table: &str, source: PolarsError) ->
         table: table.to_string(),
         message: source.to_string(),
     }
+}
+
+fn bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
+    Ok(df.column(name)?.bool()?.iter().collect())
 }
 
 fn ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {

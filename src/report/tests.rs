@@ -4,10 +4,12 @@ use super::*;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
 use crate::lake::writer::PartitionWriter;
+use crate::model::credential_findings::CredentialFindingRow;
 use crate::model::ledger::{LEDGER_TABLE, LedgerRow, ledger_batch};
 use crate::model::summaries::{
     ActionRisk, DAILY_TABLE, DailyRow, TEAM_TABLE, TeamRow, daily_batch, team_batch,
 };
+use crate::model::unused_roles::UnusedRoleRow;
 use crate::model::{ANALYZE_TABLES, SCHEMA_VERSION};
 use chrono::Utc;
 
@@ -278,4 +280,236 @@ fn write_replaces_the_output_atomically() {
             .unwrap()
             .starts_with("<!DOCTYPE html>")
     );
+}
+
+fn unused_role(name: &str, team: &str, trusted: &[&str], external: &[&str]) -> UnusedRoleRow {
+    UnusedRoleRow {
+        account_id: "111122223333".into(),
+        account_name: Some("prod".into()),
+        role_id: format!("AROA{}", name.to_uppercase()),
+        role_name: name.into(),
+        role_arn: format!("arn:aws:iam::111122223333:role/{name}"),
+        path: "/".into(),
+        service_linked: false,
+        owner_team: team.into(),
+        owner_source: "tag".into(),
+        create_date: 0,
+        last_used_at: None,
+        last_used_region: None,
+        days_unused: 100,
+        trusted_principals: Vec::new(),
+        trusted_accounts: trusted.iter().map(|s| s.to_string()).collect(),
+        trusted_services: Vec::new(),
+        external_accounts: external.iter().map(|s| s.to_string()).collect(),
+        review_status: "open".into(),
+        review_reason: None,
+        reviewer: None,
+        first_seen: days(day(1)),
+        alerted_on: None,
+        data_date: days(day(2)),
+    }
+}
+
+fn finding(account: &str, user: &str, finding: &str, days_: Option<i32>) -> CredentialFindingRow {
+    CredentialFindingRow {
+        account_id: account.into(),
+        account_name: None,
+        user: user.into(),
+        arn: format!("arn:aws:iam::{account}:user/{user}"),
+        finding: finding.into(),
+        access_key: finding.starts_with("access_key").then_some(1),
+        last_used_at: None,
+        days: days_,
+        data_date: days(day(2)),
+    }
+}
+
+/// A day with unused roles (one trusted outside the organization, one kept,
+/// one service-linked) and credential findings for one of two accounts; no
+/// snapshot manifest, so no credential report is known beyond the findings.
+fn audit_lake() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let date = day(2);
+    let id = "audit";
+    let mut w = PartitionWriter::create(dir.path(), date, id, &ANALYZE_TABLES).unwrap();
+    let acct = |id: &str, name: &str| DailyRow {
+        scope: "account".into(),
+        account_id: Some(id.into()),
+        account_name: Some(name.into()),
+        ..Default::default()
+    };
+    let org = DailyRow {
+        scope: "organization".into(),
+        unused_roles: 2,
+        ..Default::default()
+    };
+    w.write(
+        DAILY_TABLE.name,
+        &daily_batch(&[
+            org,
+            acct("111122223333", "prod"),
+            acct("444455556666", "sandbox"),
+        ])
+        .unwrap(),
+    )
+    .unwrap();
+    let teams = [
+        TeamRow {
+            owner_team: "payments".into(),
+            unused_roles_open: 1,
+            unused_roles_kept: 1,
+            unused_roles_new: 1,
+            unused_roles_outside_org: 1,
+            ..Default::default()
+        },
+        TeamRow {
+            owner_team: "unowned".into(),
+            unused_service_linked_roles: 1,
+            ..Default::default()
+        },
+        TeamRow {
+            owner_team: "quiet".into(),
+            ..Default::default()
+        },
+    ];
+    w.write(TEAM_TABLE.name, &team_batch(&teams).unwrap())
+        .unwrap();
+    let mut kept = unused_role("legacy-ci", "payments", &["111122223333"], &[]);
+    kept.review_status = "kept".into();
+    kept.days_unused = 300;
+    let mut linked = unused_role("AWSServiceRoleForSupport", "unowned", &[], &[]);
+    linked.service_linked = true;
+    linked.path = "/aws-service-role/".into();
+    linked.trusted_services = vec!["support.amazonaws.com".into()];
+    let roles = [
+        kept,
+        unused_role(
+            "vendor-audit",
+            "payments",
+            &["111122223333", "999988887777"],
+            &["999988887777"],
+        ),
+        linked,
+    ];
+    w.write(
+        crate::model::unused_roles::TABLE.name,
+        &crate::model::unused_roles::to_batch(&roles).unwrap(),
+    )
+    .unwrap();
+    let findings = [
+        finding("111122223333", "ana", "access_key_unused", Some(120)),
+        finding("111122223333", "bo", "access_key_unused", Some(200)),
+        finding("111122223333", "bo", "console_without_mfa", None),
+    ];
+    w.write(
+        crate::model::credential_findings::TABLE.name,
+        &crate::model::credential_findings::to_batch(&findings).unwrap(),
+    )
+    .unwrap();
+    w.publish(|tables| {
+        let mut m: Manifest = serde_json::from_value(serde_json::json!({
+            "tool": "iamlake", "kind": ManifestKind::Analyze.as_str(), "tool_version": "test",
+            "schema_version": SCHEMA_VERSION, "snapshot_id": id, "snapshot_date": date,
+            "source": "test", "started_at": Utc::now(), "finished_at": Utc::now(),
+            "status": "complete", "sensitive_actions": [], "tables": {},
+        }))
+        .unwrap();
+        m.tables = tables;
+        m
+    })
+    .unwrap();
+    dir
+}
+
+/// The text of the element `<tag ... id="id" ...>` up to its closing tag.
+fn element<'a>(html: &'a str, tag: &str, id: &str) -> &'a str {
+    let at = html.find(&format!(" id=\"{id}\"")).unwrap();
+    let start = html[..at].rfind(&format!("<{tag}")).unwrap();
+    let end = start + html[start..].find(&format!("</{tag}>")).unwrap();
+    &html[start..end]
+}
+
+#[test]
+fn unused_roles_per_team_with_outside_trust_flagged_and_service_linked_apart() {
+    let lake = audit_lake();
+    let html = render(&cfg(lake.path(), None)).unwrap();
+    let teams = element(&html, "table", "unused-roles-team-table");
+    // payments: 1 open, 1 kept, 1 new, 1 trusted outside; unowned only has
+    // the service-linked one; quiet has nothing and is left out.
+    assert!(teams.contains(
+        "<tr data-team=\"payments\"><td>payments</td><td class=\"num\" data-col=\"unused_roles_open\">1</td>\
+         <td class=\"num\" data-col=\"unused_roles_to_delete\">0</td><td class=\"num\" data-col=\"unused_roles_kept\">1</td>\
+         <td class=\"num\" data-col=\"unused_roles_done\">0</td><td class=\"num\" data-col=\"unused_roles_new\">1</td>\
+         <td class=\"num\" data-col=\"unused_roles_outside_org\">1</td><td class=\"num\" data-col=\"unused_service_linked_roles\">0</td></tr>"
+    ), "{teams}");
+    assert!(teams.contains("data-team=\"unowned\""));
+    assert!(!teams.contains("data-team=\"quiet\""));
+    assert!(html.contains("1 team with no unused role not shown."));
+    // The chart shows payments only (the service-linked role is apart).
+    let chart = element(&html, "svg", "chart-unused-roles-by-team");
+    assert!(
+        chart.contains("data-category=\"payments\" data-total=\"2\""),
+        "{chart}"
+    );
+    assert!(!chart.contains("data-category=\"unowned\""));
+
+    // The list: the role trusted outside the organization first (though
+    // the kept one is unused longer), the service-linked one apart.
+    let list = element(&html, "table", "unused-roles-table");
+    let vendor = list.find("vendor-audit").unwrap();
+    assert!(vendor < list.find("legacy-ci").unwrap());
+    assert!(list.contains("data-role-id=\"AROAVENDOR-AUDIT\" data-outside-org=\"true\""));
+    assert!(list.contains("999988887777 (outside)"));
+    assert!(list.contains("data-role-id=\"AROALEGACY-CI\" data-outside-org=\"false\""));
+    assert!(!list.contains("AWSServiceRoleForSupport"));
+    let linked = element(&html, "table", "unused-service-linked-table");
+    assert!(linked.contains("AWSServiceRoleForSupport"));
+    assert!(linked.contains("support.amazonaws.com"));
+    assert!(html.contains("1 unused service-linked role:"));
+}
+
+#[test]
+fn credential_findings_per_account_and_unknown_without_a_report() {
+    let lake = audit_lake();
+    let data = read::read(&crate::lake::Lake::Local(lake.path().into()), None).unwrap();
+    assert_eq!(data.credential_findings.len(), 3);
+    // No snapshot manifest: no report read, users unknown.
+    assert!(data.credential_users.is_empty());
+    let html = html::page(&data, "test");
+    let table = element(&html, "table", "credentials-table");
+    let row = |id: &str| {
+        let start = table
+            .find(&format!("<tr data-account-id=\"{id}\""))
+            .unwrap();
+        &table[start..start + table[start..].find("</tr>").unwrap()]
+    };
+    // prod: two unused keys, one console password without MFA.
+    let prod = row("111122223333");
+    for (col, n) in [
+        ("access_key_unused", "2"),
+        ("access_key_old", "0"),
+        ("console_without_mfa", "1"),
+        ("inactive_user", "0"),
+    ] {
+        assert!(
+            prod.contains(&format!("data-col=\"{col}\">{n}<")),
+            "{col}: {prod}"
+        );
+    }
+    // sandbox: no report known, so no numbers, not zeros.
+    let sandbox = row("444455556666");
+    assert!(sandbox.contains("data-report=\"false\""));
+    assert!(
+        sandbox.contains("data-col=\"access_key_unused\">—<"),
+        "{sandbox}"
+    );
+    assert!(sandbox.contains("none: unknown"));
+    let total = row("organization");
+    assert!(total.contains("data-col=\"access_key_unused\">2<"));
+    assert!(total.contains("data-col=\"console_without_mfa\">1<"));
+    // Findings listed by kind, the longest unused first.
+    let list = element(&html, "table", "credential-findings-table");
+    let bo = list.find(">bo<").unwrap();
+    assert!(bo < list.find(">ana<").unwrap());
+    assert!(html.contains("IAM users carry no owner team yet"));
 }

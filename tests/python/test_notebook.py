@@ -35,10 +35,43 @@ def test_notebook_runs_on_the_fixture_lake(default_lake, monkeypatch, tmp_path):
     assert outputs(nb, "error") == []
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
-    assert len(images) >= 3, f"expected the three charts, got {len(images)} images"
+    assert len(images) >= 5, f"expected the five charts, got {len(images)} images"
     text = "".join(o.get("text", "") for o in outputs(nb, "stream"))
     dates = analyzed_dates(default_lake)
     assert f"analyzed dates: {len(dates)} ({dates[0]} to {dates[-1]})" in text
+    check_audit_numbers(default_lake, dates[-1], text)
+
+
+def check_audit_numbers(lake: Path, date: str, text: str):
+    """The notebook's unused roles per team and credential findings per
+    account, against team_summary and credential_findings read with pyarrow."""
+    import pyarrow.parquet as pq
+
+    manifest = json.loads((lake / "_manifests" / "analyze" / f"snapshot_date={date}" / "manifest.json").read_text())
+    read = lambda table: [r for f in manifest["tables"][table]["files"]
+                          for r in pq.read_table(lake / f["path"]).to_pylist()]
+    teams = read("team_summary")
+    lines = sorted(line for line in text.splitlines() if line.startswith("unused roles of "))
+    expected = sorted(
+        f"unused roles of {t['owner_team']}: {t['unused_roles_open']} not reviewed, {t['unused_roles_to_delete']} to delete, "
+        f"{t['unused_roles_kept']} kept, {t['unused_roles_done']} done, {t['unused_roles_new']} new, "
+        f"{t['unused_roles_outside_org']} trusted outside the organization, "
+        f"{t['unused_service_linked_roles']} service-linked apart"
+        for t in teams
+        if t["unused_roles_open"] + t["unused_roles_to_delete"] + t["unused_roles_kept"] + t["unused_roles_done"]
+        + t["unused_service_linked_roles"] > 0)
+    assert expected, "the fixture lake has no unused role: this check would prove nothing"
+    assert lines == expected
+
+    findings = read("credential_findings")
+    names = {r["account_id"]: r["account_name"] for r in read("daily_summary") if r["scope"] == "account"}
+    kinds = ["access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"]
+    lines = [line for line in text.splitlines() if line.startswith("credential findings of ")]
+    assert lines == [
+        f"credential findings of {names[a]} ({a}): " + ", ".join(
+            f"{k} {sum(f['account_id'] == a and f['finding'] == k for f in findings)}" for k in kinds)
+        for a in sorted(names)]
+    assert findings, "the fixture lake has no credential finding: this check would prove nothing"
 
 
 def test_notebook_reads_only_manifest_complete_dates(default_lake, monkeypatch, tmp_path):

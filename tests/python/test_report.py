@@ -209,6 +209,21 @@ JSON.stringify({
   risky: [...document.querySelectorAll('#newest-risky-table tbody tr[data-role-id]')].map(tr => ({
     role_id: tr.getAttribute('data-role-id'), role: tr.cells[0].textContent,
     first_seen: tr.querySelector('[data-col=first_seen]').textContent})),
+  roleTeams: [...document.querySelectorAll('#unused-roles-team-table tr[data-team]')].map(tr => ({
+    team: tr.getAttribute('data-team'),
+    cols: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map(td =>
+      [td.getAttribute('data-col'), Number(td.textContent.replace(/,/g, ''))]))})),
+  unusedRoles: [...document.querySelectorAll('#unused-roles-table tbody tr[data-role-id], #unused-service-linked-table tbody tr[data-role-id]')].map(tr => ({
+    table: tr.closest('table').id, role_id: tr.getAttribute('data-role-id'), role: tr.cells[0].textContent,
+    outside: tr.getAttribute('data-outside-org') === 'true', owner: tr.cells[2].textContent,
+    days: Number(tr.querySelector('[data-col=days_unused]').textContent.replace(/,/g, '')),
+    review: tr.querySelector('[data-col=review_status]').textContent})),
+  credAccounts: [...document.querySelectorAll('#credentials-table tr[data-account-id]')].map(tr => ({
+    id: tr.getAttribute('data-account-id'),
+    cols: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map(td =>
+      [td.getAttribute('data-col'), td.textContent.replace(/,/g, '')]))})),
+  findings: [...document.querySelectorAll('#credential-findings-table tbody tr[data-finding]')].map(tr =>
+    [tr.getAttribute('data-finding'), tr.cells[0].textContent]),
   reportDate: document.querySelector('[data-report-date]')?.getAttribute('data-report-date'),
   images: document.images.length,
   scripts: document.scripts.length,
@@ -264,12 +279,13 @@ def test_report_renders_cleanly_with_consistent_numbers(iamlake_bin, default_lak
     latest = dates[-1]
     assert facts["reportDate"] == latest
     assert facts["sections"] == ["summary", "risk-trend", "unused-by-team", "review-progress",
-                                 "top-teams", "newest-risky", "accounts"]
+                                 "top-teams", "newest-risky", "unused-roles", "credentials", "accounts"]
     assert facts["scripts"] == 0 and facts["images"] == 0
     assert facts["width"] <= 1280, "the page scrolls sideways"
 
     svgs = {s["id"]: s for s in facts["svgs"]}
-    assert set(svgs) == {"chart-risk-trend", "chart-unused-by-team", "chart-review-progress"}
+    assert set(svgs) == {"chart-risk-trend", "chart-unused-by-team", "chart-review-progress",
+                         "chart-unused-roles-by-team"}
     for s in svgs.values():
         assert s["title"] and s["desc"], s["id"]
         assert s["labelledby"] == f"{s['id']}-title {s['id']}-desc"
@@ -337,6 +353,94 @@ def test_report_renders_cleanly_with_consistent_numbers(iamlake_bin, default_lak
     assert listed == sorted(listed, reverse=True)
     assert listed[0] == str(max(newest.values()))
 
+    check_audit_sections(default_lake, manifests[latest], latest, facts, svgs)
+
+
+ROLE_COUNTS = ["unused_roles_open", "unused_roles_to_delete", "unused_roles_kept", "unused_roles_done",
+               "unused_roles_new", "unused_roles_outside_org", "unused_service_linked_roles"]
+FINDINGS = ["access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"]
+
+
+def check_audit_sections(lake: Path, manifest: dict, date: str, facts: dict, svgs: dict):
+    """Unused roles per team and users and stale keys per account, against
+    team_summary, unused_roles, credential_findings and credentials read with
+    pyarrow, and team_summary's role counts recomputed with DuckDB from
+    unused_roles (the rows behind them)."""
+    import duckdb
+
+    teams = read_table(lake, manifest, "team_summary").to_pylist()
+    roles = read_table(lake, manifest, "unused_roles")
+    role_rows = roles.to_pylist()
+    assert role_rows, "the demo lake has no unused role: this check would prove nothing"
+
+    # Per team: every team with an unused role, its counts as team_summary has them.
+    active = lambda t: sum(t[k] for k in ROLE_COUNTS[:4]) + t["unused_service_linked_roles"] > 0
+    shown = {r["team"]: r["cols"] for r in facts["roleTeams"] if r["team"] != "all"}
+    assert set(shown) == {t["owner_team"] for t in teams if active(t)}
+    for t in teams:
+        if active(t):
+            assert shown[t["owner_team"]] == {k: t[k] for k in ROLE_COUNTS}, t["owner_team"]
+    total = next(r["cols"] for r in facts["roleTeams"] if r["team"] == "all")
+    assert total == {k: sum(t[k] for t in teams) for k in ROLE_COUNTS}
+    # The chart: not reviewed + to delete + kept + done per team.
+    bars = svgs["chart-unused-roles-by-team"]["bars"]
+    expected = {t["owner_team"]: sum(t[k] for k in ROLE_COUNTS[:4]) for t in teams}
+    assert bars == {k: v for k, v in expected.items() if v > 0}
+
+    # The same counts recomputed from the rows (done rows are gone roles: not in the table).
+    con = duckdb.connect()
+    con.register("unused_roles", roles)
+    by_team = {row[0]: row[1:] for row in con.execute("""
+        select owner_team,
+               count(*) filter (where not service_linked and review_status = 'open'),
+               count(*) filter (where not service_linked and review_status = 'kept'),
+               count(*) filter (where not service_linked and review_status = 'to_delete'),
+               count(*) filter (where not service_linked and trusts_outside_org),
+               count(*) filter (where service_linked)
+        from unused_roles group by owner_team""").fetchall()}
+    for t in teams:
+        got = by_team.get(t["owner_team"], (0, 0, 0, 0, 0))
+        assert got == (t["unused_roles_open"], t["unused_roles_kept"], t["unused_roles_to_delete"],
+                       t["unused_roles_outside_org"], t["unused_service_linked_roles"]), t["owner_team"]
+
+    # The list: non-service-linked roles (at most 25), outside-org first; service-linked apart.
+    by_id = {r["role_id"]: r for r in role_rows}
+    listed = [r for r in facts["unusedRoles"] if r["table"] == "unused-roles-table"]
+    linked = [r for r in facts["unusedRoles"] if r["table"] == "unused-service-linked-table"]
+    plain = [r for r in role_rows if not r["service_linked"]]
+    assert len(listed) == min(25, len(plain))
+    assert len(linked) == min(25, len(role_rows) - len(plain))
+    for row in listed + linked:
+        r = by_id[row["role_id"]]
+        assert row["role"] == r["role_name"] and row["owner"] == r["owner_team"]
+        assert row["days"] == r["days_unused"]
+        assert row["outside"] == r["trusts_outside_org"]
+        assert row["review"] == r["review_status"].replace("_", " ")
+        assert r["service_linked"] == (row["table"] == "unused-service-linked-table")
+    outside = [row["outside"] for row in listed]
+    assert outside == sorted(outside, reverse=True)
+
+    # Users and stale keys per account: credential_findings counted by kind.
+    findings = read_table(lake, manifest, "credential_findings").to_pylist()
+    assert findings, "the demo lake has no credential finding"
+    snapshot = json.loads((lake / "_manifests" / f"snapshot_date={date}" / "manifest.json").read_text())
+    creds = read_table(lake, snapshot, "credentials").to_pylist()
+    users = {}
+    for c in creds:
+        users[c["account_id"]] = users.get(c["account_id"], 0) + (0 if c["is_root"] else 1)
+    shown = {a["id"]: a["cols"] for a in facts["credAccounts"]}
+    daily = read_table(lake, manifest, "daily_summary").to_pylist()
+    assert set(shown) == {r["account_id"] for r in daily if r["scope"] == "account"} | {"organization"}
+    for acct, cols in shown.items():
+        mine = [f for f in findings if acct in ("organization", f["account_id"])]
+        for kind in FINDINGS:
+            assert int(cols[kind]) == sum(f["finding"] == kind for f in mine), (acct, kind)
+        expected_users = sum(users.values()) if acct == "organization" else users[acct]
+        assert int(cols["users"]) == expected_users, acct
+    assert len(facts["findings"]) == min(25, len(findings))
+    kinds = [FINDINGS.index(k) for k, _ in facts["findings"]]
+    assert kinds == sorted(kinds)
+
 
 def test_hostile_names_from_tags_stay_text(iamlake_bin, default_lake, browser, tmp_path):
     """Team names come from role tags: a tag holding markup must show as text,
@@ -379,3 +483,39 @@ def test_report_of_an_earlier_date_and_errors(iamlake_bin, default_lake, tmp_pat
     assert proc.returncode != 0
     assert "1999-01-01 has no analyze manifest" in proc.stderr
     assert not (tmp_path / "none.html").exists()
+
+
+def test_stale_keys_of_a_carried_account_come_from_its_carried_report(iamlake_bin, default_lake, tmp_path):
+    """On a partial day the failed account is judged on its last good
+    credential report: the page counts its findings (analyze's, of that day)
+    and the users of that earlier report, and says where they come from."""
+    import duckdb
+
+    from partial_lake import fail_account
+
+    lake = tmp_path / "lake"
+    shutil.copytree(default_lake, lake)
+    dates = sorted(analyze_manifests(lake))
+    account = "770696721453"
+    fail_account(lake, dates[1], account)
+    proc = subprocess.run([str(iamlake_bin), "analyze", "--quiet", "--lake", str(lake), "--date", dates[1]],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    html = render(iamlake_bin, lake, tmp_path / "partial.html", "--date", dates[1])
+
+    row = re.search(rf'<tr data-account-id="{account}" data-report="true">(.*?)</tr>', html).group(1)
+    cols = dict(re.findall(r'data-col="(\w+)">([^<]*)<', row))
+    con = duckdb.connect()
+    users = con.execute(f"""SELECT count(*) FILTER (WHERE NOT is_root) FROM
+        read_parquet('{lake}/credentials/snapshot_date={dates[0]}/*.parquet') WHERE account_id = '{account}'""").fetchone()[0]
+    # Its rows are gone from the partial day's own report.
+    assert con.execute(f"""SELECT count(*) FROM read_parquet('{lake}/credentials/snapshot_date={dates[1]}/*.parquet')
+                           WHERE account_id = '{account}'""").fetchone()[0] == 0
+    assert users > 0 and int(cols["users"]) == users
+    findings = dict(con.execute(f"""SELECT finding, count(*) FROM
+        read_parquet('{lake}/credential_findings/snapshot_date={dates[1]}/*.parquet')
+        WHERE account_id = '{account}' AND data_date = DATE '{dates[0]}' GROUP BY ALL""").fetchall())
+    assert findings
+    for kind in ["access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"]:
+        assert int(cols[kind]) == findings.get(kind, 0), kind
+    assert f"from {dates[0]}" in row

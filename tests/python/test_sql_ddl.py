@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SQL = REPO / "sql"
 # In creation order: the others read account_data_dates and simulation_breadth.
-QUERIES = ["account_data_dates", "simulation_breadth", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts"]
+QUERIES = ["account_data_dates", "simulation_breadth", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts",
+           "unused_roles_by_team", "credential_findings_by_account"]
 LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "scps", "credentials", "users", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas",
                "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger",
                "role_owners", "alert_deliveries"]
@@ -53,6 +54,14 @@ def build_warehouse_lake(iamlake_bin: Path, default_lake: Path, dest: Path) -> d
         SELECT account_id, role_name, permission FROM read_parquet('{lake}/unused_permissions/snapshot_date={latest}/*.parquet')
         ORDER BY account_id, role_name, permission""").fetchall()
     assert len(unused) >= 12
+    roles = con.execute(f"""
+        SELECT account_id, role_name FROM read_parquet('{lake}/unused_roles/snapshot_date={latest}/*.parquet')
+        WHERE NOT service_linked ORDER BY account_id, role_name""").fetchall()
+    assert len(roles) >= 2
+    deleted_role = con.execute(f"""
+        SELECT account_id, role_name FROM read_parquet('{lake}/unused_deltas/*/*.parquet', hive_partitioning = true)
+        WHERE granularity = 'role' AND resolution = 'role_deleted' ORDER BY snapshot_date DESC, role_name LIMIT 1""").fetchone()
+    assert deleted_role, "the bundled series deletes no unused role"
     reviews = dest / "reviews.csv"
     with reviews.open("w", newline="") as f:
         w = csv.writer(f)
@@ -65,6 +74,12 @@ def build_warehouse_lake(iamlake_bin: Path, default_lake: Path, dest: Path) -> d
         # A delete review of a permission the role does not have (gone).
         acct, role, _ = unused[1]
         w.writerow([acct, role, "kinesis:PutRecord", "delete", "", "bob", latest])
+        # Reviews of whole unused roles: keep one, delete another that is
+        # still there, and delete one deleted since it was found unused (done).
+        (acct, role), (acct2, role2) = roles[:2]
+        w.writerow([acct, role, "role", "keep", "disaster recovery", "alice", latest])
+        w.writerow([acct2, role2, "role", "delete", "", "bob", latest])
+        w.writerow([*deleted_role, "role", "delete", "", "bob", latest])
     proc = subprocess.run([str(iamlake_bin), "analyze", "--quiet", "--lake", str(lake), "--date", latest,
                            "--reviews", str(reviews)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

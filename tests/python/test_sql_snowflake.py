@@ -134,3 +134,35 @@ def test_review_progress_equals_team_summary(cur, wh):
 def test_failed_accounts_from_the_manifests(cur, wh):
     got = rows(cur, "SELECT snapshot_date, snapshot_status, account_id, account_name, reason FROM failed_accounts")
     assert [(str(d), *rest) for d, *rest in got] == wh["failed"]
+
+
+ROLE_COUNTS = ("unused_roles_open, unused_roles_kept, unused_roles_to_delete, unused_roles_done, unused_roles_new, "
+               "unused_roles_outside_org, unused_service_linked_roles")
+FINDINGS = ["access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"]
+
+
+def test_unused_roles_by_team_equals_team_summary(cur):
+    got = rows(cur, f"SELECT snapshot_date, owner_team, {ROLE_COUNTS} FROM unused_roles_by_team")
+    want = rows(cur, f"""SELECT snapshot_date, owner_team, {ROLE_COUNTS} FROM team_summary
+                         WHERE GREATEST({ROLE_COUNTS}) > 0""")
+    assert got == want
+    # open, kept, to delete, new and outside the organization all occur.
+    for i in (2, 3, 4, 6, 7):
+        assert any(r[i] > 0 for r in got), ROLE_COUNTS.split(", ")[i - 2]
+
+
+def test_credential_findings_by_account_equal_the_findings(cur, wh):
+    got = rows(cur, f"""SELECT snapshot_date, account_id, account_status, has_report, users, {", ".join(FINDINGS)}
+                        FROM credential_findings_by_account""")
+    accounts = rows(cur, "SELECT snapshot_date, account_id, account_status FROM daily_summary WHERE scope = 'account'")
+    assert [r[:3] for r in got] == accounts
+    found = {}
+    for d, a, f in cur.execute("SELECT snapshot_date, account_id, finding FROM credential_findings").fetchall():
+        counts = found.setdefault((d, a), [0, 0, 0, 0])
+        counts[FINDINGS.index(f)] += 1
+    assert found
+    for d, a, status, has_report, users, *counts in got:
+        assert has_report and users > 0, (d, a)
+        assert counts == found.get((d, a), [0, 0, 0, 0]), (d, a)
+    failed_date, _, failed_account, *_ = wh["failed"][0]
+    assert [r[2] for r in got if str(r[0]) == failed_date and r[1] == failed_account] == ["carried"]

@@ -23,7 +23,7 @@ unused AS (
 done AS (
     SELECT snapshot_date, coalesce(owner_team, 'unowned') AS owner_team, count(*) AS unused_done
     FROM review_status
-    WHERE status = 'done' AND snapshot_date IN (SELECT snapshot_date FROM dates)
+    WHERE status = 'done' AND permission <> 'role' AND snapshot_date IN (SELECT snapshot_date FROM dates)
     GROUP BY snapshot_date, coalesce(owner_team, 'unowned')
 ),
 counts AS (
