@@ -73,11 +73,21 @@ fuzz_target!(|data: &[u8]| {
             identity,
             boundary: None,
             scp_levels: &[],
+            ..PolicySet::default()
         },
         PolicySet {
             identity,
             boundary: Some(&policy),
             scp_levels: &levels,
+            ..PolicySet::default()
+        },
+        // The same document as every gate: RCP level and session policy too.
+        PolicySet {
+            identity,
+            boundary: Some(&policy),
+            scp_levels: &levels,
+            rcp_levels: &levels,
+            session: Some(&policy),
         },
     ];
     for ctx in &contexts {
@@ -99,6 +109,20 @@ fuzz_target!(|data: &[u8]| {
                         "{d:?}"
                     );
                 }
+            }
+            // Breadth: allowed on any resource is allowed at breadth `any`, with the
+            // same decision; a breadth is reported exactly when something is allowed.
+            for set in &sets {
+                let b = eval::evaluate_breadth(set, action, ctx, "123456789012");
+                if b.any.decision.is_allowed() {
+                    assert_eq!(b.breadth, Some(eval::Breadth::Any), "{b:?}");
+                    assert_eq!(b.breadth_decision, b.any.decision, "{b:?}");
+                }
+                assert_eq!(
+                    b.breadth.is_some(),
+                    b.breadth_decision.is_allowed(),
+                    "{b:?}"
+                );
             }
         }
     }
