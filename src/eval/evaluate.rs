@@ -198,8 +198,29 @@ pub fn evaluate_breadth(
             any,
         };
     }
+    // No breadth wider than the widest identity Allow statement naming the
+    // action can be allowed: start the questions there (each statement's
+    // reach is cached per account, so this is cheap after the first role).
+    let action_lc = lower_action(action);
+    let probe = RequestResource::Any;
+    let prep = Prepared {
+        action_lc: &action_lc,
+        service_lc: action_lc.split_once(':').map_or("", |(s, _)| s),
+        resource: &probe,
+        context,
+    };
+    let widest = set
+        .identity
+        .iter()
+        .flat_map(|p| p.compiled_statements())
+        .filter(|s| s.effect == Effect::Allow && s.action_matches(&action_lc))
+        .filter_map(|s| s.reach(&prep, account))
+        .max();
     let mut last = any.decision;
-    for level in &Breadth::WIDEST_FIRST {
+    for level in Breadth::WIDEST_FIRST
+        .iter()
+        .filter(|l| widest.is_some_and(|w| **l <= w))
+    {
         let d = evaluate(
             set,
             &Request {

@@ -582,6 +582,17 @@ impl Statement {
         }
     }
 
+    /// The widest breadth this statement's resources reach for the request's
+    /// action (`Any` without a resource element), ignoring its conditions:
+    /// no breadth wider than this can be allowed by it.
+    pub(crate) fn reach(&self, req: &Prepared<'_>, account: &str) -> Option<Breadth> {
+        match &self.resources {
+            Resources::Absent => Some(Breadth::Any),
+            Resources::Resource(p) => self.breadth_of(p, false, req, account),
+            Resources::NotResource(p) => self.breadth_of(p, true, req, account),
+        }
+    }
+
     /// The breadth of this statement's resources for the request's action,
     /// for a principal of `account` (cached per action and account). With
     /// the service model's ARN formats when it knows the action, else by the
