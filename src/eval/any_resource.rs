@@ -73,7 +73,7 @@ pub(crate) enum NotCover {
     NoArn,
 }
 
-fn all_stars(seg: &[Tok]) -> bool {
+pub(crate) fn all_stars(seg: &[Tok]) -> bool {
     !seg.is_empty() && seg.iter().all(|t| matches!(t, Tok::Star))
 }
 

@@ -442,12 +442,8 @@ pub fn action_not_resource_breadth<S: AsRef<str>>(
 /// `any`. This was the whole rule before the service model was bundled.
 pub(crate) mod heuristic {
     use super::Breadth;
-    use crate::eval::any_resource::{self, Cover};
+    use crate::eval::any_resource::{self, Cover, all_stars};
     use crate::eval::wildcard::{Pattern, Tok};
-
-    fn all_stars(seg: &[Tok]) -> bool {
-        !seg.is_empty() && seg.iter().all(|t| matches!(t, Tok::Star))
-    }
 
     fn has_wildcard(toks: &[Tok]) -> bool {
         toks.iter().any(|t| matches!(t, Tok::Star | Tok::Q))
