@@ -623,3 +623,54 @@ fn simulate_fixed_denial_on_a_service_linked_role() {
             .contains("service-linked role")
     );
 }
+
+/// The IAM user guide's cross-account example through the real binary (Carlos in
+/// 111111111111 saving to buckets of 222222222222,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>):
+/// denied on `Production-logs` by his own DenyS3Logs, allowed on `Production` where both
+/// sides allow, and a grant to his IAM user ARN within one account is not limited by his
+/// permissions boundary (IAM user guide, "Policy evaluation logic").
+#[test]
+fn simulate_request_aws_documentation_examples() {
+    let work = tempfile::tempdir().unwrap();
+    let req = work.path().join("req.json");
+    let carlos = "arn:aws:iam::111111111111:user/carlossalazar";
+    let identity = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AllowS3ListRead", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
+        {"Sid": "AllowS3ProductionObjectActions", "Effect": "Allow", "Action": "s3:*Object*",
+         "Resource": "arn:aws:s3:::Production/*"},
+        {"Sid": "DenyS3Logs", "Effect": "Deny", "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::*log*", "arn:aws:s3:::*log*/*"]}]});
+    let bucket_policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow",
+         "Action": ["s3:GetObject*", "s3:PutObject*", "s3:ReplicateObject", "s3:RestoreObject"],
+         "Principal": {"AWS": carlos}, "Resource": "arn:aws:s3:::Production/*"}]});
+    let v = simulate_json(
+        &req,
+        &serde_json::json!({"action": "s3:PutObject", "resource": "arn:aws:s3:::Production-logs/f",
+            "principal_arn": carlos, "resource_account": "222222222222",
+            "identity_policies": [identity]}),
+    );
+    assert_eq!(v["decision"], "explicit_deny");
+    assert_eq!(v["matched_statements"][0]["sid"], "DenyS3Logs");
+    let production = serde_json::json!({"action": "s3:PutObject",
+        "resource": "arn:aws:s3:::Production/f", "principal_arn": carlos,
+        "resource_account": "222222222222", "identity_policies": [identity],
+        "resource_policy": bucket_policy});
+    assert_eq!(simulate_json(&req, &production)["decision"], "allowed");
+    let mut delete = production.clone();
+    delete["action"] = "s3:DeleteObject".into();
+    let v = simulate_json(&req, &delete);
+    assert_eq!(v["decision"], "implicit_deny");
+    assert_eq!(v["decided_by"], "resource");
+    // Same account, a boundary that leaves S3 out: the bucket policy's grant to the user ARN
+    // still allows.
+    let mut same = production.clone();
+    same["resource_account"] = "111111111111".into();
+    same["identity_policies"] = serde_json::json!([]);
+    same["permissions_boundary"] = serde_json::json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]});
+    let v = simulate_json(&req, &same);
+    assert_eq!(v["decision"], "allowed");
+    assert_eq!(v["decided_by"], "resource");
+}

@@ -19,6 +19,8 @@ mod template;
 mod wildcard;
 
 #[cfg(test)]
+mod doc_examples;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;

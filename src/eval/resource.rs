@@ -56,10 +56,10 @@ enum Grant {
     /// The requester's account (`123456789012`, `arn:aws:iam::123456789012:root`): the
     /// account delegates to its own IAM policies.
     Account,
-    /// The role (or user) ARN, or everyone (`*`): limited by the boundary and session policy.
+    /// The role ARN, or everyone (`*`): limited by the boundary and session policy.
     Role,
-    /// The role session ARN itself, or a service principal: not limited by the principal's
-    /// identity policies, boundary or session policy.
+    /// The role session ARN itself, an IAM user ARN, or a service principal: not limited by
+    /// the principal's identity policies, boundary or session policy.
     Direct,
 }
 
@@ -78,6 +78,14 @@ fn account_principal(entry: &str) -> Option<&str> {
         parts.next()?,
     );
     (service == "iam" && region.is_empty() && resource == "root").then_some(account)
+}
+
+/// `arn:<partition>:iam::<account>:role/…`
+fn is_role_arn(arn: &str) -> bool {
+    arn.splitn(6, ':')
+        .nth(5)
+        .is_some_and(|r| r.starts_with("role/"))
+        && arn.split(':').nth(2) == Some("iam")
 }
 
 /// How `spec` names `who`; `None` when it does not.
@@ -115,10 +123,15 @@ fn names(spec: &PrincipalSpec, who: &Requester) -> Option<Grant> {
             .iter()
             .filter_map(|e| {
                 if **e == **arn {
-                    return Some(if session_of.is_some() {
-                        Grant::Direct
-                    } else {
+                    // Only a role's own ARN is limited by its boundary and session policy;
+                    // a session ARN, an IAM user ARN or a federated-user session ARN is
+                    // granted directly (IAM user guide, "Policy evaluation logic": a grant
+                    // to an IAM user ARN "is not limited by an implicit deny in an
+                    // identity-based policy or permissions boundary").
+                    return Some(if session_of.is_none() && is_role_arn(arn) {
                         Grant::Role
+                    } else {
+                        Grant::Direct
                     });
                 }
                 if account_principal(e) == Some(account.as_str()) {
