@@ -674,3 +674,49 @@ fn simulate_request_aws_documentation_examples() {
     assert_eq!(v["decision"], "allowed");
     assert_eq!(v["decided_by"], "resource");
 }
+
+/// A federated caller (GitHub's OIDC provider, the IAM user guide's example trust policy)
+/// through the real binary: allowed for the named repository and branch, with the token's
+/// claims as context keys; unknown claims make it conditional on exactly those keys.
+#[test]
+fn simulate_request_federated_principal() {
+    let work = tempfile::tempdir().unwrap();
+    let req = work.path().join("req.json");
+    let github = "arn:aws:iam::012345678910:oidc-provider/token.actions.githubusercontent.com";
+    let mut r = serde_json::json!({
+        "action": "sts:AssumeRoleWithWebIdentity",
+        "resource": "arn:aws:iam::012345678910:role/GitHubDeploy",
+        "principal_federated": github,
+        "role_trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Federated": github}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"}}}]}
+    });
+    let v = simulate_json(&req, &r);
+    assert_eq!(v["decision"], "conditionally_allowed");
+    assert_eq!(
+        v["missing_context_keys"],
+        serde_json::json!([
+            "token.actions.githubusercontent.com:aud",
+            "token.actions.githubusercontent.com:sub"
+        ])
+    );
+    r["context"] = serde_json::json!({
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"});
+    let v = simulate_json(&req, &r);
+    assert_eq!(v["decision"], "allowed");
+    assert_eq!(v["decided_by"], "resource");
+    // IAM policies cannot be given for a federated caller: a usage error naming the field.
+    r["identity_policies"] = serde_json::json!([]);
+    r["permissions_boundary"] =
+        serde_json::json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
+    fs::write(&req, r.to_string()).unwrap();
+    iamlake()
+        .args(["simulate", "--request"])
+        .arg(&req)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("identity_policies"));
+}

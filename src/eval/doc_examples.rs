@@ -599,3 +599,208 @@ fn fixed_denial_examples() {
     // Reading them is evaluated as usual.
     assert_eq!(ask_admin("iam:GetRole", slr).0, ALLOWED);
 }
+
+/// Federated principals. IAM user guide, "Creating a role for OpenID Connect federation",
+/// GitHub's example trust policy ("limits access to the defined GitHub organization,
+/// repository, and branch",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html>,
+/// source: awsdocs/iam-user-guide), and "AWS JSON policy elements: Principal", web identity
+/// and SAML session principals (`{"Federated": "accounts.google.com"}`,
+/// `{"Federated": "arn:aws:iam::AWS-account-ID:saml-provider/provider-name"}`,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-federated-web-identity>).
+/// The caller of `AssumeRoleWith*` is not an AWS identity: only the trust policy grants.
+#[test]
+fn federated_principal_examples() {
+    let github = "arn:aws:iam::012345678910:oidc-provider/token.actions.githubusercontent.com";
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Federated": github}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"}}}]});
+    let base = json!({"action": "sts:AssumeRoleWithWebIdentity",
+        "resource": "arn:aws:iam::012345678910:role/GitHubDeploy",
+        "principal_federated": github, "role_trust_policy": trust});
+    let token = |sub: &str| {
+        with(
+            &base,
+            json!({"context": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                           "token.actions.githubusercontent.com:sub": sub}}),
+        )
+    };
+    assert_eq!(
+        ask(&token(
+            "repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"
+        )),
+        (ALLOWED, Some(Layer::Resource), vec![])
+    );
+    // Another repository's token.
+    assert_eq!(
+        ask(&token("repo:Attacker/Repo:ref:refs/heads/main")),
+        (IMPLICIT, Some(Layer::Resource), vec![])
+    );
+    // The token's claims not given: only conditionally allowed, on exactly those keys.
+    let r = SimulateRequest::parse(&base).unwrap();
+    let d = r.evaluate();
+    assert_eq!(d.decision, CONDITIONAL);
+    assert_eq!(
+        d.missing_context_keys,
+        [
+            "token.actions.githubusercontent.com:aud",
+            "token.actions.githubusercontent.com:sub"
+        ]
+    );
+    // Another provider is not named.
+    let other = with(
+        &token("repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"),
+        json!({"principal_federated": "arn:aws:iam::012345678910:oidc-provider/gitlab.com"}),
+    );
+    assert_eq!(decision(&other), IMPLICIT);
+
+    // Web identity and SAML providers as the Principal page writes them; a Federated entry
+    // is not a Service entry even when the names are equal (Cognito).
+    let trust_of = |principal: Value, action: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": principal, "Action": action}]})
+    };
+    let saml = "arn:aws:iam::111122223333:saml-provider/ExampleOrgSSOProvider";
+    let web = "sts:AssumeRoleWithWebIdentity";
+    let with_saml = "sts:AssumeRoleWithSAML";
+    // (trust policy principal, caller's provider, action the trust allows, action asked)
+    let cases: [(Value, &str, &str, &str, DecisionKind); 7] = [
+        (
+            json!({"Federated": "accounts.google.com"}),
+            "Accounts.Google.com",
+            web,
+            web,
+            ALLOWED,
+        ),
+        (
+            json!({"Federated": "cognito-identity.amazonaws.com"}),
+            "cognito-identity.amazonaws.com",
+            web,
+            web,
+            ALLOWED,
+        ),
+        (
+            json!({"Service": "cognito-identity.amazonaws.com"}),
+            "cognito-identity.amazonaws.com",
+            web,
+            web,
+            IMPLICIT,
+        ),
+        (
+            json!({"Federated": saml}),
+            saml,
+            with_saml,
+            with_saml,
+            ALLOWED,
+        ),
+        // Provider ARNs are case-sensitive.
+        (
+            json!({"Federated": saml}),
+            "arn:aws:iam::111122223333:saml-provider/exampleorgssoprovider",
+            with_saml,
+            with_saml,
+            IMPLICIT,
+        ),
+        // The trust allows SAML, not web identity.
+        (json!({"Federated": saml}), saml, with_saml, web, IMPLICIT),
+        // An AWS principal never names a federated caller.
+        (
+            json!({"AWS": "arn:aws:iam::111122223333:root"}),
+            saml,
+            with_saml,
+            with_saml,
+            IMPLICIT,
+        ),
+    ];
+    for (principal, provider, allows, action, want) in cases {
+        let text = principal.to_string();
+        let req = json!({"action": action, "resource": "arn:aws:iam::111122223333:role/Federated",
+            "principal_federated": provider, "role_trust_policy": trust_of(principal, allows)});
+        assert_eq!(decision(&req), want, "{text} for {provider} ({action})");
+    }
+    // A NotPrincipal deny naming the provider spares it; everyone else is denied.
+    let guarded = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRoleWithSAML"},
+        {"Effect": "Deny", "NotPrincipal": {"Federated": saml}, "Action": "sts:AssumeRoleWithSAML"}]});
+    let req = |provider: &str| {
+        json!({"action": "sts:AssumeRoleWithSAML", "resource": "arn:aws:iam::111122223333:role/Federated",
+            "principal_federated": provider, "role_trust_policy": guarded})
+    };
+    assert_eq!(decision(&req(saml)), ALLOWED);
+    assert_eq!(
+        ask(&req("arn:aws:iam::111122223333:saml-provider/Other")),
+        (EXPLICIT, Some(Layer::Resource), vec![])
+    );
+    // A federated caller has no IAM policies to give, nor can it also be an ARN.
+    for extra in [
+        json!({"identity_policies": [{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]}),
+        json!({"principal_arn": "arn:aws:iam::111122223333:role/x"}),
+    ] {
+        let e = SimulateRequest::parse(&with(&base, extra.clone()))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("federated"), "{extra}: {e}");
+    }
+}
+
+/// Canonical-user principals. CloudFront developer guide, "Restricting access to an Amazon
+/// S3 origin": "You can also specify an OAI as the Principal by using its Amazon S3
+/// canonical ID" (`{"CanonicalUser": "79a59df9…"}`), and "Amazon S3 canonical IDs can refer
+/// to different kinds of AWS identities"
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html>);
+/// IAM user guide, "AWS JSON policy elements: Principal": S3 lets you specify a canonical
+/// user id
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>).
+/// An identity known only by its canonical id (the OAI) is granted directly; a canonical id
+/// given with `principal_arn` is that principal's account's, and names the account.
+#[test]
+fn canonical_user_examples() {
+    let oai = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+    let other_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let bucket_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"CanonicalUser": oai}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]});
+    let base = json!({"action": "s3:GetObject", "resource": "arn:aws:s3:::amzn-s3-demo-bucket/index.html",
+        "resource_account": "111122223333", "principal_canonical_user": oai,
+        "resource_policy": bucket_policy});
+    assert_eq!(ask(&base), (ALLOWED, Some(Layer::Resource), vec![]));
+    assert_eq!(
+        decision(&with(&base, json!({"action": "s3:PutObject"}))),
+        IMPLICIT
+    );
+    assert_eq!(
+        ask(&with(&base, json!({"principal_canonical_user": other_id}))),
+        (IMPLICIT, Some(Layer::Resource), vec![])
+    );
+    // The canonical id of a role's account names the account: across accounts the role's
+    // own policy must allow too; an AWS entry of that account works the same way.
+    let read = json!([{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}]);
+    let role = with(
+        &base,
+        json!({"principal_arn": "arn:aws:iam::444455556666:role/reader",
+            "identity_policies": read}),
+    );
+    assert_eq!(decision(&role), ALLOWED);
+    assert_eq!(
+        decision(&with(&role, json!({"identity_policies": []}))),
+        IMPLICIT
+    );
+    assert_eq!(
+        ask(&with(&role, json!({"principal_canonical_user": other_id}))),
+        (IMPLICIT, Some(Layer::Resource), vec![])
+    );
+    assert_eq!(
+        ask(&with(&role, json!({"principal_canonical_user": null}))),
+        (IMPLICIT, Some(Layer::Resource), vec![])
+    );
+    // Not a canonical id.
+    let e = SimulateRequest::parse(&with(&base, json!({"principal_canonical_user": "alice"})))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("principal_canonical_user"), "{e}");
+}

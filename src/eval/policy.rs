@@ -201,6 +201,12 @@ pub(crate) struct PrincipalSpec {
     pub aws: Box<[Box<str>]>,
     /// `Service` entries (`s3.amazonaws.com`).
     pub service: Box<[Box<str>]>,
+    /// `Federated` entries: SAML or OIDC identity providers (`arn:aws:iam::A:saml-provider/P`,
+    /// `accounts.google.com`), named in trust policies for `sts:AssumeRoleWith*`.
+    pub federated: Box<[Box<str>]>,
+    /// `CanonicalUser` entries: S3 canonical user ids (an account, or a CloudFront origin
+    /// access identity).
+    pub canonical_user: Box<[Box<str>]>,
 }
 
 fn parse_principal(v: &Value, field: &str, negated: bool) -> StmtResult<PrincipalSpec> {
@@ -223,9 +229,8 @@ fn parse_principal(v: &Value, field: &str, negated: bool) -> StmtResult<Principa
                     "AWS" if list.contains(&"*") => spec.everyone = true,
                     "AWS" => spec.aws = owned(),
                     "Service" => spec.service = owned(),
-                    // Federated and canonical-user principals never match the
-                    // requesters simulate knows (IAM roles and sessions, services).
-                    _ => {}
+                    "Federated" => spec.federated = owned(),
+                    _ => spec.canonical_user = owned(),
                 }
             }
         }

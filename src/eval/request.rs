@@ -18,7 +18,11 @@
 //! policy; `role_trust_policy` is the same field under the name a trust policy goes by), its
 //! `Principal` matched against `principal_arn`; `resource_account` is the resource's account
 //! (default: the resource ARN's account field). See [`crate::eval::evaluate_with_resource`]
-//! for the same-account and cross-account rules.
+//! for the same-account and cross-account rules. Instead of `principal_arn`, the requester
+//! may be `principal_federated` (a SAML / OIDC provider whose user calls
+//! `sts:AssumeRoleWith*`, matched against `Federated` principals) or
+//! `principal_canonical_user` (an S3 canonical user id, matched against `CanonicalUser`);
+//! given with `principal_arn`, the canonical id is that principal's account's.
 //!
 //! `resource` absent or `"*"` means any resource. `principal_arn` sets `aws:PrincipalArn` and
 //! `aws:PrincipalAccount` unless the context already has them. `absent_keys_unknown` (default
@@ -200,6 +204,62 @@ fn policy_levels(v: Option<&Value>, field: &str) -> Result<Vec<Vec<Policy>>, Req
     }
 }
 
+/// An optional string field.
+fn opt_string<'v>(
+    m: &'v serde_json::Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'v str>, RequestError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
+        Some(_) => Err(field_err(field, "expected a non-empty string")),
+    }
+}
+
+/// The requester: `principal_arn` (an IAM role, user or session, or a service principal),
+/// optionally with its account's S3 canonical user id (`principal_canonical_user`); or a
+/// federated caller (`principal_federated`: the SAML / OIDC provider, as a trust policy's
+/// `Federated` names it); or an identity known only by its canonical user id.
+fn requester(m: &serde_json::Map<String, Value>) -> Result<Option<Requester>, RequestError> {
+    let arn = opt_string(m, "principal_arn")?;
+    let federated = opt_string(m, "principal_federated")?;
+    let canonical = opt_string(m, "principal_canonical_user")?;
+    if let Some(c) = canonical
+        && !(c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(field_err(
+            "principal_canonical_user",
+            "expected an S3 canonical user id (64 hexadecimal characters)",
+        ));
+    }
+    Ok(match (arn, federated, canonical) {
+        (Some(_) | None, Some(_), Some(_)) | (Some(_), Some(_), None) => {
+            return Err(field_err(
+                "principal_federated",
+                "cannot be combined with principal_arn or principal_canonical_user (a federated \
+                 caller is not an AWS identity)",
+            ));
+        }
+        (Some(arn), None, c) => Some(match Requester::parse(arn) {
+            Requester::Aws {
+                arn,
+                account,
+                session_of,
+                ..
+            } => Requester::Aws {
+                arn,
+                account,
+                session_of,
+                canonical_user: c.map(str::to_string),
+            },
+            other => other,
+        }),
+        (None, Some(p), None) => Some(Requester::Federated(p.to_string())),
+        (None, None, Some(c)) => Some(Requester::CanonicalUser(c.to_string())),
+        (None, None, None) => None,
+    })
+}
+
 /// AWS's `RCPFullAWSAccess`, as the Organizations user guide prints it.
 fn rcp_full_aws_access() -> Policy {
     let doc = serde_json::json!({
@@ -251,6 +311,8 @@ impl SimulateRequest {
                     | "resource_policy"
                     | "role_trust_policy"
                     | "resource_account"
+                    | "principal_federated"
+                    | "principal_canonical_user"
             ) {
                 return Err(field_err(k.as_str(), "unknown field"));
             }
@@ -311,14 +373,23 @@ impl SimulateRequest {
             (None, Some(p)) => Some(Policy::parse("role_trust_policy", p)?),
             (None, None) => None,
         };
-        let principal = match m.get("principal_arn") {
-            Some(Value::String(arn)) => Some(Requester::parse(arn)),
-            _ => None,
-        };
+        let principal = requester(m)?;
+        if principal.as_ref().is_some_and(|p| !p.is_iam_identity())
+            && (!identity_policies.is_empty()
+                || permissions_boundary.is_some()
+                || session_policy.is_some())
+        {
+            return Err(field_err(
+                "identity_policies",
+                "a federated or canonical-user caller has no IAM policies (identity, boundary, \
+                 session): only the resource policy can grant it",
+            ));
+        }
         if resource_policy.is_some() && principal.is_none() {
             return Err(field_err(
                 "principal_arn",
-                "needed with a resource or trust policy (its Principal is matched against it)",
+                "needed with a resource or trust policy (its Principal is matched against it; \
+                 or principal_federated / principal_canonical_user)",
             ));
         }
         let resource_account = match m.get("resource_account") {

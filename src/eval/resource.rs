@@ -18,9 +18,22 @@ pub enum Requester {
         account: String,
         /// For a role session: the role's name (its ARN's path is not in the session ARN).
         session_of: Option<String>,
+        /// The S3 canonical user id of the requester's account, when known: a
+        /// `{"CanonicalUser": id}` naming it names the account.
+        canonical_user: Option<String>,
     },
     /// An AWS service principal (`s3.amazonaws.com`).
     Service(String),
+    /// A user signed in to a SAML or OIDC identity provider, calling
+    /// `sts:AssumeRoleWithSAML` / `sts:AssumeRoleWithWebIdentity`: named by the trust policy's
+    /// `{"Federated": provider}`. Not an AWS identity, so it has no IAM policies of its own
+    /// (IAM user guide: "there are no policies to evaluate because the caller of the API is
+    /// not an AWS identity"); once the role is assumed, the caller is an assumed-role session
+    /// ([`Requester::Aws`]).
+    Federated(String),
+    /// An identity known to a resource policy only by its S3 canonical user id, such as a
+    /// CloudFront origin access identity: named by `{"CanonicalUser": id}`; no IAM policies.
+    CanonicalUser(String),
 }
 
 impl Requester {
@@ -39,7 +52,13 @@ impl Requester {
             arn: s.to_string(),
             account,
             session_of,
+            canonical_user: None,
         }
+    }
+
+    /// Does the requester have IAM policies of its own (an IAM role, user or session)?
+    pub fn is_iam_identity(&self) -> bool {
+        matches!(self, Requester::Aws { .. })
     }
 
     pub fn account(&self) -> Option<&str> {
@@ -114,14 +133,37 @@ fn names(spec: &PrincipalSpec, who: &Requester) -> Option<Grant> {
             .iter()
             .any(|s| s.eq_ignore_ascii_case(name))
             .then_some(Grant::Direct),
+        // Provider ARNs are matched exactly, provider host names (accounts.google.com)
+        // case-insensitively.
+        Requester::Federated(provider) => spec
+            .federated
+            .iter()
+            .any(|f| {
+                **f == **provider
+                    || (!provider.starts_with("arn:") && f.eq_ignore_ascii_case(provider))
+            })
+            .then_some(Grant::Direct),
+        Requester::CanonicalUser(id) => spec
+            .canonical_user
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(id))
+            .then_some(Grant::Direct),
         Requester::Aws {
             arn,
             account,
             session_of,
+            canonical_user,
         } => spec
-            .aws
+            .canonical_user
             .iter()
-            .filter_map(|e| {
+            .any(|c| {
+                canonical_user
+                    .as_deref()
+                    .is_some_and(|id| c.eq_ignore_ascii_case(id))
+            })
+            .then_some(Grant::Account)
+            .into_iter()
+            .chain(spec.aws.iter().filter_map(|e| {
                 if **e == **arn {
                     // Only a role's own ARN is limited by its boundary and session policy;
                     // a session ARN, an IAM user ARN or a federated-user session ARN is
@@ -144,7 +186,7 @@ fn names(spec: &PrincipalSpec, who: &Requester) -> Option<Grant> {
                 let (acct, res) = (parts.next()?, parts.next()?);
                 let name = res.strip_prefix("role/")?.rsplit('/').next()?;
                 (acct == account && name == role).then_some(Grant::Role)
-            })
+            }))
             .max(),
     }
 }
@@ -402,6 +444,15 @@ pub fn evaluate_with_resource(
                 best = path;
             }
         }
+    }
+
+    // A caller without IAM policies (federated, canonical user) is denied for want of a
+    // resource policy statement naming it, not of an identity policy.
+    if !who.is_iam_identity()
+        && best.decision == DecisionKind::ImplicitDeny
+        && best.decided_by == Some(Layer::Identity)
+    {
+        best.decided_by = Some(Layer::Resource);
     }
 
     // 4. Unknown denies in the resource policy make an allow conditional.

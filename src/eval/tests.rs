@@ -2436,3 +2436,21 @@ fn resource_policy_unknown_deny_is_conditional() {
     known["context"] = json!({"aws:SecureTransport": "true"});
     assert_eq!(sim(known).0, T);
 }
+
+/// A chunk between stars whose leading literal occurs overlapping itself: the match may
+/// start at an occurrence `match_indices` skips (found by the proptest
+/// `wildcard_matches_its_own_literal_expansions`: `*bb?b*` against `bbbabb`).
+#[test]
+fn wildcard_chunk_at_an_overlapping_occurrence() {
+    for (pattern, input, want) in [
+        ("*bb?b*", "bbbabb", true),
+        ("*aa?a", "aaaba", true),
+        ("x*aa?a*y", "xaaabay", true),
+        ("*bb?b*", "bbbb", true),
+        ("*bb?b*", "bbab", true),
+        ("*bb?b*", "bab", false),
+        ("*éé?é*", "éééxé", true),
+    ] {
+        assert_eq!(wildcard_match(pattern, input), want, "{pattern} {input}");
+    }
+}

@@ -148,11 +148,16 @@ impl Chunk {
         }
         let rest = hay.get(from..)?;
         if let Some(Seg::Lit(first)) = self.segs.first() {
-            // Only positions where the leading literal occurs can start a match.
-            for (i, _) in rest.match_indices(&**first) {
-                if let Some(e) = self.match_at(hay, from + i) {
+            // Only positions where the leading literal occurs can start a match. Occurrences
+            // may overlap (`bb?b` in `bbbabb` starts at the second `b`), so every one is
+            // tried, not only `match_indices`' non-overlapping ones.
+            let mut at = 0;
+            while let Some(i) = rest.get(at..).and_then(|r| r.find(&**first)) {
+                let start = at + i;
+                if let Some(e) = self.match_at(hay, from + start) {
                     return Some(e);
                 }
+                at = start + rest[start..].chars().next().map_or(1, char::len_utf8);
             }
             return None;
         }
