@@ -6,8 +6,14 @@
 //! inline policies first, then attached managed policies, each in the order
 //! the snapshot lists them. A statement covers a service (`s3`) when one of
 //! its `Action` entries is in that service (`s3:Get*`, `*`), and an action
-//! (`s3:PutObject`) when an entry matches it (wildcards included); a
-//! `NotAction` statement covers what its entries do not.
+//! (`s3:PutObject`) when the action is one of the real actions an entry
+//! expands to in AWS's service reference ([`ServiceModel::expand`]: `s3:Get*`
+//! covers exactly the real `s3:Get…` actions, a typo such as `s3:GetObjekt`
+//! covers nothing); a `NotAction` statement covers what its entries do not.
+//! An action the bundled reference does not know (newer than it) is matched by
+//! the policy wildcard alone.
+//!
+//! [`ServiceModel::expand`]: crate::eval::ServiceModel::expand
 
 use super::terraform::{IacRef, TerraformIndex};
 use serde::Serialize;
@@ -65,11 +71,46 @@ fn entries(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// Whether the action entry `pattern` (lower-case) grants the real action
+/// `action` (lower-case `service:name`): `action` is among the pattern's
+/// expansion by the service model. Expansions are cached per pattern and
+/// thread (a policy's few patterns are asked about many actions).
+fn grants_action(pattern: &str, action: &str) -> bool {
+    use std::cell::RefCell;
+    use std::collections::{HashMap, HashSet};
+    use std::rc::Rc;
+    thread_local! {
+        static EXPANSIONS: RefCell<HashMap<String, Rc<HashSet<String>>>> =
+            RefCell::new(HashMap::new());
+    }
+    let model = match crate::eval::ServiceModel::try_bundled() {
+        Ok(m) if m.action_exists(action) => m,
+        _ => return crate::eval::wildcard_match(pattern, action),
+    };
+    let expanded = EXPANSIONS.with(|cache| {
+        Rc::clone(
+            cache
+                .borrow_mut()
+                .entry(pattern.to_string())
+                .or_insert_with(|| {
+                    Rc::new(
+                        model
+                            .expand(pattern)
+                            .into_iter()
+                            .map(str::to_ascii_lowercase)
+                            .collect(),
+                    )
+                }),
+        )
+    });
+    expanded.contains(action)
+}
+
 /// Whether an action pattern (lower-case) covers `permission` (a service
 /// namespace or an action, lower-case).
 fn covers(pattern: &str, permission: &str) -> bool {
     if permission.contains(':') {
-        return crate::eval::wildcard_match(pattern, permission);
+        return grants_action(pattern, permission);
     }
     if pattern == "*" {
         return true;
@@ -83,9 +124,7 @@ fn covers(pattern: &str, permission: &str) -> bool {
 /// unless the list excludes the whole service (`s3:*`, `*`).
 fn not_action_leaves(excluded: &[String], permission: &str) -> bool {
     if permission.contains(':') {
-        !excluded
-            .iter()
-            .any(|p| crate::eval::wildcard_match(p, permission))
+        !excluded.iter().any(|p| grants_action(p, permission))
     } else {
         !excluded
             .iter()
@@ -256,6 +295,66 @@ mod tests {
         assert!(statement_granting(&doc, "iam").is_none());
         let one = json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
         assert_eq!(statement_granting(&one, "kms").unwrap(), "statement 0");
+    }
+
+    /// Tracked actions (the demo organization's S3 list, as Access Advisor
+    /// reports them) granted by `s3:Get*`: exactly the real S3 actions whose
+    /// name starts with Get, worked out by hand from the list; a typo'd entry
+    /// grants none of them, nor does it through NotAction exclude any.
+    #[test]
+    fn tracked_actions_granted_through_the_service_model() {
+        let tracked = [
+            "s3:CreateBucket",
+            "s3:DeleteBucket",
+            "s3:DeleteObject",
+            "s3:GetBucketPolicy",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutBucketPolicy",
+            "s3:PutObject",
+        ];
+        let granted_by = |doc: Value| -> Vec<&str> {
+            tracked
+                .iter()
+                .copied()
+                .filter(|a| statement_granting(&doc, a).is_some())
+                .collect()
+        };
+        let allow = |action: &str| json!({"Statement": {"Effect": "Allow", "Action": action, "Resource": "*"}});
+        assert_eq!(
+            granted_by(allow("s3:Get*")),
+            ["s3:GetBucketPolicy", "s3:GetObject"]
+        );
+        assert_eq!(
+            granted_by(allow("S3:get*")),
+            ["s3:GetBucketPolicy", "s3:GetObject"]
+        );
+        assert_eq!(
+            granted_by(allow("s3:*Object")),
+            ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+        );
+        assert!(granted_by(allow("s3:GetObjekt")).is_empty());
+        assert!(granted_by(allow("s3:Gett*")).is_empty());
+        assert!(granted_by(allow("s3x:GetObject")).is_empty());
+        // NotAction: a typo excludes nothing, so every tracked action stays granted.
+        let not = |action: &str| json!({"Statement": {"Effect": "Allow", "NotAction": action, "Resource": "*"}});
+        assert_eq!(granted_by(not("s3:GetObjekt")).len(), tracked.len());
+        assert_eq!(
+            granted_by(not("s3:Get*")),
+            [
+                "s3:CreateBucket",
+                "s3:DeleteBucket",
+                "s3:DeleteObject",
+                "s3:ListBucket",
+                "s3:PutBucketPolicy",
+                "s3:PutObject"
+            ]
+        );
+        // An action the bundled reference does not know is matched by the
+        // wildcard alone (the reference may lag AWS).
+        assert!(!crate::eval::ServiceModel::bundled().action_exists("s3:GetNotYetInTheModel"));
+        assert!(statement_granting(&allow("s3:Get*"), "s3:GetNotYetInTheModel").is_some());
+        assert!(statement_granting(&allow("s3:Put*"), "s3:GetNotYetInTheModel").is_none());
     }
 
     #[test]
