@@ -273,6 +273,12 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
             decisions / eval_secs / 1e6
         );
     }
+    if let Some(t) = m.tables.get("policy_lints") {
+        println!(
+            "  policy lints: {} unknown actions or condition keys in the collected policies (table policy_lints)",
+            t.rows
+        );
+    }
     for (action, c) in &outcome.risky {
         let ((allowed, conditional), (wide, wide_cond)) = (c.on_any, c.account_or_wider);
         println!(

@@ -9,6 +9,7 @@ use crate::lake::manifest::{AccountEntry, Manifest};
 use crate::lake::writer::PartitionWriter;
 use crate::model::credentials::{self, CredentialRow};
 use crate::model::last_accessed::{self, LastAccessedRow};
+use crate::model::policy_lints::{self, PolicyLintRow};
 use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
 use crate::model::scps::{self, ScpRow};
@@ -26,6 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub mod guard;
+mod lints;
 
 /// A validated snapshot request.
 #[derive(Debug, Clone)]
@@ -223,6 +225,9 @@ impl<'c> Run<'c> {
         api: Option<&ApiDecisions>,
     ) -> Result<(), SnapshotError> {
         let mut rows = collect_account(last_accessed, account, data, scp_levels, self.cfg)?;
+        if let Ok(model) = eval::ServiceModel::try_bundled() {
+            rows.policy_lints = lints::account_lints(&account.id, &data.details, model);
+        }
         if let Some(api) = api {
             // Parity mode: AWS's decisions replace the local evaluator's.
             rows.simulations = api_simulation_rows(&rows.roles, api)?;
@@ -592,6 +597,8 @@ struct AccountRows {
     credentials: Vec<CredentialRow>,
     /// The account's IAM users (authorization details).
     users: Vec<UserRow>,
+    /// Unknown actions and condition keys in the account's identity policies.
+    policy_lints: Vec<PolicyLintRow>,
     roles_without_last_accessed: u64,
     /// Time spent inside the evaluator, for the manifest's metrics.
     evaluation: std::time::Duration,
@@ -637,6 +644,10 @@ fn write_account(
     writer.write(
         users::TABLE.name,
         &users::to_batch(&rows.users).map_err(arrow_err(users::TABLE.name))?,
+    )?;
+    writer.write(
+        policy_lints::TABLE.name,
+        &policy_lints::to_batch(&rows.policy_lints).map_err(arrow_err(policy_lints::TABLE.name))?,
     )?;
     Ok(())
 }

@@ -743,3 +743,128 @@ fn users_and_groups_of_the_authorization_details_become_users_rows() {
     assert!(str_list_at(&users, "groups", j).is_empty());
     assert_eq!(str_at(&users, "owner_team", j), None);
 }
+
+/// `policy_lints`: the snapshot checks every identity policy against the service
+/// reference. In `mini` edited so that the customer managed policy `iam-all` (attached to
+/// `bounded`, and here also to `admin`) asks for `iam:PassRol`, and `app`'s inline policy
+/// (given to `admin` too, same text) asks for `s3:GetObjekt` under the condition key
+/// `aws:SoureIp`: the managed policy is reported once, the inline one once per role; the
+/// terminal summary counts the findings, and the typos grant nothing.
+#[test]
+fn snapshot_lints_the_collected_policies() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    copy_tree(&data("mini"), &src);
+    let inline = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"},
+        {"Sid": "Typo", "Effect": "Allow", "Action": ["s3:GetObjekt"], "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SoureIp": "10.0.0.0/8"}}}]});
+    edit_json(
+        &src.join("111111111111/authorization-details.json"),
+        |doc| {
+            for role in doc["RoleDetailList"].as_array_mut().unwrap() {
+                match role["RoleName"].as_str().unwrap() {
+                    "app" => role["RolePolicyList"][0]["PolicyDocument"] = inline.clone(),
+                    "admin" => {
+                        role["RolePolicyList"] = serde_json::json!([
+                    {"PolicyName": "copied", "PolicyDocument": inline.clone()}]);
+                        role["AttachedManagedPolicies"]
+                            .as_array_mut()
+                            .unwrap()
+                            .push(serde_json::json!({"PolicyName": "iam-all",
+                        "PolicyArn": "arn:aws:iam::111111111111:policy/iam-all"}));
+                    }
+                    _ => {}
+                }
+            }
+            for p in doc["Policies"].as_array_mut().unwrap() {
+                if p["Arn"] == "arn:aws:iam::111111111111:policy/iam-all" {
+                    for v in p["PolicyVersionList"].as_array_mut().unwrap() {
+                        v["Document"] = serde_json::json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": ["iam:*", "iam:PassRol"], "Resource": "*"}]});
+                    }
+                }
+            }
+        },
+    );
+    let lake = tempfile::tempdir().unwrap();
+    let out = iamlake()
+        .args(["snapshot", "--date", DATE])
+        .arg("--source")
+        .arg(format!("fixtures:{}", src.display()))
+        .arg("--lake")
+        .arg(lake.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("policy lints: 5 unknown actions or condition keys"),
+        "{stdout}"
+    );
+
+    let t = read_table(lake.path(), "policy_lints", DATE);
+    let mut rows: Vec<[Option<String>; 8]> = (0..t.num_rows())
+        .map(|r| {
+            [
+                "account_id",
+                "policy_kind",
+                "policy_arn",
+                "role_name",
+                "json_path",
+                "kind",
+                "name",
+                "suggestion",
+            ]
+            .map(|c| str_at(&t, c, r))
+        })
+        .collect();
+    rows.sort();
+    let s = |v: &str| Some(v.to_string());
+    let inline_rows = |role: &str| {
+        [
+            [
+                s("111111111111"),
+                s("inline"),
+                None,
+                s(role),
+                s("Statement[1].Action[0]"),
+                s("unknown_action"),
+                s("s3:GetObjekt"),
+                s("s3:GetObject"),
+            ],
+            [
+                s("111111111111"),
+                s("inline"),
+                None,
+                s(role),
+                s("Statement[1].Condition.IpAddress.aws:SoureIp"),
+                s("unknown_condition_key"),
+                s("aws:SoureIp"),
+                None,
+            ],
+        ]
+    };
+    let mut want = vec![[
+        s("111111111111"),
+        s("customer_managed"),
+        s("arn:aws:iam::111111111111:policy/iam-all"),
+        None,
+        s("Statement[0].Action[1]"),
+        s("unknown_action"),
+        s("iam:PassRol"),
+        s("iam:PassRole"),
+    ]];
+    want.extend(inline_rows("admin"));
+    want.extend(inline_rows("app"));
+    want.sort();
+    assert_eq!(rows, want);
+    assert_eq!(
+        manifest(lake.path(), DATE)["tables"]["policy_lints"]["rows"],
+        5
+    );
+    assert!(
+        iamlake::lake::lint::lint_lake(lake.path())
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -37,6 +37,14 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Rewrites one JSON file of a (copied) fixture folder in place with `edit`.
+pub fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    edit(&mut doc);
+    fs::write(path, serde_json::to_string(&doc).unwrap()).unwrap();
+}
+
 /// Runs `snapshot` of `source` into `lake` for `date`, asserting success.
 pub fn snapshot_ok(source: &Path, lake: &Path, date: &str) {
     iamlake()

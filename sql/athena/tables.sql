@@ -224,6 +224,33 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/users/snapshot_date=${snapshot_date}/'
 );
 
+CREATE EXTERNAL TABLE IF NOT EXISTS policy_lints (
+  `account_id` string COMMENT '12-digit AWS account id the policy was collected from.',
+  `policy_kind` string COMMENT 'inline | customer_managed | aws_managed (as in role_policies.kind; a permissions boundary is its managed policy).',
+  `policy_name` string COMMENT 'The inline policy\'s name, or the managed policy\'s name.',
+  `policy_arn` string COMMENT 'Managed policy ARN; null for inline policies.',
+  `role_name` string COMMENT 'The role holding the inline policy; null for managed policies (checked once per account).',
+  `role_arn` string COMMENT 'ARN of the role holding the inline policy; null for managed policies.',
+  `json_path` string COMMENT 'Where in the document: Statement[1].Action[0], Statement[0].Condition.StringEquals.aws:SoureIp (no index for a single value).',
+  `kind` string COMMENT 'unknown_service | unknown_action | no_matching_action | unknown_condition_key.',
+  `name` string COMMENT 'The action, action pattern or condition key as written in the policy.',
+  `suggestion` string COMMENT 'The closest real action of the service for an unknown action, when one is close; else null.',
+  `message` string COMMENT 'The finding in words, e.g. unknown action s3:GetObjekt (did you mean s3:GetObject?).'
+)
+COMMENT 'One row per unknown action, action pattern matching nothing, or unknown condition key in an identity policy collected by the snapshot, checked against the bundled Service Authorization Reference. Managed policies attached to (or bounding) a role are checked once per account; inline policies once per role. Trust policies are not checked (their federated condition keys are the identity provider\'s).'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/policy_lints/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/policy_lints/snapshot_date=${snapshot_date}/'
+);
+
 CREATE EXTERNAL TABLE IF NOT EXISTS unused_permissions (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
   `account_name` string COMMENT 'Account name from AWS Organizations.',

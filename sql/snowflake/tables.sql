@@ -210,6 +210,28 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.';
 
+-- policy_lints: One row per unknown action, action pattern matching nothing, or unknown condition key in an identity policy collected by the snapshot, checked against the bundled Service Authorization Reference. Managed policies attached to (or bounding) a role are checked once per account; inline policies once per role. Trust policies are not checked (their federated condition keys are the identity provider's).
+CREATE OR REPLACE EXTERNAL TABLE policy_lints (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id the policy was collected from.
+    policy_kind VARCHAR AS (value:policy_kind::VARCHAR), -- inline | customer_managed | aws_managed (as in role_policies.kind; a permissions boundary is its managed policy).
+    policy_name VARCHAR AS (value:policy_name::VARCHAR), -- The inline policy's name, or the managed policy's name.
+    policy_arn VARCHAR AS (value:policy_arn::VARCHAR), -- Managed policy ARN; null for inline policies.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- The role holding the inline policy; null for managed policies (checked once per account).
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- ARN of the role holding the inline policy; null for managed policies.
+    json_path VARCHAR AS (value:json_path::VARCHAR), -- Where in the document: Statement[1].Action[0], Statement[0].Condition.StringEquals.aws:SoureIp (no index for a single value).
+    kind VARCHAR AS (value:kind::VARCHAR), -- unknown_service | unknown_action | no_matching_action | unknown_condition_key.
+    name VARCHAR AS (value:name::VARCHAR), -- The action, action pattern or condition key as written in the policy.
+    suggestion VARCHAR AS (value:suggestion::VARCHAR), -- The closest real action of the service for an unknown action, when one is close; else null.
+    message VARCHAR AS (value:message::VARCHAR) -- The finding in words, e.g. unknown action s3:GetObjekt (did you mean s3:GetObject?).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/policy_lints/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per unknown action, action pattern matching nothing, or unknown condition key in an identity policy collected by the snapshot, checked against the bundled Service Authorization Reference. Managed policies attached to (or bounding) a role are checked once per account; inline policies once per role. Trust policies are not checked (their federated condition keys are the identity provider''s).';
+
 -- unused_permissions: One row per (role, permission) granted but unused for at least the threshold (default 90 days) on the date. Service rows mean the whole service is unused; action rows are unused actions of a service that is otherwise used.
 CREATE OR REPLACE EXTERNAL TABLE unused_permissions (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).

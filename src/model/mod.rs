@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
+pub mod policy_lints;
 pub mod role_owners;
 pub mod role_policies;
 pub mod roles;
@@ -72,7 +73,7 @@ impl TableDef {
 }
 
 /// The tables `snapshot` writes, in the order they are written.
-pub const SNAPSHOT_TABLES: [TableDef; 7] = [
+pub const SNAPSHOT_TABLES: [TableDef; 8] = [
     roles::TABLE,
     role_policies::TABLE,
     simulations::TABLE,
@@ -80,6 +81,7 @@ pub const SNAPSHOT_TABLES: [TableDef; 7] = [
     scps::TABLE,
     credentials::TABLE,
     users::TABLE,
+    policy_lints::TABLE,
 ];
 
 /// The tables `analyze` writes, in the order they are written.
