@@ -308,7 +308,9 @@ fn decision_of(
 }
 
 /// AWS: SCPs do not affect the management account's roles, nor service-linked
-/// roles. In `mini`, the Production OU's SCP denies iam:CreateRole to `admin`
+/// roles (Organizations user guide, "Service control policies (SCPs)",
+/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>).
+/// In `mini`, the Production OU's SCP denies iam:CreateRole to `admin`
 /// (AdministratorAccess) in 111111111111.
 #[test]
 fn scps_skip_the_management_account_and_service_linked_roles() {
