@@ -804,3 +804,21 @@ fn canonical_user_examples() {
         .to_string();
     assert!(e.contains("principal_canonical_user"), "{e}");
 }
+
+/// A service principal keeps its old handling: identity policies may be given with it (they
+/// are evaluated as before), and only Federated / CanonicalUser callers are refused them.
+#[test]
+fn service_principal_accepts_identity_policies_as_before() {
+    let req = json!({"action": "s3:PutObject", "resource": "arn:aws:s3:::amzn-s3-demo-bucket/AWSLogs/x",
+        "principal_arn": "cloudtrail.amazonaws.com", "resource_account": "111122223333",
+        "identity_policies": [],
+        "resource_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/AWSLogs/*"}]}});
+    assert_eq!(ask(&req), (ALLOWED, Some(Layer::Resource), vec![]));
+    let not_named = with(
+        &req,
+        json!({"principal_arn": "delivery.logs.amazonaws.com"}),
+    );
+    assert_eq!(ask(&not_named), (IMPLICIT, Some(Layer::Identity), vec![]));
+}

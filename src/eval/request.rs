@@ -374,7 +374,7 @@ impl SimulateRequest {
             (None, None) => None,
         };
         let principal = requester(m)?;
-        if principal.as_ref().is_some_and(|p| !p.is_iam_identity())
+        if principal.as_ref().is_some_and(Requester::is_outside_iam)
             && (!identity_policies.is_empty()
                 || permissions_boundary.is_some()
                 || session_policy.is_some())

@@ -56,9 +56,10 @@ impl Requester {
         }
     }
 
-    /// Does the requester have IAM policies of its own (an IAM role, user or session)?
-    pub fn is_iam_identity(&self) -> bool {
-        matches!(self, Requester::Aws { .. })
+    /// Is the requester one that has no IAM policies at all (a federated caller, an identity
+    /// known only by its canonical user id)? Only a resource policy can grant it.
+    pub fn is_outside_iam(&self) -> bool {
+        matches!(self, Requester::Federated(_) | Requester::CanonicalUser(_))
     }
 
     pub fn account(&self) -> Option<&str> {
@@ -448,7 +449,7 @@ pub fn evaluate_with_resource(
 
     // A caller without IAM policies (federated, canonical user) is denied for want of a
     // resource policy statement naming it, not of an identity policy.
-    if !who.is_iam_identity()
+    if who.is_outside_iam()
         && best.decision == DecisionKind::ImplicitDeny
         && best.decided_by == Some(Layer::Identity)
     {
