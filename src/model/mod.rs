@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
+pub mod principal;
 pub mod role_owners;
 pub mod role_policies;
 pub mod roles;

@@ -10,17 +10,18 @@ SET TimeZone = 'UTC';
 CREATE TABLE roles AS
 SELECT * FROM read_parquet('{lake}/roles/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates});
+-- Roles' rows only: users' (principal_type user) are not analyzed here.
 CREATE TABLE la AS
 SELECT * FROM read_parquet('{lake}/last_accessed/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
-WHERE snapshot_date IN ({dates});
+WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
 -- risky: allowed outright at account breadth or wider (schema version 3).
 CREATE TABLE sims AS
 SELECT *, breadth IN ('any', 'account') AND breadth_decision = 'allowed' AS risky
 FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
-WHERE snapshot_date IN ({dates});
+WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
 CREATE TABLE rp AS
 SELECT * FROM read_parquet('{lake}/role_policies/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
-WHERE snapshot_date IN ({dates});
+WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
 
 -- Identity policies with an Allow whose Action (or NotAction) covers iam:PassRole.
 CREATE MACRO covers_passrole(patterns) AS
