@@ -192,6 +192,8 @@ struct Run<'c> {
     accounts: Vec<AccountEntry>,
     risky: BTreeMap<String, RiskyCounts>,
     roles: u64,
+    /// Users' decisions (their evaluation time is in `evaluation` too).
+    user_decisions: u64,
     evaluation: std::time::Duration,
     metrics: BTreeMap<String, f64>,
 }
@@ -219,6 +221,7 @@ impl<'c> Run<'c> {
                 .map(|a| (a.clone(), RiskyCounts::default()))
                 .collect(),
             roles: 0,
+            user_decisions: 0,
             evaluation: std::time::Duration::ZERO,
             metrics: BTreeMap::new(),
         })
@@ -258,6 +261,7 @@ impl<'c> Run<'c> {
             }
         }
         self.roles += rows.roles.len() as u64;
+        self.user_decisions += rows.user_simulations.len() as u64;
         self.evaluation += rows.evaluation;
         write_account(&mut self.writer, &account.id, &rows)?;
         self.accounts.push(AccountEntry {
@@ -300,7 +304,7 @@ impl<'c> Run<'c> {
         };
         self.metrics.insert(
             "decisions".to_string(),
-            (self.roles * cfg.sensitive_actions.len() as u64) as f64,
+            (self.roles * cfg.sensitive_actions.len() as u64 + self.user_decisions) as f64,
         );
         self.metrics.insert(
             "evaluation_seconds".to_string(),
