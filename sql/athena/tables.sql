@@ -318,7 +318,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS credential_findings (
   `access_key` int COMMENT '1 or 2: which access key (access_key_* findings only).',
   `last_used_at` timestamp COMMENT 'The last use the finding is about: the key\'s, the password\'s (console_without_mfa), or the user\'s latest of both (inactive_user); null when never.',
   `days` int COMMENT 'Whole days to data_date: since the last use (or the key\'s or user\'s creation when never used) for access_key_unused and inactive_user, since the key\'s last rotation for access_key_old; null for console_without_mfa.',
-  `data_date` date COMMENT 'Date of the credential report: the snapshot date, or an earlier one when the account was carried.'
+  `data_date` date COMMENT 'Date of the credential report: the snapshot date, or an earlier one when the account was carried.',
+  `owner_team` string COMMENT 'Owner team of the user (unowned when no step names one): the user\'s tag (users.owner_team), else the owners file (a rule\'s role glob matches the user name, its path_prefix the user\'s path), else the account\'s default team (--owners-config [accounts]). The root user has no tags: its account\'s rules decide.',
+  `owner_source` string COMMENT 'tag | owners_file | account | unowned: the step that named owner_team.'
 )
 COMMENT 'One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

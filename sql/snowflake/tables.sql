@@ -296,7 +296,9 @@ CREATE OR REPLACE EXTERNAL TABLE credential_findings (
     access_key NUMBER(10,0) AS (value:access_key::NUMBER(10,0)), -- 1 or 2: which access key (access_key_* findings only).
     last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- The last use the finding is about: the key's, the password's (console_without_mfa), or the user's latest of both (inactive_user); null when never.
     days NUMBER(10,0) AS (value:days::NUMBER(10,0)), -- Whole days to data_date: since the last use (or the key's or user's creation when never used) for access_key_unused and inactive_user, since the key's last rotation for access_key_old; null for console_without_mfa.
-    data_date DATE AS (value:data_date::DATE) -- Date of the credential report: the snapshot date, or an earlier one when the account was carried.
+    data_date DATE AS (value:data_date::DATE), -- Date of the credential report: the snapshot date, or an earlier one when the account was carried.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the user (unowned when no step names one): the user's tag (users.owner_team), else the owners file (a rule's role glob matches the user name, its path_prefix the user's path), else the account's default team (--owners-config [accounts]). The root user has no tags: its account's rules decide.
+    owner_source VARCHAR AS (value:owner_source::VARCHAR) -- tag | owners_file | account | unowned: the step that named owner_team.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/credential_findings/

@@ -168,7 +168,7 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         &rules,
     );
     // The credential reports of the date (or of a carried account's date).
-    let reports = credentials::read(&cfg.lake, cfg.date, &current.accounts)?;
+    let (reports, users) = credentials::read(&cfg.lake, cfg.date, &current.accounts)?;
     analysis.credential_findings = credentials::find(
         &reports,
         credentials::CredentialRules {
@@ -176,6 +176,7 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
             key_max_age_days: cfg.key_max_age_days,
         },
     );
+    credentials::assign_owners(&mut analysis.credential_findings, &users, &owners);
 
     // Alerts go out before the ledger that records them is published: a
     // failed delivery fails the run, so the items stay unalerted and are

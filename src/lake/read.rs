@@ -104,13 +104,9 @@ pub fn scan_roles(
     filter: Option<Expr>,
     columns: &[&str],
 ) -> Result<DataFrame, LakeError> {
-    let mut lf = scan_lazy(lake, manifest, table)?;
+    let lf = scan_lazy(lake, manifest, table)?;
     let name = crate::model::principal::COLUMN.name;
-    let has_column = lf
-        .collect_schema()
-        .map_err(|e| read_err(lake, manifest.snapshot_date, table, e))?
-        .contains(name);
-    let roles = has_column.then(|| {
+    let roles = has_column(lake, manifest, table, name)?.then(|| {
         col(name)
             .is_null()
             .or(col(name).eq(lit(crate::model::principal::PrincipalType::Role.as_str())))
@@ -120,6 +116,20 @@ pub fn scan_roles(
         (f, r) => f.or(r),
     };
     select(lake, manifest, table, lf, filter, columns)
+}
+
+/// Whether the files of `table` on the manifest's date have `column` (a
+/// column added after they were written is absent).
+pub fn has_column(
+    lake: &Lake,
+    manifest: &Manifest,
+    table: &str,
+    column: &str,
+) -> Result<bool, LakeError> {
+    Ok(scan_lazy(lake, manifest, table)?
+        .collect_schema()
+        .map_err(|e| read_err(lake, manifest.snapshot_date, table, e))?
+        .contains(column))
 }
 
 /// Every record batch of `table`, read with the Arrow reader (keeps nested

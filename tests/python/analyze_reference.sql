@@ -214,7 +214,7 @@ GROUP BY ALL;
 CREATE TABLE creds AS
 SELECT * FROM read_parquet('{lake}/credentials/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates});
-CREATE TABLE credential_findings AS
+CREATE TABLE credential_findings_raw AS
 WITH c AS (
     SELECT *, snapshot_date::TIMESTAMPTZ AS day_start,
            snapshot_date::TIMESTAMPTZ - to_days({unused_days}) AS cutoff,
@@ -241,3 +241,13 @@ UNION ALL
 SELECT snapshot_date, account_id, "user", 'inactive_user', NULL,
        ((epoch_us(day_start) - epoch_us(coalesce(last_activity, user_creation_time))) // 86400000000)::INTEGER
 FROM c WHERE NOT is_root AND user_creation_time <= cutoff AND (last_activity IS NULL OR last_activity < cutoff);
+-- Owner: the user's tag (users.owner_team; no owners file here), else unowned.
+CREATE TABLE user_owners AS
+SELECT snapshot_date, account_id, user_name, owner_team
+FROM read_parquet('{lake}/users/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE credential_findings AS
+SELECT f.*, coalesce(u.owner_team, 'unowned') AS owner_team,
+       CASE WHEN u.owner_team IS NULL THEN 'unowned' ELSE 'tag' END AS owner_source
+FROM credential_findings_raw f
+LEFT JOIN user_owners u ON u.snapshot_date = f.snapshot_date AND u.account_id = f.account_id AND u.user_name = f."user";

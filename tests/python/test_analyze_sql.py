@@ -117,11 +117,13 @@ def test_alert_ledger_matches_sql(con):
 
 
 def test_credential_findings_match_sql(con):
-    cols = "snapshot_date, account_id, \"user\", finding, access_key, days"
+    cols = "snapshot_date, account_id, \"user\", finding, access_key, days, owner_team, owner_source"
     want = rows(con, f"SELECT {cols} FROM credential_findings")
     got = rows(con, f"SELECT {cols} FROM out_credential_findings")
     assert got == want
-    kinds = {f for (_, _, _, f, _, _) in want}
+    # The generated users carry team tags, the stale CI key does not.
+    assert {s for (*_, s) in want} == {"tag", "unowned"}
+    kinds = {f for (_, _, _, f, _, _, _, _) in want}
     assert kinds == {"access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"}, kinds
     # Every line of every generated report is in the lake, root included.
     assert con.execute("SELECT count(DISTINCT account_id) FROM creds WHERE is_root").fetchone()[0] == 3
