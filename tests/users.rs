@@ -23,40 +23,45 @@ const DATE: &str = "2026-10-01";
 ///
 /// Access Advisor data for alice only (s3, used 2026-09-20).
 fn mini_with_users(dir: &Path) {
-    copy_tree(&data("mini"), dir);
-    let details = dir.join("111111111111/authorization-details.json");
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
-    doc["UserDetailList"] = serde_json::json!([
-        {
-            "Path": "/", "UserName": "alice", "UserId": "AIDA111111111111ALICE",
-            "Arn": "arn:aws:iam::111111111111:user/alice", "CreateDate": "2024-01-10T12:00:00Z",
-            "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}],
-            "GroupList": ["devs", "readers"],
-            "AttachedManagedPolicies": [{"PolicyName": "iam-all",
-                "PolicyArn": "arn:aws:iam::111111111111:policy/iam-all"}],
-            "Tags": [{"Key": "team", "Value": "payments"}]
-        },
-        {
-            "Path": "/", "UserName": "bob", "UserId": "AIDA111111111111BOB",
-            "Arn": "arn:aws:iam::111111111111:user/bob", "CreateDate": "2024-02-01T00:00:00Z",
-            "UserPolicyList": [], "GroupList": [],
-            "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess",
-                "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}],
-            "PermissionsBoundary": {"PermissionsBoundaryType": "Policy",
-                "PermissionsBoundaryArn": "arn:aws:iam::111111111111:policy/only-s3"},
-            "Tags": []
-        },
-        {
-            "Path": "/ci/", "UserName": "deployer", "UserId": "AIDA111111111111DEPLOY",
-            "Arn": "arn:aws:iam::111111111111:user/ci/deployer", "CreateDate": "2025-03-01T08:00:00Z",
-            "GroupList": [], "UserPolicyList": [], "AttachedManagedPolicies": [], "Tags": []
-        }
-    ]);
+    with_users(
+        dir,
+        serde_json::json!([
+            {
+                "Path": "/", "UserName": "alice", "UserId": "AIDA111111111111ALICE",
+                "Arn": "arn:aws:iam::111111111111:user/alice", "CreateDate": "2024-01-10T12:00:00Z",
+                "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}],
+                "GroupList": ["devs", "readers"],
+                "AttachedManagedPolicies": [{"PolicyName": "iam-all",
+                    "PolicyArn": "arn:aws:iam::111111111111:policy/iam-all"}],
+                "Tags": [{"Key": "team", "Value": "payments"}]
+            },
+            {
+                "Path": "/", "UserName": "bob", "UserId": "AIDA111111111111BOB",
+                "Arn": "arn:aws:iam::111111111111:user/bob", "CreateDate": "2024-02-01T00:00:00Z",
+                "UserPolicyList": [], "GroupList": [],
+                "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess",
+                    "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}],
+                "PermissionsBoundary": {"PermissionsBoundaryType": "Policy",
+                    "PermissionsBoundaryArn": "arn:aws:iam::111111111111:policy/only-s3"},
+                "Tags": []
+            },
+            {
+                "Path": "/ci/", "UserName": "deployer", "UserId": "AIDA111111111111DEPLOY",
+                "Arn": "arn:aws:iam::111111111111:user/ci/deployer", "CreateDate": "2025-03-01T08:00:00Z",
+                "GroupList": [], "UserPolicyList": [], "AttachedManagedPolicies": [], "Tags": []
+            }
+        ]),
+        groups(),
+    );
+    alice_access(dir);
+}
+
+/// The groups of [`mini_with_users`].
+fn groups() -> serde_json::Value {
     // {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:GetParameter","ssm:GetParameters"],"Resource":"*"}]}
     let devs_inline = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%5B%22ssm%3AGetParameter%22%2C%22ssm%3AGetParameters%22%5D%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
-    doc["GroupDetailList"] = serde_json::json!([
+    serde_json::json!([
         {
             "Path": "/", "GroupName": "devs", "GroupId": "AGPA111111111111DEVS",
             "Arn": "arn:aws:iam::111111111111:group/devs", "CreateDate": "2023-01-01T00:00:00Z",
@@ -72,8 +77,22 @@ fn mini_with_users(dir: &Path) {
             "AttachedManagedPolicies": [{"PolicyName": "only-s3",
                 "PolicyArn": "arn:aws:iam::111111111111:policy/only-s3"}]
         }
-    ]);
+    ])
+}
+
+/// `mini` with `users` and `groups` in 111111111111's authorization details.
+fn with_users(dir: &Path, users: serde_json::Value, groups: serde_json::Value) {
+    copy_tree(&data("mini"), dir);
+    let details = dir.join("111111111111/authorization-details.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
+    doc["UserDetailList"] = users;
+    doc["GroupDetailList"] = groups;
     fs::write(&details, doc.to_string()).unwrap();
+}
+
+/// alice's Access Advisor file: s3 used 2026-09-20, ssm never.
+fn alice_access(dir: &Path) {
     let users_la = dir.join("111111111111/last-accessed/users");
     fs::create_dir_all(&users_la).unwrap();
     fs::write(
@@ -386,4 +405,155 @@ fn users_leave_analyze_role_numbers_unchanged() {
     for col in ["roles", "risky_roles", "unused_permissions", "unused_roles"] {
         assert_eq!(a.column_by_name(col), b.column_by_name(col), "{col}");
     }
+}
+
+/// A real export's shape, as boto3 dumps it (the shape public IAM tools
+/// keep as test data, e.g. cloudsplaining's example authorization details):
+/// times with a space (`2019-12-18 19:10:08+00:00`), user ids that are not
+/// AIDA…, a user without `UserPolicyList`, a group without `GroupPolicyList`
+/// items, AdministratorAccess attached both to a user and to its group, an
+/// inline policy whose Resource is a string. Worked out by hand:
+/// - pres: AdministratorAccess (its own and admin's: one policy): every
+///   action allowed but iam:CreateRole, which the Production SCP denies;
+/// - vice: its inline s3 policy and the `vice` group's inline one both
+///   allow s3:GetObject (both statements matched); the group's only-s3
+///   allows no other sensitive action; nothing allows ssm or sts.
+#[test]
+fn a_boto3_shaped_export_with_users_and_groups_is_read_as_is() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    let s3_inline = serde_json::json!({"PolicyName": "InsecureUserPolicy", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Sid": "VisualEditor0", "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"], "Resource": ["*"]}]}});
+    with_users(
+        &src,
+        serde_json::json!([
+            {"Path": "/", "UserName": "pres", "UserId": "pres",
+             "Arn": "arn:aws:iam::111111111111:user/pres", "CreateDate": "2019-12-18 19:10:08+00:00",
+             "GroupList": ["admin"],
+             "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+                                          "PolicyName": "AdministratorAccess"}],
+             "Tags": []},
+            {"Path": "/", "UserName": "vice", "UserId": "ASIAZZUSERZZPLACEHOLDER",
+             "Arn": "arn:aws:iam::111111111111:user/vice", "CreateDate": "2019-12-18 19:10:08+00:00",
+             "GroupList": ["vice"], "UserPolicyList": [s3_inline],
+             "AttachedManagedPolicies": [], "Tags": []}
+        ]),
+        serde_json::json!([
+            {"Path": "/", "GroupName": "admin", "GroupId": "admin",
+             "Arn": "arn:aws:iam::111111111111:group/admin", "CreateDate": "2017-05-15 17:33:36+00:00",
+             "GroupPolicyList": [],
+             "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess",
+                                          "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]},
+            {"Path": "/", "GroupName": "vice", "GroupId": "aaaaaaaaabbbbbbbccccccc",
+             "Arn": "arn:aws:iam::111111111111:group/vice", "CreateDate": "2017-05-15 17:33:36+00:00",
+             "GroupPolicyList": [{"PolicyName": "InlinePolicyForViceGroup", "PolicyDocument": {
+                 "Version": "2012-10-17", "Statement": [{"Sid": "VisualEditor0", "Effect": "Allow",
+                 "Action": ["s3:GetObject", "s3:PutObjectAcl"], "Resource": "*"}]}}],
+             "AttachedManagedPolicies": [{"PolicyName": "only-s3",
+                                          "PolicyArn": "arn:aws:iam::111111111111:policy/only-s3"}]}
+        ]),
+    );
+    let lake = work.path().join("lake");
+    snapshot_ok(&src, &lake, DATE);
+    let sims = read_table(&lake, "simulations", DATE);
+    let decision = |user: &str, action: &str| {
+        let i = of_type(&sims, "user")
+            .into_iter()
+            .find(|&i| {
+                str_at(&sims, "role_name", i).as_deref() == Some(user)
+                    && str_at(&sims, "action", i).as_deref() == Some(action)
+            })
+            .unwrap();
+        let ids: Vec<String> = sims
+            .column_by_name("matched_statements")
+            .unwrap()
+            .as_list::<i32>()
+            .value(i)
+            .as_struct()
+            .column_by_name("policy_id")
+            .unwrap()
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            // The SCP layer's allows (p-FullAWSAccess at the root, the
+            // Production OU and the account) are not the point here.
+            .filter(|id| !id.starts_with("p-"))
+            .collect();
+        (str_at(&sims, "decision", i).unwrap(), ids)
+    };
+    for action in iamlake::config::DEFAULT_SENSITIVE_ACTIONS {
+        let (d, ids) = decision("pres", action);
+        if *action == "iam:CreateRole" {
+            assert_eq!(d, "explicit_deny", "pres {action}");
+        } else {
+            assert_eq!(d, "allowed", "pres {action}");
+            // Attached twice (own and admin's), evaluated once.
+            assert_eq!(
+                ids,
+                ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                "{action}"
+            );
+        }
+    }
+    let (d, mut ids) = decision("vice", "s3:GetObject");
+    ids.sort();
+    assert_eq!(d, "allowed");
+    assert_eq!(
+        ids,
+        [
+            "arn:aws:iam::111111111111:policy/only-s3",
+            "inline:InsecureUserPolicy",
+            "inline:vice/InlinePolicyForViceGroup"
+        ]
+    );
+    for action in ["ssm:GetParameter", "sts:AssumeRole", "iam:PassRole"] {
+        assert_eq!(decision("vice", action).0, "implicit_deny", "vice {action}");
+    }
+    // Both users, the space-separated time read as UTC.
+    let u = read_table(&lake, "users", DATE);
+    assert_eq!(u.num_rows(), 2);
+    let created = u
+        .column_by_name("create_date")
+        .unwrap()
+        .as_primitive::<arrow::datatypes::TimestampMicrosecondType>()
+        .value(0);
+    // 2019-12-18T19:10:08Z
+    assert_eq!(created, 1_576_696_208_000_000);
+}
+
+/// A user in a group the export does not hold (an export filtered to
+/// users): the user's group policies are unknown, so the snapshot stops,
+/// naming the file, the user and the group; the lake keeps its earlier date.
+#[test]
+fn a_user_in_a_group_the_export_lacks_fails_naming_file_user_and_group() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    mini_with_users(&src);
+    let lake = work.path().join("lake");
+    snapshot_ok(&src, &lake, "2026-09-30");
+    let before = tree_bytes(&lake);
+    let details = src.join("111111111111/authorization-details.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&details).unwrap()).unwrap();
+    doc["GroupDetailList"] = serde_json::json!([]);
+    fs::write(&details, doc.to_string()).unwrap();
+    let out = iamlake()
+        .args(["snapshot", "--quiet", "--date", DATE])
+        .arg("--source")
+        .arg(format!("fixtures:{}", src.display()))
+        .arg("--lake")
+        .arg(&lake)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{}: user alice: group devs: is not in GroupDetailList",
+            details.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(tree_bytes(&lake), before);
 }
