@@ -124,6 +124,22 @@ fn str_list_at(batch: &arrow::record_batch::RecordBatch, col: &str, row: usize) 
         .collect()
 }
 
+/// The `policy_id`s of a `simulations` row's matched statements.
+fn policy_ids(sims: &arrow::record_batch::RecordBatch, row: usize) -> Vec<String> {
+    sims.column_by_name("matched_statements")
+        .unwrap()
+        .as_list::<i32>()
+        .value(row)
+        .as_struct()
+        .column_by_name("policy_id")
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Row indexes of `batch` whose `principal_type` is `kind`.
 fn of_type(batch: &arrow::record_batch::RecordBatch, kind: &str) -> Vec<usize> {
     (0..batch.num_rows())
@@ -272,21 +288,7 @@ fn user_decisions_are_the_ones_worked_out_by_hand() {
         str_at(&sims, "role_id", i).as_deref(),
         Some("AIDA111111111111ALICE")
     );
-    let matched = sims
-        .column_by_name("matched_statements")
-        .unwrap()
-        .as_list::<i32>()
-        .value(i);
-    let matched = matched.as_struct();
-    let ids: Vec<_> = matched
-        .column_by_name("policy_id")
-        .unwrap()
-        .as_string::<i32>()
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(ids, ["inline:readers/no-secrets"]);
+    assert_eq!(policy_ids(&sims, i), ["inline:readers/no-secrets"]);
 }
 
 #[test]
@@ -465,22 +467,10 @@ fn a_boto3_shaped_export_with_users_and_groups_is_read_as_is() {
                     && str_at(&sims, "action", i).as_deref() == Some(action)
             })
             .unwrap();
-        let ids: Vec<String> = sims
-            .column_by_name("matched_statements")
-            .unwrap()
-            .as_list::<i32>()
-            .value(i)
-            .as_struct()
-            .column_by_name("policy_id")
-            .unwrap()
-            .as_string::<i32>()
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            // The SCP layer's allows (p-FullAWSAccess at the root, the
-            // Production OU and the account) are not the point here.
-            .filter(|id| !id.starts_with("p-"))
-            .collect();
+        let mut ids = policy_ids(&sims, i);
+        // The SCP layer's allows (p-FullAWSAccess at the root, the
+        // Production OU and the account) are not the point here.
+        ids.retain(|id| !id.starts_with("p-"));
         (str_at(&sims, "decision", i).unwrap(), ids)
     };
     for action in iamlake::config::DEFAULT_SENSITIVE_ACTIONS {
