@@ -407,6 +407,23 @@ fn users_leave_analyze_role_numbers_unchanged() {
     for col in ["roles", "risky_roles", "unused_permissions", "unused_roles"] {
         assert_eq!(a.column_by_name(col), b.column_by_name(col), "{col}");
     }
+    // Users are counted in their own column: alice (iam:PassRole and
+    // s3:GetObject on *) and bob (s3:GetObject inside his s3 boundary) are
+    // risky, deployer is not; all three are in 111111111111.
+    let risky_users = |batch: &arrow::record_batch::RecordBatch, account: Option<&str>| {
+        let i = (0..batch.num_rows())
+            .find(|&i| str_at(batch, "account_id", i).as_deref() == account)
+            .unwrap();
+        batch
+            .column_by_name("risky_users")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Int32Type>()
+            .value(i)
+    };
+    assert_eq!(risky_users(&a, None), 2);
+    assert_eq!(risky_users(&a, Some("111111111111")), 2);
+    assert_eq!(risky_users(&a, Some("222222222222")), 0);
+    assert_eq!(risky_users(&b, None), 0);
 }
 
 /// A real export's shape, as boto3 dumps it (the shape public IAM tools

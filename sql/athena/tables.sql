@@ -422,7 +422,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS daily_summary (
   `unused_roles` int COMMENT 'Unused roles, service-linked ones excluded.',
   `unused_roles_new` int COMMENT 'Unused roles new or reappeared since the previous snapshot.',
   `unused_roles_resolved` int COMMENT 'Unused roles on the previous snapshot that are used or deleted now.',
-  `unused_service_linked_roles` int COMMENT 'Unused service-linked roles, counted apart.'
+  `unused_service_linked_roles` int COMMENT 'Unused service-linked roles, counted apart.',
+  `risky_users` int COMMENT 'IAM users allowed at least one sensitive action at account breadth or wider (simulations rows with principal_type user, the roles\' rule), counted apart from roles. Null in partitions analyzed before users were evaluated.'
 )
 COMMENT 'Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

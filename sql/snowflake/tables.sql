@@ -385,7 +385,8 @@ CREATE OR REPLACE EXTERNAL TABLE daily_summary (
     unused_roles NUMBER(10,0) AS (value:unused_roles::NUMBER(10,0)), -- Unused roles, service-linked ones excluded.
     unused_roles_new NUMBER(10,0) AS (value:unused_roles_new::NUMBER(10,0)), -- Unused roles new or reappeared since the previous snapshot.
     unused_roles_resolved NUMBER(10,0) AS (value:unused_roles_resolved::NUMBER(10,0)), -- Unused roles on the previous snapshot that are used or deleted now.
-    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)) -- Unused service-linked roles, counted apart.
+    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)), -- Unused service-linked roles, counted apart.
+    risky_users NUMBER(10,0) AS (value:risky_users::NUMBER(10,0)) -- IAM users allowed at least one sensitive action at account breadth or wider (simulations rows with principal_type user, the roles' rule), counted apart from roles. Null in partitions analyzed before users were evaluated.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/daily_summary/

@@ -69,30 +69,14 @@ pub fn read(
     date: NaiveDate,
     accounts: &[AccountState],
 ) -> Result<(Vec<CredentialIn>, UsersByArn), AnalyzeError> {
-    let mut by_date: BTreeMap<NaiveDate, Option<Vec<&str>>> = BTreeMap::new();
-    if accounts.is_empty() {
-        by_date.insert(date, None);
-    }
-    for a in accounts {
-        if let Some(d) = a.data_date
-            && let Some(list) = by_date.entry(d).or_insert_with(|| Some(Vec::new()))
-        {
-            list.push(a.account_id.as_str());
-        }
-    }
     let table = credentials::TABLE.name;
     let mut out = Vec::new();
     let mut users = UsersByArn::new();
-    for (d, ids) in by_date {
+    for (d, filter) in by_data_date(date, accounts) {
         let manifest = snapshot_manifest(lake, d)?;
         if !manifest.tables.contains_key(table) {
             continue;
         }
-        let filter = ids.as_ref().and_then(|ids| {
-            ids.iter()
-                .map(|v| col("account_id").eq(lit(v.to_string())))
-                .reduce(|a, b| a.or(b))
-        });
         read_users(lake, &manifest, filter.clone(), &mut users)?;
         let df = read::scan(
             lake,
@@ -161,6 +145,38 @@ pub fn read(
         }
     }
     Ok((out, users))
+}
+
+/// The snapshot dates analyze reads accounts' rows from on `date`, each with
+/// a filter keeping its accounts: per account of the manifest, its data
+/// date (the date itself, or the carried one; none for `no_data`); a
+/// manifest without an accounts list: every row of the date.
+pub fn by_data_date(
+    date: NaiveDate,
+    accounts: &[AccountState],
+) -> BTreeMap<NaiveDate, Option<polars::prelude::Expr>> {
+    let mut by_date: BTreeMap<NaiveDate, Option<Vec<&str>>> = BTreeMap::new();
+    if accounts.is_empty() {
+        by_date.insert(date, None);
+    }
+    for a in accounts {
+        if let Some(d) = a.data_date
+            && let Some(list) = by_date.entry(d).or_insert_with(|| Some(Vec::new()))
+        {
+            list.push(a.account_id.as_str());
+        }
+    }
+    by_date
+        .into_iter()
+        .map(|(d, ids)| {
+            let filter = ids.and_then(|ids| {
+                ids.iter()
+                    .map(|v| col("account_id").eq(lit(v.to_string())))
+                    .reduce(|a, b| a.or(b))
+            });
+            (d, filter)
+        })
+        .collect()
 }
 
 /// Adds the `users` rows of `manifest`'s date (after `filter`) to `out`.

@@ -20,6 +20,7 @@ pub mod routes;
 pub mod suggest;
 pub mod terraform;
 pub mod unused_roles;
+pub mod user_risk;
 
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
@@ -177,6 +178,14 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         },
     );
     credentials::assign_owners(&mut analysis.credential_findings, &users, &owners);
+    // Risky users, counted apart from roles (null-free: 0 when none).
+    let risky_users = user_risk::risky_users(&cfg.lake, cfg.date, &current.accounts)?;
+    for row in &mut analysis.daily {
+        row.risky_users = match &row.account_id {
+            Some(a) => risky_users.get(a).copied().unwrap_or(0),
+            None => risky_users.values().sum(),
+        };
+    }
 
     // Alerts go out before the ledger that records them is published: a
     // failed delivery fails the run, so the items stay unalerted and are

@@ -19,6 +19,10 @@ CREATE TABLE sims AS
 SELECT *, breadth IN ('any', 'account') AND breadth_decision = 'allowed' AS risky
 FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
+-- Users' decisions, for daily_summary.risky_users only.
+CREATE TABLE user_sims AS
+SELECT * FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates}) AND principal_type = 'user';
 CREATE TABLE rp AS
 SELECT * FROM read_parquet('{lake}/role_policies/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
@@ -122,7 +126,9 @@ SELECT r.snapshot_date, 'organization' AS scope, NULL AS account_id,
        (SELECT count(*) FROM unused u WHERE u.snapshot_date = r.snapshot_date) AS unused_permissions,
        (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change <> 'resolved') AS unused_new,
        (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change = 'resolved') AS unused_resolved,
-       count(*) FILTER (WHERE r.owner_team = 'unowned') AS unowned_roles
+       count(*) FILTER (WHERE r.owner_team = 'unowned') AS unowned_roles,
+       (SELECT count(DISTINCT role_id) FROM user_sims s WHERE s.snapshot_date = r.snapshot_date
+           AND breadth IN ('any', 'account') AND breadth_decision = 'allowed') AS risky_users
 FROM owned r GROUP BY r.snapshot_date;
 
 CREATE TABLE teams AS
