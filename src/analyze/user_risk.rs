@@ -26,8 +26,12 @@ pub fn risky_users(
     let mut risky: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (d, filter) in by_data_date(date, accounts) {
         let manifest = snapshot_manifest(lake, d)?;
-        if !manifest.tables.contains_key(table)
+        // Breadth exists from schema version 3 on; user rows only where
+        // principal_type does.
+        if manifest.schema_version < 3
+            || !manifest.tables.contains_key(table)
             || !read::has_column(lake, &manifest, table, principal::COLUMN.name)?
+            || !read::has_column(lake, &manifest, table, "breadth")?
         {
             continue;
         }
