@@ -30,7 +30,8 @@ What it measures:
      127.0.0.1) limited like IAM: BENCH_IAM_RATE requests/s per account
      (token bucket, burst BENCH_IAM_BURST), BENCH_IAM_LATENCY_MS added to
      every answer. Wall time against the floor (the busiest account's IAM
-     calls / the rate: accounts run in parallel), IAM calls per role,
+     calls / the rate: accounts run in parallel), IAM calls per principal
+     (roles and IAM users, each with an Access Advisor job) and per role,
      throttles.
   6. snapshot of one BENCH_IAMSIM_ROLES-role account against the npm package
      @cloud-copilot/iam-simulate (installed at bench time, run by node as an
@@ -397,6 +398,8 @@ def bench_throttled(results):
             runs.append({
                 "wall": wall, "rss": rss, "floor": floor, "ratio": wall / floor,
                 "calls_per_role": metrics["iam_calls_per_role"],
+                # The budget: roles and IAM users each have an Access Advisor job.
+                "calls_per_principal": metrics.get("iam_calls_per_principal", metrics["iam_calls_per_role"]),
                 "iam_calls": iam_calls, "calls_by_account": calls,
                 "throttles": sum(v for k, v in metrics.items() if k.startswith("api_throttles:iam:")),
                 # Where the time went, per account: from its first to its last
@@ -412,7 +415,8 @@ def bench_throttled(results):
         "accounts": T_ACCOUNTS, "roles": roles, "rate": IAM_RATE, "burst": IAM_BURST,
         "latency_ms": IAM_LATENCY_MS, "seed_wall": seed_wall, "runs_detail": runs,
         **{k: stats([r[k] for r in runs]) for k in
-           ("wall", "rss", "floor", "ratio", "calls_per_role", "throttles", "iam_window_max", "longest_gap")},
+           ("wall", "rss", "floor", "ratio", "calls_per_role", "calls_per_principal", "throttles", "iam_window_max",
+            "longest_gap")},
     }
 
 
@@ -435,7 +439,7 @@ def machine():
 
 def throttled_report(t, measured):
     """The throttled live snapshot's section of docs/BENCHMARKS.md."""
-    ratio, per_role = t["ratio"]["median"], t["calls_per_role"]["median"]
+    ratio, per_principal = t["ratio"]["median"], t["calls_per_principal"]["median"]
     met = lambda ok: "met" if ok else "**not met**"
     return [
         "",
@@ -471,14 +475,16 @@ def throttled_report(t, measured):
         f"| wall time | {fmt(t['wall'], 's', 1)} | |",
         f"| floor (busiest account's IAM calls ÷ {t['rate']:g}/s) | {fmt(t['floor'], 's', 1)} | |",
         f"| wall ÷ floor | {fmt(t['ratio'], '', 2).rstrip()} | ≤ 1.2 |",
-        f"| IAM calls per role | {fmt(t['calls_per_role'], '', 3).rstrip()} | ≤ 2.05 |",
+        f"| IAM calls per principal (roles and IAM users: each has an Access Advisor job) | "
+        f"{fmt(t['calls_per_principal'], '', 3).rstrip()} | ≤ 2.05 |",
+        f"| IAM calls per role | {fmt(t['calls_per_role'], '', 3).rstrip()} | |",
         f"| throttled IAM requests (retried) | {fmt(t['throttles'], '', 0).rstrip()} | |",
         f"| an account's span, first to last IAM request (longest) | {fmt(t['iam_window_max'], 's', 1)} | |",
         f"| longest pause between two IAM requests of one account | {fmt(t['longest_gap'], 's', 1)} | |",
         f"| peak RSS | {fmt(t['rss'], 'MB', 0)} | |",
         "",
         f"Targets: wall ≤ 1.2 × floor — median {ratio:.2f}: {met(ratio <= 1.2)}; "
-        f"≤ 2.05 IAM calls per role — median {per_role:.3f}: {met(per_role <= 2.05)}.",
+        f"≤ 2.05 IAM calls per principal — median {per_principal:.3f}: {met(per_principal <= 2.05)}.",
         f"Seeding the emulator ({t['roles']:,} roles, unlimited) took {t['seed_wall']:.0f} s, outside the timed runs.",
     ]
 

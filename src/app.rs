@@ -257,8 +257,9 @@ fn print_snapshot_summary(lake: &Path, outcome: &SnapshotOutcome) {
     let m = &outcome.manifest;
     let roles = m.tables.get("roles").map_or(0, |t| t.rows);
     let secs = (m.finished_at - m.started_at).num_milliseconds() as f64 / 1000.0;
+    let users = m.tables.get("users").map_or(0, |t| t.rows);
     println!(
-        "{}: {}, {roles} roles, {} decisions in {secs:.2}s → {}",
+        "{}: {}, {roles} roles, {users} users, {} decisions in {secs:.2}s → {}",
         m.snapshot_date,
         accounts_summary(&m.accounts),
         m.tables.get("simulations").map_or(0, |t| t.rows),

@@ -10,6 +10,7 @@ use crate::lake::writer::PartitionWriter;
 use crate::model::credentials::{self, CredentialRow};
 use crate::model::last_accessed::{self, LastAccessedRow};
 use crate::model::policy_lints::{self, PolicyLintRow};
+use crate::model::principal::PrincipalType;
 use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
 use crate::model::scps::{self, ScpRow};
@@ -28,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub mod guard;
 mod lints;
+mod user_eval;
 
 /// A validated snapshot request.
 #[derive(Debug, Clone)]
@@ -114,6 +116,15 @@ pub enum SnapshotError {
         what: &'static str,
         policy_arn: String,
     },
+    /// A user's policy is unusable: undecodable, not a policy, or a managed
+    /// policy the file does not hold.
+    #[error("{}: user {user}: {what}: {message}", path.display())]
+    User {
+        path: PathBuf,
+        user: String,
+        what: String,
+        message: String,
+    },
     /// Live collection could not start or run (configuration, credentials,
     /// listing the organization).
     #[error("live collection: {0}")]
@@ -183,6 +194,8 @@ struct Run<'c> {
     accounts: Vec<AccountEntry>,
     risky: BTreeMap<String, RiskyCounts>,
     roles: u64,
+    /// Users' decisions (their evaluation time is in `evaluation` too).
+    user_decisions: u64,
     evaluation: std::time::Duration,
     metrics: BTreeMap<String, f64>,
 }
@@ -210,6 +223,7 @@ impl<'c> Run<'c> {
                 .map(|a| (a.clone(), RiskyCounts::default()))
                 .collect(),
             roles: 0,
+            user_decisions: 0,
             evaluation: std::time::Duration::ZERO,
             metrics: BTreeMap::new(),
         })
@@ -232,6 +246,9 @@ impl<'c> Run<'c> {
             // Parity mode: AWS's decisions replace the local evaluator's.
             rows.simulations = api_simulation_rows(&rows.roles, api)?;
             rows.evaluation = std::time::Duration::ZERO;
+            // AWS is asked about roles only: users get no decisions rather
+            // than local ones under a manifest that says `aws`.
+            rows.user_simulations.clear();
         }
         for sim in &rows.simulations {
             let entry = self.risky.entry(sim.action.clone()).or_default();
@@ -249,6 +266,7 @@ impl<'c> Run<'c> {
             }
         }
         self.roles += rows.roles.len() as u64;
+        self.user_decisions += rows.user_simulations.len() as u64;
         self.evaluation += rows.evaluation;
         write_account(&mut self.writer, &account.id, &rows)?;
         self.accounts.push(AccountEntry {
@@ -291,7 +309,7 @@ impl<'c> Run<'c> {
         };
         self.metrics.insert(
             "decisions".to_string(),
-            (self.roles * cfg.sensitive_actions.len() as u64) as f64,
+            (self.roles * cfg.sensitive_actions.len() as u64 + self.user_decisions) as f64,
         );
         self.metrics.insert(
             "evaluation_seconds".to_string(),
@@ -487,7 +505,7 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                         &account,
                         &data,
                         &levels[0],
-                        &LastAccessed::Live(&live.last_accessed),
+                        &LastAccessed::Live(&live.last_accessed, &live.user_last_accessed),
                         live.api_decisions.as_ref(),
                     )
                 });
@@ -599,6 +617,12 @@ struct AccountRows {
     users: Vec<UserRow>,
     /// Unknown actions and condition keys in the account's identity policies.
     policy_lints: Vec<PolicyLintRow>,
+    /// Users' policies, decisions and Access Advisor rows (see
+    /// [`user_eval`]): written to the same tables as roles', with
+    /// `principal_type` user.
+    user_policies: Vec<RolePolicyRow>,
+    user_simulations: Vec<SimulationRow>,
+    user_last_accessed: Vec<LastAccessedRow>,
     roles_without_last_accessed: u64,
     /// Time spent inside the evaluator, for the manifest's metrics.
     evaluation: std::time::Duration,
@@ -649,37 +673,52 @@ fn write_account(
         policy_lints::TABLE.name,
         &policy_lints::to_batch(&rows.policy_lints).map_err(arrow_err(policy_lints::TABLE.name))?,
     )?;
+    user_eval::write_user_rows(writer, rows, &arrow_err)?;
     Ok(())
 }
 
 /// Where a role's Access Advisor data comes from.
 enum LastAccessed<'a> {
-    /// `<account>/last-accessed/<role>.json` in a fixture folder.
+    /// `<account>/last-accessed/<role>.json` (users:
+    /// `last-accessed/users/<user>.json`) in a fixture folder.
     Fixtures(&'a FixtureSource),
-    /// The live collector's job outcomes, by role name.
-    Live(&'a std::collections::HashMap<String, crate::source::aws::JobOutcome>),
+    /// The live collector's job outcomes: roles', then users', by name.
+    Live(&'a JobsByName, &'a JobsByName),
 }
+
+/// Access Advisor job outcomes by principal name.
+type JobsByName = std::collections::HashMap<String, crate::source::aws::JobOutcome>;
+
+/// One principal's Access Advisor data, or `Err(status)` naming why there
+/// is none, with where it came from.
+type AccessFound = (
+    PathBuf,
+    Result<crate::source::aws_json::ServiceLastAccessedDetails, &'static str>,
+);
 
 impl LastAccessed<'_> {
     /// The role's data, or `Err(status)` naming why there is none
     /// (`missing`, `failed`, `timed_out`: the `roles.last_accessed_status`
     /// values, counted in `roles_without_last_accessed`), and where it came
     /// from for error messages.
-    fn get(
+    fn get(&self, account_id: &str, role_name: &str) -> Result<AccessFound, SourceError> {
+        self.get_for(account_id, role_name, PrincipalType::Role)
+    }
+
+    /// As [`LastAccessed::get`], for a role or a user.
+    fn get_for(
         &self,
         account_id: &str,
-        role_name: &str,
-    ) -> Result<
-        (
-            PathBuf,
-            Result<crate::source::aws_json::ServiceLastAccessedDetails, &'static str>,
-        ),
-        SourceError,
-    > {
+        name: &str,
+        principal: PrincipalType,
+    ) -> Result<AccessFound, SourceError> {
         match self {
             LastAccessed::Fixtures(source) => {
-                let path = source.last_accessed_path(account_id, role_name);
-                let details = source.last_accessed(account_id, role_name)?;
+                let path = match principal {
+                    PrincipalType::Role => source.last_accessed_path(account_id, name),
+                    PrincipalType::User => source.user_last_accessed_path(account_id, name),
+                };
+                let details = source.last_accessed_at(&path)?;
                 // A FAILED job is what AWS answers for a job that could not
                 // run: the role's services are unknown that day, which the
                 // lake records rather than refusing the whole snapshot.
@@ -690,10 +729,14 @@ impl LastAccessed<'_> {
                 };
                 Ok((path, details))
             }
-            LastAccessed::Live(jobs) => {
+            LastAccessed::Live(roles, users) => {
                 use crate::source::aws::JobOutcome;
-                let path = PathBuf::from(format!("aws:{account_id}/access-advisor/{role_name}"));
-                let details = match jobs.get(role_name) {
+                let (jobs, folder) = match principal {
+                    PrincipalType::Role => (roles, "access-advisor"),
+                    PrincipalType::User => (users, "access-advisor/users"),
+                };
+                let path = PathBuf::from(format!("aws:{account_id}/{folder}/{name}"));
+                let details = match jobs.get(name) {
                     Some(JobOutcome::Completed(d)) => Ok(d.clone()),
                     Some(JobOutcome::Failed(_)) => Err("failed"),
                     Some(JobOutcome::TimedOut) => Err("timed_out"),
@@ -703,6 +746,67 @@ impl LastAccessed<'_> {
             }
         }
     }
+}
+
+/// Appends the `last_accessed` rows of one principal's completed Access
+/// Advisor job; `who` is its id, name and ARN. A job that is not COMPLETED
+/// holds no data: an error naming where it came from.
+fn access_rows(
+    out: &mut Vec<LastAccessedRow>,
+    account_id: &str,
+    who: [&str; 3],
+    details: crate::source::aws_json::ServiceLastAccessedDetails,
+    la_path: PathBuf,
+) -> Result<(), SnapshotError> {
+    let [id, name, arn] = who;
+    let job_type = details
+        .job_type
+        .clone()
+        .unwrap_or_else(|| "SERVICE_LEVEL".into());
+    if details.job_status != "COMPLETED" {
+        return Err(SourceError::Shape {
+            path: la_path,
+            field: "JobStatus".into(),
+            message: format!(
+                "is {:?}; only COMPLETED jobs hold data (re-export once the job is done)",
+                details.job_status
+            ),
+        }
+        .into());
+    }
+    let row = |service_namespace: String, service_name: Option<String>| LastAccessedRow {
+        account_id: account_id.to_string(),
+        role_id: id.to_string(),
+        role_name: name.to_string(),
+        role_arn: arn.to_string(),
+        service_namespace,
+        service_name,
+        action: None,
+        last_authenticated: None,
+        last_authenticated_region: None,
+        last_authenticated_entity: None,
+        total_authenticated_entities: None,
+        job_type: job_type.clone(),
+    };
+    for svc in details.services_last_accessed {
+        for act in &svc.tracked_actions_last_accessed {
+            out.push(LastAccessedRow {
+                action: Some(format!("{}:{}", svc.service_namespace, act.action_name)),
+                last_authenticated: act.last_accessed_time.map(|t| t.micros()),
+                last_authenticated_region: act.last_accessed_region.clone(),
+                last_authenticated_entity: act.last_accessed_entity.clone(),
+                ..row(svc.service_namespace.clone(), svc.service_name.clone())
+            });
+        }
+        out.push(LastAccessedRow {
+            last_authenticated: svc.last_authenticated.map(|t| t.micros()),
+            last_authenticated_region: svc.last_authenticated_region,
+            last_authenticated_entity: svc.last_authenticated_entity,
+            total_authenticated_entities: svc.total_authenticated_entities,
+            ..row(svc.service_namespace, svc.service_name)
+        });
+    }
+    Ok(())
 }
 
 /// A managed policy of the account, decoded, normalized and compiled on first
@@ -889,55 +993,13 @@ fn collect_account(
             Err(status) => status,
         };
         match la {
-            Ok(details) => {
-                let job_type = details
-                    .job_type
-                    .clone()
-                    .unwrap_or_else(|| "SERVICE_LEVEL".into());
-                if details.job_status != "COMPLETED" {
-                    return Err(SourceError::Shape {
-                        path: la_path,
-                        field: "JobStatus".into(),
-                        message: format!(
-                            "is {:?}; only COMPLETED jobs hold data (re-export once the job is done)",
-                            details.job_status
-                        ),
-                    }
-                    .into());
-                }
-                for svc in details.services_last_accessed {
-                    for act in &svc.tracked_actions_last_accessed {
-                        out.last_accessed.push(LastAccessedRow {
-                            account_id: account.id.clone(),
-                            role_id: role.role_id.clone(),
-                            role_name: role.role_name.clone(),
-                            role_arn: role.arn.clone(),
-                            service_namespace: svc.service_namespace.clone(),
-                            service_name: svc.service_name.clone(),
-                            action: Some(format!("{}:{}", svc.service_namespace, act.action_name)),
-                            last_authenticated: act.last_accessed_time.map(|t| t.micros()),
-                            last_authenticated_region: act.last_accessed_region.clone(),
-                            last_authenticated_entity: act.last_accessed_entity.clone(),
-                            total_authenticated_entities: None,
-                            job_type: job_type.clone(),
-                        });
-                    }
-                    out.last_accessed.push(LastAccessedRow {
-                        account_id: account.id.clone(),
-                        role_id: role.role_id.clone(),
-                        role_name: role.role_name.clone(),
-                        role_arn: role.arn.clone(),
-                        service_namespace: svc.service_namespace,
-                        service_name: svc.service_name,
-                        action: None,
-                        last_authenticated: svc.last_authenticated.map(|t| t.micros()),
-                        last_authenticated_region: svc.last_authenticated_region,
-                        last_authenticated_entity: svc.last_authenticated_entity,
-                        total_authenticated_entities: svc.total_authenticated_entities,
-                        job_type: job_type.clone(),
-                    });
-                }
-            }
+            Ok(details) => access_rows(
+                &mut out.last_accessed,
+                &account.id,
+                [&role.role_id, &role.role_name, &role.arn],
+                details,
+                la_path,
+            )?,
             Err(_) => out.roles_without_last_accessed += 1,
         }
 
@@ -986,6 +1048,15 @@ fn collect_account(
             scp_exempt,
         });
     }
+    user_eval::collect_users(
+        &mut out,
+        &mut compiled,
+        last_accessed,
+        account,
+        data,
+        scp_levels,
+        cfg,
+    )?;
     Ok(out)
 }
 
@@ -1055,6 +1126,7 @@ fn user_rows(
                     })
                     .collect(),
                 group_managed_policy_arns: group_managed,
+                last_accessed_status: "missing".into(),
             }
         })
         .collect()
@@ -1068,29 +1140,80 @@ fn managed<'c, 'a>(
     role: &RoleDetail,
     what: &'static str,
 ) -> Result<&'c Managed<'a>, SnapshotError> {
+    managed_of(
+        compiled,
+        by_arn,
+        arn,
+        path,
+        Who::Role(&role.role_name),
+        what,
+    )
+}
+
+/// Whose policy is being read, for error messages.
+#[derive(Debug, Clone, Copy)]
+enum Who<'n> {
+    Role(&'n str),
+    User(&'n str),
+}
+
+/// The managed policy `arn`, compiled on first use for any principal.
+fn managed_of<'c, 'a>(
+    compiled: &'c mut HashMap<String, Managed<'a>>,
+    by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
+    arn: &str,
+    path: &Path,
+    who: Who<'_>,
+    what: &'static str,
+) -> Result<&'c Managed<'a>, SnapshotError> {
     if !compiled.contains_key(arn) {
-        let missing = || SnapshotError::MissingManagedPolicy {
-            path: path.to_path_buf(),
-            role: role.role_name.clone(),
-            what,
-            policy_arn: arn.to_string(),
+        let missing = || {
+            match who {
+            Who::Role(role) => SnapshotError::MissingManagedPolicy {
+                path: path.to_path_buf(),
+                role: role.to_string(),
+                what,
+                policy_arn: arn.to_string(),
+            },
+            Who::User(user) => SnapshotError::User {
+                path: path.to_path_buf(),
+                user: user.to_string(),
+                what: format!("{what} {arn}"),
+                message: "is not in the file's Policies list (get-account-authorization-details lists every attached policy, AWS managed ones included)".into(),
+            },
+        }
         };
         let detail = *by_arn.get(arn).ok_or_else(missing)?;
         let version = detail.default_version().ok_or_else(missing)?;
-        let document =
-            policy_doc::decode(&version.document).map_err(|message| SourceError::Role {
+        let version_what = || format!("managed policy {arn} version {}", version.version_id);
+        let document = policy_doc::decode(&version.document).map_err(|message| match who {
+            Who::Role(role) => SnapshotError::from(SourceError::Role {
                 path: path.to_path_buf(),
-                role: role.role_name.clone(),
-                what: format!("managed policy {arn} version {}", version.version_id),
+                role: role.to_string(),
+                what: version_what(),
                 message,
-            })?;
-        let policy =
-            Policy::parse(arn.to_string(), &document).map_err(|source| SnapshotError::Policy {
+            }),
+            Who::User(user) => SnapshotError::User {
                 path: path.to_path_buf(),
-                role: role.role_name.clone(),
+                user: user.to_string(),
+                what: version_what(),
+                message,
+            },
+        })?;
+        let policy = Policy::parse(arn.to_string(), &document).map_err(|source| match who {
+            Who::Role(role) => SnapshotError::Policy {
+                path: path.to_path_buf(),
+                role: role.to_string(),
                 policy: arn.to_string(),
                 source: Box::new(source),
-            })?;
+            },
+            Who::User(user) => SnapshotError::User {
+                path: path.to_path_buf(),
+                user: user.to_string(),
+                what: format!("policy {arn}"),
+                message: source.to_string(),
+            },
+        })?;
         compiled.insert(
             arn.to_string(),
             Managed {
@@ -1158,6 +1281,8 @@ fn policy_row(
         policy_version: version.map(str::to_string),
         document: doc.text,
         statement_count: doc.statement_count,
+        principal_type: PrincipalType::Role,
+        via_group: None,
     }
 }
 
@@ -1218,14 +1343,30 @@ fn simulation_row(
     action: &str,
     b: eval::BreadthDecision,
 ) -> SimulationRow {
+    simulation_row_of(
+        account,
+        [&role.role_id, &role.role_name, &role.arn],
+        action,
+        b,
+    )
+}
+
+/// A decision as a `simulations` row of the principal `who` (id, name, ARN).
+fn simulation_row_of(
+    account: &AccountInfo,
+    who: [&str; 3],
+    action: &str,
+    b: eval::BreadthDecision,
+) -> SimulationRow {
     let d = b.any;
+    let [id, name, arn] = who;
     SimulationRow {
         breadth: b.breadth.map(eval::Breadth::as_str),
         breadth_decision: b.breadth_decision.as_str(),
         account_id: account.id.clone(),
-        role_id: role.role_id.clone(),
-        role_name: role.role_name.clone(),
-        role_arn: role.arn.clone(),
+        role_id: id.to_string(),
+        role_name: name.to_string(),
+        role_arn: arn.to_string(),
         action: action.to_string(),
         decision: d.decision.as_str().to_string(),
         decided_by: d.decided_by.map(|l| l.as_str().to_string()),

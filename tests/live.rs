@@ -343,7 +343,53 @@ fn live_snapshot_equals_the_seeded_organization_and_isolates_a_denied_account() 
         let names: Vec<&str> = list.as_string::<i32>().iter().flatten().collect();
         let alice = str_at(&users, "user_name", i).as_deref() == Some("alice");
         assert_eq!(names, if alice { vec!["devs"] } else { vec![] });
+        // Every user's Access Advisor job completed (jobs on user ARNs).
+        assert_eq!(
+            str_at(&users, "last_accessed_status", i).as_deref(),
+            Some("ok")
+        );
     }
+    // Users' rows in last_accessed and simulations, principal_type user:
+    // alice's seeded S3 and SQS services in every account; a decision per
+    // user and sensitive action; alice's group policies as her rows.
+    let la = read_table(lake.path(), "last_accessed", "2026-11-01");
+    let mut alice_services: Vec<(String, String)> = (0..la.num_rows())
+        .filter(|&i| str_at(&la, "principal_type", i).as_deref() == Some("user"))
+        .map(|i| {
+            assert_eq!(str_at(&la, "role_name", i).as_deref(), Some("alice"));
+            (
+                str_at(&la, "account_id", i).unwrap(),
+                str_at(&la, "service_namespace", i).unwrap(),
+            )
+        })
+        .collect();
+    alice_services.sort();
+    let mut want_services: Vec<(String, String)> = seeded_users
+        .keys()
+        .flat_map(|a| {
+            [
+                (a.clone(), "s3".to_string()),
+                (a.clone(), "sqs".to_string()),
+            ]
+        })
+        .collect();
+    want_services.sort();
+    assert_eq!(alice_services, want_services);
+    let sims = read_table(lake.path(), "simulations", "2026-11-01");
+    let user_sims = (0..sims.num_rows())
+        .filter(|&i| str_at(&sims, "principal_type", i).as_deref() == Some("user"))
+        .count();
+    let actions = m["sensitive_actions"].as_array().unwrap().len();
+    assert_eq!(user_sims, want.len() * actions);
+    let p = read_table(lake.path(), "role_policies", "2026-11-01");
+    let via_devs = (0..p.num_rows())
+        .filter(|&i| {
+            str_at(&p, "principal_type", i).as_deref() == Some("user")
+                && str_at(&p, "via_group", i).as_deref() == Some("devs")
+        })
+        .count();
+    // devs: one inline and one managed policy, alice in every account.
+    assert_eq!(via_devs, 2 * seeded_users.len());
     assert!(
         m["metrics"]["api_calls:iam:GetCredentialReport"]
             .as_f64()

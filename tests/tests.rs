@@ -10,3 +10,4 @@ mod live;
 mod plan_lake;
 mod s3;
 mod snapshot;
+mod users;

@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Amazon Athena over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect athena --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 3. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 4. Set-up: docs/WAREHOUSE.md.
 --
 -- Athena runs one statement per query: run them one by one (or split on the
 -- blank lines), with the database iamlake selected for the tables.
@@ -51,17 +51,19 @@ TBLPROPERTIES (
 
 CREATE EXTERNAL TABLE IF NOT EXISTS role_policies (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
-  `role_id` string COMMENT 'Role id (AROA...).',
-  `role_name` string COMMENT 'Role name.',
-  `role_arn` string COMMENT 'Role ARN.',
+  `role_id` string COMMENT 'Role id (AROA...); the user id (AIDA...) on user rows.',
+  `role_name` string COMMENT 'Role name; the user name on user rows.',
+  `role_arn` string COMMENT 'Role ARN; the user ARN on user rows.',
   `kind` string COMMENT 'inline | customer_managed | aws_managed | boundary.',
   `policy_name` string COMMENT 'Policy name (the inline policy\'s name, or the managed policy\'s name).',
   `policy_arn` string COMMENT 'Managed policy ARN; null for inline policies.',
   `policy_version` string COMMENT 'Default version id of a managed policy (v1, v2, ...); null for inline policies.',
   `document` string COMMENT 'The policy document as normalized JSON text (compact, keys sorted).',
-  `statement_count` int COMMENT 'Number of statements in the document.'
+  `statement_count` int COMMENT 'Number of statements in the document.',
+  `principal_type` string COMMENT 'role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user\'s id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role\'s. Role queries filter coalesce(principal_type, \'role\') = \'role\'.',
+  `via_group` string COMMENT 'For a user\'s row: the IAM group whose inline or attached policy this is (the user has it through the group); null for the user\'s own policies and for roles.'
 )
-COMMENT 'One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.'
+COMMENT 'One row per policy that applies to a role or an IAM user (principal_type): inline, customer managed, AWS managed, or its permissions boundary; a user\'s rows include its groups\' inline and attached policies (via_group).'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
 STORED AS PARQUET
 LOCATION 's3://YOUR-BUCKET/iamlake/role_policies/'
@@ -77,9 +79,9 @@ TBLPROPERTIES (
 
 CREATE EXTERNAL TABLE IF NOT EXISTS simulations (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
-  `role_id` string COMMENT 'Role id (AROA...).',
-  `role_name` string COMMENT 'Role name.',
-  `role_arn` string COMMENT 'Role ARN.',
+  `role_id` string COMMENT 'Role id (AROA...); the user id (AIDA...) on user rows.',
+  `role_name` string COMMENT 'Role name; the user name on user rows.',
+  `role_arn` string COMMENT 'Role ARN; the user ARN on user rows.',
   `action` string COMMENT 'The sensitive action, e.g. iam:PassRole.',
   `resource` string COMMENT 'Always * : the question is whether the grant covers any resource (see docs/EVALUATION.md).',
   `decision` string COMMENT 'allowed | conditionally_allowed | implicit_deny | explicit_deny.',
@@ -87,7 +89,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS simulations (
   `matched_statements` array<struct<policy_id:string,layer:string,statement_index:int,sid:string,effect:string,conditional:boolean>> COMMENT 'Statements behind the decision.',
   `condition_keys` array<string> COMMENT 'Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).',
   `breadth` string COMMENT 'The widest breadth at which the action is allowed or conditionally allowed: any (every resource everywhere) | account (every resource of the action\'s types in the role\'s own account, any region) | pattern (some names, one region, or another account) | specific (named resources); null when allowed at none. A role is risky when a sensitive action is allowed at account or wider (schema version 3; see docs/EVALUATION.md#breadth).',
-  `breadth_decision` string COMMENT 'The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).'
+  `breadth_decision` string COMMENT 'The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).',
+  `principal_type` string COMMENT 'role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user\'s id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role\'s. Role queries filter coalesce(principal_type, \'role\') = \'role\'.'
 )
 COMMENT 'One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -105,9 +108,9 @@ TBLPROPERTIES (
 
 CREATE EXTERNAL TABLE IF NOT EXISTS last_accessed (
   `account_id` string COMMENT '12-digit AWS account id that owns the role.',
-  `role_id` string COMMENT 'Role id (AROA...).',
-  `role_name` string COMMENT 'Role name.',
-  `role_arn` string COMMENT 'Role ARN.',
+  `role_id` string COMMENT 'Role id (AROA...); the user id (AIDA...) on user rows.',
+  `role_name` string COMMENT 'Role name; the user name on user rows.',
+  `role_arn` string COMMENT 'Role ARN; the user ARN on user rows.',
   `service_namespace` string COMMENT 'Service prefix, e.g. s3.',
   `service_name` string COMMENT 'Service display name, e.g. Amazon S3.',
   `action` string COMMENT 'Full action name (s3:GetObject) for action rows; null for service rows.',
@@ -116,7 +119,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS last_accessed (
   `last_authenticated_region` string COMMENT 'Region of that last use.',
   `last_authenticated_entity` string COMMENT 'ARN of the entity that last used it.',
   `total_authenticated_entities` int COMMENT 'Number of entities that used the service (service rows only).',
-  `job_type` string COMMENT 'SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.'
+  `job_type` string COMMENT 'SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.',
+  `principal_type` string COMMENT 'role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user\'s id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role\'s. Role queries filter coalesce(principal_type, \'role\') = \'role\'.'
 )
 COMMENT 'Access Advisor data: one row per (role, service) with granularity = service, plus one per tracked action with granularity = action.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -208,7 +212,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS users (
   `inline_policy_names` array<string> COMMENT 'Names of the user\'s own inline policies.',
   `managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user itself.',
   `group_inline_policy_names` array<string> COMMENT 'Inline policies of the user\'s groups, as group/policy.',
-  `group_managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user\'s groups (each once).'
+  `group_managed_policy_arns` array<string> COMMENT 'ARNs of the managed policies attached to the user\'s groups (each once).',
+  `last_accessed_status` string COMMENT 'Whether the user\'s Access Advisor data was collected on this date: ok | failed | timed_out | missing (as roles.last_accessed_status; the data is in last_accessed with principal_type user).'
 )
 COMMENT 'One row per IAM user in every collected account on the snapshot date (GetAccountAuthorizationDetails UserDetailList), with its groups and the policies it has directly and through them.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -340,7 +345,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS credential_findings (
   `access_key` int COMMENT '1 or 2: which access key (access_key_* findings only).',
   `last_used_at` timestamp COMMENT 'The last use the finding is about: the key\'s, the password\'s (console_without_mfa), or the user\'s latest of both (inactive_user); null when never.',
   `days` int COMMENT 'Whole days to data_date: since the last use (or the key\'s or user\'s creation when never used) for access_key_unused and inactive_user, since the key\'s last rotation for access_key_old; null for console_without_mfa.',
-  `data_date` date COMMENT 'Date of the credential report: the snapshot date, or an earlier one when the account was carried.'
+  `data_date` date COMMENT 'Date of the credential report: the snapshot date, or an earlier one when the account was carried.',
+  `owner_team` string COMMENT 'Owner team of the user (unowned when no step names one): the user\'s tag (users.owner_team), else the owners file (a rule\'s role glob matches the user name, its path_prefix the user\'s path), else the account\'s default team (--owners-config [accounts]). The root user has no tags: its account\'s rules decide.',
+  `owner_source` string COMMENT 'tag | owners_file | account | unowned: the step that named owner_team.'
 )
 COMMENT 'One row per finding of the credential reports on the date: access_key_unused, access_key_old, console_without_mfa, inactive_user (rules in docs/ANALYZE.md#credentials). Accounts without a report on the date (or carried) have none.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -442,7 +449,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS daily_summary (
   `unused_roles` int COMMENT 'Unused roles, service-linked ones excluded.',
   `unused_roles_new` int COMMENT 'Unused roles new or reappeared since the previous snapshot.',
   `unused_roles_resolved` int COMMENT 'Unused roles on the previous snapshot that are used or deleted now.',
-  `unused_service_linked_roles` int COMMENT 'Unused service-linked roles, counted apart.'
+  `unused_service_linked_roles` int COMMENT 'Unused service-linked roles, counted apart.',
+  `risky_users` int COMMENT 'IAM users allowed at least one sensitive action at account breadth or wider (simulations rows with principal_type user, the roles\' rule), counted apart from roles. Null in partitions analyzed before users were evaluated.'
 )
 COMMENT 'Per snapshot date, one organization-wide row and one row per account: the trend series for leadership charts.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')

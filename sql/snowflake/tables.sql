@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Snowflake over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect snowflake --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 3. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 4. Set-up: docs/WAREHOUSE.md.
 --
 -- Run in the database and schema that should hold the tables (USE SCHEMA ...).
 -- Prerequisite, once per account (ACCOUNTADMIN): a storage integration the
@@ -65,34 +65,36 @@ FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per IAM role in every collected account on the snapshot date.';
 
--- role_policies: One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.
+-- role_policies: One row per policy that applies to a role or an IAM user (principal_type): inline, customer managed, AWS managed, or its permissions boundary; a user's rows include its groups' inline and attached policies (via_group).
 CREATE OR REPLACE EXTERNAL TABLE role_policies (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
-    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
-    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
-    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...); the user id (AIDA...) on user rows.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name; the user name on user rows.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN; the user ARN on user rows.
     kind VARCHAR AS (value:kind::VARCHAR), -- inline | customer_managed | aws_managed | boundary.
     policy_name VARCHAR AS (value:policy_name::VARCHAR), -- Policy name (the inline policy's name, or the managed policy's name).
     policy_arn VARCHAR AS (value:policy_arn::VARCHAR), -- Managed policy ARN; null for inline policies.
     policy_version VARCHAR AS (value:policy_version::VARCHAR), -- Default version id of a managed policy (v1, v2, ...); null for inline policies.
     document VARCHAR AS (value:document::VARCHAR), -- The policy document as normalized JSON text (compact, keys sorted).
-    statement_count NUMBER(10,0) AS (value:statement_count::NUMBER(10,0)) -- Number of statements in the document.
+    statement_count NUMBER(10,0) AS (value:statement_count::NUMBER(10,0)), -- Number of statements in the document.
+    principal_type VARCHAR AS (value:principal_type::VARCHAR), -- role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user's id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role's. Role queries filter coalesce(principal_type, 'role') = 'role'.
+    via_group VARCHAR AS (value:via_group::VARCHAR) -- For a user's row: the IAM group whose inline or attached policy this is (the user has it through the group); null for the user's own policies and for roles.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/role_policies/
 PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
-COMMENT = 'One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.';
+COMMENT = 'One row per policy that applies to a role or an IAM user (principal_type): inline, customer managed, AWS managed, or its permissions boundary; a user''s rows include its groups'' inline and attached policies (via_group).';
 
 -- simulations: One row per (role, sensitive action): the decision for that action on any resource (*), with its reasons.
 CREATE OR REPLACE EXTERNAL TABLE simulations (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
-    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
-    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
-    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...); the user id (AIDA...) on user rows.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name; the user name on user rows.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN; the user ARN on user rows.
     action VARCHAR AS (value:action::VARCHAR), -- The sensitive action, e.g. iam:PassRole.
     resource VARCHAR AS (value:resource::VARCHAR), -- Always * : the question is whether the grant covers any resource (see docs/EVALUATION.md).
     decision VARCHAR AS (value:decision::VARCHAR), -- allowed | conditionally_allowed | implicit_deny | explicit_deny.
@@ -100,7 +102,8 @@ CREATE OR REPLACE EXTERNAL TABLE simulations (
     matched_statements ARRAY AS (value:matched_statements::ARRAY), -- Statements behind the decision.
     condition_keys ARRAY AS (value:condition_keys::ARRAY), -- Condition keys the decision depends on that the request did not carry (local evaluator: non-empty only for conditionally_allowed; the AWS simulator: its MissingContextValues).
     breadth VARCHAR AS (value:breadth::VARCHAR), -- The widest breadth at which the action is allowed or conditionally allowed: any (every resource everywhere) | account (every resource of the action's types in the role's own account, any region) | pattern (some names, one region, or another account) | specific (named resources); null when allowed at none. A role is risky when a sensitive action is allowed at account or wider (schema version 3; see docs/EVALUATION.md#breadth).
-    breadth_decision VARCHAR AS (value:breadth_decision::VARCHAR) -- The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).
+    breadth_decision VARCHAR AS (value:breadth_decision::VARCHAR), -- The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).
+    principal_type VARCHAR AS (value:principal_type::VARCHAR) -- role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user's id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role's. Role queries filter coalesce(principal_type, 'role') = 'role'.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/simulations/
@@ -113,9 +116,9 @@ COMMENT = 'One row per (role, sensitive action): the decision for that action on
 CREATE OR REPLACE EXTERNAL TABLE last_accessed (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id that owns the role.
-    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...).
-    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name.
-    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN.
+    role_id VARCHAR AS (value:role_id::VARCHAR), -- Role id (AROA...); the user id (AIDA...) on user rows.
+    role_name VARCHAR AS (value:role_name::VARCHAR), -- Role name; the user name on user rows.
+    role_arn VARCHAR AS (value:role_arn::VARCHAR), -- Role ARN; the user ARN on user rows.
     service_namespace VARCHAR AS (value:service_namespace::VARCHAR), -- Service prefix, e.g. s3.
     service_name VARCHAR AS (value:service_name::VARCHAR), -- Service display name, e.g. Amazon S3.
     action VARCHAR AS (value:action::VARCHAR), -- Full action name (s3:GetObject) for action rows; null for service rows.
@@ -124,7 +127,8 @@ CREATE OR REPLACE EXTERNAL TABLE last_accessed (
     last_authenticated_region VARCHAR AS (value:last_authenticated_region::VARCHAR), -- Region of that last use.
     last_authenticated_entity VARCHAR AS (value:last_authenticated_entity::VARCHAR), -- ARN of the entity that last used it.
     total_authenticated_entities NUMBER(10,0) AS (value:total_authenticated_entities::NUMBER(10,0)), -- Number of entities that used the service (service rows only).
-    job_type VARCHAR AS (value:job_type::VARCHAR) -- SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.
+    job_type VARCHAR AS (value:job_type::VARCHAR), -- SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.
+    principal_type VARCHAR AS (value:principal_type::VARCHAR) -- role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user's id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role's. Role queries filter coalesce(principal_type, 'role') = 'role'.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/last_accessed/
@@ -201,7 +205,8 @@ CREATE OR REPLACE EXTERNAL TABLE users (
     inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY), -- Names of the user's own inline policies.
     managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the managed policies attached to the user itself.
     group_inline_policy_names ARRAY AS (value:group_inline_policy_names::ARRAY), -- Inline policies of the user's groups, as group/policy.
-    group_managed_policy_arns ARRAY AS (value:group_managed_policy_arns::ARRAY) -- ARNs of the managed policies attached to the user's groups (each once).
+    group_managed_policy_arns ARRAY AS (value:group_managed_policy_arns::ARRAY), -- ARNs of the managed policies attached to the user's groups (each once).
+    last_accessed_status VARCHAR AS (value:last_accessed_status::VARCHAR) -- Whether the user's Access Advisor data was collected on this date: ok | failed | timed_out | missing (as roles.last_accessed_status; the data is in last_accessed with principal_type user).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/users/
@@ -313,7 +318,9 @@ CREATE OR REPLACE EXTERNAL TABLE credential_findings (
     access_key NUMBER(10,0) AS (value:access_key::NUMBER(10,0)), -- 1 or 2: which access key (access_key_* findings only).
     last_used_at TIMESTAMP_TZ(6) AS (value:last_used_at::TIMESTAMP_TZ(6)), -- The last use the finding is about: the key's, the password's (console_without_mfa), or the user's latest of both (inactive_user); null when never.
     days NUMBER(10,0) AS (value:days::NUMBER(10,0)), -- Whole days to data_date: since the last use (or the key's or user's creation when never used) for access_key_unused and inactive_user, since the key's last rotation for access_key_old; null for console_without_mfa.
-    data_date DATE AS (value:data_date::DATE) -- Date of the credential report: the snapshot date, or an earlier one when the account was carried.
+    data_date DATE AS (value:data_date::DATE), -- Date of the credential report: the snapshot date, or an earlier one when the account was carried.
+    owner_team VARCHAR AS (value:owner_team::VARCHAR), -- Owner team of the user (unowned when no step names one): the user's tag (users.owner_team), else the owners file (a rule's role glob matches the user name, its path_prefix the user's path), else the account's default team (--owners-config [accounts]). The root user has no tags: its account's rules decide.
+    owner_source VARCHAR AS (value:owner_source::VARCHAR) -- tag | owners_file | account | unowned: the step that named owner_team.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/credential_findings/
@@ -400,7 +407,8 @@ CREATE OR REPLACE EXTERNAL TABLE daily_summary (
     unused_roles NUMBER(10,0) AS (value:unused_roles::NUMBER(10,0)), -- Unused roles, service-linked ones excluded.
     unused_roles_new NUMBER(10,0) AS (value:unused_roles_new::NUMBER(10,0)), -- Unused roles new or reappeared since the previous snapshot.
     unused_roles_resolved NUMBER(10,0) AS (value:unused_roles_resolved::NUMBER(10,0)), -- Unused roles on the previous snapshot that are used or deleted now.
-    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)) -- Unused service-linked roles, counted apart.
+    unused_service_linked_roles NUMBER(10,0) AS (value:unused_service_linked_roles::NUMBER(10,0)), -- Unused service-linked roles, counted apart.
+    risky_users NUMBER(10,0) AS (value:risky_users::NUMBER(10,0)) -- IAM users allowed at least one sensitive action at account breadth or wider (simulations rows with principal_type user, the roles' rule), counted apart from roles. Null in partitions analyzed before users were evaluated.
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/daily_summary/

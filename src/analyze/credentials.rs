@@ -45,6 +45,17 @@ pub struct CredentialIn {
     pub data_date: NaiveDate,
 }
 
+/// What the `users` table says of a user, for its owner: path and tag owner.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserOwnerIn {
+    pub path: String,
+    pub owner_team: Option<String>,
+}
+
+/// Users by (account id, ARN), from the `users` rows of the same dates as
+/// the report lines.
+pub type UsersByArn = std::collections::HashMap<(String, String), UserOwnerIn>;
+
 fn bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
     Ok(df.column(name)?.bool()?.iter().collect())
 }
@@ -57,30 +68,16 @@ pub fn read(
     lake: &Lake,
     date: NaiveDate,
     accounts: &[AccountState],
-) -> Result<Vec<CredentialIn>, AnalyzeError> {
-    let mut by_date: BTreeMap<NaiveDate, Option<Vec<&str>>> = BTreeMap::new();
-    if accounts.is_empty() {
-        by_date.insert(date, None);
-    }
-    for a in accounts {
-        if let Some(d) = a.data_date
-            && let Some(list) = by_date.entry(d).or_insert_with(|| Some(Vec::new()))
-        {
-            list.push(a.account_id.as_str());
-        }
-    }
+) -> Result<(Vec<CredentialIn>, UsersByArn), AnalyzeError> {
     let table = credentials::TABLE.name;
     let mut out = Vec::new();
-    for (d, ids) in by_date {
+    let mut users = UsersByArn::new();
+    for (d, filter) in by_data_date(date, accounts) {
         let manifest = snapshot_manifest(lake, d)?;
         if !manifest.tables.contains_key(table) {
             continue;
         }
-        let filter = ids.as_ref().and_then(|ids| {
-            ids.iter()
-                .map(|v| col("account_id").eq(lit(v.to_string())))
-                .reduce(|a, b| a.or(b))
-        });
+        read_users(lake, &manifest, filter.clone(), &mut users)?;
         let df = read::scan(
             lake,
             &manifest,
@@ -147,7 +144,104 @@ pub fn read(
             });
         }
     }
-    Ok(out)
+    Ok((out, users))
+}
+
+/// The snapshot dates analyze reads accounts' rows from on `date`, each with
+/// a filter keeping its accounts: per account of the manifest, its data
+/// date (the date itself, or the carried one; none for `no_data`); a
+/// manifest without an accounts list: every row of the date.
+pub fn by_data_date(
+    date: NaiveDate,
+    accounts: &[AccountState],
+) -> BTreeMap<NaiveDate, Option<polars::prelude::Expr>> {
+    let mut by_date: BTreeMap<NaiveDate, Option<Vec<&str>>> = BTreeMap::new();
+    if accounts.is_empty() {
+        by_date.insert(date, None);
+    }
+    for a in accounts {
+        if let Some(d) = a.data_date
+            && let Some(list) = by_date.entry(d).or_insert_with(|| Some(Vec::new()))
+        {
+            list.push(a.account_id.as_str());
+        }
+    }
+    by_date
+        .into_iter()
+        .map(|(d, ids)| {
+            let filter = ids.and_then(|ids| {
+                ids.iter()
+                    .map(|v| col("account_id").eq(lit(v.to_string())))
+                    .reduce(|a, b| a.or(b))
+            });
+            (d, filter)
+        })
+        .collect()
+}
+
+/// Adds the `users` rows of `manifest`'s date (after `filter`) to `out`.
+fn read_users(
+    lake: &Lake,
+    manifest: &crate::lake::manifest::Manifest,
+    filter: Option<polars::prelude::Expr>,
+    out: &mut UsersByArn,
+) -> Result<(), AnalyzeError> {
+    let table = crate::model::users::TABLE.name;
+    if !manifest.tables.contains_key(table) {
+        return Ok(());
+    }
+    let cols = ["account_id", "arn", "path", "owner_team"];
+    let df = read::scan(lake, manifest, table, filter, &cols)?;
+    let p = frame_err(lake, manifest.snapshot_date, table);
+    let mut account = strs(&df, "account_id").map_err(&p)?;
+    let mut arn = strs(&df, "arn").map_err(&p)?;
+    let mut path = strs(&df, "path").map_err(&p)?;
+    let mut team = strs(&df, "owner_team").map_err(&p)?;
+    for i in 0..df.height() {
+        out.insert(
+            (
+                account[i].take().unwrap_or_default(),
+                arn[i].take().unwrap_or_default(),
+            ),
+            UserOwnerIn {
+                path: path[i].take().unwrap_or_default(),
+                owner_team: team[i].take(),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Gives every finding its owner team by the owner chain a role has, with
+/// the user in the role's place (see [`super::owners`]): the user's tag,
+/// the owners file (its `role` glob matched against the user name, its
+/// `path_prefix` against the user's path), the account's default team.
+/// Terraform and CloudFormation do not name users' owners here.
+pub fn assign_owners(
+    findings: &mut [CredentialFindingRow],
+    users: &UsersByArn,
+    owners: &super::owners::Owners,
+) {
+    for f in findings {
+        let known = users.get(&(f.account_id.clone(), f.arn.clone()));
+        let as_role = super::input::RoleIn {
+            account_id: f.account_id.clone(),
+            account_name: f.account_name.clone(),
+            role_id: String::new(),
+            role_name: f.user.clone(),
+            arn: f.arn.clone(),
+            path: known.map_or_else(|| "/".to_string(), |u| u.path.clone()),
+            create_date: 0,
+            owner_team: known.and_then(|u| u.owner_team.clone()),
+            cfn_stack: None,
+            cfn_logical_id: None,
+            carried_from: None,
+            access: super::input::AccessData::default(),
+        };
+        let o = owners.ownership(&as_role);
+        f.owner_team = o.team;
+        f.owner_source = o.source.as_str().to_string();
+    }
 }
 
 /// The findings of `lines` by the rules above, sorted.
@@ -175,6 +269,9 @@ pub fn find(lines: &[CredentialIn], rules: CredentialRules) -> Vec<CredentialFin
                 last_used_at: last,
                 days,
                 data_date: crate::model::columns::days_since_epoch(line.data_date),
+                // Filled in by `assign_owners`.
+                owner_team: super::owners::UNOWNED.to_string(),
+                owner_source: super::owners::OwnerSource::Unowned.as_str().to_string(),
             })
         };
         for (k, key) in c.access_keys.iter().enumerate() {
@@ -314,5 +411,112 @@ mod tests {
         let mut got = got;
         got.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         assert_eq!(got, want);
+    }
+
+    /// Owners worked out by hand: a tagged user keeps its tag; an untagged
+    /// CI user (path /ci/) matches the owners file's path rule; an untagged
+    /// user elsewhere, and the root user, get the account's default team
+    /// (owners-config [accounts], by account name); another account's
+    /// untagged user is unowned.
+    #[test]
+    fn findings_get_the_owner_chain_of_their_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("owners.csv");
+        std::fs::write(
+            &rules,
+            "account,role,path_prefix,team\n111111111111,,/ci/,platform\n",
+        )
+        .unwrap();
+        let config = dir.path().join("owners.toml");
+        std::fs::write(&config, "[accounts]\n\"prod\" = \"payments\"\n").unwrap();
+        let owners = super::super::owners::Owners::load(&rules)
+            .unwrap()
+            .with_config(&config)
+            .unwrap();
+        let finding = |account: &str, user: &str, arn: &str| CredentialFindingRow {
+            account_id: account.into(),
+            account_name: Some(
+                if account == "111111111111" {
+                    "prod"
+                } else {
+                    "dev"
+                }
+                .into(),
+            ),
+            user: user.into(),
+            arn: arn.into(),
+            finding: "inactive_user".into(),
+            access_key: None,
+            last_used_at: None,
+            days: None,
+            data_date: 0,
+            owner_team: "unowned".into(),
+            owner_source: "unowned".into(),
+        };
+        let mut findings = vec![
+            finding("111111111111", "ana", "arn:aws:iam::111111111111:user/ana"),
+            finding(
+                "111111111111",
+                "deploy",
+                "arn:aws:iam::111111111111:user/ci/deploy",
+            ),
+            finding("111111111111", "old", "arn:aws:iam::111111111111:user/old"),
+            finding(
+                "111111111111",
+                "<root_account>",
+                "arn:aws:iam::111111111111:root",
+            ),
+            finding("222222222222", "bo", "arn:aws:iam::222222222222:user/bo"),
+        ];
+        let user = |path: &str, team: Option<&str>| UserOwnerIn {
+            path: path.into(),
+            owner_team: team.map(str::to_string),
+        };
+        let users: UsersByArn = [
+            (
+                "111111111111",
+                "arn:aws:iam::111111111111:user/ana",
+                user("/", Some("web")),
+            ),
+            (
+                "111111111111",
+                "arn:aws:iam::111111111111:user/ci/deploy",
+                user("/ci/", None),
+            ),
+            (
+                "111111111111",
+                "arn:aws:iam::111111111111:user/old",
+                user("/", None),
+            ),
+            (
+                "222222222222",
+                "arn:aws:iam::222222222222:user/bo",
+                user("/", None),
+            ),
+        ]
+        .into_iter()
+        .map(|(a, arn, u)| ((a.to_string(), arn.to_string()), u))
+        .collect();
+        assign_owners(&mut findings, &users, &owners);
+        let got: Vec<(&str, &str, &str)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.user.as_str(),
+                    f.owner_team.as_str(),
+                    f.owner_source.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ana", "web", "tag"),
+                ("deploy", "platform", "owners_file"),
+                ("old", "payments", "account"),
+                ("<root_account>", "payments", "account"),
+                ("bo", "unowned", "unowned"),
+            ]
+        );
     }
 }

@@ -292,7 +292,7 @@ fn read_partition(
     if has_breadth {
         columns.extend(["breadth", "breadth_decision"]);
     }
-    let df = read::scan(lake, manifest, simulations::TABLE.name, filter(), &columns)?;
+    let df = read::scan_roles(lake, manifest, simulations::TABLE.name, filter(), &columns)?;
     let p = frame_err(lake, date, simulations::TABLE.name);
     let sims = {
         let mut role_id = strs(&df, "role_id").map_err(&p)?;
@@ -331,7 +331,7 @@ fn read_partition(
 
     // Only identity policies: a PassRole grant in a boundary grants nothing.
     let not_boundary = col("kind").neq(lit("boundary"));
-    let df = read::scan(
+    let df = read::scan_roles(
         lake,
         manifest,
         role_policies::TABLE.name,
@@ -412,7 +412,7 @@ fn read_access(
     manifest: &Manifest,
     filter: Option<Expr>,
 ) -> Result<Vec<AccessIn>, AnalyzeError> {
-    let df = read::scan(
+    let df = read::scan_roles(
         lake,
         manifest,
         last_accessed::TABLE.name,

@@ -20,6 +20,7 @@ pub mod routes;
 pub mod suggest;
 pub mod terraform;
 pub mod unused_roles;
+pub mod user_risk;
 
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::Manifest;
@@ -168,7 +169,7 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
         &rules,
     );
     // The credential reports of the date (or of a carried account's date).
-    let reports = credentials::read(&cfg.lake, cfg.date, &current.accounts)?;
+    let (reports, users) = credentials::read(&cfg.lake, cfg.date, &current.accounts)?;
     analysis.credential_findings = credentials::find(
         &reports,
         credentials::CredentialRules {
@@ -176,6 +177,15 @@ pub fn run(cfg: &AnalyzeConfig) -> Result<AnalyzeOutcome, AnalyzeError> {
             key_max_age_days: cfg.key_max_age_days,
         },
     );
+    credentials::assign_owners(&mut analysis.credential_findings, &users, &owners);
+    // Risky users, counted apart from roles (null-free: 0 when none).
+    let risky_users = user_risk::risky_users(&cfg.lake, cfg.date, &current.accounts)?;
+    for row in &mut analysis.daily {
+        row.risky_users = match &row.account_id {
+            Some(a) => risky_users.get(a).copied().unwrap_or(0),
+            None => risky_users.values().sum(),
+        };
+    }
 
     // Alerts go out before the ledger that records them is published: a
     // failed delivery fails the run, so the items stay unalerted and are

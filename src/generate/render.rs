@@ -1,4 +1,4 @@
-//! Writes one account's files for one day: `get-account-authorization-details` (merged or as a list of pages), `list-roles`, and one `get-service-last-accessed-details` per role, field for field as the AWS CLI prints them.
+//! Writes one account's files for one day: `get-account-authorization-details` (merged or as a list of pages), `list-roles`, and one `get-service-last-accessed-details` per role and per user, field for field as the AWS CLI prints them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,6 +10,7 @@ use crate::generate::account::{AccountState, ManagedRef, Role};
 use crate::generate::catalog::{AWS_POLICIES, SERVICES};
 use crate::generate::output::{Output, Ts, snapshot_ts, splitmix, stable_hash};
 use crate::generate::policy::DocOut;
+use crate::generate::users::{AUDITORS_MANAGED, GroupOut, UserDocs, UserOut};
 
 /// Last-accessed files are written as compact JSON (one line), unlike every
 /// other file: there is one per role per day, and pretty-printing them pushed
@@ -18,16 +19,16 @@ const PRETTY_LAST_ACCESSED: bool = false;
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct InlineOut<'a> {
-    policy_name: &'a str,
-    policy_document: DocOut<'a>,
+pub(crate) struct InlineOut<'a> {
+    pub policy_name: &'a str,
+    pub policy_document: DocOut<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct AttachedOut {
-    policy_name: String,
-    policy_arn: String,
+pub(crate) struct AttachedOut {
+    pub policy_name: String,
+    pub policy_arn: String,
 }
 
 #[derive(Serialize)]
@@ -39,9 +40,9 @@ struct BoundaryOut {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagOut<'a> {
-    key: &'a str,
-    value: &'a str,
+pub(crate) struct TagOut<'a> {
+    pub key: &'a str,
+    pub value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -107,8 +108,8 @@ enum TsOrStr<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct AuthDetails<'a> {
-    user_detail_list: [(); 0],
-    group_detail_list: [(); 0],
+    user_detail_list: &'a [UserOut<'a>],
+    group_detail_list: &'a [GroupOut<'a>],
     role_detail_list: &'a [RoleDetail<'a>],
     policies: &'a [PolicyDetail<'a>],
 }
@@ -116,8 +117,8 @@ struct AuthDetails<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct AuthPage<'a> {
-    user_detail_list: [(); 0],
-    group_detail_list: [(); 0],
+    user_detail_list: &'a [UserOut<'a>],
+    group_detail_list: &'a [GroupOut<'a>],
     role_detail_list: &'a [RoleDetail<'a>],
     policies: &'a [PolicyDetail<'a>],
     is_truncated: bool,
@@ -208,6 +209,7 @@ pub(crate) fn write_account_day(
 
     write_authorization_details(out, st, day, dir, &doc_hash)?;
     super::users::write_credential_report(out, st, day, dir)?;
+    super::users::write_user_last_accessed(out, st, day, &la_dir)?;
 
     let list = ListRolesOut {
         roles: st
@@ -304,9 +306,15 @@ fn write_authorization_details(
 ) -> Result<(), GenerateError> {
     let acct = st.account_id();
 
-    // Attachment and boundary usage counts, from the roles (no users or groups).
+    // Attachment and boundary usage counts, from the roles and the one
+    // group attaching a managed policy (users attach none).
     let mut customer_counts: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let mut aws_counts = vec![(0u32, 0u32); AWS_POLICIES.len()];
+    let auditors = AWS_POLICIES
+        .iter()
+        .position(|p| p.name == AUDITORS_MANAGED)
+        .expect("the catalog holds the auditors' policy");
+    aws_counts[auditors].0 += 1;
     for r in &st.roles {
         for m in &r.managed {
             match m {
@@ -453,6 +461,15 @@ fn write_authorization_details(
     }
     policies.sort_by(|a, b| a.policy_name.cmp(b.policy_name));
 
+    let user_docs = UserDocs::of(st);
+    let (users, groups) = user_docs.lists(
+        st,
+        &(
+            AWS_POLICIES[auditors].name.to_string(),
+            AWS_POLICIES[auditors].arn(),
+        ),
+    );
+
     let path = dir.join("authorization-details.json");
     let day_s = day.to_string();
     let h = doc_hash(&["pages", acct, &day_s]);
@@ -469,9 +486,12 @@ fn write_authorization_details(
             let end = (start + per_page).min(total);
             let r = roles.len();
             let truncated = end < total;
+            // Users and groups come on the first page (roles' pages are
+            // cut as before).
+            let first = pages.is_empty();
             pages.push(AuthPage {
-                user_detail_list: [],
-                group_detail_list: [],
+                user_detail_list: if first { &users } else { &[] },
+                group_detail_list: if first { &groups } else { &[] },
                 role_detail_list: &roles[start.min(r)..end.min(r)],
                 policies: &policies[start.saturating_sub(r)..end.saturating_sub(r)],
                 is_truncated: truncated,
@@ -485,8 +505,8 @@ fn write_authorization_details(
         out.write_json(
             &path,
             &AuthDetails {
-                user_detail_list: [],
-                group_detail_list: [],
+                user_detail_list: &users,
+                group_detail_list: &groups,
                 role_detail_list: &roles,
                 policies: &policies,
             },

@@ -233,7 +233,63 @@ fn small_config_has_layout_and_shapes() {
             for r in listed {
                 has_keys(r, &["RoleName", "RoleId", "Arn", "MaxSessionDuration"], &ad);
             }
-            let la = files(&ad.join("last-accessed"));
+            // Users and groups in AWS's shape, on the first page; one Access
+            // Advisor file per user under last-accessed/users/.
+            let users = first["UserDetailList"].as_array().expect("users");
+            assert!(users.len() >= 5, "{} users", users.len());
+            let group_names: Vec<&str> = first["GroupDetailList"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .map(|g| {
+                    has_keys(
+                        g,
+                        &[
+                            "Path",
+                            "GroupName",
+                            "GroupId",
+                            "Arn",
+                            "CreateDate",
+                            "GroupPolicyList",
+                            "AttachedManagedPolicies",
+                        ],
+                        &ad,
+                    );
+                    g["GroupName"].as_str().expect("name")
+                })
+                .collect();
+            for u in users {
+                has_keys(
+                    u,
+                    &[
+                        "Path",
+                        "UserName",
+                        "UserId",
+                        "Arn",
+                        "CreateDate",
+                        "UserPolicyList",
+                        "GroupList",
+                        "AttachedManagedPolicies",
+                        "Tags",
+                    ],
+                    &ad,
+                );
+                let uid = u["UserId"].as_str().expect("UserId");
+                assert!(uid.starts_with("AIDA") && uid.len() == 21, "{uid}");
+                for g in u["GroupList"].as_array().expect("GroupList") {
+                    assert!(group_names.contains(&g.as_str().unwrap()), "{g}");
+                }
+                let name = u["UserName"].as_str().unwrap();
+                assert!(
+                    ad.join(format!("last-accessed/users/{name}.json"))
+                        .is_file(),
+                    "{name}"
+                );
+            }
+            let la: Vec<PathBuf> = files(&ad.join("last-accessed"))
+                .into_iter()
+                .filter(|f| !f.starts_with("users"))
+                .collect();
             assert_eq!(la.len(), listed.len());
             for f in &la {
                 let p = ad.join("last-accessed").join(f);

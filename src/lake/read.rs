@@ -72,13 +72,64 @@ pub fn scan(
     filter: Option<Expr>,
     columns: &[&str],
 ) -> Result<DataFrame, LakeError> {
-    let mut lf = scan_lazy(lake, manifest, table)?;
+    let lf = scan_lazy(lake, manifest, table)?;
+    select(lake, manifest, table, lf, filter, columns)
+}
+
+/// Collects `columns` of `lf` (after an optional filter).
+fn select(
+    lake: &Lake,
+    manifest: &Manifest,
+    table: &str,
+    mut lf: LazyFrame,
+    filter: Option<Expr>,
+    columns: &[&str],
+) -> Result<DataFrame, LakeError> {
     if let Some(f) = filter {
         lf = lf.filter(f);
     }
     lf.select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
         .collect()
         .map_err(|e| read_err(lake, manifest.snapshot_date, table, e))
+}
+
+/// As [`scan`], keeping only roles' rows of a table that holds roles' and
+/// users' (`role_policies`, `simulations`, `last_accessed`: see
+/// [`crate::model::principal`]). Files written before `principal_type`
+/// existed hold roles only and are read whole.
+pub fn scan_roles(
+    lake: &Lake,
+    manifest: &Manifest,
+    table: &str,
+    filter: Option<Expr>,
+    columns: &[&str],
+) -> Result<DataFrame, LakeError> {
+    let lf = scan_lazy(lake, manifest, table)?;
+    let name = crate::model::principal::COLUMN.name;
+    let roles = has_column(lake, manifest, table, name)?.then(|| {
+        col(name)
+            .is_null()
+            .or(col(name).eq(lit(crate::model::principal::PrincipalType::Role.as_str())))
+    });
+    let filter = match (filter, roles) {
+        (Some(f), Some(r)) => Some(f.and(r)),
+        (f, r) => f.or(r),
+    };
+    select(lake, manifest, table, lf, filter, columns)
+}
+
+/// Whether the files of `table` on the manifest's date have `column` (a
+/// column added after they were written is absent).
+pub fn has_column(
+    lake: &Lake,
+    manifest: &Manifest,
+    table: &str,
+    column: &str,
+) -> Result<bool, LakeError> {
+    Ok(scan_lazy(lake, manifest, table)?
+        .collect_schema()
+        .map_err(|e| read_err(lake, manifest.snapshot_date, table, e))?
+        .contains(column))
 }
 
 /// Every record batch of `table`, read with the Arrow reader (keeps nested

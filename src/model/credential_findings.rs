@@ -52,6 +52,16 @@ const COLUMNS: &[Column] = &[
         ColType::Date,
         "Date of the credential report: the snapshot date, or an earlier one when the account was carried.",
     ),
+    Column::required(
+        "owner_team",
+        ColType::Utf8,
+        "Owner team of the user (unowned when no step names one): the user's tag (users.owner_team), else the owners file (a rule's role glob matches the user name, its path_prefix the user's path), else the account's default team (--owners-config [accounts]). The root user has no tags: its account's rules decide.",
+    ),
+    Column::required(
+        "owner_source",
+        ColType::Utf8,
+        "tag | owners_file | account | unowned: the step that named owner_team.",
+    ),
 ];
 
 /// One finding.
@@ -68,6 +78,9 @@ pub struct CredentialFindingRow {
     pub days: Option<i32>,
     /// Days since the epoch.
     pub data_date: i32,
+    pub owner_team: String,
+    /// `tag | owners_file | account | unowned`.
+    pub owner_source: String,
 }
 
 /// Builds one record batch from rows.
@@ -85,6 +98,8 @@ pub fn to_batch(rows: &[CredentialFindingRow]) -> Result<RecordBatch, ArrowError
             timestamp(rows.iter().map(|r| r.last_used_at)),
             int32(rows.iter().map(|r| r.days)),
             date(rows.iter().map(|r| Some(r.data_date))),
+            utf8_req(rows.iter().map(|r| r.owner_team.as_str())),
+            utf8_req(rows.iter().map(|r| r.owner_source.as_str())),
         ],
     )
 }

@@ -3,6 +3,7 @@
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
+use super::principal::PrincipalType;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
@@ -19,9 +20,9 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "12-digit AWS account id that owns the role.",
     ),
-    Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
-    Column::required("role_name", ColType::Utf8, "Role name."),
-    Column::required("role_arn", ColType::Utf8, "Role ARN."),
+    super::principal::ROLE_ID,
+    super::principal::ROLE_NAME,
+    super::principal::ROLE_ARN,
     Column::required(
         "service_namespace",
         ColType::Utf8,
@@ -63,6 +64,7 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "SERVICE_LEVEL or ACTION_LEVEL: the Access Advisor job the row came from.",
     ),
+    super::principal::COLUMN,
 ];
 
 /// One Access Advisor entry as written to the lake.
@@ -83,8 +85,16 @@ pub struct LastAccessedRow {
     pub job_type: String,
 }
 
-/// Builds one record batch from rows.
+/// Builds one record batch from roles' rows.
 pub fn to_batch(rows: &[LastAccessedRow]) -> Result<RecordBatch, ArrowError> {
+    to_batch_of(rows, PrincipalType::Role)
+}
+
+/// Builds one record batch from rows that are all `principal`'s kind.
+pub fn to_batch_of(
+    rows: &[LastAccessedRow],
+    principal: PrincipalType,
+) -> Result<RecordBatch, ArrowError> {
     use columns::*;
     RecordBatch::try_new(
         TABLE.schema(),
@@ -108,6 +118,7 @@ pub fn to_batch(rows: &[LastAccessedRow]) -> Result<RecordBatch, ArrowError> {
             utf8(rows.iter().map(|r| r.last_authenticated_entity.as_deref())),
             int32(rows.iter().map(|r| r.total_authenticated_entities)),
             utf8_req(rows.iter().map(|r| r.job_type.as_str())),
+            utf8(rows.iter().map(|_| Some(principal.as_str()))),
         ],
     )
 }

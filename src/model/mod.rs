@@ -13,6 +13,7 @@ pub mod docs;
 pub mod last_accessed;
 pub mod ledger;
 pub mod policy_lints;
+pub mod principal;
 pub mod role_owners;
 pub mod role_policies;
 pub mod roles;
@@ -51,7 +52,14 @@ pub use columns::Column;
 ///   unused-role counts in the summaries; `unused_permissions` says where to
 ///   fix each finding (`iac_*`, `grant_*`); `review_status` gains `expires`,
 ///   `grant_fingerprint`, `invalidated_on`.
-pub const SCHEMA_VERSION: u32 = 3;
+/// - 4: IAM users beside roles. `role_policies`, `simulations` and
+///   `last_accessed` gain `principal_type` (`role` | `user`; null in older
+///   partitions, read as `role`) and `role_policies.via_group`; on user rows
+///   `role_id`/`role_name`/`role_arn` hold the user's. `users.last_accessed_status`;
+///   `credential_findings.owner_team`/`owner_source`; `daily_summary.risky_users`.
+///   New table `policy_lints` (unknown actions and condition keys in the
+///   collected policies).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// A lake table: its name (the folder under the lake root) and its columns.
 #[derive(Debug, Clone, Copy)]

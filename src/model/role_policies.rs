@@ -4,13 +4,14 @@
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
+use super::principal::PrincipalType;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
 /// The table definition; see each column's `doc`.
 pub const TABLE: TableDef = TableDef {
     name: "role_policies",
-    doc: "One row per policy that applies to a role: inline, customer managed, AWS managed, or its permissions boundary.",
+    doc: "One row per policy that applies to a role or an IAM user (principal_type): inline, customer managed, AWS managed, or its permissions boundary; a user's rows include its groups' inline and attached policies (via_group).",
     columns: COLUMNS,
 };
 
@@ -20,9 +21,9 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "12-digit AWS account id that owns the role.",
     ),
-    Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
-    Column::required("role_name", ColType::Utf8, "Role name."),
-    Column::required("role_arn", ColType::Utf8, "Role ARN."),
+    super::principal::ROLE_ID,
+    super::principal::ROLE_NAME,
+    super::principal::ROLE_ARN,
     Column::required(
         "kind",
         ColType::Utf8,
@@ -52,6 +53,12 @@ const COLUMNS: &[Column] = &[
         "statement_count",
         ColType::Int32,
         "Number of statements in the document.",
+    ),
+    super::principal::COLUMN,
+    Column::optional(
+        "via_group",
+        ColType::Utf8,
+        "For a user's row: the IAM group whose inline or attached policy this is (the user has it through the group); null for the user's own policies and for roles.",
     ),
 ];
 
@@ -91,6 +98,11 @@ pub struct RolePolicyRow {
     /// not once per role attaching it.
     pub document: std::sync::Arc<str>,
     pub statement_count: i32,
+    /// Role or user (see [`super::principal`]).
+    pub principal_type: PrincipalType,
+    /// The group a user has the policy through; `None` for its own and
+    /// for roles'.
+    pub via_group: Option<String>,
 }
 
 /// Builds one record batch from rows.
@@ -109,6 +121,8 @@ pub fn to_batch(rows: &[RolePolicyRow]) -> Result<RecordBatch, ArrowError> {
             utf8(rows.iter().map(|r| r.policy_version.as_deref())),
             utf8_req(rows.iter().map(|r| &*r.document)),
             int32(rows.iter().map(|r| Some(r.statement_count))),
+            utf8(rows.iter().map(|r| Some(r.principal_type.as_str()))),
+            utf8(rows.iter().map(|r| r.via_group.as_deref())),
         ],
     )
 }

@@ -7,6 +7,7 @@
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
+use super::principal::PrincipalType;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
@@ -45,9 +46,9 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "12-digit AWS account id that owns the role.",
     ),
-    Column::required("role_id", ColType::Utf8, "Role id (AROA...)."),
-    Column::required("role_name", ColType::Utf8, "Role name."),
-    Column::required("role_arn", ColType::Utf8, "Role ARN."),
+    super::principal::ROLE_ID,
+    super::principal::ROLE_NAME,
+    super::principal::ROLE_ARN,
     Column::required(
         "action",
         ColType::Utf8,
@@ -88,6 +89,7 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "The decision at breadth: allowed | conditionally_allowed; when breadth is null, the decision at the narrowest breadth asked (implicit_deny | explicit_deny).",
     ),
+    super::principal::COLUMN,
 ];
 
 /// One statement behind a decision.
@@ -118,8 +120,16 @@ pub struct SimulationRow {
     pub breadth_decision: &'static str,
 }
 
-/// Builds one record batch from rows.
+/// Builds one record batch from roles' rows.
 pub fn to_batch(rows: &[SimulationRow]) -> Result<RecordBatch, ArrowError> {
+    to_batch_of(rows, PrincipalType::Role)
+}
+
+/// Builds one record batch from rows that are all `principal`'s kind.
+pub fn to_batch_of(
+    rows: &[SimulationRow],
+    principal: PrincipalType,
+) -> Result<RecordBatch, ArrowError> {
     use columns::*;
     let statements = || rows.iter().flat_map(|r| r.matched_statements.iter());
     let matched = struct_list(
@@ -152,6 +162,7 @@ pub fn to_batch(rows: &[SimulationRow]) -> Result<RecordBatch, ArrowError> {
             ),
             utf8(rows.iter().map(|r| r.breadth)),
             utf8_req(rows.iter().map(|r| r.breadth_decision)),
+            utf8(rows.iter().map(|_| Some(principal.as_str()))),
         ],
     )
 }

@@ -246,6 +246,11 @@ const DAILY_COLUMNS: &[Column] = &[
         ColType::Int32,
         "Unused service-linked roles, counted apart.",
     ),
+    Column::optional(
+        "risky_users",
+        ColType::Int32,
+        "IAM users allowed at least one sensitive action at account breadth or wider (simulations rows with principal_type user, the roles' rule), counted apart from roles. Null in partitions analyzed before users were evaluated.",
+    ),
 ];
 
 /// Allowed and conditionally allowed counts for one action.
@@ -312,6 +317,7 @@ pub struct DailyRow {
     pub unused_roles_new: i32,
     pub unused_roles_resolved: i32,
     pub unused_service_linked_roles: i32,
+    pub risky_users: i32,
 }
 
 fn risk_list<'a>(rows: impl Iterator<Item = &'a [ActionRisk]> + Clone) -> ArrayRef {
@@ -391,6 +397,7 @@ pub fn daily_batch(rows: &[DailyRow]) -> Result<RecordBatch, ArrowError> {
             i(|r| r.unused_roles_new),
             i(|r| r.unused_roles_resolved),
             i(|r| r.unused_service_linked_roles),
+            i(|r| r.risky_users),
         ],
     )
 }

@@ -79,6 +79,11 @@ const COLUMNS: &[Column] = &[
         ColType::List(&ColType::Utf8),
         "ARNs of the managed policies attached to the user's groups (each once).",
     ),
+    Column::required(
+        "last_accessed_status",
+        ColType::Utf8,
+        "Whether the user's Access Advisor data was collected on this date: ok | failed | timed_out | missing (as roles.last_accessed_status; the data is in last_accessed with principal_type user).",
+    ),
 ];
 
 /// One user as written to the lake.
@@ -101,6 +106,8 @@ pub struct UserRow {
     pub managed_policy_arns: Vec<String>,
     pub group_inline_policy_names: Vec<String>,
     pub group_managed_policy_arns: Vec<String>,
+    /// `ok | failed | timed_out | missing`, set once the user is evaluated.
+    pub last_accessed_status: String,
 }
 
 /// Builds one record batch from rows.
@@ -128,6 +135,7 @@ pub fn to_batch(rows: &[UserRow]) -> Result<RecordBatch, ArrowError> {
             list(|r| &r.managed_policy_arns),
             list(|r| &r.group_inline_policy_names),
             list(|r| &r.group_managed_policy_arns),
+            utf8_req(rows.iter().map(|r| r.last_accessed_status.as_str())),
         ],
     )
 }

@@ -193,7 +193,7 @@ impl Deployed {
 
         let table = crate::model::role_policies::TABLE.name;
         let cols = ["role_name", "kind", "policy_name", "policy_arn", "document"];
-        let df = read::scan(lake, &manifest, table, of_account(), &cols)?;
+        let df = read::scan_roles(lake, &manifest, table, of_account(), &cols)?;
         let err = read::frame_err(lake, chosen, table);
         let [names, kinds, pnames, arns, docs] = cols.map(|c| read::strs(&df, c));
         let (names, kinds, pnames, arns, docs) = (

@@ -1,7 +1,7 @@
 //! The audit sections of the page (issue #14): whole roles nobody uses, per
 //! owner team, with who may assume them; and what the IAM credential reports
-//! say about users and their keys, per account (users carry no owner team
-//! yet). Numbers come straight from analyze's tables: `team_summary` for the
+//! say about users and their keys, per account and per the users' owner
+//! team. Numbers come straight from analyze's tables: `team_summary` for the
 //! per-team counts, `unused_roles` and `credential_findings` for the rows.
 
 use super::html::{fmt_int, names_of, status_chart};
@@ -248,13 +248,88 @@ fn finding_label(finding: &str) -> &str {
     }
 }
 
+/// One team's findings: counts per kind (in [`CREDENTIAL_FINDINGS`] order)
+/// and the (account, user) pairs they are about.
+type TeamFindings<'a> = ([i64; 4], std::collections::BTreeSet<(&'a str, &'a str)>);
+
+/// "Users and stale keys per team": `credential_findings` counted by the
+/// owner team analyze gave each user (its tag, the owners file, its
+/// account's default team; docs/ANALYZE.md#credentials).
+pub fn credentials_by_team(out: &mut String, data: &ReportData) {
+    if !data.has_credential_findings {
+        return; // The per-account section says why.
+    }
+    out.push_str(
+        "<section id=\"credentials-by-team\"><h2>Users and stale keys per team</h2>\
+         <p class=\"note\">The same findings by the owner team of each user: its <code>team</code> tag, \
+         else the owners file, else its account's default team. Users counts the users with at least one finding.</p>",
+    );
+    if data
+        .credential_findings
+        .iter()
+        .any(|f| f.owner_team.is_none())
+    {
+        out.push_str("<p>This date was analyzed before credential findings had owners: re-run <code>iamlake analyze</code> for it.</p></section>");
+        return;
+    }
+    let mut teams: std::collections::BTreeMap<&str, TeamFindings> =
+        std::collections::BTreeMap::new();
+    for f in &data.credential_findings {
+        let team = f
+            .owner_team
+            .as_deref()
+            .unwrap_or(crate::analyze::owners::UNOWNED);
+        let entry = teams.entry(team).or_default();
+        if let Some(k) = CREDENTIAL_FINDINGS.iter().position(|c| *c == f.finding) {
+            entry.0[k] += 1;
+        }
+        entry.1.insert((f.account_id.as_str(), f.user.as_str()));
+    }
+    let mut rows: Vec<_> = teams.into_iter().collect();
+    rows.sort_by(|a, b| {
+        b.1.0
+            .iter()
+            .sum::<i64>()
+            .cmp(&a.1.0.iter().sum::<i64>())
+            .then_with(|| a.0.cmp(b.0))
+    });
+    out.push_str(
+        "<table id=\"credentials-team-table\"><thead><tr><th>Team</th><th class=\"num\">Users</th>",
+    );
+    for f in CREDENTIAL_FINDINGS {
+        let _ = write!(out, "<th class=\"num\">{}</th>", finding_label(f));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (team, (counts, users)) in &rows {
+        let _ = write!(
+            out,
+            "<tr data-team=\"{}\"><td>{}</td><td class=\"num\" data-col=\"users\">{}</td>",
+            escape(team),
+            escape(team),
+            fmt_int(users.len() as i64)
+        );
+        for (k, f) in CREDENTIAL_FINDINGS.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<td class=\"num\" data-col=\"{f}\">{}</td>",
+                fmt_int(counts[k])
+            );
+        }
+        out.push_str("</tr>");
+    }
+    if rows.is_empty() {
+        out.push_str("<tr><td colspan=\"6\">No findings.</td></tr>");
+    }
+    out.push_str("</tbody></table></section>");
+}
+
 /// "Users and stale keys per account": counts of `credential_findings` per
 /// account and kind, and the findings themselves.
 pub fn credentials(out: &mut String, data: &ReportData) {
     out.push_str(
         "<section id=\"credentials\"><h2>Users and stale keys per account</h2>\
          <p class=\"note\">From each account's IAM credential report (<code>credential_findings</code>, rules in docs/ANALYZE.md). \
-         Per account, not per team: IAM users carry no owner team yet. \
+         Per team below. \
          An account without a credential report on its data date has no findings because nothing is known, not because it is clean.</p>",
     );
     if !data.has_credential_findings {

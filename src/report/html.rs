@@ -159,6 +159,7 @@ pub fn page(data: &ReportData, lake_label: &str) -> String {
     newest_risky(&mut out, data);
     super::audit::unused_roles(&mut out, data);
     super::audit::credentials(&mut out, data);
+    super::audit::credentials_by_team(&mut out, data);
     accounts(&mut out, data, org);
 
     let _ = writeln!(

@@ -71,6 +71,9 @@ pub struct UnusedRole {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialFinding {
     pub account_id: String,
+    /// The user's owner team; `None` in partitions analyzed before findings
+    /// had owners.
+    pub owner_team: Option<String>,
     pub user: String,
     pub finding: String,
     pub access_key: Option<i32>,
@@ -569,24 +572,28 @@ fn read_credential_findings(
     m: &Manifest,
 ) -> Result<Vec<CredentialFinding>, ReportError> {
     let table = credential_findings::TABLE.name;
-    let df = scan(
-        lake,
-        m,
-        table,
-        None,
-        &[
-            "account_id",
-            "user",
-            "finding",
-            "access_key",
-            "last_used_at",
-            "days",
-            "data_date",
-        ],
-    )?;
+    let mut cols = vec![
+        "account_id",
+        "user",
+        "finding",
+        "access_key",
+        "last_used_at",
+        "days",
+        "data_date",
+    ];
+    let with_owner = crate::lake::read::has_column(lake, m, table, "owner_team")?;
+    if with_owner {
+        cols.push("owner_team");
+    }
+    let df = scan(lake, m, table, None, &cols)?;
     let p = |e| polars_err(lake, m.snapshot_date, table, e);
     let s = |name: &str| strs(&df, name).map_err(p);
     let (account_id, user, finding) = (s("account_id")?, s("user")?, s("finding")?);
+    let owner = if with_owner {
+        s("owner_team")?
+    } else {
+        vec![None; df.height()]
+    };
     let key = ints(&df, "access_key").map_err(p)?;
     let last_used = timestamps(&df, "last_used_at").map_err(p)?;
     let days = ints(&df, "days").map_err(p)?;
@@ -595,6 +602,7 @@ fn read_credential_findings(
     Ok((0..df.height())
         .map(|i| CredentialFinding {
             account_id: account_id[i].clone().unwrap_or_default(),
+            owner_team: owner[i].clone(),
             user: user[i].clone().unwrap_or_default(),
             finding: finding[i].clone().unwrap_or_default(),
             access_key: key[i],

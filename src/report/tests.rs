@@ -311,6 +311,8 @@ fn unused_role(name: &str, team: &str, trusted: &[&str], external: &[&str]) -> U
 }
 
 fn finding(account: &str, user: &str, finding: &str, days_: Option<i32>) -> CredentialFindingRow {
+    // ana is tagged payments; bo nobody owns.
+    let team = if user == "ana" { "payments" } else { "unowned" };
     CredentialFindingRow {
         account_id: account.into(),
         account_name: None,
@@ -321,6 +323,8 @@ fn finding(account: &str, user: &str, finding: &str, days_: Option<i32>) -> Cred
         last_used_at: None,
         days: days_,
         data_date: days(day(2)),
+        owner_team: team.into(),
+        owner_source: if user == "ana" { "tag" } else { "unowned" }.into(),
     }
 }
 
@@ -507,9 +511,25 @@ fn credential_findings_per_account_and_unknown_without_a_report() {
     let total = row("organization");
     assert!(total.contains("data-col=\"access_key_unused\">2<"));
     assert!(total.contains("data-col=\"console_without_mfa\">1<"));
+    // Per team: bo's two findings are unowned, ana's key is payments'.
+    let teams = element(&html, "table", "credentials-team-table");
+    let unowned = teams.find("data-team=\"unowned\"").unwrap();
+    assert!(
+        unowned < teams.find("data-team=\"payments\"").unwrap(),
+        "{teams}"
+    );
+    assert!(teams.contains(
+        "<tr data-team=\"unowned\"><td>unowned</td><td class=\"num\" data-col=\"users\">1</td>\
+         <td class=\"num\" data-col=\"access_key_unused\">1</td><td class=\"num\" data-col=\"access_key_old\">0</td>\
+         <td class=\"num\" data-col=\"console_without_mfa\">1</td><td class=\"num\" data-col=\"inactive_user\">0</td></tr>"
+    ), "{teams}");
+    assert!(teams.contains(
+        "<tr data-team=\"payments\"><td>payments</td><td class=\"num\" data-col=\"users\">1</td>\
+         <td class=\"num\" data-col=\"access_key_unused\">1</td>"
+    ), "{teams}");
     // Findings listed by kind, the longest unused first.
     let list = element(&html, "table", "credential-findings-table");
     let bo = list.find(">bo<").unwrap();
     assert!(bo < list.find(">ana<").unwrap());
-    assert!(html.contains("IAM users carry no owner team yet"));
+    assert!(!html.contains("carry no owner team"));
 }

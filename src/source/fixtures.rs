@@ -256,13 +256,33 @@ impl FixtureSource {
             .join(format!("{role_name}.json"))
     }
 
+    /// The path Access Advisor data for an IAM user is read from:
+    /// `last-accessed/users/<user-name>.json` (a folder no role's file can
+    /// collide with, since role names cannot contain `/`).
+    pub fn user_last_accessed_path(&self, account_id: &str, user_name: &str) -> PathBuf {
+        self.root
+            .join(account_id)
+            .join("last-accessed")
+            .join("users")
+            .join(format!("{user_name}.json"))
+    }
+
     /// Reads a role's Access Advisor data; `None` when the file is absent.
     pub fn last_accessed(
         &self,
         account_id: &str,
         role_name: &str,
     ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
-        let path = self.last_accessed_path(account_id, role_name);
+        self.last_accessed_at(&self.last_accessed_path(account_id, role_name))
+    }
+
+    /// Reads the Access Advisor data at `path` (pages concatenated);
+    /// `None` when the file is absent.
+    pub fn last_accessed_at(
+        &self,
+        path: &Path,
+    ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
+        let path = path.to_path_buf();
         if !path.is_file() {
             return Ok(None);
         }

@@ -172,6 +172,17 @@ def seed_account(endpoint, sts, account, n_roles, advisor, manifest):
         "bob": {"password": False, "keys": [True, False]},
         "carol": {"password": False, "keys": [False, False]},
     }
+    # Access Advisor for users (jobs on user ARNs, as for roles): alice used
+    # S3 and never SQS; bob's and carol's jobs complete with no services.
+    alice = f"arn:aws:iam::{account}:user/alice"
+    advisor[alice] = [
+        {"ServiceName": "Amazon S3", "ServiceNamespace": "s3", "TotalAuthenticatedEntities": 1,
+         "LastAuthenticated": "2024-05-03T10:00:00Z", "LastAuthenticatedEntity": alice,
+         "LastAuthenticatedRegion": "eu-west-1", "TrackedActionsLastAccessed": []},
+        {"ServiceName": "Amazon SQS", "ServiceNamespace": "sqs", "TotalAuthenticatedEntities": 0,
+         "TrackedActionsLastAccessed": []},
+    ]
+    manifest["users"][account]["alice"]["services"] = ["s3", "sqs"]
     # The truth is what the account holds, roles moto made itself included
     # (OrganizationAccountAccessRole in created accounts).
     listed = [r["RoleName"] for page in iam.get_paginator("list_roles").paginate() for r in page["Roles"]]

@@ -10,17 +10,22 @@ SET TimeZone = 'UTC';
 CREATE TABLE roles AS
 SELECT * FROM read_parquet('{lake}/roles/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates});
+-- Roles' rows only: users' (principal_type user) are not analyzed here.
 CREATE TABLE la AS
 SELECT * FROM read_parquet('{lake}/last_accessed/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
-WHERE snapshot_date IN ({dates});
+WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
 -- risky: allowed outright at account breadth or wider (schema version 3).
 CREATE TABLE sims AS
 SELECT *, breadth IN ('any', 'account') AND breadth_decision = 'allowed' AS risky
 FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
-WHERE snapshot_date IN ({dates});
+WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
+-- Users' decisions, for daily_summary.risky_users only.
+CREATE TABLE user_sims AS
+SELECT * FROM read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates}) AND principal_type = 'user';
 CREATE TABLE rp AS
 SELECT * FROM read_parquet('{lake}/role_policies/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
-WHERE snapshot_date IN ({dates});
+WHERE snapshot_date IN ({dates}) AND coalesce(principal_type, 'role') = 'role';
 
 -- Identity policies with an Allow whose Action (or NotAction) covers iam:PassRole.
 CREATE MACRO covers_passrole(patterns) AS
@@ -121,7 +126,9 @@ SELECT r.snapshot_date, 'organization' AS scope, NULL AS account_id,
        (SELECT count(*) FROM unused u WHERE u.snapshot_date = r.snapshot_date) AS unused_permissions,
        (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change <> 'resolved') AS unused_new,
        (SELECT count(*) FROM deltas d WHERE d.snapshot_date = r.snapshot_date AND change = 'resolved') AS unused_resolved,
-       count(*) FILTER (WHERE r.owner_team = 'unowned') AS unowned_roles
+       count(*) FILTER (WHERE r.owner_team = 'unowned') AS unowned_roles,
+       (SELECT count(DISTINCT role_id) FROM user_sims s WHERE s.snapshot_date = r.snapshot_date
+           AND breadth IN ('any', 'account') AND breadth_decision = 'allowed') AS risky_users
 FROM owned r GROUP BY r.snapshot_date;
 
 CREATE TABLE teams AS
@@ -213,7 +220,7 @@ GROUP BY ALL;
 CREATE TABLE creds AS
 SELECT * FROM read_parquet('{lake}/credentials/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
 WHERE snapshot_date IN ({dates});
-CREATE TABLE credential_findings AS
+CREATE TABLE credential_findings_raw AS
 WITH c AS (
     SELECT *, snapshot_date::TIMESTAMPTZ AS day_start,
            snapshot_date::TIMESTAMPTZ - to_days({unused_days}) AS cutoff,
@@ -240,3 +247,13 @@ UNION ALL
 SELECT snapshot_date, account_id, "user", 'inactive_user', NULL,
        ((epoch_us(day_start) - epoch_us(coalesce(last_activity, user_creation_time))) // 86400000000)::INTEGER
 FROM c WHERE NOT is_root AND user_creation_time <= cutoff AND (last_activity IS NULL OR last_activity < cutoff);
+-- Owner: the user's tag (users.owner_team; no owners file here), else unowned.
+CREATE TABLE user_owners AS
+SELECT snapshot_date, account_id, user_name, owner_team
+FROM read_parquet('{lake}/users/*/*.parquet', hive_partitioning = true, hive_types = {'snapshot_date': DATE})
+WHERE snapshot_date IN ({dates});
+CREATE TABLE credential_findings AS
+SELECT f.*, coalesce(u.owner_team, 'unowned') AS owner_team,
+       CASE WHEN u.owner_team IS NULL THEN 'unowned' ELSE 'tag' END AS owner_source
+FROM credential_findings_raw f
+LEFT JOIN user_owners u ON u.snapshot_date = f.snapshot_date AND u.account_id = f.account_id AND u.user_name = f."user";

@@ -89,11 +89,12 @@ def test_passrole_grants_match_sql(con):
 
 
 def test_daily_summary_matches_sql(con):
-    want = rows(con, """SELECT snapshot_date, roles, risky_roles, risky_roles_on_any_resource, unused_permissions, unused_new, unused_resolved, unowned_roles
-                        FROM daily""")
-    got = rows(con, """SELECT snapshot_date, roles, risky_roles, risky_roles_on_any_resource, unused_permissions, unused_new, unused_resolved, unowned_roles
-                       FROM out_daily_summary WHERE scope = 'organization'""")
+    want = rows(con, """SELECT snapshot_date, roles, risky_roles, risky_roles_on_any_resource, unused_permissions, unused_new, unused_resolved, unowned_roles,
+                               risky_users FROM daily""")
+    got = rows(con, """SELECT snapshot_date, roles, risky_roles, risky_roles_on_any_resource, unused_permissions, unused_new, unused_resolved, unowned_roles,
+                              risky_users FROM out_daily_summary WHERE scope = 'organization'""")
     assert got == want
+    assert all(r[-1] > 0 for r in want), "the demo's users include risky ones: this check would prove nothing"
     # Per-account rows add up to the organization row.
     mismatch = con.execute("""SELECT count(*) FROM (
         SELECT snapshot_date, sum(roles) FILTER (WHERE scope = 'account') AS a, max(roles) FILTER (WHERE scope = 'organization') AS o
@@ -117,11 +118,13 @@ def test_alert_ledger_matches_sql(con):
 
 
 def test_credential_findings_match_sql(con):
-    cols = "snapshot_date, account_id, \"user\", finding, access_key, days"
+    cols = "snapshot_date, account_id, \"user\", finding, access_key, days, owner_team, owner_source"
     want = rows(con, f"SELECT {cols} FROM credential_findings")
     got = rows(con, f"SELECT {cols} FROM out_credential_findings")
     assert got == want
-    kinds = {f for (_, _, _, f, _, _) in want}
+    # The generated users carry team tags, the stale CI key does not.
+    assert {s for (*_, s) in want} == {"tag", "unowned"}
+    kinds = {f for (_, _, _, f, _, _, _, _) in want}
     assert kinds == {"access_key_unused", "access_key_old", "console_without_mfa", "inactive_user"}, kinds
     # Every line of every generated report is in the lake, root included.
     assert con.execute("SELECT count(DISTINCT account_id) FROM creds WHERE is_root").fetchone()[0] == 3

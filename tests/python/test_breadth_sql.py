@@ -25,7 +25,9 @@ from test_sql_ddl import query_sql
 
 
 def sims(lake: Path, date: str):
-    return pq.ParquetDataset(str(lake / "simulations" / f"snapshot_date={date}")).read().to_pylist()
+    """Roles' decisions (users' rows say principal_type user)."""
+    rows = pq.ParquetDataset(str(lake / "simulations" / f"snapshot_date={date}")).read().to_pylist()
+    return [r for r in rows if r.get("principal_type") in (None, "role")]
 
 
 def dates_of(lake: Path) -> list[str]:

@@ -72,6 +72,14 @@ def check_audit_numbers(lake: Path, date: str, text: str):
             f"{k} {sum(f['account_id'] == a and f['finding'] == k for f in findings)}" for k in kinds)
         for a in sorted(names)]
     assert findings, "the fixture lake has no credential finding: this check would prove nothing"
+    # Per owner team of the users (analyze's owner chain), with the users concerned.
+    teams = sorted({f["owner_team"] for f in findings})
+    assert len(teams) > 1, teams
+    lines = [line for line in text.splitlines() if line.startswith("credential findings for team ")]
+    assert lines == [
+        f"credential findings for team {t}: {len({(f['account_id'], f['user']) for f in findings if f['owner_team'] == t})} users, "
+        + ", ".join(f"{k} {sum(f['owner_team'] == t and f['finding'] == k for f in findings)}" for k in kinds)
+        for t in teams]
 
 
 def test_notebook_reads_only_manifest_complete_dates(default_lake, monkeypatch, tmp_path):

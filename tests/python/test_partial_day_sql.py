@@ -105,11 +105,13 @@ def scenario(request, iamlake_bin, snapshots, tmp_path_factory) -> dict:
     # date and account to the date its rows come from.
     con.execute("CREATE TABLE src (snapshot_date VARCHAR, account_id VARCHAR, account_status VARCHAR, data_date VARCHAR)")
     con.executemany("INSERT INTO src VALUES (?, ?, ?, ?)", [(d, a, s, dd) for d, a, _, _, s, dd, _ in sources])
+    # Roles' decisions only: users' (principal_type user) are counted nowhere here.
+    roles_only = {"simulations": " WHERE coalesce(principal_type, 'role') = 'role'"}
     for t in ["roles", "simulations"]:
-        con.execute(f"CREATE VIEW orig_{t} AS SELECT * FROM {parquet(snapshots, t)}")
+        con.execute(f"CREATE VIEW orig_{t} AS SELECT * FROM {parquet(snapshots, t)}{roles_only.get(t, '')}")
     for t in ["roles", "simulations", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas", "team_summary", "daily_summary",
               "passrole_grants"]:
-        con.execute(f"CREATE VIEW out_{t} AS SELECT * FROM {parquet(lake, t)}")
+        con.execute(f"CREATE VIEW out_{t} AS SELECT * FROM {parquet(lake, t)}{roles_only.get(t, '')}")
     return {"name": name, "lake": lake, "failed_on": failed_on, "before": before, "sources": sources, "con": con}
 
 

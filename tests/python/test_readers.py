@@ -40,17 +40,32 @@ def fixture_day(day_dir: Path):
     accounts = [a for p in pages(load(day_dir / "organization/accounts.json")) for a in p["Accounts"]
                 if a.get("State", a.get("Status", "ACTIVE")) == "ACTIVE"]
     roles, last_accessed = {}, 0
+    users = {"users": 0, "last_accessed": 0, "policies": 0}
+
+    def access_rows(la):
+        n = 0
+        if la.exists():
+            for p in pages(load(la)):
+                for svc in p["ServicesLastAccessed"]:
+                    n += 1 + len(svc.get("TrackedActionsLastAccessed", []))
+        return n
+
     for acct in accounts:
         adir = day_dir / acct["Id"]
-        for page in pages(load(adir / "authorization-details.json")):
+        details = list(pages(load(adir / "authorization-details.json")))
+        groups = {g["GroupName"]: g for page in details for g in page.get("GroupDetailList", [])}
+        for page in details:
             for r in page["RoleDetailList"]:
                 roles[r["Arn"]] = r
-                la = adir / "last-accessed" / f"{r['RoleName']}.json"
-                if la.exists():
-                    for p in pages(load(la)):
-                        for svc in p["ServicesLastAccessed"]:
-                            last_accessed += 1 + len(svc.get("TrackedActionsLastAccessed", []))
-    return roles, last_accessed
+                last_accessed += access_rows(adir / "last-accessed" / f"{r['RoleName']}.json")
+            # A user's policy rows: its own, its boundary, and each of its groups'.
+            for u in page.get("UserDetailList", []):
+                users["users"] += 1
+                users["last_accessed"] += access_rows(adir / "last-accessed" / "users" / f"{u['UserName']}.json")
+                users["policies"] += len(u["UserPolicyList"]) + len(u["AttachedManagedPolicies"]) + ("PermissionsBoundary" in u)
+                for g in u["GroupList"]:
+                    users["policies"] += len(groups[g]["GroupPolicyList"]) + len(groups[g]["AttachedManagedPolicies"])
+    return roles, last_accessed, users
 
 
 def test_default_lake_row_counts_match_fixture_json(default_lake):
@@ -59,11 +74,20 @@ def test_default_lake_row_counts_match_fixture_json(default_lake):
     counts = {t: dict(con.execute(
         f"select snapshot_date::varchar, count(*) from read_parquet('{default_lake}/{t}/*/*.parquet', hive_partitioning=true) group by 1"
     ).fetchall()) for t in TABLES}
+    # Users' rows of the tables roles and users share, per day.
+    of_users = {t: dict(con.execute(
+        f"""select snapshot_date::varchar, count(*) from read_parquet('{default_lake}/{t}/*/*.parquet', hive_partitioning=true)
+            where principal_type = 'user' group by 1"""
+    ).fetchall()) for t in ["role_policies", "simulations", "last_accessed"]}
     for day in days:
-        roles, la = fixture_day(REPO / "fixtures/default" / day)
+        roles, la, users = fixture_day(REPO / "fixtures/default" / day)
+        assert users["users"] > 0, day
         assert counts["roles"][day] == len(roles), day
-        assert counts["simulations"][day] == len(roles) * SENSITIVE, day
-        assert counts["last_accessed"][day] == la, day
+        assert counts["simulations"][day] == (len(roles) + users["users"]) * SENSITIVE, day
+        assert of_users["simulations"][day] == users["users"] * SENSITIVE, day
+        assert counts["last_accessed"][day] == la + users["last_accessed"], day
+        assert of_users["last_accessed"][day] == users["last_accessed"], day
+        assert of_users["role_policies"][day] == users["policies"], day
         manifest = load(default_lake / "_manifests" / f"snapshot_date={day}" / "manifest.json")
         for t in TABLES:
             assert manifest["tables"][t]["rows"] == counts[t].get(day, 0), (day, t)
@@ -72,7 +96,7 @@ def test_default_lake_row_counts_match_fixture_json(default_lake):
 def test_default_lake_sampled_values_match_fixture_json(default_lake):
     days = load(REPO / "fixtures/default/fixture.json")["days"]
     for day in (days[0], days[-1]):
-        roles, _ = fixture_day(REPO / "fixtures/default" / day)
+        roles, _, _ = fixture_day(REPO / "fixtures/default" / day)
         table = pq.read_table(default_lake / "roles" / f"snapshot_date={day}")
         rows = {r["arn"]: r for r in table.to_pylist()}
         assert set(rows) == set(roles)
@@ -202,3 +226,26 @@ def test_credential_reports_round_trip_through_duckdb_and_pyarrow(default_lake):
                                from read_parquet('{default_lake}/credentials/snapshot_date={day}/*.parquet')""").fetchall()
         assert {(a, u): (t, m) for a, u, t, m in duck} == {
             k: (v["access_key_1_last_used_date"], v["mfa_active"]) for k, v in want.items()}
+
+
+def test_user_rows_read_back_by_pyarrow_and_duckdb_alike(default_lake):
+    """Users' rows of the shared tables (principal_type user) hold the user's
+    ARN in role_arn; both readers see the same rows; every user's decisions
+    are there, and a group's policies name the group (via_group)."""
+    day = load(REPO / "fixtures/default/fixture.json")["days"][-1]
+    sims = pq.read_table(default_lake / "simulations" / f"snapshot_date={day}").to_pylist()
+    users = pq.read_table(default_lake / "users" / f"snapshot_date={day}").to_pylist()
+    assert {r["principal_type"] for r in sims} == {"role", "user"}
+    user_sims = [r for r in sims if r["principal_type"] == "user"]
+    assert {r["role_arn"] for r in user_sims} == {u["arn"] for u in users}
+    assert all(":user/" in r["role_arn"] and r["role_id"].startswith("AIDA") for r in user_sims)
+    assert len(user_sims) == len(users) * SENSITIVE
+    con = duckdb.connect()
+    got = con.execute(f"""select role_arn, action, decision, breadth from read_parquet('{default_lake}/simulations/*/*.parquet',
+                          hive_partitioning=true) where snapshot_date = '{day}' and principal_type = 'user'""").fetchall()
+    assert sorted(got) == sorted((r["role_arn"], r["action"], r["decision"], r["breadth"]) for r in user_sims)
+    policies = pq.read_table(default_lake / "role_policies" / f"snapshot_date={day}").to_pylist()
+    via = {(p["role_name"], p["via_group"]) for p in policies if p["principal_type"] == "user" and p["via_group"]}
+    want = {(u["user_name"], g) for u in users for g in u["groups"]}
+    assert via == want
+    assert all(p["via_group"] is None for p in policies if p["principal_type"] == "role")

@@ -222,6 +222,10 @@ JSON.stringify({
     id: tr.getAttribute('data-account-id'),
     cols: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map(td =>
       [td.getAttribute('data-col'), td.textContent.replace(/,/g, '')]))})),
+  credTeams: [...document.querySelectorAll('#credentials-team-table tr[data-team]')].map(tr => ({
+    team: tr.getAttribute('data-team'),
+    cols: Object.fromEntries([...tr.querySelectorAll('[data-col]')].map(td =>
+      [td.getAttribute('data-col'), td.textContent.replace(/,/g, '')]))})),
   findings: [...document.querySelectorAll('#credential-findings-table tbody tr[data-finding]')].map(tr =>
     [tr.getAttribute('data-finding'), tr.cells[0].textContent]),
   reportDate: document.querySelector('[data-report-date]')?.getAttribute('data-report-date'),
@@ -279,7 +283,7 @@ def test_report_renders_cleanly_with_consistent_numbers(iamlake_bin, default_lak
     latest = dates[-1]
     assert facts["reportDate"] == latest
     assert facts["sections"] == ["summary", "risk-trend", "unused-by-team", "review-progress",
-                                 "top-teams", "newest-risky", "unused-roles", "credentials", "accounts"]
+                                 "top-teams", "newest-risky", "unused-roles", "credentials", "credentials-by-team", "accounts"]
     assert facts["scripts"] == 0 and facts["images"] == 0
     assert facts["width"] <= 1280, "the page scrolls sideways"
 
@@ -437,6 +441,14 @@ def check_audit_sections(lake: Path, manifest: dict, date: str, facts: dict, svg
             assert int(cols[kind]) == sum(f["finding"] == kind for f in mine), (acct, kind)
         expected_users = sum(users.values()) if acct == "organization" else users[acct]
         assert int(cols["users"]) == expected_users, acct
+    # Per team: the same findings by the users' owner team.
+    teams = {t["team"]: t["cols"] for t in facts["credTeams"]}
+    assert set(teams) == {f["owner_team"] for f in findings} and len(teams) > 1, teams
+    for team, cols in teams.items():
+        mine = [f for f in findings if f["owner_team"] == team]
+        for kind in FINDINGS:
+            assert int(cols[kind]) == sum(f["finding"] == kind for f in mine), (team, kind)
+        assert int(cols["users"]) == len({(f["account_id"], f["user"]) for f in mine}), team
     assert len(facts["findings"]) == min(25, len(findings))
     kinds = [FINDINGS.index(k) for k, _ in facts["findings"]]
     assert kinds == sorted(kinds)

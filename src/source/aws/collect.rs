@@ -10,6 +10,7 @@ use super::org::{LiveAccount, LiveScp, OrgReader, explicit_accounts};
 use super::pages::Pages;
 use super::simulator::{self, ApiDecision, RoleQuery, RoleSimulation};
 use crate::model::credentials::CredentialRow;
+use crate::model::principal::PrincipalType;
 use crate::source::aws_json::{AuthorizationDetails, ServiceLastAccessedDetails};
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -114,6 +115,8 @@ pub struct LiveAccountData {
     pub listed: HashMap<String, (Option<String>, Option<i32>)>,
     /// role name → its Access Advisor outcome.
     pub last_accessed: HashMap<String, JobOutcome>,
+    /// user name → its Access Advisor outcome (the same jobs, on user ARNs).
+    pub user_last_accessed: HashMap<String, JobOutcome>,
     /// The credential report's lines; `None` when it could not be had (a
     /// warning says why; the account's credentials are then unknown).
     pub credentials: Option<Vec<CredentialRow>>,
@@ -186,7 +189,7 @@ pub struct RunSummary {
     pub api: BTreeMap<String, OpCounts>,
     /// IAM calls (retries excluded) per role collected; `None` without roles.
     pub iam_calls_per_role: Option<f64>,
-    /// IAM users in the credential reports (the root user not counted).
+    /// IAM users of the authorization details (each has an Access Advisor job).
     pub users: u64,
     /// IAM calls per principal: roles and IAM users (the budget,
     /// ≤ 2.05, counts both); `None` without either.
@@ -395,7 +398,7 @@ impl LiveCollector {
 
         // 3. Authorization details; Access Advisor jobs start page by page.
         let iam_reads = async {
-            let mut jobs: JoinSet<(String, JobOutcome)> = JoinSet::new();
+            let mut jobs: JoinSet<(PrincipalType, String, JobOutcome)> = JoinSet::new();
             let mut stats = AccountStats::default();
             let details = self
                 .authorization_details(&ctx, &mut jobs, &mut stats)
@@ -418,9 +421,9 @@ impl LiveCollector {
                 None => None,
             };
             // 6. Wait for every job; none is dropped.
-            let mut last_accessed = HashMap::new();
+            let (mut last_accessed, mut user_last_accessed) = (HashMap::new(), HashMap::new());
             while let Some(joined) = jobs.join_next().await {
-                let (role, outcome) = joined.map_err(|e| {
+                let (principal, name, outcome) = joined.map_err(|e| {
                     fail(
                         Stage::Internal,
                         format!("Access Advisor task: {e}"),
@@ -433,19 +436,29 @@ impl LiveCollector {
                     JobOutcome::Failed(_) => stats.jobs_failed += 1,
                     JobOutcome::TimedOut => stats.jobs_timed_out += 1,
                 }
-                last_accessed.insert(role, outcome);
+                match principal {
+                    PrincipalType::Role => last_accessed.insert(name, outcome),
+                    PrincipalType::User => user_last_accessed.insert(name, outcome),
+                };
             }
             Ok::<_, AccountFailure>((
                 details,
                 listed,
-                last_accessed,
+                (last_accessed, user_last_accessed),
                 api_decisions,
                 credentials,
                 stats,
             ))
         };
         let ((scps, ou_path), iam) = tokio::join!(scps, iam_reads);
-        let (details, listed, last_accessed, api_decisions, credentials, stats) = iam?;
+        let (
+            details,
+            listed,
+            (last_accessed, user_last_accessed),
+            api_decisions,
+            credentials,
+            stats,
+        ) = iam?;
         let (scp_levels, management, mut warnings) = match scps {
             Some((layers, management)) => {
                 let mut warnings: Vec<String> = layers.warning.into_iter().collect();
@@ -478,6 +491,7 @@ impl LiveCollector {
             details,
             listed,
             last_accessed,
+            user_last_accessed,
             credentials,
             api_decisions,
             warnings,
@@ -592,7 +606,7 @@ impl LiveCollector {
     async fn authorization_details(
         &self,
         ctx: &Arc<AccountCtx>,
-        jobs: &mut JoinSet<(String, JobOutcome)>,
+        jobs: &mut JoinSet<(PrincipalType, String, JobOutcome)>,
         stats: &mut AccountStats,
     ) -> Result<AuthorizationDetails, (String, bool, bool)> {
         let mut pages = Pages::new(ctx.cfg.max_pages);
@@ -625,16 +639,32 @@ impl LiveCollector {
             ctx.progress
                 .roles
                 .fetch_add(roles.len() as u64, Ordering::Relaxed);
+            let users: Vec<_> = page
+                .user_detail_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(convert::user_detail)
+                .collect();
             if ctx.cfg.collect_last_accessed {
-                for r in &roles {
+                // Users' jobs are the roles' jobs on user ARNs: Access
+                // Advisor reports a user's own use (group use is per user).
+                let principals = roles
+                    .iter()
+                    .map(|r| (PrincipalType::Role, &r.role_name, &r.arn))
+                    .chain(
+                        users
+                            .iter()
+                            .map(|u| (PrincipalType::User, &u.user_name, &u.arn)),
+                    );
+                for (principal, name, arn) in principals {
                     ctx.progress.jobs_pending.fetch_add(1, Ordering::Relaxed);
-                    let (ctx2, name, arn) = (Arc::clone(ctx), r.role_name.clone(), r.arn.clone());
+                    let (ctx2, name, arn) = (Arc::clone(ctx), name.clone(), arn.clone());
                     jobs.spawn(async move {
                         let outcome = access_advisor(&ctx2, &arn).await;
                         ctx2.progress.jobs_pending.fetch_sub(1, Ordering::Relaxed);
                         ctx2.progress.jobs_done.fetch_add(1, Ordering::Relaxed);
                         ctx2.report();
-                        (name, outcome)
+                        (principal, name, outcome)
                     });
                 }
             }
@@ -648,12 +678,7 @@ impl LiveCollector {
                 .collect();
             stats.managed_policies += policies.len() as u64;
             all.policies.extend(policies);
-            all.user_detail_list.extend(
-                page.user_detail_list
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(convert::user_detail),
-            );
+            all.user_detail_list.extend(users);
             all.group_detail_list.extend(
                 page.group_detail_list
                     .unwrap_or_default()
@@ -767,7 +792,8 @@ pub struct Tally {
     pub failures: Vec<AccountFailure>,
     pub warnings: Vec<String>,
     pub roles: u64,
-    /// IAM users of the credential reports (root excluded).
+    /// IAM users of the authorization details (each has an Access Advisor
+    /// job, as each role).
     pub users: u64,
     pub jobs_completed: u64,
     pub jobs_failed: u64,
@@ -781,12 +807,8 @@ impl Tally {
             Ok(d) => {
                 self.ok += 1;
                 self.roles += d.stats.roles;
-                self.users += d
-                    .credentials
-                    .iter()
-                    .flatten()
-                    .filter(|c| !c.is_root)
-                    .count() as u64;
+                // Every IAM user has an Access Advisor job, as every role.
+                self.users += d.details.user_detail_list.len() as u64;
                 self.jobs_completed += d.stats.jobs_completed;
                 self.jobs_failed += d.stats.jobs_failed;
                 self.jobs_timed_out += d.stats.jobs_timed_out;

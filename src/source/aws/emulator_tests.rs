@@ -226,6 +226,32 @@ async fn collects_the_whole_organization_as_seeded() {
             group.attached_managed_policies[0].policy_arn,
             devs["managed"][0].as_str().unwrap()
         );
+        // Access Advisor jobs on every user's ARN, as for roles.
+        assert_eq!(d.user_last_accessed.len(), seeded_users.len(), "{id}");
+        for (name, want) in seeded_users {
+            let Some(JobOutcome::Completed(la)) = d.user_last_accessed.get(name) else {
+                panic!("{id} user {name}: {:?}", d.user_last_accessed.get(name));
+            };
+            let got: Vec<&str> = la
+                .services_last_accessed
+                .iter()
+                .map(|s| s.service_namespace.as_str())
+                .collect();
+            let want: Vec<&str> = want["services"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(got, want, "{id} user {name}");
+        }
+        let s3 = match &d.user_last_accessed["alice"] {
+            JobOutcome::Completed(la) => la.services_last_accessed[0].clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            s3.last_authenticated_entity.as_deref(),
+            Some(alice.arn.as_str())
+        );
+        assert!(s3.last_authenticated.is_some());
         // The credential report: every seeded user, as seeded.
         let creds = d.credentials.as_ref().expect("a credential report");
         let users = emu.seeded["users"][id.as_str()].as_object().unwrap();
@@ -389,8 +415,11 @@ async fn at_most_2_05_iam_calls_per_role_in_a_300_role_account() {
     let elapsed = started.elapsed();
     let d = results[&big].as_ref().unwrap();
     let roles = d.details.role_detail_list.len() as u64;
+    let users = d.details.user_detail_list.len() as u64;
     assert!(roles >= 300, "{roles} roles");
-    assert_eq!(d.stats.jobs_completed, roles);
+    assert!(users > 0, "no users seeded");
+    // One Access Advisor job per principal: every role and every user.
+    assert_eq!(d.stats.jobs_completed, roles + users);
     let calls = iam_calls(&c);
     // The emulator's own count agrees with ours.
     let seen: u64 = emu
@@ -400,14 +429,18 @@ async fn at_most_2_05_iam_calls_per_role_in_a_300_role_account() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(seen, c.counters().total("iam:").attempts);
-    let per_role = calls as f64 / roles as f64;
+    // The budget counts principals: users have jobs too.
+    let per_principal = calls as f64 / (roles + users) as f64;
     eprintln!(
-        "300-role account: {roles} roles, {calls} IAM calls = {per_role:.4}/role ({} GAAD pages, {} ListRoles pages), {:.2}s",
+        "300-role account: {roles} roles, {users} users, {calls} IAM calls = {per_principal:.4}/principal ({} GAAD pages, {} ListRoles pages), {:.2}s",
         d.stats.authorization_details_pages,
         d.stats.list_roles_pages,
         elapsed.as_secs_f64()
     );
-    assert!(per_role <= 2.05, "{per_role} IAM calls per role");
+    assert!(
+        per_principal <= 2.05,
+        "{per_principal} IAM calls per principal"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -431,7 +464,8 @@ async fn a_throttling_storm_is_survived_with_retries_counted() {
     let results = collect(&c).await;
     let d = results[&acct].as_ref().unwrap_or_else(|f| panic!("{f}"));
     assert_eq!(role_names(d), emu.roles(&acct));
-    assert_eq!(d.stats.jobs_completed, d.stats.roles);
+    let users = d.details.user_detail_list.len() as u64;
+    assert_eq!(d.stats.jobs_completed, d.stats.roles + users);
     let iam = c.counters().total("iam:");
     let faults = emu.control("GET", "faults", &json!({}));
     assert_eq!(faults["throttle"]["used"], 20);
@@ -541,7 +575,7 @@ async fn a_never_finishing_job_is_recorded_as_timed_out() {
     emu.reset(json!({
         "job_complete_after_ms": 0,
         "job_min_polls": 2,
-        "never_finish": [format!("{acct}:role/role-0003")],
+        "never_finish": [format!("{acct}:role/role-0003"), format!("{acct}:user/ci/bob")],
     }));
     let c = collector(
         AwsConfig {
@@ -556,13 +590,21 @@ async fn a_never_finishing_job_is_recorded_as_timed_out() {
     let results = collect(&c).await;
     let d = results[&acct].as_ref().unwrap_or_else(|f| panic!("{f}"));
     assert!(matches!(d.last_accessed["role-0003"], JobOutcome::TimedOut));
-    assert_eq!(d.stats.jobs_timed_out, 1);
-    assert_eq!(d.stats.jobs_completed, d.stats.roles - 1);
+    // A user's job times out the same way, recorded under the user.
+    assert!(matches!(d.user_last_accessed["bob"], JobOutcome::TimedOut));
+    assert!(matches!(
+        d.user_last_accessed["alice"],
+        JobOutcome::Completed(_)
+    ));
+    let users = d.details.user_detail_list.len() as u64;
+    assert_eq!(d.stats.jobs_timed_out, 2);
+    assert_eq!(d.stats.jobs_completed, d.stats.roles + users - 2);
     assert_eq!(d.last_accessed.len() as u64, d.stats.roles);
+    assert_eq!(d.user_last_accessed.len() as u64, users);
     assert!(started.elapsed() >= Duration::from_millis(1500));
     // job_min_polls = 2: every completed job was polled (backoff) 3 times.
     let gets = c.counters().get("iam:GetServiceLastAccessedDetails").calls;
-    assert!(gets >= 3 * (d.stats.roles - 1), "{gets} polls");
+    assert!(gets >= 3 * (d.stats.roles + users - 2), "{gets} polls");
 }
 
 #[test]

@@ -1,0 +1,55 @@
+//! The `principal_type` column that `role_policies`, `simulations` and
+//! `last_accessed` share: their rows are roles' or, since users are
+//! evaluated as roles are, IAM users' (the `role_*` columns then hold the
+//! user's id, name and ARN). One definition, so the three tables say it the
+//! same way.
+
+use super::columns::{ColType, Column};
+
+/// Whose row it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PrincipalType {
+    #[default]
+    Role,
+    User,
+}
+
+impl PrincipalType {
+    /// The value written to the `principal_type` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::Role => "role",
+            PrincipalType::User => "user",
+        }
+    }
+}
+
+/// The column, last in each of the three tables (appended, so files written
+/// before it keep their column positions; readers treat its absence as
+/// `role`).
+pub const COLUMN: Column = Column::optional(
+    "principal_type",
+    ColType::Utf8,
+    "role | user: whose row it is. For user rows the role_id, role_name and role_arn columns hold the IAM user's id (AIDA...), name and ARN. Null in partitions written before users were evaluated: every row there is a role's. Role queries filter coalesce(principal_type, 'role') = 'role'.",
+);
+
+/// `role_id`: the role's id, or the user's on user rows.
+pub const ROLE_ID: Column = Column::required(
+    "role_id",
+    ColType::Utf8,
+    "Role id (AROA...); the user id (AIDA...) on user rows.",
+);
+
+/// `role_name`: the role's name, or the user's on user rows.
+pub const ROLE_NAME: Column = Column::required(
+    "role_name",
+    ColType::Utf8,
+    "Role name; the user name on user rows.",
+);
+
+/// `role_arn`: the role's ARN, or the user's on user rows.
+pub const ROLE_ARN: Column = Column::required(
+    "role_arn",
+    ColType::Utf8,
+    "Role ARN; the user ARN on user rows.",
+);

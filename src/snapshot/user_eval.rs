@@ -1,0 +1,306 @@
+//! IAM users evaluated exactly as roles are: a user's identity policies are
+//! its own inline and attached policies plus the inline and attached
+//! policies of every group it is in; its permissions boundary and the
+//! account's SCPs (none in the management account: users cannot be
+//! service-linked) gate them. The rows go to `role_policies`, `simulations`
+//! and `last_accessed` with `principal_type` user, so one schema serves both.
+
+use super::{
+    AccountRows, LastAccessed, Managed, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
+    access_rows, managed_of, simulation_row_of,
+};
+use crate::eval::{self, Context, Policy, PolicySet};
+use crate::lake::writer::PartitionWriter;
+use crate::model::principal::PrincipalType;
+use crate::model::role_policies::{PolicyKind, RolePolicyRow};
+use crate::model::{last_accessed, role_policies, simulations};
+use crate::source::aws_json::{GroupDetail, ManagedPolicyDetail, UserDetail};
+use crate::source::fixtures::{AccountData, AccountInfo};
+use crate::source::policy_doc;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Evaluates every user of `data` (in `out.users`' order) and fills
+/// `out.user_*`, and each user's `last_accessed_status`.
+pub(super) fn collect_users<'a>(
+    out: &mut AccountRows,
+    compiled: &mut HashMap<String, Managed<'a>>,
+    last_accessed: &LastAccessed,
+    account: &AccountInfo,
+    data: &'a AccountData,
+    scp_levels: &[Vec<Policy>],
+    cfg: &SnapshotConfig,
+) -> Result<(), SnapshotError> {
+    let details = &data.details;
+    if details.user_detail_list.is_empty() {
+        return Ok(());
+    }
+    let path = data.details_path.as_path();
+    let by_arn: HashMap<&str, &'a ManagedPolicyDetail> = details
+        .policies
+        .iter()
+        .map(|p| (p.arn.as_str(), p))
+        .collect();
+    let groups: HashMap<&str, &GroupDetail> = details
+        .group_detail_list
+        .iter()
+        .map(|g| (g.group_name.as_str(), g))
+        .collect();
+    // SCPs do not affect users of the management account (as for roles).
+    let scps: &[Vec<Policy>] = if account.management { &[] } else { scp_levels };
+    for (i, user) in details.user_detail_list.iter().enumerate() {
+        let who = [
+            user.user_id.as_str(),
+            user.user_name.as_str(),
+            user.arn.as_str(),
+        ];
+        let mut cx = UserCx {
+            account,
+            user,
+            path,
+            compiled: &mut *compiled,
+            by_arn: &by_arn,
+            identity: Vec::new(),
+            ids: HashSet::new(),
+            rows: &mut out.user_policies,
+        };
+        for inline in &user.user_policy_list {
+            cx.inline(inline, None)?;
+        }
+        for attached in &user.attached_managed_policies {
+            cx.attached(&attached.policy_arn, None)?;
+        }
+        for name in &user.group_list {
+            let group = groups
+                .get(name.as_str())
+                .copied()
+                .ok_or_else(|| SnapshotError::User {
+                    path: path.to_path_buf(),
+                    user: user.user_name.clone(),
+                    what: format!("group {name}"),
+                    message: "is not in GroupDetailList (export with every entity type: the group's policies are part of the user's)".into(),
+                })?;
+            for inline in &group.group_policy_list {
+                cx.inline(inline, Some(group))?;
+            }
+            for attached in &group.attached_managed_policies {
+                cx.attached(&attached.policy_arn, Some(group))?;
+            }
+        }
+        let boundary = match &user.permissions_boundary {
+            Some(b) => Some(cx.boundary(&b.permissions_boundary_arn)?),
+            None => None,
+        };
+        let identity = std::mem::take(&mut cx.identity);
+        let set = PolicySet {
+            identity: &identity,
+            boundary: boundary.as_ref(),
+            scp_levels: scps,
+            ..PolicySet::default()
+        };
+        let context = user_context(account, user);
+        let started = std::time::Instant::now();
+        for action in &cfg.sensitive_actions {
+            let decision = eval::evaluate_breadth(&set, action, &context, &account.id);
+            out.user_simulations
+                .push(simulation_row_of(account, who, action, decision));
+        }
+        out.evaluation += started.elapsed();
+
+        let (la_path, la) =
+            last_accessed.get_for(&account.id, &user.user_name, PrincipalType::User)?;
+        out.users[i].last_accessed_status = match la {
+            Ok(found) => {
+                access_rows(
+                    &mut out.user_last_accessed,
+                    &account.id,
+                    who,
+                    found,
+                    la_path,
+                )?;
+                "ok".to_string()
+            }
+            Err(status) => status.to_string(),
+        };
+    }
+    Ok(())
+}
+
+/// What a condition may ask about a user: as for a role, but AWS's
+/// `aws:PrincipalType` is `User`, and `aws:username` / `aws:userid` are
+/// known (IAM user guide, "AWS global condition context keys").
+fn user_context(account: &AccountInfo, user: &UserDetail) -> Context {
+    let mut ctx = Context::for_role(
+        &account.id,
+        &user.arn,
+        user.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+    );
+    ctx.insert("aws:PrincipalType", vec!["User".to_string()]);
+    ctx.insert("aws:username", vec![user.user_name.clone()]);
+    ctx.insert("aws:userid", vec![user.user_id.clone()]);
+    ctx
+}
+
+/// One user's policies as they are read: compiled for evaluation and
+/// recorded as `role_policies` rows.
+struct UserCx<'x, 'a> {
+    account: &'x AccountInfo,
+    user: &'x UserDetail,
+    path: &'x Path,
+    compiled: &'x mut HashMap<String, Managed<'a>>,
+    by_arn: &'x HashMap<&'x str, &'a ManagedPolicyDetail>,
+    /// The identity policies, each once (a managed policy attached to the
+    /// user and to one of its groups grants the same thing twice).
+    identity: Vec<Policy>,
+    ids: HashSet<String>,
+    rows: &'x mut Vec<RolePolicyRow>,
+}
+
+impl UserCx<'_, '_> {
+    fn row(
+        &mut self,
+        kind: PolicyKind,
+        name: &str,
+        arn: Option<&str>,
+        version: Option<&str>,
+        doc: NormalizedDoc,
+        group: Option<&GroupDetail>,
+    ) {
+        self.rows.push(RolePolicyRow {
+            account_id: self.account.id.clone(),
+            role_id: self.user.user_id.clone(),
+            role_name: self.user.user_name.clone(),
+            role_arn: self.user.arn.clone(),
+            kind,
+            policy_name: name.to_string(),
+            policy_arn: arn.map(str::to_string),
+            policy_version: version.map(str::to_string),
+            document: doc.text,
+            statement_count: doc.statement_count,
+            principal_type: PrincipalType::User,
+            via_group: group.map(|g| g.group_name.clone()),
+        });
+    }
+
+    fn push(&mut self, policy: Policy, id: &str) {
+        if self.ids.insert(id.to_string()) {
+            self.identity.push(policy);
+        }
+    }
+
+    /// An inline policy of the user, or of its `group`. Its id in
+    /// `simulations.matched_statements` is `inline:<name>`, or
+    /// `inline:<group>/<name>` for a group's (names cannot contain `/`).
+    fn inline(
+        &mut self,
+        inline: &crate::source::aws_json::InlinePolicy,
+        group: Option<&GroupDetail>,
+    ) -> Result<(), SnapshotError> {
+        let id = match group {
+            Some(g) => format!("inline:{}/{}", g.group_name, inline.policy_name),
+            None => format!("inline:{}", inline.policy_name),
+        };
+        let err = |message: String| SnapshotError::User {
+            path: self.path.to_path_buf(),
+            user: self.user.user_name.clone(),
+            what: match group {
+                Some(g) => format!(
+                    "group {} inline policy {:?}",
+                    g.group_name, inline.policy_name
+                ),
+                None => format!("inline policy {:?}", inline.policy_name),
+            },
+            message,
+        };
+        let doc = policy_doc::decode(&inline.policy_document).map_err(err)?;
+        let policy = Policy::parse(id.clone(), &doc).map_err(|e| err(e.to_string()))?;
+        self.row(
+            PolicyKind::Inline,
+            &inline.policy_name,
+            None,
+            None,
+            NormalizedDoc::of(&doc),
+            group,
+        );
+        self.push(policy, &id);
+        Ok(())
+    }
+
+    /// A managed policy attached to the user, or to its `group`.
+    fn attached(&mut self, arn: &str, group: Option<&GroupDetail>) -> Result<(), SnapshotError> {
+        let what = if group.is_some() {
+            "group's attached policy"
+        } else {
+            "attached policy"
+        };
+        let who = Who::User(&self.user.user_name);
+        let m = managed_of(self.compiled, self.by_arn, arn, self.path, who, what)?;
+        let kind = if arn.contains(":aws:policy/") {
+            PolicyKind::AwsManaged
+        } else {
+            PolicyKind::CustomerManaged
+        };
+        let (name, version) = (
+            m.detail.policy_name.clone(),
+            m.detail.default_version().map(|v| v.version_id.clone()),
+        );
+        let (doc, policy) = (m.normalized.clone(), m.policy.clone());
+        self.row(kind, &name, Some(arn), version.as_deref(), doc, group);
+        self.push(policy, arn);
+        Ok(())
+    }
+
+    /// The user's permissions boundary.
+    fn boundary(&mut self, arn: &str) -> Result<Policy, SnapshotError> {
+        let who = Who::User(&self.user.user_name);
+        let m = managed_of(
+            self.compiled,
+            self.by_arn,
+            arn,
+            self.path,
+            who,
+            "permissions boundary",
+        )?;
+        let (name, version) = (
+            m.detail.policy_name.clone(),
+            m.detail.default_version().map(|v| v.version_id.clone()),
+        );
+        let (doc, policy) = (m.normalized.clone(), m.policy.clone());
+        self.row(
+            PolicyKind::Boundary,
+            &name,
+            Some(arn),
+            version.as_deref(),
+            doc,
+            None,
+        );
+        Ok(policy)
+    }
+}
+
+/// Writes the users' rows of one account, `principal_type` user.
+pub(super) fn write_user_rows<E>(
+    writer: &mut PartitionWriter,
+    rows: &AccountRows,
+    arrow_err: &impl Fn(&'static str) -> E,
+) -> Result<(), SnapshotError>
+where
+    E: FnOnce(arrow::error::ArrowError) -> SnapshotError,
+{
+    writer.write(
+        role_policies::TABLE.name,
+        &role_policies::to_batch(&rows.user_policies)
+            .map_err(arrow_err(role_policies::TABLE.name))?,
+    )?;
+    writer.write(
+        simulations::TABLE.name,
+        &simulations::to_batch_of(&rows.user_simulations, PrincipalType::User)
+            .map_err(arrow_err(simulations::TABLE.name))?,
+    )?;
+    writer.write(
+        last_accessed::TABLE.name,
+        &last_accessed::to_batch_of(&rows.user_last_accessed, PrincipalType::User)
+            .map_err(arrow_err(last_accessed::TABLE.name))?,
+    )?;
+    Ok(())
+}
