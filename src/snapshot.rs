@@ -240,7 +240,7 @@ impl<'c> Run<'c> {
     ) -> Result<(), SnapshotError> {
         let mut rows = collect_account(last_accessed, account, data, scp_levels, self.cfg)?;
         if let Ok(model) = eval::ServiceModel::try_bundled() {
-            rows.policy_lints = lints::account_lints(&account.id, &data.details, model);
+            rows.policy_lints = lints::account_lints(&account.id, &rows.policies, model);
         }
         if let Some(api) = api {
             // Parity mode: AWS's decisions replace the local evaluator's.

@@ -4,19 +4,18 @@
 //! document is decoded and checked once: a managed policy once per account however many
 //! roles attach it, an inline document once however many roles carry the same text.
 //!
-//! It runs after the account's roles were collected (so every document here already
-//! decoded and parsed there) and reads the same authorization details, leaving the
-//! evaluation loop alone.
+//! It runs after the account's roles were collected, on the `role_policies` rows that
+//! collection built (every document there already decoded and normalized once), leaving
+//! the evaluation loop alone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use serde_json::Value;
 
 use crate::eval::{DocumentLint, ModelLint, ServiceModel};
 use crate::model::policy_lints::PolicyLintRow;
-use crate::source::aws_json::AuthorizationDetails;
-use crate::source::policy_doc;
+use crate::model::role_policies::{PolicyKind, RolePolicyRow};
 
 /// The `kind` column, the name as written and the suggestion of a lint.
 fn parts(lint: &ModelLint) -> (&'static str, &str, Option<&str>) {
@@ -60,81 +59,63 @@ fn rows_of(account_id: &str, src: &Source<'_>, lints: &[DocumentLint]) -> Vec<Po
         .collect()
 }
 
-/// The lints of one account's identity policies: managed policies attached to or bounding
-/// a role (in order of first use), then each role's inline policies. A document that does
-/// not decode is skipped (collecting the roles reports it).
+/// The lints of one account's identity policies, from the role's `role_policies` rows as
+/// the snapshot just built them: managed policies attached to or bounding a role (in order
+/// of first use), then each role's inline policies. The rows carry each document already
+/// decoded and normalized (keys sorted, arrays and nesting kept, so JSON paths are the
+/// document's own), and only decodable documents become rows; identical inline texts are
+/// checked once.
 pub(super) fn account_lints(
     account_id: &str,
-    details: &AuthorizationDetails,
+    policies: &[RolePolicyRow],
     model: &ServiceModel,
 ) -> Vec<PolicyLintRow> {
-    let mut out = Vec::new();
-    let lint = |raw: &Value| -> Rc<Vec<DocumentLint>> {
+    let lint = |text: &str| -> Rc<Vec<DocumentLint>> {
         Rc::new(
-            policy_doc::decode(raw)
+            serde_json::from_str::<Value>(text)
                 .map(|doc| model.lint_document(&doc))
                 .unwrap_or_default(),
         )
     };
+    let mut out = Vec::new();
 
-    // Managed policies, once each.
-    let by_arn: HashMap<&str, _> = details
-        .policies
-        .iter()
-        .map(|p| (p.arn.as_str(), p))
-        .collect();
-    let mut seen: HashMap<&str, ()> = HashMap::new();
-    let used = details.role_detail_list.iter().flat_map(|r| {
-        r.attached_managed_policies
-            .iter()
-            .map(|a| a.policy_arn.as_str())
-            .chain(
-                r.permissions_boundary
-                    .iter()
-                    .map(|b| b.permissions_boundary_arn.as_str()),
-            )
-    });
-    for arn in used {
-        if seen.insert(arn, ()).is_some() {
-            continue;
-        }
-        let Some(version) = by_arn.get(arn).and_then(|d| d.default_version()) else {
+    // Managed policies (attached or as a boundary), once each.
+    let mut seen: HashSet<&str> = HashSet::new();
+    for row in policies.iter().filter(|r| r.kind != PolicyKind::Inline) {
+        let Some(arn) = row.policy_arn.as_deref() else {
             continue;
         };
+        if !seen.insert(arn) {
+            continue;
+        }
         let src = Source {
             policy_kind: if arn.contains(":aws:policy/") {
                 "aws_managed"
             } else {
                 "customer_managed"
             },
-            policy_name: &by_arn[arn].policy_name,
+            policy_name: &row.policy_name,
             policy_arn: Some(arn),
             role: None,
         };
-        out.extend(rows_of(account_id, &src, &lint(&version.document)));
+        out.extend(rows_of(account_id, &src, &lint(&row.document)));
     }
 
     // Inline policies, per role; identical documents are checked once.
-    let mut by_text: HashMap<String, Rc<Vec<DocumentLint>>> = HashMap::new();
-    for role in &details.role_detail_list {
-        for inline in &role.role_policy_list {
-            let key = match &inline.policy_document {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let lints = Rc::clone(
-                by_text
-                    .entry(key)
-                    .or_insert_with(|| lint(&inline.policy_document)),
-            );
-            let src = Source {
-                policy_kind: "inline",
-                policy_name: &inline.policy_name,
-                policy_arn: None,
-                role: Some((&role.role_name, &role.arn)),
-            };
-            out.extend(rows_of(account_id, &src, &lints));
-        }
+    let mut by_text: HashMap<&str, Rc<Vec<DocumentLint>>> = HashMap::new();
+    for row in policies.iter().filter(|r| r.kind == PolicyKind::Inline) {
+        let lints = Rc::clone(
+            by_text
+                .entry(&row.document)
+                .or_insert_with(|| lint(&row.document)),
+        );
+        let src = Source {
+            policy_kind: "inline",
+            policy_name: &row.policy_name,
+            policy_arn: None,
+            role: Some((&row.role_name, &row.role_arn)),
+        };
+        out.extend(rows_of(account_id, &src, &lints));
     }
     out
 }
