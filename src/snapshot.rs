@@ -919,11 +919,7 @@ fn collect_account(
                 role,
                 "attached policy",
             )?;
-            let kind = if attached.policy_arn.contains(":aws:policy/") {
-                PolicyKind::AwsManaged
-            } else {
-                PolicyKind::CustomerManaged
-            };
+            let kind = PolicyKind::of_attached(&attached.policy_arn);
             out.policies.push(policy_row(
                 account,
                 role,

@@ -81,6 +81,16 @@ impl PolicyKind {
             PolicyKind::Boundary => "boundary",
         }
     }
+
+    /// The kind of a managed policy attached by `arn`: AWS managed policies
+    /// live in the `aws` pseudo-account (`arn:PARTITION:iam::aws:policy/...`).
+    pub fn of_attached(arn: &str) -> PolicyKind {
+        if arn.contains(":aws:policy/") {
+            PolicyKind::AwsManaged
+        } else {
+            PolicyKind::CustomerManaged
+        }
+    }
 }
 
 /// One (role, policy) pair as written to the lake.

@@ -89,11 +89,7 @@ pub(super) fn account_lints(
             continue;
         }
         let src = Source {
-            policy_kind: if arn.contains(":aws:policy/") {
-                "aws_managed"
-            } else {
-                "customer_managed"
-            },
+            policy_kind: PolicyKind::of_attached(arn).as_str(),
             policy_name: &row.policy_name,
             policy_arn: Some(arn),
             role: None,

@@ -235,11 +235,7 @@ impl UserCx<'_, '_> {
         };
         let who = Who::User(&self.user.user_name);
         let m = managed_of(self.compiled, self.by_arn, arn, self.path, who, what)?;
-        let kind = if arn.contains(":aws:policy/") {
-            PolicyKind::AwsManaged
-        } else {
-            PolicyKind::CustomerManaged
-        };
+        let kind = PolicyKind::of_attached(arn);
         let (name, version) = (
             m.detail.policy_name.clone(),
             m.detail.default_version().map(|v| v.version_id.clone()),
