@@ -3,6 +3,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+// See Cargo.toml: allocation-heavy snapshots of large accounts run markedly
+// faster on mimalloc than on glibc malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = iamlake::cli::Cli::parse();
     match iamlake::app::run(cli) {

@@ -155,6 +155,10 @@ pub enum SnapshotError {
         #[source]
         source: arrow::error::ArrowError,
     },
+    /// The thread writing an account's rows stopped; its own error is the
+    /// one reported (this one is only what the evaluating side sees).
+    #[error("account {account_id}: the lake writer stopped")]
+    WriterStopped { account_id: String },
 }
 
 /// A run the publish guard refused: the lake is as it was before the run.
@@ -229,7 +233,9 @@ impl<'c> Run<'c> {
         })
     }
 
-    /// Collects one account's rows and writes them.
+    /// Collects one account's rows and writes them, a chunk at a time: a
+    /// chunk is written (and its rows dropped) on a thread of its own while
+    /// the next one is evaluated.
     fn add(
         &mut self,
         account: &AccountInfo,
@@ -238,45 +244,94 @@ impl<'c> Run<'c> {
         last_accessed: &LastAccessed,
         api: Option<&ApiDecisions>,
     ) -> Result<(), SnapshotError> {
-        let mut rows = collect_account(last_accessed, account, data, scp_levels, self.cfg)?;
-        if let Ok(model) = eval::ServiceModel::try_bundled() {
-            rows.policy_lints = lints::account_lints(&account.id, &rows.policies, model);
-        }
-        if let Some(api) = api {
-            // Parity mode: AWS's decisions replace the local evaluator's.
-            rows.simulations = api_simulation_rows(&rows.roles, api)?;
-            rows.evaluation = std::time::Duration::ZERO;
-            // AWS is asked about roles only: users get no decisions rather
-            // than local ones under a manifest that says `aws`.
-            rows.user_simulations.clear();
-        }
-        for sim in &rows.simulations {
-            let entry = self.risky.entry(sim.action.clone()).or_default();
-            match sim.decision.as_str() {
-                "allowed" => entry.on_any.0 += 1,
-                "conditionally_allowed" => entry.on_any.1 += 1,
-                _ => {}
-            }
-            if matches!(sim.breadth, Some("any" | "account")) {
-                match sim.breadth_decision {
-                    "allowed" => entry.account_or_wider.0 += 1,
-                    "conditionally_allowed" => entry.account_or_wider.1 += 1,
-                    _ => {}
+        let cfg = self.cfg;
+        let mut linter = eval::ServiceModel::try_bundled()
+            .ok()
+            .map(|model| lints::Linter::new(&account.id, model));
+        let (mut roles, mut roles_without_last_accessed) = (0u64, 0u64);
+        let Run {
+            writer,
+            risky,
+            user_decisions,
+            evaluation,
+            ..
+        } = self;
+        let account_id = account.id.as_str();
+        std::thread::scope(|scope| {
+            // One chunk waits while another is written: memory stays at a
+            // few chunks' rows.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<AccountRows>(1);
+            let writing = scope.spawn(move || -> Result<(), SnapshotError> {
+                for rows in rx {
+                    write_account(writer, account_id, &rows)?;
                 }
-            }
+                Ok(())
+            });
+            let collected = collect_account(
+                last_accessed,
+                account,
+                data,
+                scp_levels,
+                cfg,
+                &mut |mut rows| {
+                    if let Some(linter) = &mut linter {
+                        linter.add(&rows.policies);
+                    }
+                    if let Some(api) = api {
+                        // Parity mode: AWS's decisions replace the local evaluator's.
+                        rows.simulations = api_simulation_rows(&rows.roles, api)?;
+                        rows.evaluation = std::time::Duration::ZERO;
+                        // AWS is asked about roles only: users get no decisions rather
+                        // than local ones under a manifest that says `aws`.
+                        rows.user_simulations.clear();
+                    }
+                    for sim in &rows.simulations {
+                        let entry = risky.entry(sim.action.clone()).or_default();
+                        match sim.decision.as_str() {
+                            "allowed" => entry.on_any.0 += 1,
+                            "conditionally_allowed" => entry.on_any.1 += 1,
+                            _ => {}
+                        }
+                        if matches!(sim.breadth, Some("any" | "account")) {
+                            match sim.breadth_decision {
+                                "allowed" => entry.account_or_wider.0 += 1,
+                                "conditionally_allowed" => entry.account_or_wider.1 += 1,
+                                _ => {}
+                            }
+                        }
+                    }
+                    roles += rows.roles.len() as u64;
+                    roles_without_last_accessed += rows.roles_without_last_accessed;
+                    *user_decisions += rows.user_simulations.len() as u64;
+                    *evaluation += rows.evaluation;
+                    tx.send(rows).map_err(|_| SnapshotError::WriterStopped {
+                        account_id: account_id.to_string(),
+                    })
+                },
+            );
+            drop(tx);
+            let written = writing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // The writer's error explains a send that failed.
+            written.and(collected)
+        })?;
+        if let Some(linter) = linter {
+            let rows = AccountRows {
+                policy_lints: linter.finish(),
+                ..AccountRows::default()
+            };
+            write_account(&mut self.writer, &account.id, &rows)?;
         }
-        self.roles += rows.roles.len() as u64;
-        self.user_decisions += rows.user_simulations.len() as u64;
-        self.evaluation += rows.evaluation;
-        write_account(&mut self.writer, &account.id, &rows)?;
+        self.roles += roles;
         self.accounts.push(AccountEntry {
             account_id: account.id.clone(),
             account_name: account.name.clone(),
             ou_path: account.ou_path.clone(),
             status: "ok".into(),
             reason: None,
-            roles: rows.roles.len() as u64,
-            roles_without_last_accessed: rows.roles_without_last_accessed,
+            roles,
+            roles_without_last_accessed,
         });
         Ok(())
     }
@@ -628,6 +683,26 @@ struct AccountRows {
     evaluation: std::time::Duration,
 }
 
+impl AccountRows {
+    /// Moves `other`'s rows after this one's.
+    fn append(&mut self, mut other: AccountRows) {
+        self.roles.append(&mut other.roles);
+        self.policies.append(&mut other.policies);
+        self.simulations.append(&mut other.simulations);
+        self.last_accessed.append(&mut other.last_accessed);
+        self.scps.append(&mut other.scps);
+        self.credentials.append(&mut other.credentials);
+        self.users.append(&mut other.users);
+        self.policy_lints.append(&mut other.policy_lints);
+        self.user_policies.append(&mut other.user_policies);
+        self.user_simulations.append(&mut other.user_simulations);
+        self.user_last_accessed
+            .append(&mut other.user_last_accessed);
+        self.roles_without_last_accessed += other.roles_without_last_accessed;
+        self.evaluation += other.evaluation;
+    }
+}
+
 fn write_account(
     writer: &mut PartitionWriter,
     account_id: &str,
@@ -835,13 +910,31 @@ impl NormalizedDoc {
     }
 }
 
+/// Roles per chunk: a chunk's rows are built (on every core), written and
+/// dropped before the next chunk starts, so an account costs its
+/// authorization details plus one chunk's rows in memory, however many roles
+/// it has (#13: a 20,000-role account held every row at once; 512 was the
+/// fastest and smallest of 256 to 2,048 on it).
+const ROLE_CHUNK: usize = 512;
+
+/// Roles per parallel task within a chunk: small enough to balance the
+/// cores, large enough that merging the tasks' rows is cheap.
+const ROLE_TASK: usize = 64;
+
+/// Collects one account's rows, handing them to `sink` in chunks: first the
+/// SCPs and credentials, then the roles [`ROLE_CHUNK`] at a time in file
+/// order, then the users (and their rows in the shared tables). An error
+/// stops the account at the first failing role in file order, as a
+/// sequential pass would.
 fn collect_account(
     last_accessed: &LastAccessed,
     account: &AccountInfo,
     data: &AccountData,
     scp_levels: &[Vec<Policy>],
     cfg: &SnapshotConfig,
-) -> Result<AccountRows, SnapshotError> {
+    sink: &mut dyn FnMut(AccountRows) -> Result<(), SnapshotError>,
+) -> Result<(), SnapshotError> {
+    use rayon::prelude::*;
     let path = &data.details_path;
     let by_arn: HashMap<&str, &ManagedPolicyDetail> = data
         .details
@@ -850,7 +943,7 @@ fn collect_account(
         .map(|p| (p.arn.as_str(), p))
         .collect();
     let mut compiled: HashMap<String, Managed> = HashMap::new();
-    let mut out = AccountRows {
+    let mut head = AccountRows {
         credentials: data
             .credentials
             .iter()
@@ -861,13 +954,12 @@ fn collect_account(
                 ..c.clone()
             })
             .collect(),
-        users: user_rows(account, &data.details, &cfg.owner_tag_keys),
         ..AccountRows::default()
     };
     // The SCPs as evaluated, so check-plan can apply them from the lake.
     for (level, scps) in account.scp_levels.iter().enumerate() {
         for scp in scps {
-            out.scps.push(ScpRow {
+            head.scps.push(ScpRow {
                 account_id: account.id.clone(),
                 level: i32::try_from(level).unwrap_or(i32::MAX),
                 policy_id: scp.id.clone(),
@@ -875,21 +967,137 @@ fn collect_account(
             });
         }
     }
+    sink(head)?;
 
-    for role in &data.details.role_detail_list {
+    for chunk in data.details.role_detail_list.chunks(ROLE_CHUNK) {
+        // Compile the chunk's managed policies first, in file order, so its
+        // roles can be evaluated in parallel against a shared, read-only
+        // map. A policy that does not compile is left out: the role that
+        // needs it reports the error (see `RoleCx::managed`).
+        for role in chunk {
+            let boundary = role
+                .permissions_boundary
+                .as_ref()
+                .map(|b| (b.permissions_boundary_arn.as_str(), "permissions boundary"));
+            let attached = role
+                .attached_managed_policies
+                .iter()
+                .map(|a| (a.policy_arn.as_str(), "attached policy"));
+            for (arn, what) in attached.chain(boundary) {
+                if !compiled.contains_key(arn)
+                    && let Ok(m) =
+                        compile_managed(&by_arn, arn, path, Who::Role(&role.role_name), what)
+                {
+                    compiled.insert(arn.to_string(), m);
+                }
+            }
+        }
+        let cx = RoleCx {
+            last_accessed,
+            account,
+            data,
+            scp_levels,
+            cfg,
+            by_arn: &by_arn,
+            compiled: &compiled,
+        };
+        let parts: Vec<Result<AccountRows, SnapshotError>> = chunk
+            .par_chunks(ROLE_TASK)
+            .map(|task| {
+                let mut out = AccountRows::default();
+                for role in task {
+                    cx.collect_role(role, &mut out)?;
+                }
+                Ok(out)
+            })
+            .collect();
+        let mut rows = AccountRows::default();
+        for part in parts {
+            rows.append(part?);
+        }
+        sink(rows)?;
+    }
+
+    let mut tail = AccountRows {
+        users: user_rows(account, &data.details, &cfg.owner_tag_keys),
+        ..AccountRows::default()
+    };
+    user_eval::collect_users(
+        &mut tail,
+        &mut compiled,
+        last_accessed,
+        account,
+        data,
+        scp_levels,
+        cfg,
+    )?;
+    sink(tail)
+}
+
+/// What every role of an account is evaluated against; shared read-only by
+/// the threads of [`collect_account`].
+struct RoleCx<'x, 'a> {
+    last_accessed: &'x LastAccessed<'x>,
+    account: &'x AccountInfo,
+    data: &'a AccountData,
+    scp_levels: &'x [Vec<Policy>],
+    cfg: &'x SnapshotConfig,
+    by_arn: &'x HashMap<&'a str, &'a ManagedPolicyDetail>,
+    compiled: &'x HashMap<String, Managed<'a>>,
+}
+
+impl<'a> RoleCx<'_, 'a> {
+    /// The compiled managed policy `arn` that `role` attaches (`what`).
+    fn managed(
+        &self,
+        arn: &str,
+        role: &RoleDetail,
+        what: &'static str,
+    ) -> Result<&Managed<'a>, SnapshotError> {
+        if let Some(m) = self.compiled.get(arn) {
+            return Ok(m);
+        }
+        // Not compiled before the chunk: compiling it again gives the
+        // error, named for this role.
+        let path = &self.data.details_path;
+        Err(
+            match compile_managed(self.by_arn, arn, path, Who::Role(&role.role_name), what) {
+                Err(e) => e,
+                Ok(_) => SnapshotError::MissingManagedPolicy {
+                    path: path.clone(),
+                    role: role.role_name.clone(),
+                    what,
+                    policy_arn: arn.to_string(),
+                },
+            },
+        )
+    }
+
+    /// Appends one role's rows of every table to `out`.
+    fn collect_role(&self, role: &RoleDetail, out: &mut AccountRows) -> Result<(), SnapshotError> {
+        let RoleCx {
+            last_accessed,
+            account,
+            data,
+            scp_levels,
+            cfg,
+            ..
+        } = *self;
+        let cx = self;
+        let path = &data.details_path;
         let role_err = |what: String, message: String| SourceError::Role {
             path: path.clone(),
             role: role.role_name.clone(),
             what,
             message,
         };
-        let trust = policy_doc::decode(&role.assume_role_policy_document)
+        let trust = policy_doc::decode_text(&role.assume_role_policy_document)
             .map_err(|m| role_err("AssumeRolePolicyDocument".into(), m))?;
 
         // Identity policies: inline first, then attached, in file order.
         let mut identity: Vec<Policy> = Vec::new();
         for inline in &role.role_policy_list {
-            let doc = policy_doc::decode(&inline.policy_document)
+            let doc = policy_doc::decode_text(&inline.policy_document)
                 .map_err(|m| role_err(format!("inline policy {:?}", inline.policy_name), m))?;
             let id = format!("inline:{}", inline.policy_name);
             let policy =
@@ -911,14 +1119,7 @@ fn collect_account(
             identity.push(policy);
         }
         for attached in &role.attached_managed_policies {
-            let m = managed(
-                &mut compiled,
-                &by_arn,
-                &attached.policy_arn,
-                path,
-                role,
-                "attached policy",
-            )?;
+            let m = cx.managed(&attached.policy_arn, role, "attached policy")?;
             let kind = PolicyKind::of_attached(&attached.policy_arn);
             out.policies.push(policy_row(
                 account,
@@ -937,14 +1138,7 @@ fn collect_account(
             .map(|b| b.permissions_boundary_arn.clone());
         let boundary = match &boundary_arn {
             Some(arn) => {
-                let m = managed(
-                    &mut compiled,
-                    &by_arn,
-                    arn,
-                    path,
-                    role,
-                    "permissions boundary",
-                )?;
+                let m = cx.managed(arn, role, "permissions boundary")?;
                 out.policies.push(policy_row(
                     account,
                     role,
@@ -1043,17 +1237,8 @@ fn collect_account(
             last_accessed_status: last_accessed_status.to_string(),
             scp_exempt,
         });
+        Ok(())
     }
-    user_eval::collect_users(
-        &mut out,
-        &mut compiled,
-        last_accessed,
-        account,
-        data,
-        scp_levels,
-        cfg,
-    )?;
-    Ok(out)
 }
 
 /// The account's users, each with what its groups carry.
@@ -1128,24 +1313,6 @@ fn user_rows(
         .collect()
 }
 
-fn managed<'c, 'a>(
-    compiled: &'c mut HashMap<String, Managed<'a>>,
-    by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
-    arn: &str,
-    path: &Path,
-    role: &RoleDetail,
-    what: &'static str,
-) -> Result<&'c Managed<'a>, SnapshotError> {
-    managed_of(
-        compiled,
-        by_arn,
-        arn,
-        path,
-        Who::Role(&role.role_name),
-        what,
-    )
-}
-
 /// Whose policy is being read, for error messages.
 #[derive(Debug, Clone, Copy)]
 enum Who<'n> {
@@ -1163,63 +1330,73 @@ fn managed_of<'c, 'a>(
     what: &'static str,
 ) -> Result<&'c Managed<'a>, SnapshotError> {
     if !compiled.contains_key(arn) {
-        let missing = || {
-            match who {
-            Who::Role(role) => SnapshotError::MissingManagedPolicy {
-                path: path.to_path_buf(),
-                role: role.to_string(),
-                what,
-                policy_arn: arn.to_string(),
-            },
-            Who::User(user) => SnapshotError::User {
-                path: path.to_path_buf(),
-                user: user.to_string(),
-                what: format!("{what} {arn}"),
-                message: "is not in the file's Policies list (get-account-authorization-details lists every attached policy, AWS managed ones included)".into(),
-            },
-        }
-        };
-        let detail = *by_arn.get(arn).ok_or_else(missing)?;
-        let version = detail.default_version().ok_or_else(missing)?;
-        let version_what = || format!("managed policy {arn} version {}", version.version_id);
-        let document = policy_doc::decode(&version.document).map_err(|message| match who {
-            Who::Role(role) => SnapshotError::from(SourceError::Role {
-                path: path.to_path_buf(),
-                role: role.to_string(),
-                what: version_what(),
-                message,
-            }),
-            Who::User(user) => SnapshotError::User {
-                path: path.to_path_buf(),
-                user: user.to_string(),
-                what: version_what(),
-                message,
-            },
-        })?;
-        let policy = Policy::parse(arn.to_string(), &document).map_err(|source| match who {
-            Who::Role(role) => SnapshotError::Policy {
-                path: path.to_path_buf(),
-                role: role.to_string(),
-                policy: arn.to_string(),
-                source: Box::new(source),
-            },
-            Who::User(user) => SnapshotError::User {
-                path: path.to_path_buf(),
-                user: user.to_string(),
-                what: format!("policy {arn}"),
-                message: source.to_string(),
-            },
-        })?;
-        compiled.insert(
-            arn.to_string(),
-            Managed {
-                detail,
-                normalized: NormalizedDoc::of(&document),
-                policy,
-            },
-        );
+        let m = compile_managed(by_arn, arn, path, who, what)?;
+        compiled.insert(arn.to_string(), m);
     }
     Ok(&compiled[arn])
+}
+
+/// Decodes, normalizes and compiles the managed policy `arn` (its default
+/// version); errors name `who` attaches it as `what`.
+fn compile_managed<'a>(
+    by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
+    arn: &str,
+    path: &Path,
+    who: Who<'_>,
+    what: &'static str,
+) -> Result<Managed<'a>, SnapshotError> {
+    let missing = || {
+        match who {
+        Who::Role(role) => SnapshotError::MissingManagedPolicy {
+            path: path.to_path_buf(),
+            role: role.to_string(),
+            what,
+            policy_arn: arn.to_string(),
+        },
+        Who::User(user) => SnapshotError::User {
+            path: path.to_path_buf(),
+            user: user.to_string(),
+            what: format!("{what} {arn}"),
+            message: "is not in the file's Policies list (get-account-authorization-details lists every attached policy, AWS managed ones included)".into(),
+        },
+    }
+    };
+    let detail = *by_arn.get(arn).ok_or_else(missing)?;
+    let version = detail.default_version().ok_or_else(missing)?;
+    let version_what = || format!("managed policy {arn} version {}", version.version_id);
+    let document = policy_doc::decode_text(&version.document).map_err(|message| match who {
+        Who::Role(role) => SnapshotError::from(SourceError::Role {
+            path: path.to_path_buf(),
+            role: role.to_string(),
+            what: version_what(),
+            message,
+        }),
+        Who::User(user) => SnapshotError::User {
+            path: path.to_path_buf(),
+            user: user.to_string(),
+            what: version_what(),
+            message,
+        },
+    })?;
+    let policy = Policy::parse(arn.to_string(), &document).map_err(|source| match who {
+        Who::Role(role) => SnapshotError::Policy {
+            path: path.to_path_buf(),
+            role: role.to_string(),
+            policy: arn.to_string(),
+            source: Box::new(source),
+        },
+        Who::User(user) => SnapshotError::User {
+            path: path.to_path_buf(),
+            user: user.to_string(),
+            what: format!("policy {arn}"),
+            message: source.to_string(),
+        },
+    })?;
+    Ok(Managed {
+        detail,
+        normalized: NormalizedDoc::of(&document),
+        policy,
+    })
 }
 
 /// Why SCPs do not apply to `role`, if they do not. AWS: SCPs "don't affect

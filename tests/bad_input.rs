@@ -70,6 +70,41 @@ fn truncated_json_names_the_file_and_position() {
     );
 }
 
+/// The typed parse stops at the first wrong field; a file that is also cut short further
+/// on is still reported as not JSON at all (the question to fix first), and so is a
+/// document followed by anything but whitespace.
+#[test]
+fn a_wrong_shape_in_a_truncated_file_is_reported_as_invalid_json() {
+    fails_cleanly(
+        |src| {
+            let p = src.join("111111111111/authorization-details.json");
+            let mut v: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
+            v["RoleDetailList"][0]["RoleName"] = serde_json::json!(42);
+            let text = serde_json::to_string_pretty(&v).unwrap();
+            fs::write(&p, &text[..text.len() - 40]).unwrap();
+        },
+        &[
+            "111111111111/authorization-details.json",
+            "not valid JSON",
+            "line ",
+        ],
+    );
+    fails_cleanly(
+        |src| {
+            let p = src.join("111111111111/authorization-details.json");
+            let mut text = fs::read_to_string(&p).unwrap();
+            text.push_str("\n{}");
+            fs::write(&p, text).unwrap();
+        },
+        &[
+            "111111111111/authorization-details.json",
+            "not valid JSON",
+            "trailing characters",
+        ],
+    );
+}
+
 #[test]
 fn wrong_shape_names_the_field() {
     fails_cleanly(

@@ -765,3 +765,146 @@ fn snapshot_lints_the_collected_policies() {
             .is_empty()
     );
 }
+
+/// `mini`'s account 222222222222 with its role `ci` copied `n` times after it (`ci-0000`,
+/// ...), each with `ci`'s policies and Access Advisor file: more roles than the snapshot
+/// evaluates in one chunk.
+fn mini_with_ci_copies(src: &std::path::Path, n: usize) -> Vec<String> {
+    copy_tree(&data("mini"), src);
+    let account = src.join("222222222222");
+    let mut names = vec!["ci".to_string()];
+    edit_json(&account.join("authorization-details.json"), |doc| {
+        let roles = doc[0]["RoleDetailList"].as_array_mut().unwrap();
+        let ci = roles
+            .iter()
+            .find(|r| r["RoleName"] == "ci")
+            .unwrap()
+            .clone();
+        let at = roles.iter().position(|r| r["RoleName"] == "ci").unwrap();
+        for i in 0..n {
+            let name = format!("ci-{i:04}");
+            let mut role = ci.clone();
+            role["RoleName"] = name.clone().into();
+            role["RoleId"] = format!("AROA2222222222CI{i:04}").into();
+            role["Arn"] = format!("arn:aws:iam::222222222222:role/ci/{name}").into();
+            roles.insert(at + 1 + i, role);
+            names.push(name);
+        }
+    });
+    let la = account.join("last-accessed");
+    for name in &names[1..] {
+        fs::copy(la.join("ci.json"), la.join(format!("{name}.json"))).unwrap();
+    }
+    names
+}
+
+/// An account larger than one evaluation chunk (512 roles, evaluated on every core and
+/// written chunk by chunk): every table keeps the file's role order, and each copy of `ci`
+/// gets exactly `ci`'s decisions, policies and Access Advisor rows.
+#[test]
+fn an_account_of_many_chunks_keeps_file_order_and_decisions() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    let names = mini_with_ci_copies(&src, 1300);
+    let lake = tempfile::tempdir().unwrap();
+    snapshot_ok(&src, lake.path(), DATE);
+
+    let m = manifest(lake.path(), DATE);
+    assert_eq!(m["accounts"][1]["account_id"], "222222222222");
+    assert_eq!(m["accounts"][1]["roles"], 1302);
+    let in_account = |t: &arrow::array::RecordBatch, name_col: &str| -> Vec<String> {
+        (0..t.num_rows())
+            .filter(|&r| str_at(t, "account_id", r).as_deref() == Some("222222222222"))
+            .map(|r| str_at(t, name_col, r).unwrap())
+            .collect()
+    };
+    // Roles: the file's order, `ci` and its copies where the file has them.
+    let roles = in_account(&read_table(lake.path(), "roles", DATE), "role_name");
+    let copies: Vec<&String> = roles.iter().filter(|n| n.starts_with("ci")).collect();
+    assert_eq!(copies, names.iter().collect::<Vec<_>>());
+
+    // Simulations: per role, the seven actions in order; every copy decides as `ci`.
+    let sims = read_table(lake.path(), "simulations", DATE);
+    let mut by_role: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for r in 0..sims.num_rows() {
+        if str_at(&sims, "account_id", r).as_deref() != Some("222222222222") {
+            continue;
+        }
+        let role = str_at(&sims, "role_name", r).unwrap();
+        if order.last() != Some(&role) {
+            order.push(role.clone());
+        }
+        by_role.entry(role).or_default().push((
+            str_at(&sims, "action", r).unwrap(),
+            str_at(&sims, "decision", r).unwrap(),
+            str_at(&sims, "breadth_decision", r).unwrap(),
+        ));
+    }
+    assert_eq!(order, roles, "simulation rows follow the roles' order");
+    let ci = &by_role["ci"];
+    assert_eq!(ci.len(), 7);
+    assert!(ci.iter().any(|(_, d, _)| d == "allowed"), "{ci:?}");
+    for name in &names {
+        assert_eq!(&by_role[name], ci, "{name}");
+    }
+
+    // role_policies and last_accessed: as many rows per copy as for `ci`, in order.
+    for (table, per_role) in [("role_policies", 1), ("last_accessed", 0)] {
+        let t = read_table(lake.path(), table, DATE);
+        let rows = in_account(&t, "role_name");
+        let of_ci = rows.iter().filter(|n| *n == "ci").count();
+        assert!(of_ci >= per_role.max(1), "{table}: {of_ci}");
+        let copies: Vec<&String> = rows.iter().filter(|n| n.starts_with("ci")).collect();
+        let expected: Vec<&String> = names
+            .iter()
+            .flat_map(|n| std::iter::repeat_n(n, of_ci))
+            .collect();
+        assert_eq!(copies, expected, "{table}");
+    }
+}
+
+/// Two roles of later chunks with undecodable inline policies: the error names the first
+/// of them in file order (as a one-role-at-a-time pass would), however the cores shared
+/// the work, and nothing of the date is published.
+#[test]
+fn a_bad_role_in_a_later_chunk_is_reported_first_in_file_order() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    mini_with_ci_copies(&src, 1300);
+    edit_json(
+        &src.join("222222222222/authorization-details.json"),
+        |doc| {
+            for role in doc[0]["RoleDetailList"].as_array_mut().unwrap() {
+                if role["RoleName"] == "ci-0700" || role["RoleName"] == "ci-1200" {
+                    role["RolePolicyList"][0]["PolicyDocument"] = "{not json".into();
+                }
+            }
+        },
+    );
+    let lake = tempfile::tempdir().unwrap();
+    let out = iamlake()
+        .args(["snapshot", "--quiet", "--date", DATE])
+        .arg("--source")
+        .arg(format!("fixtures:{}", src.display()))
+        .arg("--lake")
+        .arg(lake.path())
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("role ci-0700"), "{stderr}");
+    assert!(stderr.contains("inline policy \"deploy\""), "{stderr}");
+    assert!(!stderr.contains("ci-1200"), "{stderr}");
+    assert!(
+        !lake
+            .path()
+            .join(format!("_manifests/snapshot_date={DATE}"))
+            .exists()
+    );
+    assert!(
+        !lake
+            .path()
+            .join(format!("roles/snapshot_date={DATE}"))
+            .exists()
+    );
+}

@@ -4,9 +4,8 @@
 //! document is decoded and checked once: a managed policy once per account however many
 //! roles attach it, an inline document once however many roles carry the same text.
 //!
-//! It runs after the account's roles were collected, on the `role_policies` rows that
-//! collection built (every document there already decoded and normalized once), leaving
-//! the evaluation loop alone.
+//! It runs on the `role_policies` rows collection built (every document there already
+//! decoded and normalized once), chunk by chunk, leaving the evaluation loop alone.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -59,59 +58,86 @@ fn rows_of(account_id: &str, src: &Source<'_>, lints: &[DocumentLint]) -> Vec<Po
         .collect()
 }
 
-/// The lints of one account's identity policies, from the role's `role_policies` rows as
-/// the snapshot just built them: managed policies attached to or bounding a role (in order
-/// of first use), then each role's inline policies. The rows carry each document already
-/// decoded and normalized (keys sorted, arrays and nesting kept, so JSON paths are the
-/// document's own), and only decodable documents become rows; identical inline texts are
-/// checked once.
-pub(super) fn account_lints(
-    account_id: &str,
-    policies: &[RolePolicyRow],
-    model: &ServiceModel,
-) -> Vec<PolicyLintRow> {
-    let lint = |text: &str| -> Rc<Vec<DocumentLint>> {
+/// The lints of one account's identity policies, fed the account's `role_policies` rows as
+/// the snapshot builds them, a chunk of roles at a time. The rows carry each document
+/// already decoded and normalized (keys sorted, arrays and nesting kept, so JSON paths are
+/// the document's own), and only decodable documents become rows. Managed policies
+/// (attached or as a boundary) are checked once each, in order of first use; identical
+/// inline texts are checked once. [`Linter::finish`] lists the managed policies' lints,
+/// then each role's inline ones.
+pub(super) struct Linter<'m> {
+    account_id: String,
+    model: &'m ServiceModel,
+    seen_managed: HashSet<String>,
+    managed: Vec<PolicyLintRow>,
+    /// Lints per distinct inline text, shared by every role carrying it.
+    by_text: HashMap<std::sync::Arc<str>, Rc<Vec<DocumentLint>>>,
+    inline: Vec<PolicyLintRow>,
+}
+
+impl<'m> Linter<'m> {
+    pub(super) fn new(account_id: &str, model: &'m ServiceModel) -> Linter<'m> {
+        Linter {
+            account_id: account_id.to_string(),
+            model,
+            seen_managed: HashSet::new(),
+            managed: Vec::new(),
+            by_text: HashMap::new(),
+            inline: Vec::new(),
+        }
+    }
+
+    fn lint(&self, text: &str) -> Rc<Vec<DocumentLint>> {
         Rc::new(
             serde_json::from_str::<Value>(text)
-                .map(|doc| model.lint_document(&doc))
+                .map(|doc| self.model.lint_document(&doc))
                 .unwrap_or_default(),
         )
-    };
-    let mut out = Vec::new();
+    }
 
-    // Managed policies (attached or as a boundary), once each.
-    let mut seen: HashSet<&str> = HashSet::new();
-    for row in policies.iter().filter(|r| r.kind != PolicyKind::Inline) {
-        let Some(arn) = row.policy_arn.as_deref() else {
-            continue;
-        };
-        if !seen.insert(arn) {
-            continue;
+    /// Checks the documents of a chunk's rows not checked before.
+    pub(super) fn add(&mut self, policies: &[RolePolicyRow]) {
+        for row in policies {
+            if row.kind == PolicyKind::Inline {
+                let lints = match self.by_text.get(&row.document) {
+                    Some(l) => Rc::clone(l),
+                    None => {
+                        let l = self.lint(&row.document);
+                        self.by_text
+                            .insert(std::sync::Arc::clone(&row.document), Rc::clone(&l));
+                        l
+                    }
+                };
+                let src = Source {
+                    policy_kind: "inline",
+                    policy_name: &row.policy_name,
+                    policy_arn: None,
+                    role: Some((&row.role_name, &row.role_arn)),
+                };
+                self.inline.extend(rows_of(&self.account_id, &src, &lints));
+                continue;
+            }
+            let Some(arn) = row.policy_arn.as_deref() else {
+                continue;
+            };
+            if self.seen_managed.contains(arn) {
+                continue;
+            }
+            self.seen_managed.insert(arn.to_string());
+            let src = Source {
+                policy_kind: PolicyKind::of_attached(arn).as_str(),
+                policy_name: &row.policy_name,
+                policy_arn: Some(arn),
+                role: None,
+            };
+            let lints = self.lint(&row.document);
+            self.managed.extend(rows_of(&self.account_id, &src, &lints));
         }
-        let src = Source {
-            policy_kind: PolicyKind::of_attached(arn).as_str(),
-            policy_name: &row.policy_name,
-            policy_arn: Some(arn),
-            role: None,
-        };
-        out.extend(rows_of(account_id, &src, &lint(&row.document)));
     }
 
-    // Inline policies, per role; identical documents are checked once.
-    let mut by_text: HashMap<&str, Rc<Vec<DocumentLint>>> = HashMap::new();
-    for row in policies.iter().filter(|r| r.kind == PolicyKind::Inline) {
-        let lints = Rc::clone(
-            by_text
-                .entry(&row.document)
-                .or_insert_with(|| lint(&row.document)),
-        );
-        let src = Source {
-            policy_kind: "inline",
-            policy_name: &row.policy_name,
-            policy_arn: None,
-            role: Some((&row.role_name, &row.role_arn)),
-        };
-        out.extend(rows_of(account_id, &src, &lints));
+    /// The account's lint rows: managed policies', then inline ones.
+    pub(super) fn finish(mut self) -> Vec<PolicyLintRow> {
+        self.managed.append(&mut self.inline);
+        self.managed
     }
-    out
 }

@@ -212,7 +212,7 @@ impl UserCx<'_, '_> {
             },
             message,
         };
-        let doc = policy_doc::decode(&inline.policy_document).map_err(err)?;
+        let doc = policy_doc::decode_text(&inline.policy_document).map_err(err)?;
         let policy = Policy::parse(id.clone(), &doc).map_err(|e| err(e.to_string()))?;
         self.row(
             PolicyKind::Inline,

@@ -443,38 +443,52 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     Ok(out)
 }
 
-/// Reads a fixture file's bytes and checks that they are JSON at all.
-///
-/// The check is a separate, allocation-free pass (`IgnoredAny`) so that a
-/// truncated file is always reported as "not valid JSON" with its line and
-/// column, even when an earlier field would also have the wrong shape; the
-/// typed parse that follows then goes straight from the bytes to the structs.
-/// (Going through a `serde_json::Value` first, as this once did, spent a
-/// third of a 20,000-role snapshot in the allocator and held the whole file
-/// twice in memory.)
-fn read_checked(path: &Path) -> Result<Vec<u8>, SourceError> {
-    let bytes = fs::read(path).map_err(|source| SourceError::Read {
+/// Reads a fixture file's bytes.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
+    fs::read(path).map_err(|source| SourceError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| SourceError::Json {
+    })
+}
+
+/// The "not valid JSON" error of `e`, with its line and column.
+fn json_error(path: &Path, e: &serde_json::Error) -> SourceError {
+    SourceError::Json {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: e.to_string(),
-    })?;
-    Ok(bytes)
+    }
 }
 
-/// Deserializes `bytes` (already known to be JSON) as `T`, keeping the JSON
-/// path of a shape error.
+/// Deserializes a file's `bytes` as `T` in one pass straight into the
+/// structs, keeping the JSON path of a shape error.
+///
+/// A file that is not JSON at all is always reported as "not valid JSON"
+/// with its line and column, even when an earlier field would also have the
+/// wrong shape: only when the typed parse fails on a shape does a second,
+/// allocation-free pass (`IgnoredAny`) check the whole file, so the check
+/// costs nothing on good files. (Going through a `serde_json::Value` first,
+/// as this once did, spent a third of a 20,000-role snapshot in the
+/// allocator; a validating pass before every parse cost another full parse.)
 fn from_bytes<T: DeserializeOwned>(
     path: &Path,
     prefix: &str,
     bytes: &[u8],
 ) -> Result<T, SourceError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| shape_error(path, prefix, e))
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            return json_error(path, e.inner());
+        }
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(syntax) => json_error(path, &syntax),
+            Ok(_) => shape_error(path, prefix, e),
+        }
+    })?;
+    // Trailing characters after the document make it invalid JSON too.
+    de.end().map_err(|e| json_error(path, &e))?;
+    Ok(value)
 }
 
 fn shape_error(
@@ -506,7 +520,7 @@ fn shape_error(
 
 /// Reads one JSON document of type `T`.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, SourceError> {
-    from_bytes(path, "", &read_checked(path)?)
+    from_bytes(path, "", &read_bytes(path)?)
 }
 
 /// Reads a file holding either one document or a JSON list of pages (as
@@ -515,7 +529,7 @@ pub fn read_pages<P, T>(path: &Path, items: impl Fn(P) -> Vec<T>) -> Result<Vec<
 where
     P: DeserializeOwned,
 {
-    let bytes = read_checked(path)?;
+    let bytes = read_bytes(path)?;
     // A list of pages starts with `[`; a single document with `{`.
     let is_pages = bytes
         .iter()

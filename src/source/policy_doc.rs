@@ -38,6 +38,17 @@ pub fn decode(value: &Value) -> Result<Value, String> {
     }
 }
 
+/// [`decode`] for a field kept as JSON text: an object is parsed once, straight
+/// from its text; a string goes through [`decode`].
+pub fn decode_text(doc: &crate::source::aws_json::DocText) -> Result<Value, String> {
+    let value: Value =
+        serde_json::from_str(doc.json()).map_err(|e| format!("document is not valid JSON: {e}"))?;
+    match value {
+        Value::Object(_) => Ok(value),
+        other => decode(&other),
+    }
+}
+
 /// Normalized JSON text: compact with object keys sorted, so equal documents
 /// compare equal as text. Sorted explicitly rather than relying on
 /// serde_json's default map, which any crate in the tree can switch to
@@ -102,6 +113,39 @@ mod tests {
         assert_eq!(decode(&obj).unwrap(), obj);
         assert_eq!(decode(&plain).unwrap(), obj);
         assert_eq!(decode(&encoded).unwrap(), obj);
+    }
+
+    /// Documents kept as JSON text (`DocText`, as the fixtures and the live
+    /// collector hold them) decode exactly as the values they spell.
+    #[test]
+    fn text_fields_decode_like_values() {
+        use crate::source::aws_json::DocText;
+        let obj = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+        let field = |v: &Value| -> DocText { serde_json::from_str(&v.to_string()).unwrap() };
+        let encoded = percent_encoding::utf8_percent_encode(
+            &obj.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        for v in [
+            obj.clone(),
+            Value::String(obj.to_string()),
+            Value::String(encoded.clone()),
+        ] {
+            assert_eq!(decode_text(&field(&v)).unwrap(), obj, "{v}");
+        }
+        // The live collector's fields: the API's text, or null when absent.
+        assert_eq!(decode_text(&DocText::from_api(Some(encoded))).unwrap(), obj);
+        assert!(
+            decode_text(&DocText::from_api(None))
+                .unwrap_err()
+                .contains("missing")
+        );
+        assert!(
+            decode_text(&field(&json!(42)))
+                .unwrap_err()
+                .contains("a number")
+        );
     }
 
     #[test]

@@ -1,25 +1,24 @@
 //! SDK outputs → the `aws_json` shapes the snapshot pipeline reads, so live
 //! and fixture data take one code path. Policy documents stay as the API
-//! sends them (URL-encoded text, a `Value::String`): `policy_doc::decode`
+//! sends them (URL-encoded text, a JSON string): `policy_doc::decode_text`
 //! handles both forms. Timestamps become [`AwsTime`] microseconds.
 
 use crate::source::aws_json::{
-    AttachedPolicy, AwsTime, GroupDetail, InlinePolicy, ManagedPolicyDetail, OrgAccount,
+    AttachedPolicy, AwsTime, DocText, GroupDetail, InlinePolicy, ManagedPolicyDetail, OrgAccount,
     PermissionsBoundary, PolicyVersion, RoleDetail, RoleLastUsed, ServiceLastAccessed, Tag,
     TrackedAction, UserDetail,
 };
 use aws_sdk_iam::types as iam;
 use aws_sdk_organizations::types as org;
 use aws_smithy_types::DateTime;
-use serde_json::Value;
 
 /// SDK time → microseconds since the epoch.
 pub fn time(t: &DateTime) -> AwsTime {
     AwsTime(t.secs() * 1_000_000 + i64::from(t.subsec_nanos() / 1000))
 }
 
-fn doc(text: Option<String>) -> Value {
-    text.map(Value::String).unwrap_or(Value::Null)
+fn doc(text: Option<String>) -> DocText {
+    DocText::from_api(text)
 }
 
 fn inline(list: Option<Vec<iam::PolicyDetail>>) -> Vec<InlinePolicy> {
@@ -214,10 +213,11 @@ mod tests {
         assert_eq!(d.create_date, AwsTime(1_704_164_645_250_000));
         assert_eq!(d.path, "/svc/");
         assert_eq!(
-            d.assume_role_policy_document,
-            Value::String("%7B%22Version%22%3A%222012-10-17%22%7D".into())
+            d.assume_role_policy_document.json(),
+            "\"%7B%22Version%22%3A%222012-10-17%22%7D\""
         );
-        let decoded = crate::source::policy_doc::decode(&d.assume_role_policy_document).unwrap();
+        let decoded =
+            crate::source::policy_doc::decode_text(&d.assume_role_policy_document).unwrap();
         assert_eq!(decoded["Version"], "2012-10-17");
         assert_eq!(d.role_policy_list[0].policy_name, "inline");
         assert_eq!(d.attached_managed_policies[0].policy_name, "ReadOnlyAccess");

@@ -172,9 +172,9 @@ async fn collects_the_whole_organization_as_seeded() {
                     p.policy_arn
                 );
             }
-            policy_doc::decode(&role.assume_role_policy_document).unwrap();
+            policy_doc::decode_text(&role.assume_role_policy_document).unwrap();
             for p in &role.role_policy_list {
-                policy_doc::decode(&p.policy_document).unwrap();
+                policy_doc::decode_text(&p.policy_document).unwrap();
             }
             assert!(
                 d.listed.contains_key(&role.role_id),
@@ -188,7 +188,7 @@ async fn collects_the_whole_organization_as_seeded() {
         }
         for p in &d.details.policies {
             let v = p.default_version().expect("a default version");
-            policy_doc::decode(&v.document).unwrap();
+            policy_doc::decode_text(&v.document).unwrap();
         }
         assert!(d.warnings.is_empty(), "{id}: {:?}", d.warnings);
         // Users and groups from the authorization details.
