@@ -468,7 +468,8 @@ fn json_error(path: &Path, e: &serde_json::Error) -> SourceError {
 /// with its line and column, even when an earlier field would also have the
 /// wrong shape: only when the typed parse fails on a shape does a second,
 /// allocation-free pass (`IgnoredAny`) check the whole file, so the check
-/// costs nothing on good files. (Going through a `serde_json::Value` first,
+/// costs nothing on good files. Good files are parsed once, without JSON path
+/// tracking; a failing one is parsed again with it. (Going through a `serde_json::Value` first,
 /// as this once did, spent a third of a 20,000-role snapshot in the
 /// allocator; a validating pass before every parse cost another full parse.)
 fn from_bytes<T: DeserializeOwned>(
@@ -476,6 +477,12 @@ fn from_bytes<T: DeserializeOwned>(
     prefix: &str,
     bytes: &[u8],
 ) -> Result<T, SourceError> {
+    // The fast path parses without tracking where it is (path tracking cost
+    // about a third of the parse); only a file that fails is parsed again
+    // with the tracking, to name the field.
+    if let Ok(value) = serde_json::from_slice::<T>(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         if e.inner().is_syntax() || e.inner().is_eof() {
