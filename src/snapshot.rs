@@ -935,14 +935,13 @@ fn collect_account(
     sink: &mut dyn FnMut(AccountRows) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
     use rayon::prelude::*;
-    let path = &data.details_path;
     let by_arn: HashMap<&str, &ManagedPolicyDetail> = data
         .details
         .policies
         .iter()
         .map(|p| (p.arn.as_str(), p))
         .collect();
-    let mut compiled: HashMap<String, Managed> = HashMap::new();
+    let mut compiled: CompiledPolicies = HashMap::new();
     let mut head = AccountRows {
         credentials: data
             .credentials
@@ -970,25 +969,22 @@ fn collect_account(
     sink(head)?;
 
     for chunk in data.details.role_detail_list.chunks(ROLE_CHUNK) {
-        // Compile the chunk's managed policies first, in file order, so its
-        // roles can be evaluated in parallel against a shared, read-only
-        // map. A policy that does not compile is left out: the role that
-        // needs it reports the error (see `RoleCx::managed`).
+        // Compile the chunk's managed policies first, so its roles can be
+        // evaluated in parallel against a shared, read-only map. A policy
+        // that does not compile is kept as its error: the first role in
+        // file order that needs it reports it (see `RoleCx::managed`).
         for role in chunk {
             let boundary = role
                 .permissions_boundary
                 .as_ref()
-                .map(|b| (b.permissions_boundary_arn.as_str(), "permissions boundary"));
+                .map(|b| b.permissions_boundary_arn.as_str());
             let attached = role
                 .attached_managed_policies
                 .iter()
-                .map(|a| (a.policy_arn.as_str(), "attached policy"));
-            for (arn, what) in attached.chain(boundary) {
-                if !compiled.contains_key(arn)
-                    && let Ok(m) =
-                        compile_managed(&by_arn, arn, path, Who::Role(&role.role_name), what)
-                {
-                    compiled.insert(arn.to_string(), m);
+                .map(|a| a.policy_arn.as_str());
+            for arn in attached.chain(boundary) {
+                if !compiled.contains_key(arn) {
+                    compiled.insert(arn.to_string(), compile_managed(&by_arn, arn));
                 }
             }
         }
@@ -998,7 +994,6 @@ fn collect_account(
             data,
             scp_levels,
             cfg,
-            by_arn: &by_arn,
             compiled: &compiled,
         };
         let parts: Vec<Result<AccountRows, SnapshotError>> = chunk
@@ -1042,35 +1037,28 @@ struct RoleCx<'x, 'a> {
     data: &'a AccountData,
     scp_levels: &'x [Vec<Policy>],
     cfg: &'x SnapshotConfig,
-    by_arn: &'x HashMap<&'a str, &'a ManagedPolicyDetail>,
-    compiled: &'x HashMap<String, Managed<'a>>,
+    compiled: &'x CompiledPolicies<'a>,
 }
 
 impl<'a> RoleCx<'_, 'a> {
-    /// The compiled managed policy `arn` that `role` attaches (`what`).
+    /// The compiled managed policy `arn` that `role` attaches (`what`),
+    /// or why it does not compile, named for `role`.
     fn managed(
         &self,
         arn: &str,
         role: &RoleDetail,
         what: &'static str,
     ) -> Result<&Managed<'a>, SnapshotError> {
-        if let Some(m) = self.compiled.get(arn) {
-            return Ok(m);
-        }
-        // Not compiled before the chunk: compiling it again gives the
-        // error, named for this role.
-        let path = &self.data.details_path;
-        Err(
-            match compile_managed(self.by_arn, arn, path, Who::Role(&role.role_name), what) {
-                Err(e) => e,
-                Ok(_) => SnapshotError::MissingManagedPolicy {
-                    path: path.clone(),
-                    role: role.role_name.clone(),
-                    what,
-                    policy_arn: arn.to_string(),
-                },
-            },
-        )
+        // Present: `collect_account` compiles every policy of the chunk's
+        // roles before evaluating them.
+        self.compiled[arn].as_ref().map_err(|e| {
+            e.named(
+                &self.data.details_path,
+                arn,
+                Who::Role(&role.role_name),
+                what,
+            )
+        })
     }
 
     /// Appends one role's rows of every table to `out`.
@@ -1083,7 +1071,6 @@ impl<'a> RoleCx<'_, 'a> {
             cfg,
             ..
         } = *self;
-        let cx = self;
         let path = &data.details_path;
         let role_err = |what: String, message: String| SourceError::Role {
             path: path.clone(),
@@ -1119,7 +1106,7 @@ impl<'a> RoleCx<'_, 'a> {
             identity.push(policy);
         }
         for attached in &role.attached_managed_policies {
-            let m = cx.managed(&attached.policy_arn, role, "attached policy")?;
+            let m = self.managed(&attached.policy_arn, role, "attached policy")?;
             let kind = PolicyKind::of_attached(&attached.policy_arn);
             out.policies.push(policy_row(
                 account,
@@ -1138,7 +1125,7 @@ impl<'a> RoleCx<'_, 'a> {
             .map(|b| b.permissions_boundary_arn.clone());
         let boundary = match &boundary_arn {
             Some(arn) => {
-                let m = cx.managed(arn, role, "permissions boundary")?;
+                let m = self.managed(arn, role, "permissions boundary")?;
                 out.policies.push(policy_row(
                     account,
                     role,
@@ -1320,9 +1307,13 @@ enum Who<'n> {
     User(&'n str),
 }
 
+/// An account's managed policies by ARN, each compiled once, or why it
+/// could not be (kept, so a failing policy is tried once, too).
+type CompiledPolicies<'a> = HashMap<String, Result<Managed<'a>, ManagedError>>;
+
 /// The managed policy `arn`, compiled on first use for any principal.
 fn managed_of<'c, 'a>(
-    compiled: &'c mut HashMap<String, Managed<'a>>,
+    compiled: &'c mut CompiledPolicies<'a>,
     by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
     arn: &str,
     path: &Path,
@@ -1330,68 +1321,89 @@ fn managed_of<'c, 'a>(
     what: &'static str,
 ) -> Result<&'c Managed<'a>, SnapshotError> {
     if !compiled.contains_key(arn) {
-        let m = compile_managed(by_arn, arn, path, who, what)?;
-        compiled.insert(arn.to_string(), m);
+        compiled.insert(arn.to_string(), compile_managed(by_arn, arn));
     }
-    Ok(&compiled[arn])
+    compiled[arn]
+        .as_ref()
+        .map_err(|e| e.named(path, arn, who, what))
+}
+
+/// Why a managed policy could not be compiled, before it is named for the
+/// principal that needs it ([`ManagedError::named`]).
+#[derive(Debug, Clone)]
+enum ManagedError {
+    /// Not in the file's `Policies` list, or without a default version.
+    Missing,
+    /// The default version's document does not decode.
+    Document { version_id: String, message: String },
+    /// The document is not a valid policy.
+    Policy(eval::PolicyError),
+}
+
+impl ManagedError {
+    /// The error for `who`, which attaches the policy `arn` as `what`.
+    fn named(&self, path: &Path, arn: &str, who: Who<'_>, what: &'static str) -> SnapshotError {
+        let path = path.to_path_buf();
+        match (self, who) {
+            (ManagedError::Missing, Who::Role(role)) => SnapshotError::MissingManagedPolicy {
+                path,
+                role: role.to_string(),
+                what,
+                policy_arn: arn.to_string(),
+            },
+            (ManagedError::Missing, Who::User(user)) => SnapshotError::User {
+                path,
+                user: user.to_string(),
+                what: format!("{what} {arn}"),
+                message: "is not in the file's Policies list (get-account-authorization-details lists every attached policy, AWS managed ones included)".into(),
+            },
+            (ManagedError::Document { version_id, message }, who) => {
+                let what = format!("managed policy {arn} version {version_id}");
+                match who {
+                    Who::Role(role) => SnapshotError::from(SourceError::Role {
+                        path,
+                        role: role.to_string(),
+                        what,
+                        message: message.clone(),
+                    }),
+                    Who::User(user) => SnapshotError::User {
+                        path,
+                        user: user.to_string(),
+                        what,
+                        message: message.clone(),
+                    },
+                }
+            }
+            (ManagedError::Policy(source), Who::Role(role)) => SnapshotError::Policy {
+                path,
+                role: role.to_string(),
+                policy: arn.to_string(),
+                source: Box::new(source.clone()),
+            },
+            (ManagedError::Policy(source), Who::User(user)) => SnapshotError::User {
+                path,
+                user: user.to_string(),
+                what: format!("policy {arn}"),
+                message: source.to_string(),
+            },
+        }
+    }
 }
 
 /// Decodes, normalizes and compiles the managed policy `arn` (its default
-/// version); errors name `who` attaches it as `what`.
+/// version).
 fn compile_managed<'a>(
     by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
     arn: &str,
-    path: &Path,
-    who: Who<'_>,
-    what: &'static str,
-) -> Result<Managed<'a>, SnapshotError> {
-    let missing = || {
-        match who {
-        Who::Role(role) => SnapshotError::MissingManagedPolicy {
-            path: path.to_path_buf(),
-            role: role.to_string(),
-            what,
-            policy_arn: arn.to_string(),
-        },
-        Who::User(user) => SnapshotError::User {
-            path: path.to_path_buf(),
-            user: user.to_string(),
-            what: format!("{what} {arn}"),
-            message: "is not in the file's Policies list (get-account-authorization-details lists every attached policy, AWS managed ones included)".into(),
-        },
-    }
-    };
-    let detail = *by_arn.get(arn).ok_or_else(missing)?;
-    let version = detail.default_version().ok_or_else(missing)?;
-    let version_what = || format!("managed policy {arn} version {}", version.version_id);
-    let document = policy_doc::decode_text(&version.document).map_err(|message| match who {
-        Who::Role(role) => SnapshotError::from(SourceError::Role {
-            path: path.to_path_buf(),
-            role: role.to_string(),
-            what: version_what(),
+) -> Result<Managed<'a>, ManagedError> {
+    let detail = *by_arn.get(arn).ok_or(ManagedError::Missing)?;
+    let version = detail.default_version().ok_or(ManagedError::Missing)?;
+    let document =
+        policy_doc::decode_text(&version.document).map_err(|message| ManagedError::Document {
+            version_id: version.version_id.clone(),
             message,
-        }),
-        Who::User(user) => SnapshotError::User {
-            path: path.to_path_buf(),
-            user: user.to_string(),
-            what: version_what(),
-            message,
-        },
-    })?;
-    let policy = Policy::parse(arn.to_string(), &document).map_err(|source| match who {
-        Who::Role(role) => SnapshotError::Policy {
-            path: path.to_path_buf(),
-            role: role.to_string(),
-            policy: arn.to_string(),
-            source: Box::new(source),
-        },
-        Who::User(user) => SnapshotError::User {
-            path: path.to_path_buf(),
-            user: user.to_string(),
-            what: format!("policy {arn}"),
-            message: source.to_string(),
-        },
-    })?;
+        })?;
+    let policy = Policy::parse(arn.to_string(), &document).map_err(ManagedError::Policy)?;
     Ok(Managed {
         detail,
         normalized: NormalizedDoc::of(&document),

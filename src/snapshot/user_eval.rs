@@ -6,7 +6,7 @@
 //! and `last_accessed` with `principal_type` user, so one schema serves both.
 
 use super::{
-    AccountRows, LastAccessed, Managed, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
+    AccountRows, CompiledPolicies, LastAccessed, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
     access_rows, managed_of, simulation_row_of,
 };
 use crate::eval::{self, Context, Policy, PolicySet};
@@ -24,7 +24,7 @@ use std::path::Path;
 /// `out.user_*`, and each user's `last_accessed_status`.
 pub(super) fn collect_users<'a>(
     out: &mut AccountRows,
-    compiled: &mut HashMap<String, Managed<'a>>,
+    compiled: &mut CompiledPolicies<'a>,
     last_accessed: &LastAccessed,
     account: &AccountInfo,
     data: &'a AccountData,
@@ -147,7 +147,7 @@ struct UserCx<'x, 'a> {
     account: &'x AccountInfo,
     user: &'x UserDetail,
     path: &'x Path,
-    compiled: &'x mut HashMap<String, Managed<'a>>,
+    compiled: &'x mut CompiledPolicies<'a>,
     by_arn: &'x HashMap<&'x str, &'a ManagedPolicyDetail>,
     /// The identity policies, each once (a managed policy attached to the
     /// user and to one of its groups grants the same thing twice).
