@@ -20,6 +20,7 @@ use crate::model::{SCHEMA_VERSION, SNAPSHOT_TABLES};
 use crate::source::aws::simulator::ApiVerdict;
 use crate::source::aws_json::{ManagedPolicyDetail, RoleDetail};
 use crate::source::fixtures::{AccountData, AccountInfo};
+use crate::source::role_list::RoleList;
 use crate::source::{FixtureSource, SourceError, SourceSpec, policy_doc};
 use chrono::{NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -549,8 +550,10 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                         })
                         .collect(),
                 };
+                let (roles, details) = live.details.split_roles();
                 let data = AccountData {
-                    details: live.details,
+                    details,
+                    roles: RoleList::Parsed(roles),
                     details_path: format!("aws:{}", live.account.id).into(),
                     listed: live.listed,
                     credentials: live.credentials,
@@ -910,11 +913,12 @@ impl NormalizedDoc {
     }
 }
 
-/// Roles per chunk: a chunk's rows are built (on every core), written and
-/// dropped before the next chunk starts, so an account costs its
-/// authorization details plus one chunk's rows in memory, however many roles
-/// it has (#13: a 20,000-role account held every row at once; 512 was the
-/// fastest and smallest of 256 to 2,048 on it).
+/// Roles per chunk: a chunk's roles are parsed (from a fixture file) and its
+/// rows built, on every core, then written and dropped while the next chunk
+/// is evaluated, so an account costs its managed policies plus a few chunks
+/// in memory, however many roles it has (#13: a 20,000-role account held
+/// every role and row at once; 512 was the fastest and smallest of 256 to
+/// 2,048 on it).
 const ROLE_CHUNK: usize = 512;
 
 /// Roles per parallel task within a chunk: small enough to balance the
@@ -968,12 +972,20 @@ fn collect_account(
     }
     sink(head)?;
 
-    for chunk in data.details.role_detail_list.chunks(ROLE_CHUNK) {
-        // Compile the chunk's managed policies first, so its roles can be
-        // evaluated in parallel against a shared, read-only map. A policy
-        // that does not compile is kept as its error: the first role in
-        // file order that needs it reports it (see `RoleCx::managed`).
-        for role in chunk {
+    let role_count = data.roles.len();
+    for start in (0..role_count).step_by(ROLE_CHUNK) {
+        // The chunk's roles, parsed on every core (for a fixture file),
+        // up to the first that does not parse.
+        let chunk = data
+            .roles
+            .chunk(start..(start + ROLE_CHUNK).min(role_count))?;
+        // Compile the chunk's new managed policies first (on every core), so
+        // its roles can be evaluated in parallel against a shared, read-only
+        // map. A policy that does not compile is kept as its error: the
+        // first role in file order that needs it reports it (see
+        // `RoleCx::managed`).
+        let (mut new, mut seen) = (Vec::new(), std::collections::HashSet::new());
+        for role in &chunk.roles {
             let boundary = role
                 .permissions_boundary
                 .as_ref()
@@ -983,11 +995,16 @@ fn collect_account(
                 .iter()
                 .map(|a| a.policy_arn.as_str());
             for arn in attached.chain(boundary) {
-                if !compiled.contains_key(arn) {
-                    compiled.insert(arn.to_string(), compile_managed(&by_arn, arn));
+                if !compiled.contains_key(arn) && seen.insert(arn) {
+                    new.push(arn);
                 }
             }
         }
+        let fresh: Vec<_> = new
+            .par_iter()
+            .map(|&arn| (arn.to_string(), compile_managed(&by_arn, arn)))
+            .collect();
+        compiled.extend(fresh);
         let cx = RoleCx {
             last_accessed,
             account,
@@ -997,6 +1014,7 @@ fn collect_account(
             compiled: &compiled,
         };
         let parts: Vec<Result<AccountRows, SnapshotError>> = chunk
+            .roles
             .par_chunks(ROLE_TASK)
             .map(|task| {
                 let mut out = AccountRows::default();
@@ -1009,6 +1027,10 @@ fn collect_account(
         let mut rows = AccountRows::default();
         for part in parts {
             rows.append(part?);
+        }
+        // A role that does not parse comes after every role evaluated above.
+        if let Some(unparsed) = chunk.error {
+            return Err(unparsed.into());
         }
         sink(rows)?;
     }
@@ -1231,7 +1253,7 @@ impl<'a> RoleCx<'_, 'a> {
 /// The account's users, each with what its groups carry.
 fn user_rows(
     account: &AccountInfo,
-    details: &crate::source::aws_json::AuthorizationDetails,
+    details: &crate::source::aws_json::DetailsWithoutRoles,
     owner_tag_keys: &[String],
 ) -> Vec<UserRow> {
     let groups: HashMap<&str, &crate::source::aws_json::GroupDetail> = details

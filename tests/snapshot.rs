@@ -798,6 +798,19 @@ fn mini_with_ci_copies(src: &std::path::Path, n: usize) -> Vec<String> {
     names
 }
 
+/// Runs a snapshot of `src` into `lake` that must fail; its stderr.
+fn snapshot_fails(src: &std::path::Path, lake: &std::path::Path) -> String {
+    let out = iamlake()
+        .args(["snapshot", "--quiet", "--date", DATE])
+        .arg("--source")
+        .arg(format!("fixtures:{}", src.display()))
+        .arg("--lake")
+        .arg(lake)
+        .assert()
+        .failure();
+    String::from_utf8_lossy(&out.get_output().stderr).to_string()
+}
+
 /// An account larger than one evaluation chunk (512 roles, evaluated on every core and
 /// written chunk by chunk): every table keeps the file's role order, and each copy of `ci`
 /// gets exactly `ci`'s decisions, policies and Access Advisor rows.
@@ -883,15 +896,7 @@ fn a_bad_role_in_a_later_chunk_is_reported_first_in_file_order() {
         },
     );
     let lake = tempfile::tempdir().unwrap();
-    let out = iamlake()
-        .args(["snapshot", "--quiet", "--date", DATE])
-        .arg("--source")
-        .arg(format!("fixtures:{}", src.display()))
-        .arg("--lake")
-        .arg(lake.path())
-        .assert()
-        .failure();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = snapshot_fails(&src, lake.path());
     assert!(stderr.contains("role ci-0700"), "{stderr}");
     assert!(stderr.contains("inline policy \"deploy\""), "{stderr}");
     assert!(!stderr.contains("ci-1200"), "{stderr}");
@@ -907,4 +912,55 @@ fn a_bad_role_in_a_later_chunk_is_reported_first_in_file_order() {
             .join(format!("roles/snapshot_date={DATE}"))
             .exists()
     );
+}
+
+/// Fixture roles are parsed a chunk at a time (only indexed when the file is read): a
+/// role of the wrong shape in a later chunk is named by its JSON path in the file, as a
+/// whole-file parse names it, and only after every role before it has been evaluated,
+/// so an earlier role's error is still the one reported.
+#[test]
+fn a_role_of_the_wrong_shape_in_a_later_chunk_is_named_by_its_json_path() {
+    let run = |bad_policy_too: bool| {
+        let work = tempfile::tempdir().unwrap();
+        let src = work.path().join("org");
+        mini_with_ci_copies(&src, 1300);
+        let mut index = None;
+        edit_json(
+            &src.join("222222222222/authorization-details.json"),
+            |doc| {
+                let roles = doc[0]["RoleDetailList"].as_array_mut().unwrap();
+                for (i, role) in roles.iter_mut().enumerate() {
+                    if role["RoleName"] == "ci-1200" {
+                        role["RoleName"] = 42.into();
+                        index = Some(i);
+                    }
+                    if bad_policy_too && role["RoleName"] == "ci-0700" {
+                        role["RolePolicyList"][0]["PolicyDocument"] = "{not json".into();
+                    }
+                }
+            },
+        );
+        let lake = tempfile::tempdir().unwrap();
+        let stderr = snapshot_fails(&src, lake.path());
+        assert!(
+            !lake
+                .path()
+                .join(format!("_manifests/snapshot_date={DATE}"))
+                .exists()
+        );
+        (stderr, index.unwrap())
+    };
+    let (stderr, index) = run(false);
+    assert!(
+        stderr.contains("222222222222/authorization-details.json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("[0].RoleDetailList[{index}].RoleName"))
+            && stderr.contains("expected a string"),
+        "{stderr}"
+    );
+    let (stderr, _) = run(true);
+    assert!(stderr.contains("role ci-0700"), "{stderr}");
+    assert!(!stderr.contains("RoleDetailList["), "{stderr}");
 }

@@ -188,11 +188,15 @@ pub struct ScpTarget {
 }
 
 /// One page (or the merged whole) of `aws iam get-account-authorization-details`.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// `R` is how a role is held: parsed ([`RoleDetail`], the default), still as
+/// its JSON text (`&RawValue`, while a fixture file is indexed, see
+/// [`super::role_list`]), or not at all ([`DetailsWithoutRoles`]).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AuthorizationDetails {
-    #[serde(default)]
-    pub role_detail_list: Vec<RoleDetail>,
+pub struct AuthorizationDetails<R = RoleDetail> {
+    #[serde(default = "Vec::new")]
+    pub role_detail_list: Vec<R>,
     #[serde(default)]
     pub policies: Vec<ManagedPolicyDetail>,
     /// IAM users (`UserDetailList`); absent from exports filtered to roles.
@@ -201,6 +205,43 @@ pub struct AuthorizationDetails {
     /// IAM groups (`GroupDetailList`).
     #[serde(default)]
     pub group_detail_list: Vec<GroupDetail>,
+}
+
+/// An account's authorization details once its roles are split off into a
+/// [`super::role_list::RoleList`]: the type says there are none left here.
+pub type DetailsWithoutRoles = AuthorizationDetails<std::convert::Infallible>;
+
+// Written out: the derive would require `R: Default`.
+impl<R> Default for AuthorizationDetails<R> {
+    fn default() -> Self {
+        AuthorizationDetails {
+            role_detail_list: Vec::new(),
+            policies: Vec::new(),
+            user_detail_list: Vec::new(),
+            group_detail_list: Vec::new(),
+        }
+    }
+}
+
+impl<R> AuthorizationDetails<R> {
+    /// The roles, and everything else.
+    pub fn split_roles(self) -> (Vec<R>, DetailsWithoutRoles) {
+        let rest = AuthorizationDetails {
+            role_detail_list: Vec::new(),
+            policies: self.policies,
+            user_detail_list: self.user_detail_list,
+            group_detail_list: self.group_detail_list,
+        };
+        (self.role_detail_list, rest)
+    }
+
+    /// Appends another page's policies, users and groups (pages never repeat
+    /// an entry: each is one slice of the account's list).
+    pub fn extend_from(&mut self, page: DetailsWithoutRoles) {
+        self.policies.extend(page.policies);
+        self.user_detail_list.extend(page.user_detail_list);
+        self.group_detail_list.extend(page.group_detail_list);
+    }
 }
 
 /// A user in `UserDetailList`.

@@ -5,13 +5,16 @@
 //! the person fixing it has a text editor open on that file.
 
 use super::aws_json::{
-    AuthorizationDetails, DescribeOrganization, ListAccounts, ListRoles, OrgAccount, OrgTree,
-    ScpFile, ServiceLastAccessedDetails,
+    AuthorizationDetails, DescribeOrganization, DetailsWithoutRoles, ListAccounts, ListRoles,
+    OrgAccount, OrgTree, ScpFile, ServiceLastAccessedDetails,
 };
 use super::policy_doc;
+use super::role_list::{RoleList, RoleSpan, RolesInFile};
 use chrono::NaiveDate;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
@@ -55,6 +58,10 @@ pub enum SourceError {
         what: String,
         message: String,
     },
+    /// A file changed between being indexed and being read again (see
+    /// [`super::role_list`]).
+    #[error("{}: changed while the snapshot was reading it; run the snapshot again on a file that stays put", path.display())]
+    ChangedWhileRead { path: PathBuf },
     /// The folder holds no organization.
     #[error(
         "{}: not a fixtures folder: neither {date}/organization/accounts.json nor organization/accounts.json exists in it",
@@ -118,10 +125,12 @@ pub struct AccountInfo {
 }
 
 /// Everything collected for one account.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AccountData {
-    /// The merged authorization details.
-    pub details: AuthorizationDetails,
+    /// The merged authorization details, but for the roles.
+    pub details: DetailsWithoutRoles,
+    /// The roles, handed out a chunk at a time.
+    pub roles: RoleList,
     /// The file they came from.
     pub details_path: PathBuf,
     /// role id → (description, max session duration), from roles.json.
@@ -216,15 +225,7 @@ impl FixtureSource {
                 path: details_path,
             });
         }
-        let details = read_pages(&details_path, |p: AuthorizationDetails| vec![p])?
-            .into_iter()
-            .fold(AuthorizationDetails::default(), |mut all, page| {
-                all.role_detail_list.extend(page.role_detail_list);
-                all.policies.extend(page.policies);
-                all.user_detail_list.extend(page.user_detail_list);
-                all.group_detail_list.extend(page.group_detail_list);
-                all
-            });
+        let (details, roles) = index_details(&details_path)?;
         let roles_path = dir.join("roles.json");
         let listed = if roles_path.is_file() {
             read_pages(&roles_path, |p: ListRoles| p.roles)?
@@ -242,6 +243,7 @@ impl FixtureSource {
         };
         Ok(AccountData {
             details,
+            roles,
             details_path,
             listed,
             credentials,
@@ -443,6 +445,35 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
     Ok(out)
 }
 
+/// Reads an authorization-details file: its policies, users and groups
+/// parsed, its roles only indexed (see [`super::role_list`]). The whole file
+/// is checked to be JSON here, so a truncated file fails before any role is
+/// evaluated.
+fn index_details(path: &Path) -> Result<(DetailsWithoutRoles, RoleList), SourceError> {
+    let bytes = read_bytes(path)?;
+    let (pages, paged) = pages_of::<AuthorizationDetails<&RawValue>>(path, &bytes)?;
+    let mut details = DetailsWithoutRoles::default();
+    let mut spans = Vec::new();
+    for (page_index, page) in pages.into_iter().enumerate() {
+        let (roles, rest) = page.split_roles();
+        for (index, role) in roles.into_iter().enumerate() {
+            // The raw text borrows from `bytes`: its offset is where it is.
+            let start = role.get().as_ptr() as usize - bytes.as_ptr() as usize;
+            spans.push(RoleSpan {
+                start,
+                end: start + role.get().len(),
+                page: paged.then_some(page_index),
+                index,
+            });
+        }
+        details.extend_from(rest);
+    }
+    Ok((
+        details,
+        RoleList::InFile(RolesInFile::new(path.to_path_buf(), spans)?),
+    ))
+}
+
 /// Reads a fixture file's bytes.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
     fs::read(path).map_err(|source| SourceError::Read {
@@ -461,25 +492,22 @@ fn json_error(path: &Path, e: &serde_json::Error) -> SourceError {
     }
 }
 
-/// Deserializes a file's `bytes` as `T` in one pass straight into the
-/// structs, keeping the JSON path of a shape error.
+/// Deserializes a file's `bytes` as `T` straight into the structs.
 ///
-/// A file that is not JSON at all is always reported as "not valid JSON"
-/// with its line and column, even when an earlier field would also have the
-/// wrong shape: only when the typed parse fails on a shape does a second,
-/// allocation-free pass (`IgnoredAny`) check the whole file, so the check
-/// costs nothing on good files. Good files are parsed once, without JSON path
-/// tracking; a failing one is parsed again with it. (Going through a `serde_json::Value` first,
-/// as this once did, spent a third of a 20,000-role snapshot in the
-/// allocator; a validating pass before every parse cost another full parse.)
-fn from_bytes<T: DeserializeOwned>(
+/// Good files are parsed once, without tracking where in the JSON the parser
+/// is (that tracking cost about a third of the parse). Only a file that fails
+/// is parsed again: with the tracking, to name the field, and, when that
+/// fails on a shape, with an allocation-free pass (`IgnoredAny`) over the
+/// whole file, so that a file that is not JSON at all is always reported as
+/// "not valid JSON" with its line and column, even when an earlier field
+/// would also have the wrong shape. (Going through a `serde_json::Value`
+/// first, as this once did, spent a third of a 20,000-role snapshot in the
+/// allocator.)
+fn from_bytes<'de, T: Deserialize<'de>>(
     path: &Path,
     prefix: &str,
-    bytes: &[u8],
+    bytes: &'de [u8],
 ) -> Result<T, SourceError> {
-    // The fast path parses without tracking where it is (path tracking cost
-    // about a third of the parse); only a file that fails is parsed again
-    // with the tracking, to name the field.
     if let Ok(value) = serde_json::from_slice::<T>(bytes) {
         return Ok(value);
     }
@@ -498,7 +526,9 @@ fn from_bytes<T: DeserializeOwned>(
     Ok(value)
 }
 
-fn shape_error(
+/// The "field … is not of the expected shape" error of `e`, its JSON path
+/// under `prefix` (the path of the value that was parsed, if not the file).
+pub(super) fn shape_error(
     path: &Path,
     prefix: &str,
     e: serde_path_to_error::Error<serde_json::Error>,
@@ -537,15 +567,24 @@ where
     P: DeserializeOwned,
 {
     let bytes = read_bytes(path)?;
+    let (pages, _) = pages_of::<P>(path, &bytes)?;
+    Ok(pages.into_iter().flat_map(items).collect())
+}
+
+/// The pages of a file's `bytes`: one document, or a JSON list of pages (as
+/// saved from paginated calls); `true` when it is a list.
+fn pages_of<'de, P: Deserialize<'de>>(
+    path: &Path,
+    bytes: &'de [u8],
+) -> Result<(Vec<P>, bool), SourceError> {
     // A list of pages starts with `[`; a single document with `{`.
     let is_pages = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'[');
     if is_pages {
-        let pages: Vec<P> = from_bytes(path, "", &bytes)?;
-        Ok(pages.into_iter().flat_map(items).collect())
+        Ok((from_bytes(path, "", bytes)?, true))
     } else {
-        Ok(items(from_bytes(path, "", &bytes)?))
+        Ok((vec![from_bytes(path, "", bytes)?], false))
     }
 }

@@ -7,6 +7,7 @@ pub mod aws_json;
 pub mod credential_report;
 pub mod fixtures;
 pub mod policy_doc;
+pub mod role_list;
 
 pub use fixtures::{FixtureSource, SourceError};
 
