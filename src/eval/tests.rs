@@ -1572,6 +1572,37 @@ fn breadth_of(statements: Value, action: &str) -> (Option<&'static str>, Decisio
     (d.breadth.map(|b| b.as_str()), d.breadth_decision)
 }
 
+/// The breadth of a resource list is shared by every statement listing it
+/// (inline policies repeat their resources across roles), but never across
+/// accounts or between `Resource` and `NotResource`: the same text is
+/// `account` for its own account and only a `pattern` for another one.
+#[test]
+fn shared_breadth_answers_keep_account_and_negation_apart() {
+    let own = json!("arn:aws:iam::123456789012:role/*");
+    let doc = json!([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": own}]);
+    let other = |account: &str| {
+        let p = pol(
+            "p",
+            json!({"Version": "2012-10-17", "Statement": doc.clone()}),
+        );
+        let set = PolicySet {
+            identity: std::slice::from_ref(&p),
+            ..PolicySet::default()
+        };
+        let arn = format!("arn:aws:iam::{account}:role/r");
+        let ctx = Context::for_role(account, &arn, std::iter::empty());
+        let d = crate::eval::evaluate_breadth(&set, "iam:PassRole", &ctx, account);
+        d.breadth.map(|b| b.as_str())
+    };
+    for _ in 0..2 {
+        assert_eq!(other(OWN), Some("account"));
+        assert_eq!(other("210987654321"), Some("pattern"));
+    }
+    let not_resource = json!([{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": own}]);
+    // Every resource but the account's roles: some names, not `account`.
+    assert_eq!(breadth_of(not_resource, "iam:PassRole").0, Some("pattern"));
+}
+
 /// Every ARN shape: empty region + account (s3), empty region (iam),
 /// regional (ssm, dynamodb, kms), paths, wildcards, the principal's own
 /// account against another one, NotResource, policy variables, denies.
