@@ -181,6 +181,10 @@ pub fn evaluate_breadth(
     context: &Context,
     account: &str,
 ) -> BreadthDecision {
+    // Lower-cased once: every question below then borrows it (`evaluate`
+    // would lower-case the action again, allocating, for each of them).
+    let action_lc = lower_action(action);
+    let action = action_lc.as_ref();
     let any = evaluate(set, &Request::any(action, context));
     if any.decision.is_allowed() {
         return BreadthDecision {
@@ -190,7 +194,7 @@ pub fn evaluate_breadth(
             any,
         };
     }
-    if any.decision == DecisionKind::ImplicitDeny && !every_gate_names(set, &lower_action(action)) {
+    if any.decision == DecisionKind::ImplicitDeny && !every_gate_names(set, action) {
         return BreadthDecision {
             breadth: None,
             breadth_decision: any.decision,
@@ -199,13 +203,12 @@ pub fn evaluate_breadth(
         };
     }
     // No breadth wider than the widest identity Allow statement naming the
-    // action can be allowed: start the questions there (each statement's
-    // reach is cached per account, so this is cheap after the first role).
-    let action_lc = lower_action(action);
+    // action can be allowed: start the questions there (a reach is worked
+    // out once per resource list, action and account, then shared).
     let probe = RequestResource::Any;
     let prep = Prepared {
-        action_lc: &action_lc,
-        service_lc: action_lc.split_once(':').map_or("", |(s, _)| s),
+        action_lc: action,
+        service_lc: action.split_once(':').map_or("", |(s, _)| s),
         resource: &probe,
         context,
     };
@@ -213,7 +216,7 @@ pub fn evaluate_breadth(
         .identity
         .iter()
         .flat_map(|p| p.compiled_statements())
-        .filter(|s| s.effect == Effect::Allow && s.action_matches(&action_lc))
+        .filter(|s| s.effect == Effect::Allow && s.action_matches(action))
         .filter_map(|s| s.reach(&prep, account))
         .max();
     let mut last = any.decision;
