@@ -294,10 +294,9 @@ impl DocText {
     /// The document field of an API response: its text as a JSON string,
     /// or JSON `null` when the field is absent.
     pub fn from_api(text: Option<String>) -> DocText {
-        let json = serde_json::to_string(&text).unwrap_or_else(|_| "null".to_string());
         DocText(
-            serde_json::value::RawValue::from_string(json)
-                .unwrap_or_else(|_| unreachable!("serde_json wrote valid JSON")),
+            serde_json::value::to_raw_value(&text)
+                .unwrap_or_else(|_| unreachable!("a string or null always serializes")),
         )
     }
 

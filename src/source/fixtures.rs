@@ -492,7 +492,8 @@ fn json_error(path: &Path, e: &serde_json::Error) -> SourceError {
     }
 }
 
-/// Deserializes a file's `bytes` as `T` straight into the structs.
+/// Deserializes a file's `bytes` (or a part of it whose JSON path is
+/// `prefix`) as `T` straight into the structs.
 ///
 /// Good files are parsed once, without tracking where in the JSON the parser
 /// is (that tracking cost about a third of the parse). Only a file that fails
@@ -503,7 +504,7 @@ fn json_error(path: &Path, e: &serde_json::Error) -> SourceError {
 /// would also have the wrong shape. (Going through a `serde_json::Value`
 /// first, as this once did, spent a third of a 20,000-role snapshot in the
 /// allocator.)
-fn from_bytes<'de, T: Deserialize<'de>>(
+pub(super) fn from_bytes<'de, T: Deserialize<'de>>(
     path: &Path,
     prefix: &str,
     bytes: &'de [u8],
@@ -528,7 +529,7 @@ fn from_bytes<'de, T: Deserialize<'de>>(
 
 /// The "field … is not of the expected shape" error of `e`, its JSON path
 /// under `prefix` (the path of the value that was parsed, if not the file).
-pub(super) fn shape_error(
+fn shape_error(
     path: &Path,
     prefix: &str,
     e: serde_path_to_error::Error<serde_json::Error>,

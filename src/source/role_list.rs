@@ -8,7 +8,7 @@
 //! is; a chunk's roles are read back and parsed on every core, then dropped.
 
 use super::aws_json::RoleDetail;
-use super::fixtures::{SourceError, shape_error};
+use super::fixtures::{SourceError, from_bytes};
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -104,19 +104,24 @@ impl RolesInFile {
         if stamp(path)? != self.stamp {
             return Err(changed());
         }
-        let mut parsed: Vec<Result<RoleDetail, SourceError>> = spans
+        let parsed: Vec<Result<RoleDetail, SourceError>> = spans
             .par_iter()
             .map(|s| parse_role(path, s, &text[s.start - first.start..s.end - first.start]))
             .collect();
-        let error = match parsed.iter().position(Result::is_err) {
-            Some(at) => parsed.drain(at..).next().and_then(Result::err),
-            None => None,
+        let mut chunk = RoleChunk {
+            roles: Vec::with_capacity(parsed.len()),
+            error: None,
         };
-        let roles = parsed
-            .into_iter()
-            .map(|r| Cow::Owned(r.expect("errors were drained")))
-            .collect();
-        Ok(RoleChunk { roles, error })
+        for role in parsed {
+            match role {
+                Ok(role) => chunk.roles.push(Cow::Owned(role)),
+                Err(e) => {
+                    chunk.error = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(chunk)
     }
 }
 
@@ -149,17 +154,11 @@ impl RoleList {
     }
 }
 
-/// Parses one role's text. Only a role that fails is parsed again, with JSON
-/// path tracking, to name the field as a whole-file parse would.
+/// Parses one role's text as a whole-file parse would, naming a field of the
+/// wrong shape by its JSON path in the file. The path is only built for a
+/// role that fails (`from_bytes` parses it again, tracking where it is).
 fn parse_role(path: &Path, span: &RoleSpan, text: &[u8]) -> Result<RoleDetail, SourceError> {
-    if let Ok(role) = serde_json::from_slice(text) {
-        return Ok(role);
-    }
-    let mut de = serde_json::Deserializer::from_slice(text);
-    match serde_path_to_error::deserialize::<_, RoleDetail>(&mut de) {
-        Ok(role) => Ok(role),
-        Err(e) => Err(shape_error(path, &span.json_path(), e)),
-    }
+    serde_json::from_slice(text).or_else(|_| from_bytes(path, &span.json_path(), text))
 }
 
 /// A file's size and modification time.
