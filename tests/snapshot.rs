@@ -798,19 +798,6 @@ fn mini_with_ci_copies(src: &std::path::Path, n: usize) -> Vec<String> {
     names
 }
 
-/// Runs a snapshot of `src` into `lake` that must fail; its stderr.
-fn snapshot_fails(src: &std::path::Path, lake: &std::path::Path) -> String {
-    let out = iamlake()
-        .args(["snapshot", "--quiet", "--date", DATE])
-        .arg("--source")
-        .arg(format!("fixtures:{}", src.display()))
-        .arg("--lake")
-        .arg(lake)
-        .assert()
-        .failure();
-    String::from_utf8_lossy(&out.get_output().stderr).to_string()
-}
-
 /// An account larger than one evaluation chunk (512 roles, evaluated on every core and
 /// written chunk by chunk): every table keeps the file's role order, and each copy of `ci`
 /// gets exactly `ci`'s decisions, policies and Access Advisor rows.
@@ -896,7 +883,7 @@ fn a_bad_role_in_a_later_chunk_is_reported_first_in_file_order() {
         },
     );
     let lake = tempfile::tempdir().unwrap();
-    let stderr = snapshot_fails(&src, lake.path());
+    let stderr = snapshot_fails(&src, lake.path(), DATE);
     assert!(stderr.contains("role ci-0700"), "{stderr}");
     assert!(stderr.contains("inline policy \"deploy\""), "{stderr}");
     assert!(!stderr.contains("ci-1200"), "{stderr}");
@@ -941,7 +928,7 @@ fn a_role_of_the_wrong_shape_in_a_later_chunk_is_named_by_its_json_path() {
             },
         );
         let lake = tempfile::tempdir().unwrap();
-        let stderr = snapshot_fails(&src, lake.path());
+        let stderr = snapshot_fails(&src, lake.path(), DATE);
         assert!(
             !lake
                 .path()

@@ -45,16 +45,27 @@ pub fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     fs::write(path, serde_json::to_string(&doc).unwrap()).unwrap();
 }
 
-/// Runs `snapshot` of `source` into `lake` for `date`, asserting success.
-pub fn snapshot_ok(source: &Path, lake: &Path, date: &str) {
-    iamlake()
-        .args(["snapshot", "--quiet", "--date", date])
+/// The command that runs `snapshot` of `source` into `lake` for `date`.
+fn snapshot_cmd(source: &Path, lake: &Path, date: &str) -> Command {
+    let mut cmd = iamlake();
+    cmd.args(["snapshot", "--quiet", "--date", date])
         .arg("--source")
         .arg(format!("fixtures:{}", source.display()))
         .arg("--lake")
-        .arg(lake)
-        .assert()
-        .success();
+        .arg(lake);
+    cmd
+}
+
+/// Runs `snapshot` of `source` into `lake` for `date`, asserting success.
+pub fn snapshot_ok(source: &Path, lake: &Path, date: &str) {
+    snapshot_cmd(source, lake, date).assert().success();
+}
+
+/// Runs `snapshot` of `source` into `lake` for `date`, asserting failure;
+/// its stderr.
+pub fn snapshot_fails(source: &Path, lake: &Path, date: &str) -> String {
+    let out = snapshot_cmd(source, lake, date).assert().failure();
+    String::from_utf8_lossy(&out.get_output().stderr).to_string()
 }
 
 /// Reads one date's partition of a table, all files, as one batch.
