@@ -181,11 +181,22 @@ pub fn evaluate_breadth(
     context: &Context,
     account: &str,
 ) -> BreadthDecision {
-    // Lower-cased once: every question below then borrows it (`evaluate`
-    // would lower-case the action again, allocating, for each of them).
+    // Lower-cased once: every question below then borrows it.
     let action_lc = lower_action(action);
     let action = action_lc.as_ref();
-    let any = evaluate(set, &Request::any(action, context));
+    let service = action.split_once(':').map_or("", |(s, _)| s);
+    let set = applicable(set, service);
+    // The statements naming the action are found once: every question below
+    // differs only in its resource, and most statements name other actions.
+    let naming = Naming::of(&set, action);
+    let any_resource = RequestResource::Any;
+    let any_prep = Prepared {
+        action_lc: action,
+        service_lc: service,
+        resource: &any_resource,
+        context,
+    };
+    let any = naming.decide(&any_prep);
     if any.decision.is_allowed() {
         return BreadthDecision {
             breadth: Some(Breadth::Any),
@@ -194,7 +205,7 @@ pub fn evaluate_breadth(
             any,
         };
     }
-    if any.decision == DecisionKind::ImplicitDeny && !every_gate_names(set, action) {
+    if any.decision == DecisionKind::ImplicitDeny && !naming.every_gate_allows_somewhere() {
         return BreadthDecision {
             breadth: None,
             breadth_decision: any.decision,
@@ -205,36 +216,25 @@ pub fn evaluate_breadth(
     // No breadth wider than the widest identity Allow statement naming the
     // action can be allowed: start the questions there (a reach is worked
     // out once per resource list, action and account, then shared).
-    let probe = RequestResource::Any;
-    let prep = Prepared {
-        action_lc: action,
-        service_lc: action.split_once(':').map_or("", |(s, _)| s),
-        resource: &probe,
-        context,
-    };
-    let widest = set
-        .identity
+    let widest = naming
+        .statements
         .iter()
-        .flat_map(|p| p.compiled_statements())
-        .filter(|s| s.effect == Effect::Allow && s.action_matches(action))
-        .filter_map(|s| s.reach(&prep, account))
+        .filter(|c| c.layer == Layer::Identity && c.stmt.effect == Effect::Allow)
+        .filter_map(|c| c.stmt.reach(&any_prep, account))
         .max();
     let mut last = any.decision;
     for level in Breadth::WIDEST_FIRST
         .iter()
         .filter(|l| widest.is_some_and(|w| **l <= w))
     {
-        let d = evaluate(
-            set,
-            &Request {
-                action,
-                resource: RequestResource::Breadth {
-                    level: *level,
-                    account: account.to_string(),
-                },
-                context,
-            },
-        );
+        let resource = RequestResource::Breadth {
+            level: *level,
+            account: account.to_string(),
+        };
+        let d = naming.decide(&Prepared {
+            resource: &resource,
+            ..any_prep
+        });
         if d.decision.is_allowed() {
             return BreadthDecision {
                 breadth: Some(*level),
@@ -251,20 +251,6 @@ pub fn evaluate_breadth(
         at_breadth: None,
         any,
     }
-}
-
-/// Does every gate have an Allow statement whose actions match `action_lc`
-/// (whatever its resources and conditions)?
-fn every_gate_names(set: &PolicySet<'_>, action_lc: &str) -> bool {
-    let rcps = rcp_applies(action_lc.split_once(':').map_or("", |(s, _)| s));
-    gates(set).all(|(layer, policies)| {
-        (layer == Layer::Rcp && !rcps)
-            || policies.iter().any(|p| {
-                p.compiled_statements()
-                    .iter()
-                    .any(|s| s.effect == Effect::Allow && s.action_matches(action_lc))
-            })
-    })
 }
 
 /// The policies that apply to a role. Build it with `..PolicySet::default()` for the layers
@@ -325,24 +311,209 @@ fn gates<'s>(set: &PolicySet<'s>) -> impl Iterator<Item = (Layer, &'s [Policy])>
         .chain(iter::once((Layer::Identity, set.identity)))
 }
 
-struct Hit<'p> {
+/// `set` without its RCPs when they do not apply to actions of `service_lc`.
+fn applicable<'a>(set: &PolicySet<'a>, service_lc: &str) -> PolicySet<'a> {
+    if rcp_applies(service_lc) {
+        *set
+    } else {
+        PolicySet {
+            rcp_levels: &[],
+            ..*set
+        }
+    }
+}
+
+/// A statement whose actions match the request's, with where it sits.
+struct Candidate<'p> {
+    /// Index of its gate in [`gates`] order.
     gate: usize,
     layer: Layer,
     policy: &'p Policy,
     index: usize,
     stmt: &'p Statement,
+}
+
+/// The gates of a policy set and, in evaluation order (gate, policy,
+/// statement), the statements whose actions match one action: all that
+/// evaluating that action needs, whatever the resource asked about.
+struct Naming<'p> {
+    /// The action is `sts:GetCallerIdentity`, which needs no permission.
+    always_allowed: bool,
+    /// Each gate's layer, in [`gates`] order.
+    gates: Vec<Layer>,
+    statements: Vec<Candidate<'p>>,
+}
+
+impl<'p> Naming<'p> {
+    fn of(set: &PolicySet<'p>, action_lc: &str) -> Naming<'p> {
+        let mut naming = Naming {
+            always_allowed: action_lc == "sts:getcalleridentity",
+            gates: Vec::new(),
+            statements: Vec::new(),
+        };
+        for (gate, (layer, policies)) in gates(set).enumerate() {
+            naming.gates.push(layer);
+            for policy in policies {
+                for (index, stmt) in policy.compiled_statements().iter().enumerate() {
+                    if stmt.action_matches(action_lc) {
+                        naming.statements.push(Candidate {
+                            gate,
+                            layer,
+                            policy,
+                            index,
+                            stmt,
+                        });
+                    }
+                }
+            }
+        }
+        naming
+    }
+
+    /// Does every gate have an Allow statement naming the action (whatever
+    /// its resources and conditions)?
+    fn every_gate_allows_somewhere(&self) -> bool {
+        (0..self.gates.len()).all(|g| {
+            self.statements
+                .iter()
+                .any(|c| c.gate == g && c.stmt.effect == Effect::Allow)
+        })
+    }
+
+    /// The decision on `prep`'s resource: AWS's order over the statements
+    /// naming the action.
+    fn decide(&self, prep: &Prepared<'_>) -> Decision {
+        if self.always_allowed {
+            // AWS: "No permissions are required to perform this operation",
+            // and an explicit deny does not stop it (STS API reference,
+            // GetCallerIdentity).
+            return Decision {
+                decision: DecisionKind::Allowed,
+                decided_by: None,
+                matched_statements: Vec::new(),
+                missing_context_keys: Vec::new(),
+            };
+        }
+        let mut missing: Vec<&str> = Vec::new();
+        let hit = |c, r, start, end| Hit {
+            candidate: c,
+            conditional: r == Tri::Unknown,
+            keys: start..end,
+        };
+
+        // 1. Explicit denies, anywhere.
+        let mut true_denies: Vec<Hit<'_>> = Vec::new();
+        let mut unknown_denies: Vec<Hit<'_>> = Vec::new();
+        for c in self
+            .statements
+            .iter()
+            .filter(|c| c.stmt.effect == Effect::Deny)
+        {
+            let start = missing.len();
+            match c.stmt.matches_named(prep, &mut missing) {
+                Tri::True => true_denies.push(hit(c, Tri::True, start, missing.len())),
+                Tri::Unknown => unknown_denies.push(hit(c, Tri::Unknown, start, missing.len())),
+                Tri::False => {}
+            }
+        }
+        if let Some(first) = true_denies.first() {
+            return Decision {
+                decision: DecisionKind::ExplicitDeny,
+                decided_by: Some(first.candidate.layer),
+                matched_statements: true_denies.iter().map(Hit::to_matched).collect(),
+                missing_context_keys: Vec::new(),
+            };
+        }
+
+        // 2. Every gate must have an Allow (True or Unknown). Per gate: had a
+        // True allow, had an Unknown allow.
+        let mut allows: Vec<Hit<'_>> = Vec::new();
+        let mut gate_true = vec![false; self.gates.len()];
+        let mut gate_unknown = vec![false; self.gates.len()];
+        for c in self
+            .statements
+            .iter()
+            .filter(|c| c.stmt.effect == Effect::Allow)
+        {
+            let start = missing.len();
+            let r = c.stmt.matches_named(prep, &mut missing);
+            if r == Tri::False {
+                continue;
+            }
+            gate_true[c.gate] |= r == Tri::True;
+            gate_unknown[c.gate] |= r == Tri::Unknown;
+            allows.push(hit(c, r, start, missing.len()));
+        }
+        let allowed = |g: usize| gate_true[g] || gate_unknown[g];
+        if let Some(g) = (0..self.gates.len()).find(|&g| !allowed(g)) {
+            let any_allow = (0..self.gates.len()).any(allowed);
+            return Decision {
+                decision: DecisionKind::ImplicitDeny,
+                decided_by: Some(if any_allow {
+                    self.gates[g]
+                } else {
+                    Layer::Identity
+                }),
+                matched_statements: Vec::new(),
+                missing_context_keys: Vec::new(),
+            };
+        }
+        let conditional_layer = unknown_denies
+            .first()
+            .map(|h| h.candidate.layer)
+            .or_else(|| {
+                (0..self.gates.len())
+                    .find(|&g| !gate_true[g])
+                    .map(|g| self.gates[g])
+            });
+
+        // 3. Allowed, possibly only conditionally. A gate with a True allow is
+        // reported by its True allows; a gate with only Unknown allows by
+        // those, and their keys are the missing ones.
+        let contributing = allows
+            .iter()
+            .filter(|h| gate_true[h.candidate.gate] != h.conditional)
+            .chain(unknown_denies.iter());
+        let mut matched_statements = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for h in contributing {
+            matched_statements.push(h.to_matched());
+            if h.conditional {
+                keys.extend(missing[h.keys.clone()].iter().map(|k| (*k).to_string()));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let (decision, decided_by) = match conditional_layer {
+            None => (DecisionKind::Allowed, Layer::Identity),
+            Some(l) => (DecisionKind::ConditionallyAllowed, l),
+        };
+        Decision {
+            decision,
+            decided_by: Some(decided_by),
+            matched_statements,
+            missing_context_keys: keys,
+        }
+    }
+}
+
+/// A statement that matched, and the context keys it misses (a range of the
+/// evaluation's list) when it matched only Unknown.
+struct Hit<'c> {
+    candidate: &'c Candidate<'c>,
     conditional: bool,
     keys: std::ops::Range<usize>,
 }
 
 impl Hit<'_> {
     fn to_matched(&self) -> MatchedStatement {
+        let c = self.candidate;
         MatchedStatement {
-            policy_id: self.policy.id().to_string(),
-            layer: self.layer,
-            statement_index: u32::try_from(self.index).unwrap_or(u32::MAX),
-            sid: self.stmt.sid.clone(),
-            effect: self.stmt.effect,
+            policy_id: c.policy.id().to_string(),
+            layer: c.layer,
+            statement_index: u32::try_from(c.index).unwrap_or(u32::MAX),
+            sid: c.stmt.sid.clone(),
+            effect: c.stmt.effect,
             conditional: self.conditional,
         }
     }
@@ -363,148 +534,10 @@ fn lower_action(action: &str) -> Cow<'_, str> {
 pub fn evaluate(set: &PolicySet<'_>, req: &Request<'_>) -> Decision {
     let action_lc = lower_action(req.action);
     let service_lc = action_lc.split_once(':').map_or("", |(s, _)| s);
-    let without_rcps;
-    let set = if set.rcp_levels.is_empty() || rcp_applies(service_lc) {
-        set
-    } else {
-        without_rcps = PolicySet {
-            rcp_levels: &[],
-            ..*set
-        };
-        &without_rcps
-    };
-    if action_lc == "sts:getcalleridentity" {
-        // AWS: "No permissions are required to perform this operation", and an
-        // explicit deny does not stop it (STS API reference, GetCallerIdentity).
-        return Decision {
-            decision: DecisionKind::Allowed,
-            decided_by: None,
-            matched_statements: Vec::new(),
-            missing_context_keys: Vec::new(),
-        };
-    }
-    let prep = Prepared {
+    Naming::of(&applicable(set, service_lc), &action_lc).decide(&Prepared {
         action_lc: &action_lc,
         service_lc,
         resource: &req.resource,
         context: req.context,
-    };
-    let mut missing: Vec<&str> = Vec::new();
-
-    // 1. Explicit denies, anywhere.
-    let mut true_denies: Vec<Hit<'_>> = Vec::new();
-    let mut unknown_denies: Vec<Hit<'_>> = Vec::new();
-    for (gate, (layer, policies)) in gates(set).enumerate() {
-        for policy in policies {
-            for (index, stmt) in policy.compiled_statements().iter().enumerate() {
-                if stmt.effect != Effect::Deny {
-                    continue;
-                }
-                let start = missing.len();
-                let r = stmt.matches(&prep, &mut missing);
-                let hit = |conditional| Hit {
-                    gate,
-                    layer,
-                    policy,
-                    index,
-                    stmt,
-                    conditional,
-                    keys: start..missing.len(),
-                };
-                match r {
-                    Tri::True => true_denies.push(hit(false)),
-                    Tri::Unknown => unknown_denies.push(hit(true)),
-                    Tri::False => {}
-                }
-            }
-        }
-    }
-    if let Some(first) = true_denies.first() {
-        return Decision {
-            decision: DecisionKind::ExplicitDeny,
-            decided_by: Some(first.layer),
-            matched_statements: true_denies.iter().map(Hit::to_matched).collect(),
-            missing_context_keys: Vec::new(),
-        };
-    }
-
-    // 2. Every gate must have an Allow (True or Unknown).
-    let mut allows: Vec<Hit<'_>> = Vec::new();
-    // Per gate: (layer, had a True allow, had an Unknown allow).
-    let mut first_fail: Option<Layer> = None;
-    let mut any_allow = false;
-    let mut gate_true: Vec<bool> = Vec::new();
-    let mut conditional_layer: Option<Layer> = unknown_denies.first().map(|h| h.layer);
-    for (gate, (layer, policies)) in gates(set).enumerate() {
-        let (mut t, mut u) = (false, false);
-        for policy in policies {
-            for (index, stmt) in policy.compiled_statements().iter().enumerate() {
-                if stmt.effect != Effect::Allow {
-                    continue;
-                }
-                let start = missing.len();
-                let r = stmt.matches(&prep, &mut missing);
-                let conditional = match r {
-                    Tri::True => false,
-                    Tri::Unknown => true,
-                    Tri::False => continue,
-                };
-                t |= !conditional;
-                u |= conditional;
-                allows.push(Hit {
-                    gate,
-                    layer,
-                    policy,
-                    index,
-                    stmt,
-                    conditional,
-                    keys: start..missing.len(),
-                });
-            }
-        }
-        if !t && !u {
-            first_fail.get_or_insert(layer);
-        } else {
-            any_allow = true;
-        }
-        if !t && u && conditional_layer.is_none() {
-            conditional_layer = Some(layer);
-        }
-        gate_true.push(t);
-    }
-    if let Some(layer) = first_fail {
-        return Decision {
-            decision: DecisionKind::ImplicitDeny,
-            decided_by: Some(if any_allow { layer } else { Layer::Identity }),
-            matched_statements: Vec::new(),
-            missing_context_keys: Vec::new(),
-        };
-    }
-
-    // 3. Allowed, possibly only conditionally. A gate with a True allow is reported by its True
-    // allows; a gate with only Unknown allows by those, and their keys are the missing ones.
-    let contributing = allows
-        .iter()
-        .filter(|h| gate_true.get(h.gate).copied().unwrap_or(false) != h.conditional)
-        .chain(unknown_denies.iter());
-    let mut matched_statements = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
-    for h in contributing {
-        matched_statements.push(h.to_matched());
-        if h.conditional {
-            keys.extend(missing[h.keys.clone()].iter().map(|k| (*k).to_string()));
-        }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    let (decision, decided_by) = match conditional_layer {
-        None => (DecisionKind::Allowed, Layer::Identity),
-        Some(l) => (DecisionKind::ConditionallyAllowed, l),
-    };
-    Decision {
-        decision,
-        decided_by: Some(decided_by),
-        matched_statements,
-        missing_context_keys: keys,
-    }
+    })
 }

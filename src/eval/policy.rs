@@ -731,6 +731,16 @@ impl Statement {
         if !self.action_matches(req.action_lc) {
             return Tri::False;
         }
+        self.matches_named(req, missing)
+    }
+
+    /// As [`Statement::matches`], for a statement whose actions are known to
+    /// match the request's.
+    pub(crate) fn matches_named<'p>(
+        &'p self,
+        req: &Prepared<'_>,
+        missing: &mut Vec<&'p str>,
+    ) -> Tri {
         let start = missing.len();
         let mut acc = self.resource_matches(req, missing);
         if acc != Tri::False {
