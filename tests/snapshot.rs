@@ -798,7 +798,7 @@ fn mini_with_ci_copies(src: &std::path::Path, n: usize) -> Vec<String> {
     names
 }
 
-/// An account larger than one evaluation chunk (512 roles, evaluated on every core and
+/// An account larger than one evaluation chunk (256 roles, evaluated on every core and
 /// written chunk by chunk): every table keeps the file's role order, and each copy of `ci`
 /// gets exactly `ci`'s decisions, policies and Access Advisor rows.
 #[test]
