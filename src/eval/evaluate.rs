@@ -348,22 +348,22 @@ impl<'p> Naming<'p> {
     fn of(set: &PolicySet<'p>, action_lc: &str) -> Naming<'p> {
         let mut naming = Naming {
             always_allowed: action_lc == "sts:getcalleridentity",
-            gates: Vec::new(),
+            gates: Vec::with_capacity(gates(set).count()),
             statements: Vec::new(),
         };
         for (gate, (layer, policies)) in gates(set).enumerate() {
             naming.gates.push(layer);
             for policy in policies {
-                for (index, stmt) in policy.compiled_statements().iter().enumerate() {
-                    if stmt.action_matches(action_lc) {
-                        naming.statements.push(Candidate {
-                            gate,
-                            layer,
-                            policy,
-                            index,
-                            stmt,
-                        });
-                    }
+                let statements = policy.compiled_statements();
+                for &index in policy.statements_naming(action_lc).iter() {
+                    let index = index as usize;
+                    naming.statements.push(Candidate {
+                        gate,
+                        layer,
+                        policy,
+                        index,
+                        stmt: &statements[index],
+                    });
                 }
             }
         }

@@ -185,7 +185,17 @@ struct Compiled {
     id: String,
     version: Option<String>,
     statements: Vec<Statement>,
+    /// Per lower-case action, the indices of the statements whose actions
+    /// match it (see [`Policy::statements_naming`]).
+    naming: std::sync::Mutex<Vec<NamingEntry>>,
 }
+
+/// A lower-case action and the indices of the statements naming it.
+type NamingEntry = (Box<str>, std::sync::Arc<[u32]>);
+
+/// Actions whose statement lists a policy keeps; more (a `simulate` over
+/// many actions) start the list again, so it stays a short scan.
+const NAMING_CACHE: usize = 32;
 
 type StmtResult<T> = Result<T, (String, String)>;
 
@@ -534,6 +544,7 @@ impl Policy {
             id,
             version,
             statements,
+            naming: Default::default(),
         })))
     }
 
@@ -574,6 +585,28 @@ impl Policy {
 
     pub(crate) fn compiled_statements(&self) -> &[Statement] {
         &self.0.statements
+    }
+
+    /// The indices of the statements whose actions match `action_lc`, in
+    /// order. Worked out once per action: a managed policy is shared by
+    /// every role of the account attaching it, and matching every
+    /// statement's action patterns again for each of them was a quarter of
+    /// the evaluator's time (perf, #13).
+    pub(crate) fn statements_naming(&self, action_lc: &str) -> std::sync::Arc<[u32]> {
+        let mut cache = self.0.naming.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, found)) = cache.iter().find(|(a, _)| **a == *action_lc) {
+            return std::sync::Arc::clone(found);
+        }
+        let found: std::sync::Arc<[u32]> = (0u32..)
+            .zip(&self.0.statements)
+            .filter(|(_, s)| s.action_matches(action_lc))
+            .map(|(i, _)| i)
+            .collect();
+        if cache.len() >= NAMING_CACHE {
+            cache.clear();
+        }
+        cache.push((action_lc.into(), std::sync::Arc::clone(&found)));
+        found
     }
 }
 
@@ -674,7 +707,7 @@ impl Statement {
             return *b;
         }
         // The partition of the principal (`aws`, `aws-cn`, `aws-us-gov`).
-        let partition = match req.context.get("aws:PrincipalArn") {
+        let partition = match req.context.get_lc("aws:principalarn") {
             Some([arn]) => arn.split(':').nth(1).unwrap_or("aws").to_string(),
             _ => "aws".to_string(),
         };

@@ -436,12 +436,19 @@ impl ServiceModel {
 
     /// Looks an action up by name, case-insensitively (`"S3:getobject"`). No wildcards.
     pub fn action(&self, name: &str) -> Option<ActionRef<'_>> {
-        let lc = name.to_ascii_lowercase();
+        // The evaluator asks with lower-cased names, once per statement and
+        // decision: lower-case (allocating) only what is not already.
+        let lc = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        };
+        let lc = lc.as_ref();
         let (svc, _) = lc.split_once(':')?;
         let service = &self.services[*self.service_index.get(svc)? as usize];
         let i = service
             .actions
-            .binary_search_by(|a| (*a.name_lc).cmp(&lc))
+            .binary_search_by(|a| (*a.name_lc).cmp(lc))
             .ok()?;
         Some(ActionRef {
             service,

@@ -2485,3 +2485,29 @@ fn wildcard_chunk_at_an_overlapping_occurrence() {
         assert_eq!(wildcard_match(pattern, input), want, "{pattern} {input}");
     }
 }
+
+/// A policy keeps, per action, which of its statements name it: the list is
+/// in statement order, honours `NotAction` and wildcards, is the same when
+/// asked again (then from the cache), and differs per action.
+#[test]
+fn a_policys_statements_naming_an_action_are_listed_once_per_action() {
+    let p = Policy::parse(
+        "p",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+            {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": ["iam:PassRole", "s3:GetObject"], "Resource": "*"},
+        ]}),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        assert_eq!(&*p.statements_naming("s3:getobject"), &[0, 1, 2]);
+        assert_eq!(&*p.statements_naming("iam:passrole"), &[2]);
+        assert_eq!(&*p.statements_naming("ssm:getparameters"), &[1]);
+    }
+    // More actions than the cache keeps: answers stay right.
+    for i in 0..40 {
+        assert_eq!(&*p.statements_naming(&format!("ec2:action{i}")), &[1]);
+    }
+    assert_eq!(&*p.statements_naming("s3:getobject"), &[0, 1, 2]);
+}
