@@ -28,6 +28,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+mod cpu_time;
 pub mod guard;
 mod lints;
 mod user_eval;
@@ -682,7 +683,8 @@ struct AccountRows {
     user_simulations: Vec<SimulationRow>,
     user_last_accessed: Vec<LastAccessedRow>,
     roles_without_last_accessed: u64,
-    /// Time spent inside the evaluator, for the manifest's metrics.
+    /// CPU time spent inside the evaluator (summed over threads), for the
+    /// manifest's metrics.
     evaluation: std::time::Duration,
 }
 
@@ -1198,13 +1200,13 @@ impl<'a> RoleCx<'_, 'a> {
             },
             ..PolicySet::default()
         };
-        let started = std::time::Instant::now();
+        let started = cpu_time::thread_cpu_time();
         let decisions: Vec<eval::BreadthDecision> = cfg
             .sensitive_actions
             .iter()
             .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
             .collect();
-        out.evaluation += started.elapsed();
+        out.evaluation += cpu_time::thread_cpu_time().saturating_sub(started);
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.simulations
                 .push(simulation_row(account, role, action, decision));

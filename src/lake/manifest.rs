@@ -45,7 +45,8 @@ pub struct Manifest {
     #[serde(default)]
     pub inputs: BTreeMap<String, String>,
     /// Measurements of the run, e.g. `decisions` and `evaluation_seconds`
-    /// (the local evaluator's work) or API call counts per operation.
+    /// (the local evaluator's CPU time, summed over its threads) or API call
+    /// counts per operation.
     #[serde(default)]
     pub metrics: BTreeMap<String, f64>,
     /// `K/N` on a shard's own manifest; absent on whole-date manifests.

@@ -99,13 +99,13 @@ pub(super) fn collect_users<'a>(
             ..PolicySet::default()
         };
         let context = user_context(account, user);
-        let started = std::time::Instant::now();
+        let started = super::cpu_time::thread_cpu_time();
         for action in &cfg.sensitive_actions {
             let decision = eval::evaluate_breadth(&set, action, &context, &account.id);
             out.user_simulations
                 .push(simulation_row_of(account, who, action, decision));
         }
-        out.evaluation += started.elapsed();
+        out.evaluation += super::cpu_time::thread_cpu_time().saturating_sub(started);
 
         let (la_path, la) =
             last_accessed.get_for(&account.id, &user.user_name, PrincipalType::User)?;
