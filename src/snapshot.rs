@@ -1200,13 +1200,13 @@ impl<'a> RoleCx<'_, 'a> {
             },
             ..PolicySet::default()
         };
-        let started = cpu_time::thread_cpu_time();
-        let decisions: Vec<eval::BreadthDecision> = cfg
-            .sensitive_actions
-            .iter()
-            .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
-            .collect();
-        out.evaluation += cpu_time::thread_cpu_time().saturating_sub(started);
+        let decisions: Vec<eval::BreadthDecision> =
+            cpu_time::add_cpu_time(&mut out.evaluation, || {
+                cfg.sensitive_actions
+                    .iter()
+                    .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
+                    .collect()
+            });
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.simulations
                 .push(simulation_row(account, role, action, decision));

@@ -7,11 +7,25 @@
 //! up to a half on 2 cores (#13). The thread's own CPU clock counts only
 //! the time it ran.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Runs `f`, adding to `total` the CPU time the calling thread spent in it
+/// (the wall time where the thread CPU clock cannot be read: one clock for
+/// both ends of an interval).
+pub(crate) fn add_cpu_time<T>(total: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let wall = Instant::now();
+    let start = thread_cpu_time();
+    let out = f();
+    *total += match (start, thread_cpu_time()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => wall.elapsed(),
+    };
+    out
+}
 
 /// CPU time consumed by the calling thread so far.
 #[cfg(unix)]
-pub(crate) fn thread_cpu_time() -> Duration {
+fn thread_cpu_time() -> Option<Duration> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -19,21 +33,12 @@ pub(crate) fn thread_cpu_time() -> Duration {
     // SAFETY: `ts` is a valid, writable timespec and the clock id is a
     // constant that every supported Unix defines.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return wall_since_start();
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
-/// Where the thread CPU clock is not available: the wall clock.
 #[cfg(not(unix))]
-pub(crate) fn thread_cpu_time() -> Duration {
-    wall_since_start()
-}
-
-fn wall_since_start() -> Duration {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed()
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }
 
 #[cfg(test)]
@@ -42,16 +47,18 @@ mod tests {
 
     #[test]
     fn counts_work_done_and_not_sleep() {
-        let start = thread_cpu_time();
-        std::thread::sleep(Duration::from_millis(200));
-        let slept = thread_cpu_time() - start;
-        let mut x = 0u64;
-        let busy_from = thread_cpu_time();
-        let wall = std::time::Instant::now();
-        while wall.elapsed() < Duration::from_millis(100) {
-            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-        }
-        let busy = thread_cpu_time() - busy_from;
+        let mut slept = Duration::ZERO;
+        add_cpu_time(&mut slept, || {
+            std::thread::sleep(Duration::from_millis(200))
+        });
+        let mut busy = Duration::ZERO;
+        add_cpu_time(&mut busy, || {
+            let mut x = 0u64;
+            let wall = Instant::now();
+            while wall.elapsed() < Duration::from_millis(100) {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            }
+        });
         assert!(
             slept < Duration::from_millis(100),
             "sleeping counted {slept:?}"

@@ -99,13 +99,17 @@ pub(super) fn collect_users<'a>(
             ..PolicySet::default()
         };
         let context = user_context(account, user);
-        let started = super::cpu_time::thread_cpu_time();
-        for action in &cfg.sensitive_actions {
-            let decision = eval::evaluate_breadth(&set, action, &context, &account.id);
+        let decisions: Vec<eval::BreadthDecision> =
+            super::cpu_time::add_cpu_time(&mut out.evaluation, || {
+                cfg.sensitive_actions
+                    .iter()
+                    .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
+                    .collect()
+            });
+        for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.user_simulations
                 .push(simulation_row_of(account, who, action, decision));
         }
-        out.evaluation += super::cpu_time::thread_cpu_time().saturating_sub(started);
 
         let (la_path, la) =
             last_accessed.get_for(&account.id, &user.user_name, PrincipalType::User)?;
