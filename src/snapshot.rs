@@ -27,6 +27,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 mod cpu_time;
 pub mod guard;
@@ -247,9 +248,6 @@ impl<'c> Run<'c> {
         api: Option<&ApiDecisions>,
     ) -> Result<(), SnapshotError> {
         let cfg = self.cfg;
-        let mut linter = eval::ServiceModel::try_bundled()
-            .ok()
-            .map(|model| lints::Linter::new(&account.id, model));
         let (mut roles, mut roles_without_last_accessed) = (0u64, 0u64);
         let Run {
             writer,
@@ -259,15 +257,23 @@ impl<'c> Run<'c> {
             ..
         } = self;
         let account_id = account.id.as_str();
-        std::thread::scope(|scope| {
+        let lints = std::thread::scope(|scope| {
             // One chunk waits while another is written: memory stays at a
             // few chunks' rows.
             let (tx, rx) = std::sync::mpsc::sync_channel::<AccountRows>(1);
-            let writing = scope.spawn(move || -> Result<(), SnapshotError> {
+            // The writer lints the policies too, in the rows' order, beside
+            // the evaluating threads rather than between their chunks.
+            let writing = scope.spawn(move || -> Result<_, SnapshotError> {
+                let mut linter = eval::ServiceModel::try_bundled()
+                    .ok()
+                    .map(|model| lints::Linter::new(account_id, model));
                 for rows in rx {
+                    if let Some(linter) = &mut linter {
+                        linter.add(&rows.policies);
+                    }
                     write_account(writer, account_id, &rows)?;
                 }
-                Ok(())
+                Ok(linter.map(lints::Linter::finish))
             });
             let collected = collect_account(
                 last_accessed,
@@ -276,9 +282,6 @@ impl<'c> Run<'c> {
                 scp_levels,
                 cfg,
                 &mut |mut rows| {
-                    if let Some(linter) = &mut linter {
-                        linter.add(&rows.policies);
-                    }
                     if let Some(api) = api {
                         // Parity mode: AWS's decisions replace the local evaluator's.
                         rows.simulations = api_simulation_rows(&rows.roles, api)?;
@@ -316,11 +319,11 @@ impl<'c> Run<'c> {
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             // The writer's error explains a send that failed.
-            written.and(collected)
+            written.and_then(|lints| collected.map(|()| lints))
         })?;
-        if let Some(linter) = linter {
+        if let Some(policy_lints) = lints {
             let rows = AccountRows {
-                policy_lints: linter.finish(),
+                policy_lints,
                 ..AccountRows::default()
             };
             write_account(&mut self.writer, &account.id, &rows)?;
@@ -860,10 +863,6 @@ fn access_rows(
     la_path: PathBuf,
 ) -> Result<(), SnapshotError> {
     let [id, name, arn] = who;
-    let job_type = details
-        .job_type
-        .clone()
-        .unwrap_or_else(|| "SERVICE_LEVEL".into());
     if details.job_status != "COMPLETED" {
         return Err(SourceError::Shape {
             path: la_path,
@@ -875,13 +874,19 @@ fn access_rows(
         }
         .into());
     }
-    let row = |service_namespace: String, service_name: Option<String>| LastAccessedRow {
-        account_id: account_id.to_string(),
-        role_id: id.to_string(),
-        role_name: name.to_string(),
-        role_arn: arn.to_string(),
-        service_namespace,
-        service_name,
+    let job_type: Arc<str> = details
+        .job_type
+        .as_deref()
+        .unwrap_or("SERVICE_LEVEL")
+        .into();
+    let [account_id, id, name, arn]: [Arc<str>; 4] = [account_id, id, name, arn].map(Arc::from);
+    let row = |service_namespace: &Arc<str>, service_name: &Option<Arc<str>>| LastAccessedRow {
+        account_id: account_id.clone(),
+        role_id: id.clone(),
+        role_name: name.clone(),
+        role_arn: arn.clone(),
+        service_namespace: service_namespace.clone(),
+        service_name: service_name.clone(),
         action: None,
         last_authenticated: None,
         last_authenticated_region: None,
@@ -890,13 +895,15 @@ fn access_rows(
         job_type: job_type.clone(),
     };
     for svc in details.services_last_accessed {
-        for act in &svc.tracked_actions_last_accessed {
+        let namespace: Arc<str> = svc.service_namespace.as_str().into();
+        let service_name: Option<Arc<str>> = svc.service_name.as_deref().map(Arc::from);
+        for act in svc.tracked_actions_last_accessed {
             out.push(LastAccessedRow {
                 action: Some(format!("{}:{}", svc.service_namespace, act.action_name)),
                 last_authenticated: act.last_accessed_time.map(|t| t.micros()),
-                last_authenticated_region: act.last_accessed_region.clone(),
-                last_authenticated_entity: act.last_accessed_entity.clone(),
-                ..row(svc.service_namespace.clone(), svc.service_name.clone())
+                last_authenticated_region: act.last_accessed_region,
+                last_authenticated_entity: act.last_accessed_entity,
+                ..row(&namespace, &service_name)
             });
         }
         out.push(LastAccessedRow {
@@ -904,7 +911,7 @@ fn access_rows(
             last_authenticated_region: svc.last_authenticated_region,
             last_authenticated_entity: svc.last_authenticated_entity,
             total_authenticated_entities: svc.total_authenticated_entities,
-            ..row(svc.service_namespace, svc.service_name)
+            ..row(&namespace, &service_name)
         });
     }
     Ok(())
@@ -964,13 +971,7 @@ fn collect_account(
     sink: &mut dyn FnMut(AccountRows) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
     use rayon::prelude::*;
-    let by_arn: HashMap<&str, &ManagedPolicyDetail> = data
-        .details
-        .policies
-        .iter()
-        .map(|p| (p.arn.as_str(), p))
-        .collect();
-    let mut compiled: CompiledPolicies = HashMap::new();
+    let managed = ManagedPolicies::new(&data.details.policies);
     let mut head = AccountRows {
         credentials: data
             .credentials
@@ -1004,39 +1005,13 @@ fn collect_account(
         let chunk = data
             .roles
             .chunk(start..(start + ROLE_CHUNK).min(role_count))?;
-        // Compile the chunk's new managed policies first (on every core), so
-        // its roles can be evaluated in parallel against a shared, read-only
-        // map. A policy that does not compile is kept as its error: the
-        // first role in file order that needs it reports it (see
-        // `RoleCx::managed`).
-        let (mut new, mut seen) = (Vec::new(), std::collections::HashSet::new());
-        for role in &chunk.roles {
-            let boundary = role
-                .permissions_boundary
-                .as_ref()
-                .map(|b| b.permissions_boundary_arn.as_str());
-            let attached = role
-                .attached_managed_policies
-                .iter()
-                .map(|a| a.policy_arn.as_str());
-            for arn in attached.chain(boundary) {
-                if !compiled.contains_key(arn) && seen.insert(arn) {
-                    new.push(arn);
-                }
-            }
-        }
-        let fresh: Vec<_> = new
-            .par_iter()
-            .map(|&arn| (arn.to_string(), compile_managed(&by_arn, arn)))
-            .collect();
-        compiled.extend(fresh);
         let cx = RoleCx {
             last_accessed,
             account,
             data,
             scp_levels,
             cfg,
-            compiled: &compiled,
+            managed: &managed,
         };
         let parts: Vec<Result<AccountRows, SnapshotError>> = chunk
             .roles
@@ -1067,7 +1042,7 @@ fn collect_account(
     };
     user_eval::collect_users(
         &mut tail,
-        &mut compiled,
+        &managed,
         last_accessed,
         account,
         data,
@@ -1085,7 +1060,7 @@ struct RoleCx<'x, 'a> {
     data: &'a AccountData,
     scp_levels: &'x [Vec<Policy>],
     cfg: &'x SnapshotConfig,
-    compiled: &'x CompiledPolicies<'a>,
+    managed: &'x ManagedPolicies<'a>,
 }
 
 impl<'a> RoleCx<'_, 'a> {
@@ -1097,16 +1072,12 @@ impl<'a> RoleCx<'_, 'a> {
         role: &RoleDetail,
         what: &'static str,
     ) -> Result<&Managed<'a>, SnapshotError> {
-        // Present: `collect_account` compiles every policy of the chunk's
-        // roles before evaluating them.
-        self.compiled[arn].as_ref().map_err(|e| {
-            e.named(
-                &self.data.details_path,
-                arn,
-                Who::Role(&role.role_name),
-                what,
-            )
-        })
+        self.managed.get(
+            arn,
+            &self.data.details_path,
+            Who::Role(&role.role_name),
+            what,
+        )
     }
 
     /// Appends one role's rows of every table to `out`.
@@ -1355,25 +1326,51 @@ enum Who<'n> {
     User(&'n str),
 }
 
-/// An account's managed policies by ARN, each compiled once, or why it
-/// could not be (kept, so a failing policy is tried once, too).
-type CompiledPolicies<'a> = HashMap<String, Result<Managed<'a>, ManagedError>>;
+/// An account's managed policies by ARN (its `Policies` list; a later entry
+/// for the same ARN replaces an earlier one), each decoded, normalized and
+/// compiled by whichever thread needs it first and then shared, or kept as
+/// why it does not compile. Compiling on first use lets a chunk's roles be
+/// evaluated in one parallel pass, with no pass compiling their new policies
+/// first.
+struct ManagedPolicies<'a> {
+    by_arn: HashMap<&'a str, Lazy<'a>>,
+}
 
-/// The managed policy `arn`, compiled on first use for any principal.
-fn managed_of<'c, 'a>(
-    compiled: &'c mut CompiledPolicies<'a>,
-    by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
-    arn: &str,
-    path: &Path,
-    who: Who<'_>,
-    what: &'static str,
-) -> Result<&'c Managed<'a>, SnapshotError> {
-    if !compiled.contains_key(arn) {
-        compiled.insert(arn.to_string(), compile_managed(by_arn, arn));
+/// One managed policy of [`ManagedPolicies`], compiled at most once.
+struct Lazy<'a> {
+    detail: &'a ManagedPolicyDetail,
+    compiled: std::sync::OnceLock<Result<Managed<'a>, ManagedError>>,
+}
+
+impl<'a> ManagedPolicies<'a> {
+    fn new(policies: &'a [ManagedPolicyDetail]) -> ManagedPolicies<'a> {
+        let by_arn = policies
+            .iter()
+            .map(|detail| {
+                let compiled = std::sync::OnceLock::new();
+                (detail.arn.as_str(), Lazy { detail, compiled })
+            })
+            .collect();
+        ManagedPolicies { by_arn }
     }
-    compiled[arn]
-        .as_ref()
-        .map_err(|e| e.named(path, arn, who, what))
+
+    /// The managed policy `arn`, which `who` needs as `what`, compiled on
+    /// first use; an error names `who` and the file at `path`.
+    fn get(
+        &self,
+        arn: &str,
+        path: &Path,
+        who: Who<'_>,
+        what: &'static str,
+    ) -> Result<&Managed<'a>, SnapshotError> {
+        let compiled = match self.by_arn.get(arn) {
+            Some(lazy) => lazy
+                .compiled
+                .get_or_init(|| compile_managed(lazy.detail, arn)),
+            None => return Err(ManagedError::Missing.named(path, arn, who, what)),
+        };
+        compiled.as_ref().map_err(|e| e.named(path, arn, who, what))
+    }
 }
 
 /// Why a managed policy could not be compiled, before it is named for the
@@ -1441,10 +1438,9 @@ impl ManagedError {
 /// Decodes, normalizes and compiles the managed policy `arn` (its default
 /// version).
 fn compile_managed<'a>(
-    by_arn: &HashMap<&str, &'a ManagedPolicyDetail>,
+    detail: &'a ManagedPolicyDetail,
     arn: &str,
 ) -> Result<Managed<'a>, ManagedError> {
-    let detail = *by_arn.get(arn).ok_or(ManagedError::Missing)?;
     let version = detail.default_version().ok_or(ManagedError::Missing)?;
     let document =
         policy_doc::decode_text(&version.document).map_err(|message| ManagedError::Document {

@@ -17,21 +17,23 @@ pub(crate) enum Tok {
 
 /// Splits a raw string into tokens, treating every `*` and `?` as a wildcard.
 pub(crate) fn tokenize_wild(s: &str) -> Vec<Tok> {
+    // Literal runs are sliced out whole: every policy's actions and
+    // resources pass through here when it is compiled.
     let mut out = Vec::new();
-    let mut lit = String::new();
-    for c in s.chars() {
-        match c {
-            '*' | '?' => {
-                if !lit.is_empty() {
-                    out.push(Tok::Lit(std::mem::take(&mut lit)));
-                }
-                out.push(if c == '*' { Tok::Star } else { Tok::Q });
-            }
-            _ => lit.push(c),
+    let mut rest = s;
+    while let Some(i) = rest.find(['*', '?']) {
+        if i > 0 {
+            out.push(Tok::Lit(rest[..i].to_string()));
         }
+        out.push(if rest.as_bytes()[i] == b'*' {
+            Tok::Star
+        } else {
+            Tok::Q
+        });
+        rest = &rest[i + 1..];
     }
-    if !lit.is_empty() {
-        out.push(Tok::Lit(lit));
+    if !rest.is_empty() {
+        out.push(Tok::Lit(rest.to_string()));
     }
     out
 }

@@ -6,6 +6,7 @@ use super::columns::{self, ColType, Column};
 use super::principal::PrincipalType;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use std::sync::Arc;
 
 /// The table definition; see each column's `doc`.
 pub const TABLE: TableDef = TableDef {
@@ -67,22 +68,24 @@ const COLUMNS: &[Column] = &[
     super::principal::COLUMN,
 ];
 
-/// One Access Advisor entry as written to the lake.
+/// One Access Advisor entry as written to the lake. The principal's and the
+/// service's fields are shared by all of their rows (a role has a dozen or
+/// more), not copied into each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastAccessedRow {
-    pub account_id: String,
-    pub role_id: String,
-    pub role_name: String,
-    pub role_arn: String,
-    pub service_namespace: String,
-    pub service_name: Option<String>,
+    pub account_id: Arc<str>,
+    pub role_id: Arc<str>,
+    pub role_name: Arc<str>,
+    pub role_arn: Arc<str>,
+    pub service_namespace: Arc<str>,
+    pub service_name: Option<Arc<str>>,
     pub action: Option<String>,
     /// Microseconds since the epoch, UTC.
     pub last_authenticated: Option<i64>,
     pub last_authenticated_region: Option<String>,
     pub last_authenticated_entity: Option<String>,
     pub total_authenticated_entities: Option<i32>,
-    pub job_type: String,
+    pub job_type: Arc<str>,
 }
 
 /// Builds one record batch from roles' rows.
@@ -99,11 +102,11 @@ pub fn to_batch_of(
     RecordBatch::try_new(
         TABLE.schema(),
         vec![
-            utf8_req(rows.iter().map(|r| r.account_id.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_id.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_name.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_arn.as_str())),
-            utf8_req(rows.iter().map(|r| r.service_namespace.as_str())),
+            utf8_req(rows.iter().map(|r| &*r.account_id)),
+            utf8_req(rows.iter().map(|r| &*r.role_id)),
+            utf8_req(rows.iter().map(|r| &*r.role_name)),
+            utf8_req(rows.iter().map(|r| &*r.role_arn)),
+            utf8_req(rows.iter().map(|r| &*r.service_namespace)),
             utf8(rows.iter().map(|r| r.service_name.as_deref())),
             utf8(rows.iter().map(|r| r.action.as_deref())),
             utf8_req(rows.iter().map(|r| {
@@ -117,7 +120,7 @@ pub fn to_batch_of(
             utf8(rows.iter().map(|r| r.last_authenticated_region.as_deref())),
             utf8(rows.iter().map(|r| r.last_authenticated_entity.as_deref())),
             int32(rows.iter().map(|r| r.total_authenticated_entities)),
-            utf8_req(rows.iter().map(|r| r.job_type.as_str())),
+            utf8_req(rows.iter().map(|r| &*r.job_type)),
             utf8(rows.iter().map(|_| Some(principal.as_str()))),
         ],
     )

@@ -6,15 +6,15 @@
 //! and `last_accessed` with `principal_type` user, so one schema serves both.
 
 use super::{
-    AccountRows, CompiledPolicies, LastAccessed, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    access_rows, managed_of, simulation_row_of,
+    AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
+    access_rows, simulation_row_of,
 };
 use crate::eval::{self, Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
 use crate::model::principal::PrincipalType;
 use crate::model::role_policies::{PolicyKind, RolePolicyRow};
 use crate::model::{last_accessed, role_policies, simulations};
-use crate::source::aws_json::{GroupDetail, ManagedPolicyDetail, UserDetail};
+use crate::source::aws_json::{GroupDetail, UserDetail};
 use crate::source::fixtures::{AccountData, AccountInfo};
 use crate::source::policy_doc;
 use std::collections::{HashMap, HashSet};
@@ -24,7 +24,7 @@ use std::path::Path;
 /// `out.user_*`, and each user's `last_accessed_status`.
 pub(super) fn collect_users<'a>(
     out: &mut AccountRows,
-    compiled: &mut CompiledPolicies<'a>,
+    managed: &ManagedPolicies<'a>,
     last_accessed: &LastAccessed,
     account: &AccountInfo,
     data: &'a AccountData,
@@ -36,11 +36,6 @@ pub(super) fn collect_users<'a>(
         return Ok(());
     }
     let path = data.details_path.as_path();
-    let by_arn: HashMap<&str, &'a ManagedPolicyDetail> = details
-        .policies
-        .iter()
-        .map(|p| (p.arn.as_str(), p))
-        .collect();
     let groups: HashMap<&str, &GroupDetail> = details
         .group_detail_list
         .iter()
@@ -58,8 +53,7 @@ pub(super) fn collect_users<'a>(
             account,
             user,
             path,
-            compiled: &mut *compiled,
-            by_arn: &by_arn,
+            managed,
             identity: Vec::new(),
             ids: HashSet::new(),
             rows: &mut out.user_policies,
@@ -151,8 +145,7 @@ struct UserCx<'x, 'a> {
     account: &'x AccountInfo,
     user: &'x UserDetail,
     path: &'x Path,
-    compiled: &'x mut CompiledPolicies<'a>,
-    by_arn: &'x HashMap<&'x str, &'a ManagedPolicyDetail>,
+    managed: &'x ManagedPolicies<'a>,
     /// The identity policies, each once (a managed policy attached to the
     /// user and to one of its groups grants the same thing twice).
     identity: Vec<Policy>,
@@ -238,7 +231,7 @@ impl UserCx<'_, '_> {
             "attached policy"
         };
         let who = Who::User(&self.user.user_name);
-        let m = managed_of(self.compiled, self.by_arn, arn, self.path, who, what)?;
+        let m = self.managed.get(arn, self.path, who, what)?;
         let kind = PolicyKind::of_attached(arn);
         let (name, version) = (
             m.detail.policy_name.clone(),
@@ -253,14 +246,9 @@ impl UserCx<'_, '_> {
     /// The user's permissions boundary.
     fn boundary(&mut self, arn: &str) -> Result<Policy, SnapshotError> {
         let who = Who::User(&self.user.user_name);
-        let m = managed_of(
-            self.compiled,
-            self.by_arn,
-            arn,
-            self.path,
-            who,
-            "permissions boundary",
-        )?;
+        let m = self
+            .managed
+            .get(arn, self.path, who, "permissions boundary")?;
         let (name, version) = (
             m.detail.policy_name.clone(),
             m.detail.default_version().map(|v| v.version_id.clone()),

@@ -40,19 +40,32 @@ impl AwsTime {
 
 impl<'de> Deserialize<'de> for AwsTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => AwsTime::parse(&s).ok_or_else(|| {
-                serde::de::Error::custom(format!("{s:?} is not an ISO 8601 timestamp"))
-            }),
-            Value::Number(n) => n
-                .as_f64()
-                .filter(|f| f.is_finite())
-                .map(|secs| AwsTime((secs * 1_000_000.0).round() as i64))
-                .ok_or_else(|| serde::de::Error::custom("timestamp number out of range")),
-            other => Err(serde::de::Error::custom(format!(
-                "expected a timestamp, found {other}"
-            ))),
+        // A visitor rather than a `Value`: Access Advisor files hold a few
+        // timestamps per service, and a `Value` would allocate each one.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AwsTime;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a timestamp")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<AwsTime, E> {
+                AwsTime::parse(s)
+                    .ok_or_else(|| E::custom(format!("{s:?} is not an ISO 8601 timestamp")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, secs: f64) -> Result<AwsTime, E> {
+                Some(secs)
+                    .filter(|f| f.is_finite())
+                    .map(|secs| AwsTime((secs * 1_000_000.0).round() as i64))
+                    .ok_or_else(|| E::custom("timestamp number out of range"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, secs: i64) -> Result<AwsTime, E> {
+                self.visit_f64(secs as f64)
+            }
+            fn visit_u64<E: serde::de::Error>(self, secs: u64) -> Result<AwsTime, E> {
+                self.visit_f64(secs as f64)
+            }
         }
+        d.deserialize_any(Visitor)
     }
 }
 

@@ -284,11 +284,12 @@ impl FixtureSource {
         &self,
         path: &Path,
     ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
-        let path = path.to_path_buf();
-        if !path.is_file() {
-            return Ok(None);
-        }
-        let pages = read_pages(&path, |p: ServiceLastAccessedDetails| vec![p])?;
+        // Read first and look at the path only when that fails: a stat per
+        // role was a visible share of a large account's snapshot.
+        let pages = match read_pages(path, |p: ServiceLastAccessedDetails| vec![p]) {
+            Err(SourceError::Read { .. }) if !path.is_file() => return Ok(None),
+            other => other?,
+        };
         let mut pages = pages.into_iter();
         let Some(mut all) = pages.next() else {
             return Ok(None);

@@ -54,26 +54,48 @@ pub fn decode_text(doc: &crate::source::aws_json::DocText) -> Result<Value, Stri
 /// serde_json's default map, which any crate in the tree can switch to
 /// insertion order with the `preserve_order` feature.
 pub fn normalize(doc: &Value) -> String {
-    sorted(doc).to_string()
+    let mut out = Vec::with_capacity(256);
+    write_sorted(doc, &mut out);
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-fn sorted(v: &Value) -> Value {
+/// Writes `v` as compact JSON with every object's keys sorted, straight into
+/// `out`: a policy document is normalized for every role that carries one,
+/// and building a sorted copy of the value first cost an allocation per
+/// string.
+fn write_sorted(v: &Value, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail, nor can serializing a string or a
+    // number, so the results below are always Ok.
     match v {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), sorted(v)))
-                    .collect(),
-            )
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let _ = serde_json::to_writer(&mut *out, k);
+                out.push(b':');
+                write_sorted(v, out);
+            }
+            out.push(b'}');
         }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
     }
 }
-
 /// The number of statements in a document (one object counts as one).
 pub fn statement_count(doc: &Value) -> usize {
     match doc.get("Statement") {
@@ -172,5 +194,46 @@ mod tests {
             statement_count(&json!({"Statement": {"Effect": "Allow"}})),
             1
         );
+    }
+
+    /// Written directly, the text is what serde_json writes for the value
+    /// with its keys sorted: escapes, non-ASCII text, numbers, nesting.
+    #[test]
+    fn normalized_text_is_serde_jsons_for_the_sorted_value() {
+        fn sorted_copy(v: &Value) -> Value {
+            match v {
+                Value::Object(map) => {
+                    let mut entries: Vec<_> = map.iter().collect();
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.clone(), sorted_copy(v)))
+                            .collect(),
+                    )
+                }
+                Value::Array(items) => Value::Array(items.iter().map(sorted_copy).collect()),
+                other => other.clone(),
+            }
+        }
+        let doc = json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "quote \" backslash \\ tab \t newline \n nul \u{0} del \u{7f} é ☃ 😀",
+                "Effect": "Allow",
+                "Action": ["s3:Get*", "s3:List*"],
+                "Resource": "arn:aws:s3:::bucket/*",
+                "Condition": {
+                    "NumericLessThan": {"aws:MultiFactorAuthAge": 3600, "x:f": 1.5, "x:n": -7},
+                    "Bool": {"aws:SecureTransport": false},
+                    "Null": {"aws:TokenIssueTime": null},
+                    "ForAnyValue:StringEquals": {"Z": [], "a": [{}]}
+                }
+            }]
+        });
+        assert_eq!(normalize(&doc), sorted_copy(&doc).to_string());
+        assert_eq!(normalize(&json!([])), "[]");
+        assert_eq!(normalize(&json!({})), "{}");
+        assert_eq!(normalize(&json!("\u{7f}")), "\"\u{7f}\"");
     }
 }
