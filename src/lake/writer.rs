@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -30,13 +31,19 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// huge table becomes several files warehouses can scan in parallel.
 const FILE_ROWS: u64 = 4_000_000;
 
-/// The writer properties every lake file uses.
+/// The writer properties of `table`'s files.
 ///
 /// Snappy rather than ZSTD: every engine we target (Snowflake, Athena, DuckDB,
 /// pyarrow, polars) reads it. `coerce_types` writes the standard list and map
 /// names (`list`/`element`, `key_value`) that Athena and Snowflake expect.
-pub fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+/// Columns marked [`Column::without_dictionary`](crate::model::columns::Column::without_dictionary)
+/// are written plain.
+pub fn writer_properties(table: &TableDef) -> WriterProperties {
+    let plain = table.columns.iter().filter(|c| !c.dictionary);
+    plain
+        .fold(WriterProperties::builder(), |b, c| {
+            b.set_column_dictionary_enabled(ColumnPath::from(c.name), false)
+        })
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_coerce_types(true)
@@ -64,11 +71,12 @@ impl TableWriter {
         );
         let path = self.dir.join(&name);
         let file = File::create(&path).map_err(LakeError::io(&path, "creating"))?;
-        let writer = ArrowWriter::try_new(file, self.def.schema(), Some(writer_properties()))
-            .map_err(|source| LakeError::Parquet {
-                path: path.clone(),
-                source,
-            })?;
+        let writer =
+            ArrowWriter::try_new(file, self.def.schema(), Some(writer_properties(&self.def)))
+                .map_err(|source| LakeError::Parquet {
+                    path: path.clone(),
+                    source,
+                })?;
         self.writer = Some(writer);
         self.current = Some((path, 0));
         Ok(())

@@ -48,7 +48,8 @@ const COLUMNS: &[Column] = &[
         "document",
         ColType::Utf8,
         "The policy document as normalized JSON text (compact, keys sorted).",
-    ),
+    )
+    .without_dictionary(),
     Column::required(
         "statement_count",
         ColType::Int32,

@@ -34,7 +34,8 @@ const COLUMNS: &[Column] = &[
         "document",
         ColType::Utf8,
         "The policy document as normalized JSON text (compact, keys sorted).",
-    ),
+    )
+    .without_dictionary(),
 ];
 
 /// One (account, level, SCP) row as written to the lake.

@@ -139,6 +139,25 @@ def test_parquet_files_follow_warehouse_conventions(default_lake):
                 assert "element" in text, (f, text)
 
 
+def test_policy_documents_are_plain_and_names_dictionary_encoded(default_lake):
+    """Policy documents are written without a dictionary (long texts that
+    would overflow it on a large account); short repeated columns keep one.
+    Both read back to the same text either way."""
+    for t in ["role_policies", "scps"]:
+        files = sorted((default_lake / t).glob("*/*.parquet"))
+        assert files, t
+        for f in files:
+            meta = pq.ParquetFile(f).metadata
+            names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+            for rg in range(meta.num_row_groups):
+                chunk = lambda name: meta.row_group(rg).column(names.index(name))
+                assert not chunk("document").has_dictionary_page, f
+                assert "PLAIN" in chunk("document").encodings, f
+                assert chunk("account_id").has_dictionary_page, f
+    docs = pq.read_table(files[0], columns=["document"]).column("document").to_pylist()
+    assert all(json.loads(d) for d in docs)
+
+
 def test_mini_decisions_via_duckdb(mini_lake):
     con = duckdb.connect()
     rows = con.execute(f"""
