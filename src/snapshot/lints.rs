@@ -5,7 +5,8 @@
 //! roles attach it, an inline document once however many roles carry the same text.
 //!
 //! It runs on the `role_policies` rows collection built (every document there already
-//! decoded and normalized once), chunk by chunk, leaving the evaluation loop alone.
+//! decoded and normalized once), chunk by chunk on the thread that writes them, beside the
+//! evaluating threads rather than between their chunks.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
