@@ -1188,13 +1188,7 @@ impl<'a> RoleCx<'_, 'a> {
             },
             ..PolicySet::default()
         };
-        let decisions: Vec<eval::BreadthDecision> =
-            cpu_time::add_cpu_time(&mut out.evaluation, || {
-                cfg.sensitive_actions
-                    .iter()
-                    .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
-                    .collect()
-            });
+        let decisions = decide_sensitive(cfg, &set, &context, &account.id, &mut out.evaluation);
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.simulations
                 .push(simulation_row(account, role, action, decision));
@@ -1469,6 +1463,24 @@ fn compile_managed<'a>(
         detail,
         normalized: NormalizedDoc::of(&document),
         policy,
+    })
+}
+
+/// The decision and breadth of every sensitive action for one principal (a
+/// role or a user), adding the evaluator's CPU time to `evaluation` (the
+/// manifest's `evaluation_seconds`): one place times the same work for both.
+fn decide_sensitive(
+    cfg: &SnapshotConfig,
+    set: &PolicySet,
+    context: &Context,
+    account_id: &str,
+    evaluation: &mut std::time::Duration,
+) -> Vec<eval::BreadthDecision> {
+    cpu_time::add_cpu_time(evaluation, || {
+        cfg.sensitive_actions
+            .iter()
+            .map(|action| eval::evaluate_breadth(set, action, context, account_id))
+            .collect()
     })
 }
 

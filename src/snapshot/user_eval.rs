@@ -7,9 +7,9 @@
 
 use super::{
     AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    access_rows, simulation_row_of,
+    access_rows, decide_sensitive, simulation_row_of,
 };
-use crate::eval::{self, Context, Policy, PolicySet};
+use crate::eval::{Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
 use crate::model::principal::PrincipalType;
 use crate::model::role_policies::{PolicyKind, RolePolicyRow};
@@ -93,13 +93,7 @@ pub(super) fn collect_users<'a>(
             ..PolicySet::default()
         };
         let context = user_context(account, user);
-        let decisions: Vec<eval::BreadthDecision> =
-            super::cpu_time::add_cpu_time(&mut out.evaluation, || {
-                cfg.sensitive_actions
-                    .iter()
-                    .map(|action| eval::evaluate_breadth(&set, action, &context, &account.id))
-                    .collect()
-            });
+        let decisions = decide_sensitive(cfg, &set, &context, &account.id, &mut out.evaluation);
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.user_simulations
                 .push(simulation_row_of(account, who, action, decision));

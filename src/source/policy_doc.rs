@@ -96,6 +96,7 @@ fn write_sorted(v: &Value, out: &mut Vec<u8>) {
         }
     }
 }
+
 /// The number of statements in a document (one object counts as one).
 pub fn statement_count(doc: &Value) -> usize {
     match doc.get("Statement") {
