@@ -112,11 +112,10 @@ pub(crate) fn cover_of(toks: &[Tok]) -> Cover {
                 resource: Res::Stars,
             };
         }
-        let pat = Pattern::from_tokens(seg);
         match i {
-            0 if !pat.matches("arn") => return Cover::Never,
-            1 if !PARTITIONS.iter().any(|p| pat.matches(p)) => return Cover::Never,
-            2 => service = pat,
+            0 if !seg_matches(seg, "arn") => return Cover::Never,
+            1 if !PARTITIONS.iter().any(|p| seg_matches(seg, p)) => return Cover::Never,
+            2 => service = Pattern::from_tokens(seg),
             3 => region = seg_kind(seg),
             4 => account = seg_kind(seg),
             5 => {
@@ -139,6 +138,15 @@ pub(crate) fn cover_of(toks: &[Tok]) -> Cover {
         region,
         account,
         resource,
+    }
+}
+
+/// Does the segment's pattern match `text`? Without building the pattern
+/// when the segment is plain text, as `arn` and `aws` nearly always are.
+fn seg_matches(seg: &[Tok], text: &str) -> bool {
+    match seg {
+        [Tok::Lit(l)] => l == text,
+        _ => Pattern::from_tokens(seg).matches(text),
     }
 }
 
@@ -190,28 +198,34 @@ impl Cover {
                 account,
                 resource,
             } => {
+                // The pattern's own shape first: most patterns name one
+                // resource type and fail here, before the model is asked.
+                let shaped = service.matches(service_lc)
+                    && seg_ok(*region, EMPTY_REGION.contains(&service_lc))
+                    && seg_ok(*account, EMPTY_ACCOUNT.contains(&service_lc))
+                    && match resource {
+                        Res::Stars => true,
+                        Res::StarSlashStar => service_lc == "s3",
+                        Res::Other => false,
+                    };
+                if !shaped {
+                    return false;
+                }
                 let known = ServiceModel::try_bundled()
                     .ok()
                     .and_then(|m| m.action(action_lc));
                 if known.as_ref().is_some_and(|a| a.is_wildcard_only()) {
                     return false;
                 }
-                service.matches(service_lc)
-                    && seg_ok(*region, EMPTY_REGION.contains(&service_lc))
-                    && seg_ok(*account, EMPTY_ACCOUNT.contains(&service_lc))
-                    && match resource {
-                        Res::Stars => true,
-                        Res::StarSlashStar => {
-                            service_lc == "s3"
-                                && match &known {
-                                    Some(a) => a.resource_types().any(|t| t.name() == "object"),
-                                    None => is_s3_object_action(
-                                        action_lc.split_once(':').map_or("", |(_, n)| n),
-                                    ),
-                                }
+                match resource {
+                    Res::StarSlashStar => match &known {
+                        Some(a) => a.resource_types().any(|t| t.name() == "object"),
+                        None => {
+                            is_s3_object_action(action_lc.split_once(':').map_or("", |(_, n)| n))
                         }
-                        Res::Other => false,
-                    }
+                    },
+                    _ => true,
+                }
             }
         }
     }

@@ -366,19 +366,24 @@ pub(crate) fn split_tokens(toks: &[Tok], sep: char, n: usize) -> Vec<Vec<Tok>> {
             last.push(Tok::Lit(std::mem::take(cur)));
         }
     }
-    let mut segs: Vec<Vec<Tok>> = vec![Vec::new()];
+    let mut segs: Vec<Vec<Tok>> = Vec::with_capacity(n.min(8));
+    segs.push(Vec::new());
     let mut cur = String::new();
     for t in toks {
         match t {
             Tok::Lit(l) => {
-                for ch in l.chars() {
-                    if ch == sep && segs.len() < n {
-                        flush(&mut cur, &mut segs);
-                        segs.push(Vec::new());
-                    } else {
-                        cur.push(ch);
-                    }
+                // Literal runs between separators are copied whole: every
+                // policy's resources are split here when it is compiled.
+                let mut rest = l.as_str();
+                while segs.len() < n
+                    && let Some(i) = rest.find(sep)
+                {
+                    cur.push_str(&rest[..i]);
+                    flush(&mut cur, &mut segs);
+                    segs.push(Vec::new());
+                    rest = &rest[i + sep.len_utf8()..];
                 }
+                cur.push_str(rest);
             }
             other => {
                 flush(&mut cur, &mut segs);

@@ -120,14 +120,16 @@ impl Clone for BreadthCache {
 /// so that a long run over many accounts stays small.
 mod shared_breadth {
     use super::{Breadth, ResPat};
-    use std::collections::HashMap;
+    use rustc_hash::FxHashMap;
     use std::sync::{Mutex, OnceLock};
 
     /// Answers kept before the memo is emptied (each about 200 bytes).
     const CAP: usize = 100_000;
 
-    fn memo() -> &'static Mutex<HashMap<String, Option<Breadth>>> {
-        static MEMO: OnceLock<Mutex<HashMap<String, Option<Breadth>>>> = OnceLock::new();
+    /// Keyed with the Fx hash: the keys are long and built by us, and
+    /// SipHash over them was a visible share of the evaluator's time.
+    fn memo() -> &'static Mutex<FxHashMap<String, Option<Breadth>>> {
+        static MEMO: OnceLock<Mutex<FxHashMap<String, Option<Breadth>>>> = OnceLock::new();
         MEMO.get_or_init(Default::default)
     }
 
@@ -140,7 +142,14 @@ mod shared_breadth {
         account: &str,
         partition: &str,
     ) -> String {
-        let mut key = format!("{}\0{action_lc}\0{account}\0{partition}", u8::from(negated));
+        let len = action_lc.len() + account.len() + partition.len() + 4;
+        let mut key =
+            String::with_capacity(len + pats.iter().map(|p| p.text.len() + 1).sum::<usize>());
+        for part in [if negated { "1" } else { "0" }, action_lc, account] {
+            key.push_str(part);
+            key.push('\0');
+        }
+        key.push_str(partition);
         for p in pats {
             key.push('\0');
             key.push_str(&p.text);
@@ -187,15 +196,39 @@ struct Compiled {
     statements: Vec<Statement>,
     /// Per lower-case action, the indices of the statements whose actions
     /// match it (see [`Policy::statements_naming`]).
-    naming: std::sync::Mutex<Vec<NamingEntry>>,
+    naming: NamingCache,
 }
 
 /// A lower-case action and the indices of the statements naming it.
-type NamingEntry = (Box<str>, std::sync::Arc<[u32]>);
+type NamingEntry = (Box<str>, Box<[u32]>);
 
-/// Actions whose statement lists a policy keeps; more (a `simulate` over
-/// many actions) start the list again, so it stays a short scan.
-const NAMING_CACHE: usize = 32;
+/// Actions whose statement lists a policy keeps: the snapshot asks its
+/// sensitive actions (7 by default) of every role. More (a `simulate` over
+/// many actions) are worked out on each ask.
+const NAMING_CACHE: usize = 8;
+
+/// Append-only slots, read without a lock: every role of an account asks a
+/// shared managed policy the same few actions from every core, and a mutex
+/// around the list was a tenth of the evaluator's time (perf, #13).
+#[derive(Debug, Default)]
+struct NamingCache {
+    slots: [std::sync::OnceLock<NamingEntry>; NAMING_CACHE],
+    /// Held while a slot is filled, so that two threads asking the same
+    /// new action fill one slot, not two.
+    fill: std::sync::Mutex<()>,
+}
+
+impl NamingCache {
+    /// The statements naming `action_lc`, if a slot holds them (slots fill
+    /// in order, so the first empty one ends the search).
+    fn find(&self, action_lc: &str) -> Option<&[u32]> {
+        self.slots
+            .iter()
+            .map_while(|slot| slot.get())
+            .find(|(a, _)| **a == *action_lc)
+            .map(|(_, found)| &**found)
+    }
+}
 
 type StmtResult<T> = Result<T, (String, String)>;
 
@@ -592,21 +625,30 @@ impl Policy {
     /// every role of the account attaching it, and matching every
     /// statement's action patterns again for each of them was a quarter of
     /// the evaluator's time (perf, #13).
-    pub(crate) fn statements_naming(&self, action_lc: &str) -> std::sync::Arc<[u32]> {
-        let mut cache = self.0.naming.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, found)) = cache.iter().find(|(a, _)| **a == *action_lc) {
-            return std::sync::Arc::clone(found);
+    pub(crate) fn statements_naming(&self, action_lc: &str) -> std::borrow::Cow<'_, [u32]> {
+        use std::borrow::Cow;
+        let cache = &self.0.naming;
+        if let Some(found) = cache.find(action_lc) {
+            return Cow::Borrowed(found);
         }
-        let found: std::sync::Arc<[u32]> = (0u32..)
+        let found: Vec<u32> = (0u32..)
             .zip(&self.0.statements)
             .filter(|(_, s)| s.action_matches(action_lc))
             .map(|(i, _)| i)
             .collect();
-        if cache.len() >= NAMING_CACHE {
-            cache.clear();
+        let _filling = cache.fill.lock().unwrap_or_else(|e| e.into_inner());
+        for slot in &cache.slots {
+            match slot.get() {
+                // Filled by another thread since the look above.
+                Some((a, found)) if **a == *action_lc => return Cow::Borrowed(found),
+                Some(_) => {}
+                None => {
+                    let (_, found) = slot.get_or_init(|| (action_lc.into(), found.into()));
+                    return Cow::Borrowed(found);
+                }
+            }
         }
-        cache.push((action_lc.into(), std::sync::Arc::clone(&found)));
-        found
+        Cow::Owned(found)
     }
 }
 
@@ -707,21 +749,18 @@ impl Statement {
             return *b;
         }
         // The partition of the principal (`aws`, `aws-cn`, `aws-us-gov`).
-        let partition = match req.context.get_lc("aws:principalarn") {
-            Some([arn]) => arn.split(':').nth(1).unwrap_or("aws").to_string(),
-            _ => "aws".to_string(),
+        let partition: &str = match req.context.get_lc("aws:principalarn") {
+            Some([arn]) => arn.split(':').nth(1).unwrap_or("aws"),
+            _ => "aws",
         };
         // Another statement may have asked already: inline policies are
         // compiled per role, but repeat the same resources across roles.
-        let key = shared_breadth::key(pats, negated, req.action_lc, account, &partition);
+        let key = shared_breadth::key(pats, negated, req.action_lc, account, partition);
         if let Some(b) = shared_breadth::get(&key) {
             cache.push((req.action_lc.into(), account.into(), b));
             return b;
         }
-        let scope = breadth::Scope {
-            account,
-            partition: &partition,
-        };
+        let scope = breadth::Scope { account, partition };
         let texts: Vec<&str> = pats.iter().map(|p| &*p.text).collect();
         let model = ServiceModel::try_bundled().ok();
         let b = match model.and_then(|m| m.action(req.action_lc)) {

@@ -2491,15 +2491,12 @@ fn wildcard_chunk_at_an_overlapping_occurrence() {
 /// asked again (then from the cache), and differs per action.
 #[test]
 fn a_policys_statements_naming_an_action_are_listed_once_per_action() {
-    let p = Policy::parse(
-        "p",
-        &json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
-            {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"},
-            {"Effect": "Allow", "Action": ["iam:PassRole", "s3:GetObject"], "Resource": "*"},
-        ]}),
-    )
-    .unwrap();
+    let p_doc = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+        {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["iam:PassRole", "s3:GetObject"], "Resource": "*"},
+    ]});
+    let p = Policy::parse("p", &p_doc).unwrap();
     for _ in 0..2 {
         assert_eq!(&*p.statements_naming("s3:getobject"), &[0, 1, 2]);
         assert_eq!(&*p.statements_naming("iam:passrole"), &[2]);
@@ -2510,4 +2507,56 @@ fn a_policys_statements_naming_an_action_are_listed_once_per_action() {
         assert_eq!(&*p.statements_naming(&format!("ec2:action{i}")), &[1]);
     }
     assert_eq!(&*p.statements_naming("s3:getobject"), &[0, 1, 2]);
+
+    // Threads asking a fresh policy the same actions at once (as the
+    // snapshot's threads ask a shared managed policy) all get the same lists.
+    let fresh = Policy::parse("p", &p_doc).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..100 {
+                    assert_eq!(&*fresh.statements_naming("iam:passrole"), &[2]);
+                    assert_eq!(&*fresh.statements_naming("s3:getobject"), &[0, 1, 2]);
+                }
+            });
+        }
+    });
+}
+
+/// Splitting a pattern's tokens on `:` stops after `n` segments (the rest,
+/// separators included, stays in the last one), keeps wildcards in their
+/// segment, and leaves empty segments empty.
+#[test]
+fn pattern_tokens_split_into_at_most_n_segments() {
+    use crate::eval::condition::split_tokens;
+    use crate::eval::wildcard::{Tok, tokenize_wild};
+    let text = |seg: &[Tok]| -> String {
+        seg.iter()
+            .map(|t| match t {
+                Tok::Lit(l) => l.as_str(),
+                Tok::Star => "*",
+                Tok::Q => "?",
+            })
+            .collect()
+    };
+    let split = |s: &str, n| -> Vec<String> {
+        split_tokens(&tokenize_wild(s), ':', n)
+            .iter()
+            .map(|seg| text(seg))
+            .collect()
+    };
+    assert_eq!(
+        split("arn:aws:s3:::bucket:with:colons/*", 6),
+        ["arn", "aws", "s3", "", "", "bucket:with:colons/*"]
+    );
+    assert_eq!(
+        split("arn:aws:iam::12345678901?:role/app-*", 6),
+        ["arn", "aws", "iam", "", "12345678901?", "role/app-*"]
+    );
+    assert_eq!(split("*:a*b:c", 2), ["*", "a*b:c"]);
+    assert_eq!(split("no-separator", 6), ["no-separator"]);
+    assert_eq!(split("a::", 6), ["a", "", ""]);
+    // Segments hold tokens, not text: a wildcard stays a wildcard.
+    let segs = split_tokens(&tokenize_wild("arn:*:iam"), ':', 6);
+    assert!(matches!(segs[1].as_slice(), [Tok::Star]));
 }
