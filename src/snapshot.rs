@@ -1039,9 +1039,7 @@ fn collect_account(
                     simulations: Vec::with_capacity(task.len() * cfg.sensitive_actions.len()),
                     ..AccountRows::default()
                 };
-                for role in task {
-                    cx.collect_role(role, &mut out)?;
-                }
+                cx.collect_task(task, &mut out)?;
                 Ok(out)
             })
             .collect();
@@ -1097,16 +1095,61 @@ impl<'a> RoleCx<'_, 'a> {
         )
     }
 
-    /// Appends one role's rows of every table to `out`.
-    fn collect_role(&self, role: &RoleDetail, out: &mut AccountRows) -> Result<(), SnapshotError> {
-        let RoleCx {
-            last_accessed,
-            account,
-            data,
-            scp_levels,
-            cfg,
-            ..
-        } = *self;
+    /// Appends the rows of every table for a task's roles to `out`, in
+    /// role order. The roles' policies are compiled first, then asked the
+    /// sensitive actions one role after the other under one CPU clock
+    /// (reading the thread clock around each role was a system call pair
+    /// per role, and part of what `evaluation_seconds` counted), then their
+    /// rows are built. Errors are still the first role's in file order: the
+    /// roles before a role whose policies fail are finished first.
+    fn collect_task<'r>(
+        &self,
+        task: &'r [std::borrow::Cow<'_, RoleDetail>],
+        out: &mut AccountRows,
+    ) -> Result<(), SnapshotError> {
+        let mut ready: Vec<ReadyRole<'r>> = Vec::with_capacity(task.len());
+        let mut failed = None;
+        for role in task {
+            match self.prepare_role(role.as_ref(), out) {
+                Ok(r) => ready.push(r),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let decisions: Vec<Vec<eval::BreadthDecision>> =
+            cpu_time::add_cpu_time(&mut out.evaluation, || {
+                ready
+                    .iter()
+                    .map(|r| {
+                        let set = PolicySet {
+                            identity: &r.identity,
+                            boundary: r.boundary.as_ref(),
+                            scp_levels: if r.scp_exempt.is_some() {
+                                &[]
+                            } else {
+                                self.scp_levels
+                            },
+                            ..PolicySet::default()
+                        };
+                        decide_sensitive(self.cfg, &set, &r.context, &self.account.id)
+                    })
+                    .collect()
+            });
+        for (r, d) in ready.into_iter().zip(decisions) {
+            self.finish_role(r, d, out)?;
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Compiles one role's policies and appends its `role_policies` rows.
+    fn prepare_role<'r>(
+        &self,
+        role: &'r RoleDetail,
+        out: &mut AccountRows,
+    ) -> Result<ReadyRole<'r>, SnapshotError> {
+        let RoleCx { account, data, .. } = *self;
         let path = &data.details_path;
         let role_err = |what: String, message: String| SourceError::Role {
             path: path.clone(),
@@ -1176,19 +1219,39 @@ impl<'a> RoleCx<'_, 'a> {
             None => None,
         };
 
-        let context = principal_context(account, role);
-        let scp_exempt = scp_exemption(account, role);
-        let set = PolicySet {
-            identity: &identity,
-            boundary: boundary.as_ref(),
-            scp_levels: if scp_exempt.is_some() {
-                &[]
-            } else {
-                scp_levels
-            },
-            ..PolicySet::default()
-        };
-        let decisions = decide_sensitive(cfg, &set, &context, &account.id, &mut out.evaluation);
+        Ok(ReadyRole {
+            role,
+            trust,
+            identity,
+            boundary_arn,
+            boundary,
+            context: principal_context(account, role),
+            scp_exempt: scp_exemption(account, role),
+        })
+    }
+
+    /// Appends one role's other rows (decisions, Access Advisor, the role)
+    /// to `out`, given its decisions on the sensitive actions.
+    fn finish_role(
+        &self,
+        ready: ReadyRole<'_>,
+        decisions: Vec<eval::BreadthDecision>,
+        out: &mut AccountRows,
+    ) -> Result<(), SnapshotError> {
+        let RoleCx {
+            last_accessed,
+            account,
+            data,
+            cfg,
+            ..
+        } = *self;
+        let ReadyRole {
+            role,
+            trust,
+            boundary_arn,
+            scp_exempt,
+            ..
+        } = ready;
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.simulations
                 .push(simulation_row(account, role, action, decision));
@@ -1256,6 +1319,21 @@ impl<'a> RoleCx<'_, 'a> {
         });
         Ok(())
     }
+}
+
+/// A role whose policies are compiled, waiting to be asked the sensitive
+/// actions (see [`RoleCx::collect_task`]).
+struct ReadyRole<'r> {
+    role: &'r RoleDetail,
+    /// The decoded trust policy, for the `roles` row.
+    trust: serde_json::Value,
+    /// Inline policies, then attached managed ones, in file order.
+    identity: Vec<Policy>,
+    boundary_arn: Option<String>,
+    boundary: Option<Policy>,
+    context: Context,
+    /// Why SCPs do not apply to the role, if they do not.
+    scp_exempt: Option<&'static str>,
 }
 
 /// The account's users, each with what its groups carry.
@@ -1467,21 +1545,18 @@ fn compile_managed<'a>(
 }
 
 /// The decision and breadth of every sensitive action for one principal (a
-/// role or a user), adding the evaluator's CPU time to `evaluation` (the
-/// manifest's `evaluation_seconds`): one place times the same work for both.
+/// role or a user). Callers time it for the manifest's `evaluation_seconds`
+/// (thread CPU time: [`cpu_time::add_cpu_time`]) and nothing else.
 fn decide_sensitive(
     cfg: &SnapshotConfig,
     set: &PolicySet,
     context: &Context,
     account_id: &str,
-    evaluation: &mut std::time::Duration,
 ) -> Vec<eval::BreadthDecision> {
-    cpu_time::add_cpu_time(evaluation, || {
-        cfg.sensitive_actions
-            .iter()
-            .map(|action| eval::evaluate_breadth(set, action, context, account_id))
-            .collect()
-    })
+    cfg.sensitive_actions
+        .iter()
+        .map(|action| eval::evaluate_breadth(set, action, context, account_id))
+        .collect()
 }
 
 /// Why SCPs do not apply to `role`, if they do not. AWS: SCPs "don't affect

@@ -901,6 +901,35 @@ fn a_bad_role_in_a_later_chunk_is_reported_first_in_file_order() {
     );
 }
 
+/// Within one task of roles (their policies are compiled before any is evaluated), a
+/// role whose Access Advisor file is broken is still reported before the next role,
+/// whose inline policy does not decode: errors come in file order.
+#[test]
+fn a_broken_access_advisor_file_is_reported_before_a_later_roles_bad_policy() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    mini_with_ci_copies(&src, 40);
+    let account = src.join("222222222222");
+    fs::write(account.join("last-accessed/ci-0010.json"), "{cut").unwrap();
+    edit_json(&account.join("authorization-details.json"), |doc| {
+        for role in doc[0]["RoleDetailList"].as_array_mut().unwrap() {
+            if role["RoleName"] == "ci-0011" {
+                role["RolePolicyList"][0]["PolicyDocument"] = "{not json".into();
+            }
+        }
+    });
+    let lake = tempfile::tempdir().unwrap();
+    let stderr = snapshot_fails(&src, lake.path(), DATE);
+    assert!(stderr.contains("ci-0010.json"), "{stderr}");
+    assert!(!stderr.contains("ci-0011"), "{stderr}");
+    assert!(
+        !lake
+            .path()
+            .join(format!("_manifests/snapshot_date={DATE}"))
+            .exists()
+    );
+}
+
 /// Fixture roles are parsed a chunk at a time (only indexed when the file is read): a
 /// role of the wrong shape in a later chunk is named by its JSON path in the file, as a
 /// whole-file parse names it, and only after every role before it has been evaluated,

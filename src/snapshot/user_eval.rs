@@ -93,7 +93,9 @@ pub(super) fn collect_users<'a>(
             ..PolicySet::default()
         };
         let context = user_context(account, user);
-        let decisions = decide_sensitive(cfg, &set, &context, &account.id, &mut out.evaluation);
+        let decisions = super::cpu_time::add_cpu_time(&mut out.evaluation, || {
+            decide_sensitive(cfg, &set, &context, &account.id)
+        });
         for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
             out.user_simulations
                 .push(simulation_row_of(account, who, action, decision));
