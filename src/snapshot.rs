@@ -1553,10 +1553,12 @@ fn decide_sensitive(
     context: &Context,
     account_id: &str,
 ) -> Vec<eval::BreadthDecision> {
-    cfg.sensitive_actions
-        .iter()
-        .map(|action| eval::evaluate_breadth(set, action, context, account_id))
-        .collect()
+    eval::evaluate_breadths(
+        set,
+        cfg.sensitive_actions.iter().map(String::as_str),
+        context,
+        account_id,
+    )
 }
 
 /// Why SCPs do not apply to `role`, if they do not. AWS: SCPs "don't affect

@@ -181,6 +181,34 @@ pub fn evaluate_breadth(
     context: &Context,
     account: &str,
 ) -> BreadthDecision {
+    breadth_with(&mut Naming::default(), set, action, context, account)
+}
+
+/// [`evaluate_breadth`] for each of `actions`, in order. The snapshot asks
+/// every principal its sensitive actions this way: one buffer of candidate
+/// statements serves them all, instead of two allocations per action.
+pub fn evaluate_breadths<'a>(
+    set: &PolicySet<'_>,
+    actions: impl IntoIterator<Item = &'a str>,
+    context: &Context,
+    account: &str,
+) -> Vec<BreadthDecision> {
+    let mut naming = Naming::default();
+    actions
+        .into_iter()
+        .map(|action| breadth_with(&mut naming, set, action, context, account))
+        .collect()
+}
+
+/// [`evaluate_breadth`], finding the statements naming the action in
+/// `naming` (emptied first).
+fn breadth_with<'p>(
+    naming: &mut Naming<'p>,
+    set: &PolicySet<'p>,
+    action: &str,
+    context: &Context,
+    account: &str,
+) -> BreadthDecision {
     // Lower-cased once: every question below then borrows it.
     let mut buf = [0u8; ACTION_BUF];
     let action_lc = lower_action(action, &mut buf);
@@ -189,7 +217,8 @@ pub fn evaluate_breadth(
     let set = applicable(set, service);
     // The statements naming the action are found once: every question below
     // differs only in its resource, and most statements name other actions.
-    let naming = Naming::of(&set, action);
+    naming.fill(&set, action);
+    let naming = &*naming;
     let any_resource = RequestResource::Any;
     let any_prep = Prepared {
         action_lc: action,
@@ -337,6 +366,7 @@ struct Candidate<'p> {
 /// The gates of a policy set and, in evaluation order (gate, policy,
 /// statement), the statements whose actions match one action: all that
 /// evaluating that action needs, whatever the resource asked about.
+#[derive(Default)]
 struct Naming<'p> {
     /// The action is `sts:GetCallerIdentity`, which needs no permission.
     always_allowed: bool,
@@ -347,18 +377,23 @@ struct Naming<'p> {
 
 impl<'p> Naming<'p> {
     fn of(set: &PolicySet<'p>, action_lc: &str) -> Naming<'p> {
-        let mut naming = Naming {
-            always_allowed: action_lc == "sts:getcalleridentity",
-            gates: Vec::with_capacity(gates(set).count()),
-            statements: Vec::new(),
-        };
+        let mut naming = Naming::default();
+        naming.fill(set, action_lc);
+        naming
+    }
+
+    /// Makes this the naming of `action_lc` in `set`, keeping the buffers.
+    fn fill(&mut self, set: &PolicySet<'p>, action_lc: &str) {
+        self.always_allowed = action_lc == "sts:getcalleridentity";
+        self.gates.clear();
+        self.statements.clear();
         for (gate, (layer, policies)) in gates(set).enumerate() {
-            naming.gates.push(layer);
+            self.gates.push(layer);
             for policy in policies {
                 let statements = policy.compiled_statements();
                 for &index in policy.statements_naming(action_lc).iter() {
                     let index = index as usize;
-                    naming.statements.push(Candidate {
+                    self.statements.push(Candidate {
                         gate,
                         layer,
                         policy,
@@ -368,7 +403,6 @@ impl<'p> Naming<'p> {
                 }
             }
         }
-        naming
     }
 
     /// Does every gate have an Allow statement naming the action (whatever

@@ -30,7 +30,7 @@ pub use context::Context;
 pub use error::{PolicyError, RequestError};
 pub use evaluate::{
     BreadthDecision, Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate,
-    evaluate_breadth,
+    evaluate_breadth, evaluate_breadths,
 };
 pub use policy::{Effect, Policy, RequestResource};
 pub use principal::trusted_principals;

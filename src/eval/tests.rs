@@ -2560,3 +2560,71 @@ fn pattern_tokens_split_into_at_most_n_segments() {
     let segs = split_tokens(&tokenize_wild("arn:*:iam"), ':', 6);
     assert!(matches!(segs[1].as_slice(), [Tok::Star]));
 }
+
+/// Asking several actions at once (as the snapshot does, with one buffer of
+/// candidate statements) answers each exactly as asking it alone: deny,
+/// conditional, boundary and SCP gates, NotResource, an always-allowed and
+/// an unknown action, in any order and repeated.
+#[test]
+fn actions_asked_together_are_answered_as_alone() {
+    let identity = [
+        pol(
+            "inline:a",
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["iam:PassRole", "s3:Get*"], "Resource": "arn:aws:iam::123456789012:role/*"},
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+                {"Effect": "Deny", "Action": "ssm:GetParameters", "NotResource": "arn:aws:ssm:*:*:parameter/public/*"},
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            ]}),
+        ),
+        pol(
+            "managed",
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:*:123456789012:table/*"},
+            ]}),
+        ),
+    ];
+    let boundary = pol(
+        "boundary",
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "NotAction": "iam:CreateRole", "Resource": "*"},
+        ]}),
+    );
+    let scps = [vec![pol(
+        "scp",
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"},
+        ]}),
+    )]];
+    let set = PolicySet {
+        identity: &identity,
+        boundary: Some(&boundary),
+        scp_levels: &scps,
+        ..PolicySet::default()
+    };
+    let ctx = Context::for_role(OWN, "arn:aws:iam::123456789012:role/r", std::iter::empty());
+    let actions = [
+        "iam:PassRole",
+        "s3:GetObject",
+        "ssm:GetParameters",
+        "dynamodb:GetItem",
+        "iam:CreateRole",
+        "sts:AssumeRole",
+        "sts:GetCallerIdentity",
+        "nosuch:Action",
+        "IAM:PASSROLE",
+        "s3:GetObject",
+    ];
+    let together = crate::eval::evaluate_breadths(&set, actions, &ctx, OWN);
+    assert_eq!(together.len(), actions.len());
+    for (action, got) in actions.iter().zip(&together) {
+        let alone = crate::eval::evaluate_breadth(&set, action, &ctx, OWN);
+        assert_eq!(got, &alone, "{action}");
+    }
+    // The answers differ from one another: the buffer did not carry one
+    // action's statements into the next.
+    let kinds: std::collections::HashSet<_> = together.iter().map(|d| d.any.decision).collect();
+    assert!(kinds.len() >= 3, "{kinds:?}");
+}
