@@ -42,6 +42,7 @@ What it measures:
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -240,8 +241,13 @@ def bench_analyze(results):
     results["analyze"] = {"wall": stats(walls), "rss": stats(rsss), "days": len(days),
                           "roles": S_ACCOUNTS * S_ROLES}
     sql = (REPO / "tests/python/analyze_reference.sql").read_text()
+    # The same thresholds as the timed analyze runs: the CLI's defaults.
     sql = (sql.replace("{lake}", str(lake)).replace("{unused_days}", "90")
+              .replace("{key_max_age_days}", "90")
               .replace("{dates}", f"DATE '{days[-2]}', DATE '{days[-1]}'"))
+    left = sorted(set(re.findall(r"\{[a-z_]+\}", sql)))
+    if left:
+        raise SystemExit(f"bench: analyze_reference.sql has parameters this script does not set: {left}")
     script = WORK / "duckdb_analyze.py"
     script.write_text(
         "import duckdb, sys\n"
@@ -661,6 +667,9 @@ def main():
         if not only or section in only:
             out = bench(*args, results)
             prov[section] = {"commit": m["commit"], "date": m["date"], "runs": RUNS}
+            # Kept as each section ends: a later section that fails does not
+            # cost the figures measured before it (BENCH_ONLY re-runs it alone).
+            saved.write_text(json.dumps(results, indent=2))
             return out
         return None
 
