@@ -1123,16 +1123,7 @@ impl<'a> RoleCx<'_, 'a> {
                 ready
                     .iter()
                     .map(|r| {
-                        let set = PolicySet {
-                            identity: &r.identity,
-                            boundary: r.boundary.as_ref(),
-                            scp_levels: if r.scp_exempt.is_some() {
-                                &[]
-                            } else {
-                                self.scp_levels
-                            },
-                            ..PolicySet::default()
-                        };
+                        let set = r.policy_set(self.scp_levels);
                         decide_sensitive(self.cfg, &set, &r.context, &self.account.id)
                     })
                     .collect()
@@ -1334,6 +1325,23 @@ struct ReadyRole<'r> {
     context: Context,
     /// Why SCPs do not apply to the role, if they do not.
     scp_exempt: Option<&'static str>,
+}
+
+impl ReadyRole<'_> {
+    /// The policies that apply to the role: the account's `scp_levels`
+    /// unless the role is exempt from SCPs.
+    fn policy_set<'s>(&'s self, scp_levels: &'s [Vec<Policy>]) -> PolicySet<'s> {
+        PolicySet {
+            identity: &self.identity,
+            boundary: self.boundary.as_ref(),
+            scp_levels: if self.scp_exempt.is_some() {
+                &[]
+            } else {
+                scp_levels
+            },
+            ..PolicySet::default()
+        }
+    }
 }
 
 /// The account's users, each with what its groups carry.

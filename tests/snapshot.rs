@@ -864,6 +864,12 @@ fn an_account_of_many_chunks_keeps_file_order_and_decisions() {
     }
 }
 
+/// Whether the lake has a manifest folder for `DATE`: a failed run publishes none.
+fn published(lake: &std::path::Path) -> bool {
+    lake.join(format!("_manifests/snapshot_date={DATE}"))
+        .exists()
+}
+
 /// Two roles of later chunks with undecodable inline policies: the error names the first
 /// of them in file order (as a one-role-at-a-time pass would), however the cores shared
 /// the work, and nothing of the date is published.
@@ -887,12 +893,7 @@ fn a_bad_role_in_a_later_chunk_is_reported_first_in_file_order() {
     assert!(stderr.contains("role ci-0700"), "{stderr}");
     assert!(stderr.contains("inline policy \"deploy\""), "{stderr}");
     assert!(!stderr.contains("ci-1200"), "{stderr}");
-    assert!(
-        !lake
-            .path()
-            .join(format!("_manifests/snapshot_date={DATE}"))
-            .exists()
-    );
+    assert!(!published(lake.path()));
     assert!(
         !lake
             .path()
@@ -922,12 +923,7 @@ fn a_broken_access_advisor_file_is_reported_before_a_later_roles_bad_policy() {
     let stderr = snapshot_fails(&src, lake.path(), DATE);
     assert!(stderr.contains("ci-0010.json"), "{stderr}");
     assert!(!stderr.contains("ci-0011"), "{stderr}");
-    assert!(
-        !lake
-            .path()
-            .join(format!("_manifests/snapshot_date={DATE}"))
-            .exists()
-    );
+    assert!(!published(lake.path()));
 }
 
 /// Fixture roles are parsed a chunk at a time (only indexed when the file is read): a
@@ -958,12 +954,7 @@ fn a_role_of_the_wrong_shape_in_a_later_chunk_is_named_by_its_json_path() {
         );
         let lake = tempfile::tempdir().unwrap();
         let stderr = snapshot_fails(&src, lake.path(), DATE);
-        assert!(
-            !lake
-                .path()
-                .join(format!("_manifests/snapshot_date={DATE}"))
-                .exists()
-        );
+        assert!(!published(lake.path()));
         (stderr, index.unwrap())
     };
     let (stderr, index) = run(false);
