@@ -116,8 +116,12 @@ impl Clone for BreadthCache {
 ///
 /// The answer depends only on the key's parts: the patterns' texts, whether
 /// they are a `NotResource`, the action, and the principal's account and
-/// partition. Process-wide, and emptied when it holds `CAP` answers
-/// so that a long run over many accounts stays small.
+/// partition. The account is left out when it cannot change the answer (see
+/// [`key`]): an organization's accounts repeat the same roles with their own
+/// account id in the ARNs, and each account working the same breadths out
+/// again was a sixth of the evaluator's time on 50 accounts. Process-wide,
+/// and emptied when it holds `CAP` answers so that a long run over many
+/// accounts stays small.
 mod shared_breadth {
     use super::{Breadth, ResPat};
     use rustc_hash::FxHashMap;
@@ -125,6 +129,9 @@ mod shared_breadth {
 
     /// Answers kept before the memo is emptied (each about 200 bytes).
     const CAP: usize = 100_000;
+
+    /// What stands for the principal's account in a key that leaves it out.
+    const OWN_ACCOUNT: &str = "\u{1}";
 
     /// Keyed with the Fx hash: the keys are long and built by us, and
     /// SipHash over them was a visible share of the evaluator's time.
@@ -135,6 +142,11 @@ mod shared_breadth {
 
     /// The key of a question: its parts joined by NUL, which no pattern,
     /// action, account or partition contains.
+    ///
+    /// When [`account_free`] holds, the key has no account and each copy of
+    /// the account in a pattern becomes [`OWN_ACCOUNT`]: `role/*` of account
+    /// A and of account B then share one answer. Keys of both kinds start
+    /// with their kind, so they never meet.
     pub(super) fn key(
         pats: &[ResPat],
         negated: bool,
@@ -142,19 +154,85 @@ mod shared_breadth {
         account: &str,
         partition: &str,
     ) -> String {
-        let len = action_lc.len() + account.len() + partition.len() + 4;
+        let free = account_free(pats, account);
+        let len = action_lc.len() + account.len() + partition.len() + 6;
         let mut key =
             String::with_capacity(len + pats.iter().map(|p| p.text.len() + 1).sum::<usize>());
-        for part in [if negated { "1" } else { "0" }, action_lc, account] {
+        key.push(if free { 'F' } else { 'A' });
+        for part in [if negated { "1" } else { "0" }, action_lc] {
             key.push_str(part);
+            key.push('\0');
+        }
+        if !free {
+            key.push_str(account);
             key.push('\0');
         }
         key.push_str(partition);
         for p in pats {
             key.push('\0');
-            key.push_str(&p.text);
+            if free {
+                push_replaced(&mut key, &p.text, account, OWN_ACCOUNT);
+            } else {
+                key.push_str(&p.text);
+            }
         }
         key
+    }
+
+    /// Can the patterns' breadth not depend on which account `account` is?
+    ///
+    /// A breadth is decided by matching the patterns against ARNs of the
+    /// action's resource types whose account segment is the principal's
+    /// account (a 12-digit run between colons) and whose other parts are
+    /// sentinels with no digits. A pattern's literal digits can then only
+    /// meet digits of that account, and the answer stays the same for every
+    /// account, when:
+    /// - the account is 12 ASCII digits;
+    /// - no pattern has a variable (`${aws:PrincipalAccount}` is the account)
+    ///   or a NUL or [`OWN_ACCOUNT`] of its own;
+    /// - once the account's copies are taken out, every run of digits left
+    ///   follows a letter (`s3`, `ec2`, `route53`, `logs-v2`), so it can only
+    ///   face the digits of a service name, never part of an account
+    ///   (`arn:aws:iam::1234*:role/*` covers some accounts and not others),
+    ///   and no copy of the account follows a digit.
+    fn account_free(pats: &[ResPat], account: &str) -> bool {
+        account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && pats.iter().all(|p| {
+                let text = &*p.text;
+                !text.contains(['$', '\0', '\u{1}'])
+                    && text.split(account).all(digit_runs_follow_letters)
+                    && !text
+                        .match_indices(account)
+                        .any(|(i, _)| text[..i].ends_with(|c: char| c.is_ascii_digit()))
+            })
+    }
+
+    /// Does every run of ASCII digits in `text` follow an ASCII letter? A
+    /// run at the start follows whatever came before the piece, which is
+    /// the account or the start of the pattern: not a letter.
+    fn digit_runs_follow_letters(text: &str) -> bool {
+        let mut prev: Option<u8> = None;
+        for b in text.bytes() {
+            let starts_run = b.is_ascii_digit() && !prev.is_some_and(|p| p.is_ascii_digit());
+            if starts_run && !prev.is_some_and(|p| p.is_ascii_alphabetic()) {
+                return false;
+            }
+            prev = Some(b);
+        }
+        true
+    }
+
+    /// Pushes `text` onto `out` with each `from` replaced by `to`.
+    fn push_replaced(out: &mut String, text: &str, from: &str, to: &str) {
+        let mut pieces = text.split(from);
+        if let Some(first) = pieces.next() {
+            out.push_str(first);
+        }
+        for piece in pieces {
+            out.push_str(to);
+            out.push_str(piece);
+        }
     }
 
     pub(super) fn get(key: &str) -> Option<Option<Breadth>> {
@@ -195,8 +273,9 @@ struct Compiled {
     version: Option<String>,
     statements: Vec<Statement>,
     /// Per lower-case action, the indices of the statements whose actions
-    /// match it (see [`Policy::statements_naming`]).
-    naming: NamingCache,
+    /// match it (see [`Policy::statements_naming`]); `None` for a policy
+    /// parsed with [`Policy::parse_unshared`].
+    naming: Option<NamingCache>,
 }
 
 /// A lower-case action and the indices of the statements naming it.
@@ -509,7 +588,18 @@ impl Policy {
     /// Parses and compiles a policy document. `id` names the policy in decisions and errors
     /// (an ARN, `inline:<name>`, an SCP id, ...).
     pub fn parse(id: impl Into<String>, doc: &Value) -> Result<Policy, PolicyError> {
-        let id: String = id.into();
+        Policy::compile(id.into(), doc, true)
+    }
+
+    /// [`Policy::parse`] for a policy that one principal holds and that is
+    /// asked each action once (a role's inline policy in the snapshot). It
+    /// does not remember which of its statements name an action: for such a
+    /// policy, filling that memory cost more than it saved (perf, #13).
+    pub fn parse_unshared(id: impl Into<String>, doc: &Value) -> Result<Policy, PolicyError> {
+        Policy::compile(id.into(), doc, false)
+    }
+
+    fn compile(id: String, doc: &Value, remember_naming: bool) -> Result<Policy, PolicyError> {
         let Value::Object(m) = doc else {
             return Err(PolicyError::NotAnObject { policy_id: id });
         };
@@ -577,7 +667,7 @@ impl Policy {
             id,
             version,
             statements,
-            naming: Default::default(),
+            naming: remember_naming.then(NamingCache::default),
         })))
     }
 
@@ -624,18 +714,24 @@ impl Policy {
     /// order. Worked out once per action: a managed policy is shared by
     /// every role of the account attaching it, and matching every
     /// statement's action patterns again for each of them was a quarter of
-    /// the evaluator's time (perf, #13).
+    /// the evaluator's time (perf, #13). A policy parsed with
+    /// [`Policy::parse_unshared`] works them out on each ask.
     pub(crate) fn statements_naming(&self, action_lc: &str) -> std::borrow::Cow<'_, [u32]> {
         use std::borrow::Cow;
-        let cache = &self.0.naming;
+        let matching = || -> Vec<u32> {
+            (0u32..)
+                .zip(&self.0.statements)
+                .filter(|(_, s)| s.action_matches(action_lc))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let Some(cache) = &self.0.naming else {
+            return Cow::Owned(matching());
+        };
         if let Some(found) = cache.find(action_lc) {
             return Cow::Borrowed(found);
         }
-        let found: Vec<u32> = (0u32..)
-            .zip(&self.0.statements)
-            .filter(|(_, s)| s.action_matches(action_lc))
-            .map(|(i, _)| i)
-            .collect();
+        let found = matching();
         let _filling = cache.fill.lock().unwrap_or_else(|e| e.into_inner());
         for slot in &cache.slots {
             match slot.get() {
@@ -649,6 +745,28 @@ impl Policy {
             }
         }
         Cow::Owned(found)
+    }
+
+    /// Calls `f` with the index and the statement of each statement whose
+    /// actions match `action_lc`, in order: [`Policy::statements_naming`]
+    /// without a list in between when the policy does not remember it.
+    pub(crate) fn each_statement_naming<'p>(
+        &'p self,
+        action_lc: &str,
+        mut f: impl FnMut(usize, &'p Statement),
+    ) {
+        let statements = &self.0.statements;
+        if self.0.naming.is_some() {
+            for &index in self.statements_naming(action_lc).iter() {
+                f(index as usize, &statements[index as usize]);
+            }
+        } else {
+            for (index, stmt) in statements.iter().enumerate() {
+                if stmt.action_matches(action_lc) {
+                    f(index, stmt);
+                }
+            }
+        }
     }
 }
 

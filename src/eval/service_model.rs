@@ -601,26 +601,37 @@ impl ServiceModel {
     /// string where one is expected is skipped (the policy parser reports those).
     pub fn lint_document(&self, doc: &serde_json::Value) -> Vec<DocumentLint> {
         use serde_json::Value;
-        /// `(path, value)` for a string-or-list element.
-        fn each(path: String, v: &Value) -> Vec<(String, &Value)> {
-            match v {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| (format!("{path}[{i}]"), x))
-                    .collect(),
-                other => vec![(path, other)],
+        /// `(index, value)` of a string-or-list element; the index is `None`
+        /// for a lone value. Paths are written only for a lint: the snapshot
+        /// checks every action of every policy and finds few (#13).
+        fn each(v: &Value) -> impl Iterator<Item = (Option<usize>, &Value)> {
+            let (items, lone) = match v {
+                Value::Array(items) => (items.as_slice(), None),
+                other => (&[][..], Some(other)),
+            };
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (Some(i), x))
+                .chain(lone.map(|x| (None, x)))
+        }
+        fn path(parent: &str, field: &str, index: Option<usize>) -> String {
+            match index {
+                Some(i) => format!("{parent}{field}[{i}]"),
+                None => format!("{parent}{field}"),
             }
         }
         let mut out = Vec::new();
         let Some(statements) = doc.get("Statement") else {
             return out;
         };
-        for (spath, st) in each("Statement".into(), statements) {
+        for (si, st) in each(statements) {
+            let spath = || path("", "Statement", si);
             for field in ["Action", "NotAction"] {
                 let Some(v) = st.get(field) else { continue };
-                for (path, a) in each(format!("{spath}.{field}"), v) {
+                for (ai, a) in each(v) {
                     if let Some(lint) = a.as_str().and_then(|a| self.check_action(a)) {
+                        let path = path(&format!("{}.", spath()), field, ai);
                         out.push(DocumentLint { path, lint });
                     }
                 }
@@ -633,7 +644,7 @@ impl ServiceModel {
                 for key in keys.keys() {
                     if let Some(lint) = self.check_condition_key(key) {
                         out.push(DocumentLint {
-                            path: format!("{spath}.Condition.{op}.{key}"),
+                            path: format!("{}.Condition.{op}.{key}", spath()),
                             lint,
                         });
                     }

@@ -1603,6 +1603,74 @@ fn shared_breadth_answers_keep_account_and_negation_apart() {
     assert_eq!(breadth_of(not_resource, "iam:PassRole").0, Some("pattern"));
 }
 
+/// Accounts share a breadth answer only where their account cannot change
+/// it. Each pattern is asked by four accounts, in two orders, and every
+/// answer must be the service model's worked out afresh for that account:
+/// `role/*` with the own account id is `account` for every account (one
+/// shared answer), while `1234*`, `*2` or `????????9999` in the account
+/// segment cover some accounts and not others.
+#[test]
+fn shared_breadth_answers_cross_accounts_only_where_the_account_cannot_matter() {
+    let model = crate::eval::ServiceModel::try_bundled().unwrap();
+    let accounts = [
+        "123456789012",
+        "210987654321",
+        "123499999999",
+        "111111111111",
+    ];
+    let cases = [
+        ("iam:PassRole", "arn:aws:iam::{a}:role/memo-*"),
+        ("iam:PassRole", "arn:aws:iam::1234*:role/memo-*"),
+        ("iam:PassRole", "arn:aws:iam::*2:role/memo-*"),
+        ("iam:PassRole", "arn:aws:iam::????????9999:role/memo-*"),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/memo-{a}-*"),
+        ("iam:PassRole", "arn:aws:iam::1{a}:role/memo-*"),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::${aws:PrincipalAccount}:role/memo*",
+        ),
+        ("iam:PassRole", "arn:aws:iam::*:role/memo-*"),
+        ("iam:PassRole", "arn:aws:iam::210987654321:role/*"),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/*"),
+        ("iam:PassRole", "arn:aws:iam::*:role/memo-v2-*"),
+        ("s3:GetObject", "arn:aws:s3:::memo-logs-{a}/*"),
+        ("s3:GetObject", "arn:aws:s3:::*9/*"),
+        ("ssm:GetParameters", "arn:aws:ssm:*:{a}:parameter/*"),
+        ("ssm:GetParameters", "arn:aws:ssm:*:{a}*"),
+        ("ssm:GetParameters", "arn:aws:ssm:*:*1:parameter/*"),
+    ];
+    for order in [accounts.to_vec(), accounts.iter().rev().copied().collect()] {
+        for (action, template) in cases {
+            for account in &order {
+                let resource = template.replace("{a}", account);
+                let statement =
+                    json!([{"Effect": "Allow", "Action": action, "Resource": resource}]);
+                let p = pol(
+                    "p",
+                    json!({"Version": "2012-10-17", "Statement": statement}),
+                );
+                let set = PolicySet {
+                    identity: std::slice::from_ref(&p),
+                    ..PolicySet::default()
+                };
+                let arn = format!("arn:aws:iam::{account}:role/r");
+                let ctx = Context::for_role(account, &arn, std::iter::empty());
+                let asked = crate::eval::evaluate_breadth(&set, action, &ctx, account).breadth;
+                let scope = crate::eval::Scope {
+                    account,
+                    partition: "aws",
+                };
+                let fresh = crate::eval::action_breadth(
+                    model.action(&action.to_lowercase()).unwrap(),
+                    &[resource.as_str()],
+                    &scope,
+                );
+                assert_eq!(asked, fresh, "{resource} asked by {account}");
+            }
+        }
+    }
+}
+
 /// Every ARN shape: empty region + account (s3), empty region (iam),
 /// regional (ssm, dynamodb, kms), paths, wildcards, the principal's own
 /// account against another one, NotResource, policy variables, denies.
@@ -2521,6 +2589,26 @@ fn a_policys_statements_naming_an_action_are_listed_once_per_action() {
             });
         }
     });
+
+    // A policy parsed unshared remembers nothing and lists the same.
+    let unshared = Policy::parse_unshared("p", &p_doc).unwrap();
+    for (action, want) in [
+        ("s3:getobject", &[0usize, 1, 2][..]),
+        ("iam:passrole", &[2]),
+        ("ssm:getparameters", &[1]),
+    ] {
+        for policy in [&p, &unshared] {
+            let mut listed = Vec::new();
+            policy.each_statement_naming(action, |i, _| listed.push(i));
+            assert_eq!(listed, want, "{action}");
+        }
+        let indices: Vec<usize> = unshared
+            .statements_naming(action)
+            .iter()
+            .map(|&i| i as usize)
+            .collect();
+        assert_eq!(indices, want, "{action}");
+    }
 }
 
 /// Splitting a pattern's tokens on `:` stops after `n` segments (the rest,
@@ -2567,8 +2655,8 @@ fn pattern_tokens_split_into_at_most_n_segments() {
 /// an unknown action, in any order and repeated.
 #[test]
 fn actions_asked_together_are_answered_as_alone() {
-    let identity = [
-        pol(
+    let docs = [
+        (
             "inline:a",
             json!({"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": ["iam:PassRole", "s3:Get*"], "Resource": "arn:aws:iam::123456789012:role/*"},
@@ -2578,13 +2666,14 @@ fn actions_asked_together_are_answered_as_alone() {
                 {"Effect": "Allow", "Action": "*", "Resource": "*"},
             ]}),
         ),
-        pol(
+        (
             "managed",
             json!({"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:*:123456789012:table/*"},
             ]}),
         ),
     ];
+    let identity = docs.clone().map(|(id, doc)| pol(id, doc));
     let boundary = pol(
         "boundary",
         json!({"Version": "2012-10-17", "Statement": [
@@ -2627,4 +2716,16 @@ fn actions_asked_together_are_answered_as_alone() {
     // action's statements into the next.
     let kinds: std::collections::HashSet<_> = together.iter().map(|d| d.any.decision).collect();
     assert!(kinds.len() >= 3, "{kinds:?}");
+
+    // Parsed unshared (as the snapshot parses inline policies), the same
+    // policies give the same answers.
+    let unshared = docs.map(|(id, doc)| Policy::parse_unshared(id, &doc).unwrap());
+    let set = PolicySet {
+        identity: &unshared,
+        ..set
+    };
+    assert_eq!(
+        crate::eval::evaluate_breadths(&set, actions, &ctx, OWN),
+        together
+    );
 }
