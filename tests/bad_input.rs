@@ -70,6 +70,28 @@ fn truncated_json_names_the_file_and_position() {
     );
 }
 
+/// A byte that is not UTF-8 inside a string makes the file invalid JSON,
+/// reported with the file, line and column like any other syntax error (files
+/// are checked as UTF-8 whole before they are parsed as text).
+#[test]
+fn a_non_utf8_byte_names_the_file_and_position() {
+    fails_cleanly(
+        |src| {
+            let p = src.join("111111111111/last-accessed/app.json");
+            let text = fs::read_to_string(&p).unwrap();
+            let at = text.find("\"s3\"").expect("the file names s3") + 2;
+            let mut bytes = text.into_bytes();
+            bytes[at] = 0xff;
+            fs::write(&p, bytes).unwrap();
+        },
+        &[
+            "111111111111/last-accessed/app.json",
+            "not valid JSON",
+            "line ",
+        ],
+    );
+}
+
 /// The typed parse stops at the first wrong field; a file that is also cut short further
 /// on is still reported as not JSON at all (the question to fix first), and so is a
 /// document followed by anything but whitespace.
