@@ -22,12 +22,12 @@ use crate::source::aws_json::{ManagedPolicyDetail, RoleDetail};
 use crate::source::fixtures::{AccountData, AccountInfo};
 use crate::source::role_list::RoleList;
 use crate::source::{FixtureSource, SourceError, SourceSpec, policy_doc};
+use arrow::record_batch::RecordBatch;
 use chrono::{NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 mod cpu_time;
 pub mod guard;
@@ -291,7 +291,12 @@ impl<'c> Run<'c> {
                         rows.user_simulations.clear();
                     }
                     for sim in &rows.simulations {
-                        let entry = risky.entry(sim.action.clone()).or_default();
+                        // The sensitive actions are already keys: no copy of
+                        // the action per decision.
+                        if !risky.contains_key(&sim.action) {
+                            risky.insert(sim.action.clone(), RiskyCounts::default());
+                        }
+                        let entry = risky.get_mut(&sim.action).expect("inserted above");
                         match sim.decision.as_str() {
                             "allowed" => entry.on_any.0 += 1,
                             "conditionally_allowed" => entry.on_any.1 += 1,
@@ -694,7 +699,8 @@ struct AccountRows {
     roles: Vec<RoleRow>,
     policies: Vec<RolePolicyRow>,
     simulations: Vec<SimulationRow>,
-    last_accessed: Vec<LastAccessedRow>,
+    /// Built by each task (see [`last_accessed::Builder`]), in role order.
+    last_accessed: Vec<RecordBatch>,
     scps: Vec<ScpRow>,
     /// The account's credential report lines (none when it has no report).
     credentials: Vec<CredentialRow>,
@@ -707,7 +713,7 @@ struct AccountRows {
     /// `principal_type` user.
     user_policies: Vec<RolePolicyRow>,
     user_simulations: Vec<SimulationRow>,
-    user_last_accessed: Vec<LastAccessedRow>,
+    user_last_accessed: Vec<RecordBatch>,
     roles_without_last_accessed: u64,
     /// CPU time spent inside the evaluator (summed over threads), for the
     /// manifest's metrics.
@@ -779,11 +785,9 @@ fn write_account(
         simulations::TABLE.name,
         &simulations::to_batch(&rows.simulations).map_err(arrow_err(simulations::TABLE.name))?,
     )?;
-    writer.write(
-        last_accessed::TABLE.name,
-        &last_accessed::to_batch(&rows.last_accessed)
-            .map_err(arrow_err(last_accessed::TABLE.name))?,
-    )?;
+    for batch in &rows.last_accessed {
+        writer.write(last_accessed::TABLE.name, batch)?;
+    }
     writer.write(
         scps::TABLE.name,
         &scps::to_batch(&rows.scps).map_err(arrow_err(scps::TABLE.name))?,
@@ -878,11 +882,11 @@ impl LastAccessed<'_> {
 /// Appends the `last_accessed` rows of one principal's completed Access
 /// Advisor job; `who` is its id, name and ARN. A job that is not COMPLETED
 /// holds no data: an error naming where it came from.
-fn access_rows(
-    out: &mut Vec<LastAccessedRow>,
-    account_id: &str,
-    who: [&str; 3],
-    details: crate::source::aws_json::ServiceLastAccessedDetails,
+fn access_rows<'d>(
+    out: &mut last_accessed::Builder,
+    account_id: &'d str,
+    who: [&'d str; 3],
+    details: &'d crate::source::aws_json::ServiceLastAccessedDetails,
     la_path: PathBuf,
 ) -> Result<(), SnapshotError> {
     let [id, name, arn] = who;
@@ -897,44 +901,38 @@ fn access_rows(
         }
         .into());
     }
-    let job_type: Arc<str> = details
-        .job_type
-        .as_deref()
-        .unwrap_or("SERVICE_LEVEL")
-        .into();
-    let [account_id, id, name, arn]: [Arc<str>; 4] = [account_id, id, name, arn].map(Arc::from);
-    let row = |service_namespace: &Arc<str>, service_name: &Option<Arc<str>>| LastAccessedRow {
-        account_id: account_id.clone(),
-        role_id: id.clone(),
-        role_name: name.clone(),
-        role_arn: arn.clone(),
-        service_namespace: service_namespace.clone(),
-        service_name: service_name.clone(),
-        action: None,
+    let job_type = details.job_type.as_deref().unwrap_or("SERVICE_LEVEL");
+    // A service's row; its tracked actions' rows differ only where they say.
+    let row = |svc: &'d crate::source::aws_json::ServiceLastAccessed| LastAccessedRow {
+        account_id,
+        role_id: id,
+        role_name: name,
+        role_arn: arn,
+        service_namespace: &svc.service_namespace,
+        service_name: svc.service_name.as_deref(),
+        action_name: None,
         last_authenticated: None,
         last_authenticated_region: None,
         last_authenticated_entity: None,
         total_authenticated_entities: None,
-        job_type: job_type.clone(),
+        job_type,
     };
-    for svc in details.services_last_accessed {
-        let namespace: Arc<str> = svc.service_namespace.as_str().into();
-        let service_name: Option<Arc<str>> = svc.service_name.as_deref().map(Arc::from);
-        for act in svc.tracked_actions_last_accessed {
-            out.push(LastAccessedRow {
-                action: Some(format!("{}:{}", svc.service_namespace, act.action_name)),
+    for svc in &details.services_last_accessed {
+        for act in &svc.tracked_actions_last_accessed {
+            out.append(LastAccessedRow {
+                action_name: Some(&act.action_name),
                 last_authenticated: act.last_accessed_time.map(|t| t.micros()),
-                last_authenticated_region: act.last_accessed_region,
-                last_authenticated_entity: act.last_accessed_entity,
-                ..row(&namespace, &service_name)
+                last_authenticated_region: act.last_accessed_region.as_deref(),
+                last_authenticated_entity: act.last_accessed_entity.as_deref(),
+                ..row(svc)
             });
         }
-        out.push(LastAccessedRow {
+        out.append(LastAccessedRow {
             last_authenticated: svc.last_authenticated.map(|t| t.micros()),
-            last_authenticated_region: svc.last_authenticated_region,
-            last_authenticated_entity: svc.last_authenticated_entity,
+            last_authenticated_region: svc.last_authenticated_region.as_deref(),
+            last_authenticated_entity: svc.last_authenticated_entity.as_deref(),
             total_authenticated_entities: svc.total_authenticated_entities,
-            ..row(&namespace, &service_name)
+            ..row(svc)
         });
     }
     Ok(())
@@ -1134,9 +1132,18 @@ impl<'a> RoleCx<'_, 'a> {
                     })
                     .collect()
             });
+        let mut access = last_accessed::Builder::new(PrincipalType::Role);
         for (r, d) in ready.into_iter().zip(decisions) {
-            self.finish_role(r, d, out)?;
+            self.finish_role(r, d, &mut access, out)?;
         }
+        // Built here, on the evaluating threads, rather than by the one
+        // thread that writes the lake, which was the run's bottleneck.
+        out.last_accessed
+            .push(access.finish().map_err(|source| SnapshotError::Arrow {
+                account_id: self.account.id.clone(),
+                table: last_accessed::TABLE.name,
+                source,
+            })?);
         failed.map_or(Ok(()), Err)
     }
 
@@ -1234,6 +1241,7 @@ impl<'a> RoleCx<'_, 'a> {
         &self,
         ready: ReadyRole<'_>,
         decisions: Vec<eval::BreadthDecision>,
+        access: &mut last_accessed::Builder,
         out: &mut AccountRows,
     ) -> Result<(), SnapshotError> {
         let RoleCx {
@@ -1262,10 +1270,10 @@ impl<'a> RoleCx<'_, 'a> {
         };
         match la {
             Ok(details) => access_rows(
-                &mut out.last_accessed,
+                access,
                 &account.id,
                 [&role.role_id, &role.role_name, &role.arn],
-                details,
+                &details,
                 la_path,
             )?,
             Err(_) => out.roles_without_last_accessed += 1,

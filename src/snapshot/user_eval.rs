@@ -43,6 +43,7 @@ pub(super) fn collect_users<'a>(
         .collect();
     // SCPs do not affect users of the management account (as for roles).
     let scps: &[Vec<Policy>] = if account.management { &[] } else { scp_levels };
+    let mut access = last_accessed::Builder::new(PrincipalType::User);
     for (i, user) in details.user_detail_list.iter().enumerate() {
         let who = [
             user.user_id.as_str(),
@@ -105,18 +106,18 @@ pub(super) fn collect_users<'a>(
             last_accessed.get_for(&account.id, &user.user_name, PrincipalType::User)?;
         out.users[i].last_accessed_status = match la {
             Ok(found) => {
-                access_rows(
-                    &mut out.user_last_accessed,
-                    &account.id,
-                    who,
-                    found,
-                    la_path,
-                )?;
+                access_rows(&mut access, &account.id, who, &found, la_path)?;
                 "ok".to_string()
             }
             Err(status) => status.to_string(),
         };
     }
+    let batch = access.finish().map_err(|source| SnapshotError::Arrow {
+        account_id: account.id.clone(),
+        table: last_accessed::TABLE.name,
+        source,
+    })?;
+    out.user_last_accessed.push(batch);
     Ok(())
 }
 
@@ -281,10 +282,8 @@ where
         &simulations::to_batch_of(&rows.user_simulations, PrincipalType::User)
             .map_err(arrow_err(simulations::TABLE.name))?,
     )?;
-    writer.write(
-        last_accessed::TABLE.name,
-        &last_accessed::to_batch_of(&rows.user_last_accessed, PrincipalType::User)
-            .map_err(arrow_err(last_accessed::TABLE.name))?,
-    )?;
+    for batch in &rows.user_last_accessed {
+        writer.write(last_accessed::TABLE.name, batch)?;
+    }
     Ok(())
 }
