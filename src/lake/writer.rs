@@ -273,9 +273,22 @@ impl PartitionWriter {
         mut self,
         manifest: impl FnOnce(BTreeMap<String, TableEntry>) -> Manifest,
     ) -> Result<Manifest, LakeError> {
+        // Each table's last row group is encoded and its file flushed to
+        // disk side by side: one after the other, they were the tail of a
+        // snapshot that left the other core idle (#13). The first table's
+        // error, in table order, is the one reported.
+        std::thread::scope(|scope| {
+            let closing: Vec<_> = self
+                .tables
+                .iter_mut()
+                .map(|tw| scope.spawn(move || tw.close_current()))
+                .collect();
+            closing
+                .into_iter()
+                .try_for_each(|c| c.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })?;
         let mut entries = BTreeMap::new();
-        for tw in &mut self.tables {
-            tw.close_current()?;
+        for tw in &self.tables {
             entries.insert(
                 tw.def.name.to_string(),
                 TableEntry {
