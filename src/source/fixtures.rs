@@ -225,16 +225,29 @@ impl FixtureSource {
                 path: details_path,
             });
         }
-        let (details, roles) = index_details(&details_path)?;
+        // `roles.json` (a quarter of the authorization details' size on
+        // large accounts) is read beside them: loading an account is serial
+        // work the evaluating cores wait for (#13).
         let roles_path = dir.join("roles.json");
-        let listed = if roles_path.is_file() {
-            read_pages(&roles_path, |p: ListRoles| p.roles)?
-                .into_iter()
-                .map(|r| (r.role_id, (r.description, r.max_session_duration)))
-                .collect()
-        } else {
-            HashMap::new()
-        };
+        let (indexed, listed) = std::thread::scope(|scope| {
+            let listed = scope.spawn(|| -> Result<_, SourceError> {
+                if !roles_path.is_file() {
+                    return Ok(HashMap::new());
+                }
+                Ok(read_pages(&roles_path, |p: ListRoles| p.roles)?
+                    .into_iter()
+                    .map(|r| (r.role_id, (r.description, r.max_session_duration)))
+                    .collect())
+            });
+            let indexed = index_details(&details_path);
+            let listed = listed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (indexed, listed)
+        });
+        // The authorization details' error comes first, as when read in turn.
+        let (details, roles) = indexed?;
+        let listed = listed?;
         let report_path = dir.join(CREDENTIAL_REPORT);
         let credentials = if report_path.is_file() {
             Some(super::credential_report::read(&report_path, account_id)?)
@@ -286,7 +299,11 @@ impl FixtureSource {
     ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
         // Read first and look at the path only when that fails: a stat per
         // role was a visible share of a large account's snapshot.
-        let pages = match read_pages(path, |p: ServiceLastAccessedDetails| vec![p]) {
+        let pages = SMALL_FILE.with_borrow_mut(|bytes| {
+            read_small(path, bytes)?;
+            Ok(pages_of::<ServiceLastAccessedDetails>(path, bytes)?.0)
+        });
+        let pages = match pages {
             Err(SourceError::Read { .. }) if !path.is_file() => return Ok(None),
             other => other?,
         };
@@ -491,7 +508,40 @@ fn map_bytes(path: &Path) -> Result<memmap2::Mmap, SourceError> {
     // risk ripgrep takes for the same reason; a file changed after indexing
     // is caught when its roles are read (`RolesInFile` checks its size and
     // modification time).
-    unsafe { memmap2::Mmap::map(&file) }.map_err(read_err)
+    //
+    // `populate` has the kernel map every page up front: faulting 48 MB in
+    // 4 KB at a time as the parser reaches it was a visible part of the
+    // account's serial load.
+    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(read_err)
+}
+
+thread_local! {
+    /// The buffer each thread reads Access Advisor files into: one per role,
+    /// a few kilobytes each, read 20,000 times on a large account.
+    static SMALL_FILE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads a small file into `bytes`, reusing its allocation. Unlike
+/// `fs::read` it does not ask the file's size first (a `statx` per file):
+/// the buffer already has room for a typical file, and grows otherwise.
+fn read_small(path: &Path, bytes: &mut Vec<u8>) -> Result<(), SourceError> {
+    use std::io::Read;
+    /// A file whose size `read_to_end` does not look up.
+    struct Unsized(fs::File);
+    impl Read for Unsized {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    bytes.clear();
+    bytes.reserve(16 * 1024);
+    fs::File::open(path)
+        .and_then(|f| Unsized(f).read_to_end(bytes))
+        .map(drop)
+        .map_err(|source| SourceError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Reads a fixture file's bytes.
