@@ -28,10 +28,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 mod cpu_time;
 pub mod guard;
 mod lints;
+mod trust;
 mod user_eval;
 
 /// A validated snapshot request.
@@ -1019,6 +1021,7 @@ fn collect_account(
     }
     sink(head)?;
 
+    let trusts = trust::Trusts::default();
     let role_count = data.roles.len();
     for start in (0..role_count).step_by(ROLE_CHUNK) {
         // The chunk's roles, parsed on every core (for a fixture file),
@@ -1033,6 +1036,7 @@ fn collect_account(
             scp_levels,
             cfg,
             managed: &managed,
+            trusts: &trusts,
         };
         let parts: Vec<Result<AccountRows, SnapshotError>> = chunk
             .roles
@@ -1080,6 +1084,7 @@ struct RoleCx<'x, 'a> {
     scp_levels: &'x [Vec<Policy>],
     cfg: &'x SnapshotConfig,
     managed: &'x ManagedPolicies<'a>,
+    trusts: &'x trust::Trusts,
 }
 
 impl<'a> RoleCx<'_, 'a> {
@@ -1161,7 +1166,9 @@ impl<'a> RoleCx<'_, 'a> {
             what,
             message,
         };
-        let trust = policy_doc::decode_text(&role.assume_role_policy_document)
+        let trust = self
+            .trusts
+            .get(&role.assume_role_policy_document)
             .map_err(|m| role_err("AssumeRolePolicyDocument".into(), m))?;
 
         // Identity policies: inline first, then attached, in file order.
@@ -1300,8 +1307,8 @@ impl<'a> RoleCx<'_, 'a> {
             description,
             max_session_duration,
             permissions_boundary_arn: boundary_arn,
-            trust_policy: policy_doc::normalize(&trust),
-            trusted_principals: eval::trusted_principals(&trust),
+            trust_policy: trust.normalized.clone(),
+            trusted_principals: trust.principals.clone(),
             owner_team: owner_from_tags(&tags, &cfg.owner_tag_keys),
             tags,
             last_used_at: role
@@ -1331,8 +1338,8 @@ impl<'a> RoleCx<'_, 'a> {
 /// actions (see [`RoleCx::collect_task`]).
 struct ReadyRole<'r> {
     role: &'r RoleDetail,
-    /// The decoded trust policy, for the `roles` row.
-    trust: serde_json::Value,
+    /// The trust policy, for the `roles` row.
+    trust: Arc<trust::Trust>,
     /// Inline policies, then attached managed ones, in file order.
     identity: Vec<Policy>,
     boundary_arn: Option<String>,
