@@ -940,6 +940,18 @@ fn access_rows<'d>(
     Ok(())
 }
 
+/// The `last_accessed` batch of the rows appended to `access`.
+fn finish_access(
+    access: &mut last_accessed::Builder,
+    account_id: &str,
+) -> Result<RecordBatch, SnapshotError> {
+    access.finish().map_err(|source| SnapshotError::Arrow {
+        account_id: account_id.to_string(),
+        table: last_accessed::TABLE.name,
+        source,
+    })
+}
+
 /// A managed policy of the account, decoded, normalized and compiled on first
 /// use and shared by every role attaching it (profiling showed the per-role
 /// clones and re-normalisation as the largest cost on big accounts).
@@ -1142,13 +1154,9 @@ impl<'a> RoleCx<'_, 'a> {
             self.finish_role(r, d, &mut access, out)?;
         }
         // Built here, on the evaluating threads, rather than by the one
-        // thread that writes the lake, which was the run's bottleneck.
+        // thread that writes the lake.
         out.last_accessed
-            .push(access.finish().map_err(|source| SnapshotError::Arrow {
-                account_id: self.account.id.clone(),
-                table: last_accessed::TABLE.name,
-                source,
-            })?);
+            .push(finish_access(&mut access, &self.account.id)?);
         failed.map_or(Ok(()), Err)
     }
 

@@ -7,7 +7,7 @@
 
 use super::{
     AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    access_rows, decide_sensitive, simulation_row_of,
+    access_rows, decide_sensitive, finish_access, simulation_row_of,
 };
 use crate::eval::{Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
@@ -112,12 +112,8 @@ pub(super) fn collect_users<'a>(
             Err(status) => status.to_string(),
         };
     }
-    let batch = access.finish().map_err(|source| SnapshotError::Arrow {
-        account_id: account.id.clone(),
-        table: last_accessed::TABLE.name,
-        source,
-    })?;
-    out.user_last_accessed.push(batch);
+    out.user_last_accessed
+        .push(finish_access(&mut access, &account.id)?);
     Ok(())
 }
 

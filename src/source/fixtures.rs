@@ -88,6 +88,16 @@ pub enum SourceError {
     },
 }
 
+impl SourceError {
+    /// The [`SourceError::Read`] of `path`, for `map_err`.
+    pub(crate) fn read(path: &Path) -> impl Fn(io::Error) -> SourceError + Copy + '_ {
+        move |source| SourceError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// A fixture folder for one snapshot date.
 #[derive(Debug, Clone)]
 pub struct FixtureSource {
@@ -449,10 +459,7 @@ impl ScpPlacement {
 }
 
 fn json_files(dir: &Path) -> Result<Vec<PathBuf>, SourceError> {
-    let read_err = |source| SourceError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let read_err = SourceError::read(dir);
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
@@ -498,11 +505,7 @@ fn index_details(path: &Path) -> Result<(DetailsWithoutRoles, RoleList), SourceE
 /// evaluated, and a third of it was the kernel copying the file into a
 /// fresh buffer (48 MB for 20,000 roles; #13).
 fn map_bytes(path: &Path) -> Result<memmap2::Mmap, SourceError> {
-    let read_err = |source| SourceError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = fs::File::open(path).map_err(read_err)?;
+    let file = fs::File::open(path).map_err(SourceError::read(path))?;
     // SAFETY: the map is only read, and dropped once the account is indexed.
     // Another process truncating the file meanwhile would fault the read, a
     // risk ripgrep takes for the same reason; a file changed after indexing
@@ -512,7 +515,7 @@ fn map_bytes(path: &Path) -> Result<memmap2::Mmap, SourceError> {
     // `populate` has the kernel map every page up front: faulting 48 MB in
     // 4 KB at a time as the parser reaches it was a visible part of the
     // account's serial load.
-    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(read_err)
+    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(SourceError::read(path))
 }
 
 thread_local! {
@@ -538,18 +541,12 @@ fn read_small(path: &Path, bytes: &mut Vec<u8>) -> Result<(), SourceError> {
     fs::File::open(path)
         .and_then(|f| Unsized(f).read_to_end(bytes))
         .map(drop)
-        .map_err(|source| SourceError::Read {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(SourceError::read(path))
 }
 
 /// Reads a fixture file's bytes.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
-    fs::read(path).map_err(|source| SourceError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::read(path).map_err(SourceError::read(path))
 }
 
 /// The "not valid JSON" error of `e`, with its line and column.

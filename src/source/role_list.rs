@@ -85,10 +85,7 @@ impl RolesInFile {
             });
         };
         let path = self.path.as_path();
-        let read = |source| SourceError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
+        let read = SourceError::read(path);
         let changed = || SourceError::ChangedWhileRead {
             path: path.to_path_buf(),
         };
@@ -163,10 +160,7 @@ fn parse_role(path: &Path, span: &RoleSpan, text: &[u8]) -> Result<RoleDetail, S
 
 /// A file's size and modification time.
 fn stamp(path: &Path) -> Result<(u64, Option<SystemTime>), SourceError> {
-    let meta = std::fs::metadata(path).map_err(|source| SourceError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let meta = std::fs::metadata(path).map_err(SourceError::read(path))?;
     Ok((meta.len(), meta.modified().ok()))
 }
 
