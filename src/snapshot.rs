@@ -10,7 +10,7 @@ use crate::lake::writer::PartitionWriter;
 use crate::model::credentials::{self, CredentialRow};
 use crate::model::last_accessed::{self, LastAccessedRow};
 use crate::model::policy_lints::{self, PolicyLintRow};
-use crate::model::principal::PrincipalType;
+use crate::model::principal::{PrincipalIds, PrincipalType};
 use crate::model::role_policies::{self, PolicyKind, RolePolicyRow};
 use crate::model::roles::{self, RoleRow};
 use crate::model::scps::{self, ScpRow};
@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 mod cpu_time;
 pub mod guard;
+mod in_order;
 mod lints;
 mod trust;
 mod user_eval;
@@ -295,11 +296,11 @@ impl<'c> Run<'c> {
                     for sim in &rows.simulations {
                         // The sensitive actions are already keys: no copy of
                         // the action per decision.
-                        if !risky.contains_key(&sim.action) {
-                            risky.insert(sim.action.clone(), RiskyCounts::default());
+                        if !risky.contains_key(&*sim.action) {
+                            risky.insert(sim.action.to_string(), RiskyCounts::default());
                         }
-                        let entry = risky.get_mut(&sim.action).expect("inserted above");
-                        match sim.decision.as_str() {
+                        let entry = risky.get_mut(&*sim.action).expect("inserted above");
+                        match sim.decision {
                             "allowed" => entry.on_any.0 += 1,
                             "conditionally_allowed" => entry.on_any.1 += 1,
                             _ => {}
@@ -517,6 +518,7 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
                 &LastAccessed::Fixtures(&source),
                 None,
             )?;
+            drop_later(data);
             bar.inc(1);
         }
         Ok(())
@@ -978,19 +980,23 @@ impl NormalizedDoc {
     }
 }
 
-/// Roles per chunk: a chunk's roles are parsed (from a fixture file) and its
-/// rows built, on every core, then written and dropped while the next chunk
-/// is evaluated, so an account costs its managed policies plus a few chunks
-/// in memory, however many roles it has (#13: a 20,000-role account held
-/// every role and row at once). On it, 256 is as fast as 512 and holds about
-/// 10 MB less: the allocator keeps each chunk's freed buffers (128: 142 MB
-/// but 8% slower; 1,024: 171 MB).
+/// Roles the lake's writer gets at once: [`ROLE_CHUNK`] / [`ROLE_TASK`]
+/// tasks' rows, merged, make one batch of each table. An account costs its
+/// managed policies plus a few chunks in memory, however many roles it has
+/// (#13: a 20,000-role account held every role and row at once). On it, 256
+/// is as fast as 512 and holds about 10 MB less: the allocator keeps each
+/// chunk's freed buffers (128: 142 MB but 8% slower; 1,024: 171 MB).
 const ROLE_CHUNK: usize = 256;
 
-/// Roles per parallel task within a chunk: small enough to balance the
-/// cores (8 tasks a chunk), large enough that merging the tasks' rows is
-/// cheap.
+/// Roles per parallel task: each task reads and parses its roles' text,
+/// evaluates them and builds their rows on one thread. Small enough to
+/// balance the cores, large enough that merging the tasks' rows is cheap.
 const ROLE_TASK: usize = 32;
+
+/// Tasks started and not yet handed to the writer, at most: a chunk's worth,
+/// so that the next chunk is evaluated while this one is merged and sent,
+/// and memory stays at a few chunks' rows (see [`in_order::run`]).
+const TASKS_IN_FLIGHT: usize = ROLE_CHUNK / ROLE_TASK;
 
 /// Collects one account's rows, handing them to `sink` in chunks: first the
 /// SCPs and credentials, then the roles [`ROLE_CHUNK`] at a time in file
@@ -1005,7 +1011,6 @@ fn collect_account(
     cfg: &SnapshotConfig,
     sink: &mut dyn FnMut(AccountRows) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
-    use rayon::prelude::*;
     let managed = ManagedPolicies::new(&data.details.policies);
     let mut head = AccountRows {
         credentials: data
@@ -1034,41 +1039,37 @@ fn collect_account(
     sink(head)?;
 
     let trusts = trust::Trusts::default();
+    let cx = RoleCx {
+        last_accessed,
+        account,
+        data,
+        scp_levels,
+        cfg,
+        managed: &managed,
+        trusts: &trusts,
+        account_id: &Arc::from(account.id.as_str()),
+        actions: &shared_actions(cfg),
+    };
     let role_count = data.roles.len();
-    for start in (0..role_count).step_by(ROLE_CHUNK) {
-        // The chunk's roles, parsed on every core (for a fixture file),
-        // up to the first that does not parse.
-        let chunk = data
-            .roles
-            .chunk(start..(start + ROLE_CHUNK).min(role_count))?;
-        let cx = RoleCx {
-            last_accessed,
-            account,
-            data,
-            scp_levels,
-            cfg,
-            managed: &managed,
-            trusts: &trusts,
-        };
-        let parts: Vec<Result<AccountRows, SnapshotError>> = chunk
-            .roles
-            .par_chunks(ROLE_TASK)
-            .map(|task| {
-                let mut out = AccountRows {
-                    roles: Vec::with_capacity(task.len()),
-                    simulations: Vec::with_capacity(task.len() * cfg.sensitive_actions.len()),
-                    ..AccountRows::default()
-                };
-                cx.collect_task(task, &mut out)?;
-                Ok(out)
-            })
-            .collect();
-        let rows = AccountRows::concat(parts.into_iter().collect::<Result<_, _>>()?);
-        // A role that does not parse comes after every role evaluated above.
-        if let Some(unparsed) = chunk.error {
-            return Err(unparsed.into());
-        }
-        sink(rows)?;
+    let tasks = role_count.div_ceil(ROLE_TASK);
+    let mut chunk: Vec<AccountRows> = Vec::with_capacity(TASKS_IN_FLIGHT);
+    in_order::run(
+        tasks,
+        TASKS_IN_FLIGHT,
+        |task| {
+            let start = task * ROLE_TASK;
+            cx.task(start..(start + ROLE_TASK).min(role_count))
+        },
+        |rows| {
+            chunk.push(rows?);
+            if chunk.len() == ROLE_CHUNK / ROLE_TASK {
+                sink(AccountRows::concat(std::mem::take(&mut chunk)))?;
+            }
+            Ok::<(), SnapshotError>(())
+        },
+    )?;
+    if !chunk.is_empty() {
+        sink(AccountRows::concat(chunk))?;
     }
 
     let mut tail = AccountRows {
@@ -1084,7 +1085,20 @@ fn collect_account(
         scp_levels,
         cfg,
     )?;
-    sink(tail)
+    let sent = sink(tail);
+    drop_later(managed.into_compiled());
+    sent
+}
+
+/// Drops `value` on a thread of its own, beside whatever comes next (the
+/// next account, or publishing the partition). An account's compiled
+/// policies are millions of small allocations: freeing them on this thread
+/// was the last 20 ms of a 20,000-role snapshot, with every other core idle
+/// (#13). A thread that cannot be started drops `value` here.
+fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("iamlake-drop".into())
+        .spawn(move || drop(value));
 }
 
 /// What every role of an account is evaluated against; shared read-only by
@@ -1097,6 +1111,9 @@ struct RoleCx<'x, 'a> {
     cfg: &'x SnapshotConfig,
     managed: &'x ManagedPolicies<'a>,
     trusts: &'x trust::Trusts,
+    /// The account id and the sensitive actions, shared by the rows.
+    account_id: &'x Arc<str>,
+    actions: &'x [Arc<str>],
 }
 
 impl<'a> RoleCx<'_, 'a> {
@@ -1114,6 +1131,23 @@ impl<'a> RoleCx<'_, 'a> {
             Who::Role(&role.role_name),
             what,
         )
+    }
+
+    /// The rows of the roles at positions `range`: read (from a fixture
+    /// file) and parsed, then collected by [`RoleCx::collect_task`]. A role
+    /// that does not parse fails the task after the roles before it.
+    fn task(&self, range: std::ops::Range<usize>) -> Result<AccountRows, SnapshotError> {
+        let chunk = self.data.roles.chunk(range)?;
+        let mut out = AccountRows {
+            roles: Vec::with_capacity(chunk.roles.len()),
+            simulations: Vec::with_capacity(chunk.roles.len() * self.cfg.sensitive_actions.len()),
+            ..AccountRows::default()
+        };
+        self.collect_task(&chunk.roles, &mut out)?;
+        match chunk.error {
+            Some(unparsed) => Err(unparsed.into()),
+            None => Ok(out),
+        }
     }
 
     /// Appends the rows of every table for a task's roles to `out`, in
@@ -1178,6 +1212,7 @@ impl<'a> RoleCx<'_, 'a> {
             .trusts
             .get(&role.assume_role_policy_document)
             .map_err(|m| role_err("AssumeRolePolicyDocument".into(), m))?;
+        let ids = PrincipalIds::new(self.account_id, [&role.role_id, &role.role_name, &role.arn]);
 
         // Identity policies: inline first, then attached, in file order.
         let mut identity: Vec<Policy> = Vec::new();
@@ -1194,8 +1229,7 @@ impl<'a> RoleCx<'_, 'a> {
                 }
             })?;
             out.policies.push(policy_row(
-                account,
-                role,
+                &ids,
                 PolicyKind::Inline,
                 &inline.policy_name,
                 None,
@@ -1208,8 +1242,7 @@ impl<'a> RoleCx<'_, 'a> {
             let m = self.managed(&attached.policy_arn, role, "attached policy")?;
             let kind = PolicyKind::of_attached(&attached.policy_arn);
             out.policies.push(policy_row(
-                account,
-                role,
+                &ids,
                 kind,
                 &m.detail.policy_name,
                 Some(&attached.policy_arn),
@@ -1226,8 +1259,7 @@ impl<'a> RoleCx<'_, 'a> {
             Some(arn) => {
                 let m = self.managed(arn, role, "permissions boundary")?;
                 out.policies.push(policy_row(
-                    account,
-                    role,
+                    &ids,
                     PolicyKind::Boundary,
                     &m.detail.policy_name,
                     Some(arn),
@@ -1241,6 +1273,7 @@ impl<'a> RoleCx<'_, 'a> {
 
         Ok(ReadyRole {
             role,
+            ids,
             trust,
             identity,
             boundary_arn,
@@ -1268,14 +1301,14 @@ impl<'a> RoleCx<'_, 'a> {
         } = *self;
         let ReadyRole {
             role,
+            ids,
             trust,
             boundary_arn,
             scp_exempt,
             ..
         } = ready;
-        for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
-            out.simulations
-                .push(simulation_row(account, role, action, decision));
+        for (action, decision) in self.actions.iter().zip(decisions) {
+            out.simulations.push(simulation_row(&ids, action, decision));
         }
 
         let (la_path, la) = last_accessed.get(&account.id, &role.role_name)?;
@@ -1346,6 +1379,8 @@ impl<'a> RoleCx<'_, 'a> {
 /// actions (see [`RoleCx::collect_task`]).
 struct ReadyRole<'r> {
     role: &'r RoleDetail,
+    /// The role as its rows name it.
+    ids: PrincipalIds,
     /// The trust policy, for the `roles` row.
     trust: Arc<trust::Trust>,
     /// Inline policies, then attached managed ones, in file order.
@@ -1470,6 +1505,16 @@ struct Lazy<'a> {
 }
 
 impl<'a> ManagedPolicies<'a> {
+    /// The policies compiled so far, owned (for [`drop_later`]); what is
+    /// left borrows the account's data and is cheap to drop.
+    fn into_compiled(self) -> Vec<(Policy, NormalizedDoc)> {
+        self.by_arn
+            .into_values()
+            .filter_map(|lazy| lazy.compiled.into_inner()?.ok())
+            .map(|m| (m.policy, m.normalized))
+            .collect()
+    }
+
     fn new(policies: &'a [ManagedPolicyDetail]) -> ManagedPolicies<'a> {
         let by_arn = policies
             .iter()
@@ -1582,6 +1627,14 @@ fn compile_managed<'a>(
     })
 }
 
+/// The sensitive actions as the `simulations` rows share them.
+fn shared_actions(cfg: &SnapshotConfig) -> Vec<Arc<str>> {
+    cfg.sensitive_actions
+        .iter()
+        .map(|a| Arc::from(a.as_str()))
+        .collect()
+}
+
 /// The decision and breadth of every sensitive action for one principal (a
 /// role or a user). Callers time it for the manifest's `evaluation_seconds`
 /// (thread CPU time: [`cpu_time::add_cpu_time`]) and nothing else.
@@ -1635,8 +1688,7 @@ pub fn owner_from_tags(tags: &[(String, String)], keys: &[String]) -> Option<Str
 }
 
 fn policy_row(
-    account: &AccountInfo,
-    role: &RoleDetail,
+    who: &PrincipalIds,
     kind: PolicyKind,
     name: &str,
     arn: Option<&str>,
@@ -1644,10 +1696,10 @@ fn policy_row(
     doc: NormalizedDoc,
 ) -> RolePolicyRow {
     RolePolicyRow {
-        account_id: account.id.clone(),
-        role_id: role.role_id.clone(),
-        role_name: role.role_name.clone(),
-        role_arn: role.arn.clone(),
+        account_id: Arc::clone(&who.account_id),
+        role_id: Arc::clone(&who.id),
+        role_name: Arc::clone(&who.name),
+        role_arn: Arc::clone(&who.arn),
         kind,
         policy_name: name.to_string(),
         policy_arn: arn.map(str::to_string),
@@ -1668,6 +1720,10 @@ fn api_simulation_rows(
 ) -> Result<Vec<SimulationRow>, SnapshotError> {
     let mut out = Vec::new();
     for role in roles {
+        let who = PrincipalIds::new(
+            &Arc::from(role.account_id.as_str()),
+            [&role.role_id, &role.role_name, &role.arn],
+        );
         let decisions = api
             .get(&role.arn)
             .ok_or_else(|| SnapshotError::MissingApiDecisions {
@@ -1676,26 +1732,25 @@ fn api_simulation_rows(
             })?;
         out.extend(decisions.iter().map(|d| {
             SimulationRow {
-                account_id: role.account_id.clone(),
-                role_id: role.role_id.clone(),
-                role_name: role.role_name.clone(),
-                role_arn: role.arn.clone(),
-                action: d.action.clone(),
-                decision: d.verdict.decision().to_string(),
-                decided_by: Some(d.decided_by.to_string()),
+                account_id: Arc::clone(&who.account_id),
+                role_id: Arc::clone(&who.id),
+                role_name: Arc::clone(&who.name),
+                role_arn: Arc::clone(&who.arn),
+                action: d.action.as_str().into(),
+                decision: d.verdict.decision(),
+                decided_by: Some(d.decided_by),
                 matched_statements: d
                     .matched_statements
                     .iter()
                     .map(|m| MatchedStatementRow {
                         policy_id: m.source_policy_id.clone().unwrap_or_default(),
-                        layer: "identity".to_string(),
+                        layer: "identity",
                         statement_index: -1,
                         sid: None,
                         effect: match d.verdict {
                             ApiVerdict::ExplicitDeny => "Deny",
                             _ => "Allow",
-                        }
-                        .to_string(),
+                        },
                         conditional: false,
                     })
                     .collect(),
@@ -1711,47 +1766,30 @@ fn api_simulation_rows(
 }
 
 fn simulation_row(
-    account: &AccountInfo,
-    role: &RoleDetail,
-    action: &str,
-    b: eval::BreadthDecision,
-) -> SimulationRow {
-    simulation_row_of(
-        account,
-        [&role.role_id, &role.role_name, &role.arn],
-        action,
-        b,
-    )
-}
-
-/// A decision as a `simulations` row of the principal `who` (id, name, ARN).
-fn simulation_row_of(
-    account: &AccountInfo,
-    who: [&str; 3],
-    action: &str,
+    who: &PrincipalIds,
+    action: &Arc<str>,
     b: eval::BreadthDecision,
 ) -> SimulationRow {
     let d = b.any;
-    let [id, name, arn] = who;
     SimulationRow {
         breadth: b.breadth.map(eval::Breadth::as_str),
         breadth_decision: b.breadth_decision.as_str(),
-        account_id: account.id.clone(),
-        role_id: id.to_string(),
-        role_name: name.to_string(),
-        role_arn: arn.to_string(),
-        action: action.to_string(),
-        decision: d.decision.as_str().to_string(),
-        decided_by: d.decided_by.map(|l| l.as_str().to_string()),
+        account_id: Arc::clone(&who.account_id),
+        role_id: Arc::clone(&who.id),
+        role_name: Arc::clone(&who.name),
+        role_arn: Arc::clone(&who.arn),
+        action: Arc::clone(action),
+        decision: d.decision.as_str(),
+        decided_by: d.decided_by.map(|l| l.as_str()),
         matched_statements: d
             .matched_statements
             .into_iter()
             .map(|m| MatchedStatementRow {
                 policy_id: m.policy_id,
-                layer: m.layer.as_str().to_string(),
+                layer: m.layer.as_str(),
                 statement_index: m.statement_index as i32,
                 sid: m.sid,
-                effect: m.effect.as_str().to_string(),
+                effect: m.effect.as_str(),
                 conditional: m.conditional,
             })
             .collect(),
@@ -1805,11 +1843,7 @@ mod tests {
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!(
-            (
-                r.decision.as_str(),
-                r.decided_by.as_deref(),
-                r.role_id.as_str()
-            ),
+            (r.decision, r.decided_by, &*r.role_id),
             ("explicit_deny", Some("scp"), "AROAX")
         );
         assert_eq!(r.matched_statements[0].statement_index, -1);

@@ -24,8 +24,32 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Rows per row group: small enough to stream an account at a time without
-/// buffering much, large enough for good compression and fast scans.
-const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// buffering much, large enough for good compression and fast scans. A
+/// table's open row group is held in memory, encoded, with its dictionaries:
+/// at 131,072 rows the eight snapshot tables held about 49 MB of a 20,000-role
+/// snapshot's heap at its peak (heaptrack). At 32,768 the peak RSS is 12 MB
+/// lower, the run no slower, and the files 2% smaller, because the
+/// dictionaries of the ARN and id columns now fit a row group instead of
+/// falling back to plain text part way (#13).
+const ROW_GROUP_ROWS: usize = 32 * 1024;
+
+/// A data page's size, at most (the writer's default is 1 MB). Each column
+/// grows its page's buffers to this size before compressing them, and those
+/// megabyte-sized buffers, freed and allocated anew page after page, had
+/// the kernel zeroing fresh memory for about a quarter of the time spent
+/// encoding Parquet (perf, #13). Snappy compresses 64 KB blocks whatever
+/// the page size, so smaller pages cost nothing in size.
+const DATA_PAGE_BYTES: usize = 128 * 1024;
+
+/// A column's dictionary, at most, within a row group, before the rest of it
+/// is written plain (the writer's default is 1 MB). Only columns with
+/// thousands of distinct long values reach it (role ARNs and ids): past
+/// 256 KB their dictionary saves little, and keeping it growing cost
+/// memory and hashing time.
+///
+/// On the 20,000-role benchmark account these two limits together, against
+/// the defaults: 5% less wall time, peak RSS 137 → 124 MB, files 0.4% smaller.
+const DICTIONARY_PAGE_BYTES: usize = 256 * 1024;
 
 /// Rows per file before a new `part-NNNNN.parquet` is started, so that one
 /// huge table becomes several files warehouses can scan in parallel.
@@ -46,6 +70,8 @@ pub fn writer_properties(table: &TableDef) -> WriterProperties {
         })
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_data_page_size_limit(DATA_PAGE_BYTES)
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
         .set_coerce_types(true)
         .set_created_by(format!("iamlake {}", env!("CARGO_PKG_VERSION")))
         .build()

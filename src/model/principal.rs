@@ -5,6 +5,32 @@
 //! same way.
 
 use super::columns::{ColType, Column};
+use std::sync::Arc;
+
+/// A principal as its rows in `role_policies` and `simulations` name it:
+/// one shared copy of each text per principal, however many rows it has (a
+/// 20,000-role snapshot copied four strings into each of its 140,000
+/// decision rows, and freed them again once written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalIds {
+    pub account_id: Arc<str>,
+    /// The role's (or user's) id, name and ARN.
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    pub arn: Arc<str>,
+}
+
+impl PrincipalIds {
+    /// The principal `id`, `name`, `arn` of the account `account_id`.
+    pub fn new(account_id: &Arc<str>, [id, name, arn]: [&str; 3]) -> PrincipalIds {
+        PrincipalIds {
+            account_id: Arc::clone(account_id),
+            id: id.into(),
+            name: name.into(),
+            arn: arn.into(),
+        }
+    }
+}
 
 /// Whose row it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

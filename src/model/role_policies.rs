@@ -7,6 +7,7 @@ use super::columns::{self, ColType, Column};
 use super::principal::PrincipalType;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use std::sync::Arc;
 
 /// The table definition; see each column's `doc`.
 pub const TABLE: TableDef = TableDef {
@@ -97,10 +98,12 @@ impl PolicyKind {
 /// One (role, policy) pair as written to the lake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolePolicyRow {
-    pub account_id: String,
-    pub role_id: String,
-    pub role_name: String,
-    pub role_arn: String,
+    /// The principal's account, id, name and ARN: shared by its rows (see
+    /// [`super::principal::PrincipalIds`]).
+    pub account_id: Arc<str>,
+    pub role_id: Arc<str>,
+    pub role_name: Arc<str>,
+    pub role_arn: Arc<str>,
     pub kind: PolicyKind,
     pub policy_name: String,
     pub policy_arn: Option<String>,
@@ -122,10 +125,10 @@ pub fn to_batch(rows: &[RolePolicyRow]) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(
         TABLE.schema(),
         vec![
-            utf8_req(rows.iter().map(|r| r.account_id.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_id.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_name.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_arn.as_str())),
+            utf8_req(rows.iter().map(|r| &*r.account_id)),
+            utf8_req(rows.iter().map(|r| &*r.role_id)),
+            utf8_req(rows.iter().map(|r| &*r.role_name)),
+            utf8_req(rows.iter().map(|r| &*r.role_arn)),
             utf8_req(rows.iter().map(|r| r.kind.as_str())),
             utf8_req(rows.iter().map(|r| r.policy_name.as_str())),
             utf8(rows.iter().map(|r| r.policy_arn.as_deref())),

@@ -10,6 +10,7 @@ use super::columns::{self, ColType, Column};
 use super::principal::PrincipalType;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use std::sync::Arc;
 
 /// The table definition; see each column's `doc`.
 pub const TABLE: TableDef = TableDef {
@@ -96,23 +97,26 @@ const COLUMNS: &[Column] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchedStatementRow {
     pub policy_id: String,
-    pub layer: String,
+    pub layer: &'static str,
     pub statement_index: i32,
     pub sid: Option<String>,
-    pub effect: String,
+    pub effect: &'static str,
     pub conditional: bool,
 }
 
 /// One (role, action) decision as written to the lake.
 #[derive(Debug, Clone, PartialEq)]
+///
+/// The principal's account, id, name and ARN, and the action, are shared by
+/// its rows (see [`super::principal::PrincipalIds`]); the rest of the text is fixed.
 pub struct SimulationRow {
-    pub account_id: String,
-    pub role_id: String,
-    pub role_name: String,
-    pub role_arn: String,
-    pub action: String,
-    pub decision: String,
-    pub decided_by: Option<String>,
+    pub account_id: Arc<str>,
+    pub role_id: Arc<str>,
+    pub role_name: Arc<str>,
+    pub role_arn: Arc<str>,
+    pub action: Arc<str>,
+    pub decision: &'static str,
+    pub decided_by: Option<&'static str>,
     pub matched_statements: Vec<MatchedStatementRow>,
     pub condition_keys: Vec<String>,
     /// `any | account | pattern | specific`, or `None` (see the column's doc).
@@ -136,10 +140,10 @@ pub fn to_batch_of(
         MATCHED_STATEMENT,
         vec![
             utf8_req(statements().map(|s| s.policy_id.as_str())),
-            utf8_req(statements().map(|s| s.layer.as_str())),
+            utf8_req(statements().map(|s| s.layer)),
             int32(statements().map(|s| Some(s.statement_index))),
             utf8(statements().map(|s| s.sid.as_deref())),
-            utf8_req(statements().map(|s| s.effect.as_str())),
+            utf8_req(statements().map(|s| s.effect)),
             boolean(statements().map(|s| Some(s.conditional))),
         ],
         rows.iter().map(|r| r.matched_statements.len()).collect(),
@@ -147,14 +151,14 @@ pub fn to_batch_of(
     RecordBatch::try_new(
         TABLE.schema(),
         vec![
-            utf8_req(rows.iter().map(|r| r.account_id.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_id.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_name.as_str())),
-            utf8_req(rows.iter().map(|r| r.role_arn.as_str())),
-            utf8_req(rows.iter().map(|r| r.action.as_str())),
+            utf8_req(rows.iter().map(|r| &*r.account_id)),
+            utf8_req(rows.iter().map(|r| &*r.role_id)),
+            utf8_req(rows.iter().map(|r| &*r.role_name)),
+            utf8_req(rows.iter().map(|r| &*r.role_arn)),
+            utf8_req(rows.iter().map(|r| &*r.action)),
             utf8_req(rows.iter().map(|_| "*")),
-            utf8_req(rows.iter().map(|r| r.decision.as_str())),
-            utf8(rows.iter().map(|r| r.decided_by.as_deref())),
+            utf8_req(rows.iter().map(|r| r.decision)),
+            utf8(rows.iter().map(|r| r.decided_by)),
             matched,
             utf8_list(
                 rows.iter()

@@ -7,11 +7,11 @@
 
 use super::{
     AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    access_rows, decide_sensitive, finish_access, simulation_row_of,
+    access_rows, decide_sensitive, finish_access, shared_actions, simulation_row,
 };
 use crate::eval::{Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
-use crate::model::principal::PrincipalType;
+use crate::model::principal::{PrincipalIds, PrincipalType};
 use crate::model::role_policies::{PolicyKind, RolePolicyRow};
 use crate::model::{last_accessed, role_policies, simulations};
 use crate::source::aws_json::{GroupDetail, UserDetail};
@@ -19,6 +19,7 @@ use crate::source::fixtures::{AccountData, AccountInfo};
 use crate::source::policy_doc;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Evaluates every user of `data` (in `out.users`' order) and fills
 /// `out.user_*`, and each user's `last_accessed_status`.
@@ -44,14 +45,17 @@ pub(super) fn collect_users<'a>(
     // SCPs do not affect users of the management account (as for roles).
     let scps: &[Vec<Policy>] = if account.management { &[] } else { scp_levels };
     let mut access = last_accessed::Builder::new(PrincipalType::User);
+    let account_id: Arc<str> = Arc::from(account.id.as_str());
+    let actions = shared_actions(cfg);
     for (i, user) in details.user_detail_list.iter().enumerate() {
         let who = [
             user.user_id.as_str(),
             user.user_name.as_str(),
             user.arn.as_str(),
         ];
+        let ids = PrincipalIds::new(&account_id, who);
         let mut cx = UserCx {
-            account,
+            named: &ids,
             user,
             path,
             managed,
@@ -97,9 +101,9 @@ pub(super) fn collect_users<'a>(
         let decisions = super::cpu_time::add_cpu_time(&mut out.evaluation, || {
             decide_sensitive(cfg, &set, &context, &account.id)
         });
-        for (action, decision) in cfg.sensitive_actions.iter().zip(decisions) {
+        for (action, decision) in actions.iter().zip(decisions) {
             out.user_simulations
-                .push(simulation_row_of(account, who, action, decision));
+                .push(simulation_row(&ids, action, decision));
         }
 
         let (la_path, la) =
@@ -135,7 +139,8 @@ fn user_context(account: &AccountInfo, user: &UserDetail) -> Context {
 /// One user's policies as they are read: compiled for evaluation and
 /// recorded as `role_policies` rows.
 struct UserCx<'x, 'a> {
-    account: &'x AccountInfo,
+    /// The user as its rows name it.
+    named: &'x PrincipalIds,
     user: &'x UserDetail,
     path: &'x Path,
     managed: &'x ManagedPolicies<'a>,
@@ -157,10 +162,10 @@ impl UserCx<'_, '_> {
         group: Option<&GroupDetail>,
     ) {
         self.rows.push(RolePolicyRow {
-            account_id: self.account.id.clone(),
-            role_id: self.user.user_id.clone(),
-            role_name: self.user.user_name.clone(),
-            role_arn: self.user.arn.clone(),
+            account_id: Arc::clone(&self.named.account_id),
+            role_id: Arc::clone(&self.named.id),
+            role_name: Arc::clone(&self.named.name),
+            role_arn: Arc::clone(&self.named.arn),
             kind,
             policy_name: name.to_string(),
             policy_arn: arn.map(str::to_string),

@@ -5,13 +5,13 @@
 //! Why: a 20,000-role account's roles, parsed, were most of a snapshot's
 //! memory, and parsing them all on one thread was the longest step that used
 //! only one core (#13). Indexing the file keeps only where each role's text
-//! is; a chunk's roles are read back and parsed on every core, then dropped.
+//! is; each chunk's roles are read back and parsed by the thread that
+//! evaluates them (many chunks at once, on every core), then dropped.
 
 use super::aws_json::RoleDetail;
 use super::fixtures::{SourceError, from_bytes};
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -29,6 +29,9 @@ pub enum RoleList {
 #[derive(Debug)]
 pub struct RolesInFile {
     path: PathBuf,
+    /// The file, open from indexing on: the threads that evaluate the
+    /// chunks read their roles' text from it at their offsets, side by side.
+    file: File,
     /// The file's size and modification time when it was indexed: a file
     /// changed since is reported as such rather than misread.
     stamp: (u64, Option<SystemTime>),
@@ -71,13 +74,19 @@ pub struct RoleChunk<'a> {
 impl RolesInFile {
     /// Roles at `spans` of the file at `path`, as it is now.
     pub fn new(path: PathBuf, spans: Vec<RoleSpan>) -> Result<RolesInFile, SourceError> {
-        let stamp = stamp(&path)?;
-        Ok(RolesInFile { path, stamp, spans })
+        let file = File::open(&path).map_err(SourceError::read(&path))?;
+        let stamp = stamp(&path, &file)?;
+        Ok(RolesInFile {
+            path,
+            file,
+            stamp,
+            spans,
+        })
     }
 
-    /// Reads and parses the roles at `spans` (a run of `self.spans`).
+    /// Reads and parses the roles at `spans` (a run of `self.spans`), in
+    /// order, on this thread.
     fn chunk(&self, spans: &[RoleSpan]) -> Result<RoleChunk<'static>, SourceError> {
-        use rayon::prelude::*;
         let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
             return Ok(RoleChunk {
                 roles: Vec::new(),
@@ -85,32 +94,25 @@ impl RolesInFile {
             });
         };
         let path = self.path.as_path();
-        let read = SourceError::read(path);
         let changed = || SourceError::ChangedWhileRead {
             path: path.to_path_buf(),
         };
-        if stamp(path)? != self.stamp {
+        if stamp(path, &self.file)? != self.stamp {
             return Err(changed());
         }
-        let mut file = File::open(path).map_err(read)?;
         let mut text = vec![0u8; last.end - first.start];
-        file.seek(SeekFrom::Start(first.start as u64))
-            .and_then(|_| file.read_exact(&mut text))
-            .map_err(read)?;
+        read_at(&self.file, &mut text, first.start as u64).map_err(SourceError::read(path))?;
         // Again after reading: a change while reading must not pass either.
-        if stamp(path)? != self.stamp {
+        if stamp(path, &self.file)? != self.stamp {
             return Err(changed());
         }
-        let parsed: Vec<Result<RoleDetail, SourceError>> = spans
-            .par_iter()
-            .map(|s| parse_role(path, s, &text[s.start - first.start..s.end - first.start]))
-            .collect();
         let mut chunk = RoleChunk {
-            roles: Vec::with_capacity(parsed.len()),
+            roles: Vec::with_capacity(spans.len()),
             error: None,
         };
-        for role in parsed {
-            match role {
+        for span in spans {
+            let role_text = &text[span.start - first.start..span.end - first.start];
+            match parse_role(path, span, role_text) {
                 Ok(role) => chunk.roles.push(Cow::Owned(role)),
                 Err(e) => {
                     chunk.error = Some(e);
@@ -120,6 +122,29 @@ impl RolesInFile {
         }
         Ok(chunk)
     }
+}
+
+/// Fills `buf` from `file` at `offset` without moving a shared cursor, so
+/// threads read one open file at once.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset` (Windows: `seek_read` may return
+/// short, so it is called until the buffer is full).
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl RoleList {
@@ -136,7 +161,7 @@ impl RoleList {
         self.len() == 0
     }
 
-    /// The roles at positions `range`, parsed (on every core for a file).
+    /// The roles at positions `range`, parsed (on this thread, for a file).
     /// An error here is about the file as a whole (it cannot be read, or
     /// changed since it was indexed); a role that does not parse is the
     /// chunk's `error`.
@@ -158,9 +183,9 @@ fn parse_role(path: &Path, span: &RoleSpan, text: &[u8]) -> Result<RoleDetail, S
     serde_json::from_slice(text).or_else(|_| from_bytes(path, &span.json_path(), text))
 }
 
-/// A file's size and modification time.
-fn stamp(path: &Path) -> Result<(u64, Option<SystemTime>), SourceError> {
-    let meta = std::fs::metadata(path).map_err(SourceError::read(path))?;
+/// The size and modification time of `file`, open at `path`.
+fn stamp(path: &Path, file: &File) -> Result<(u64, Option<SystemTime>), SourceError> {
+    let meta = file.metadata().map_err(SourceError::read(path))?;
     Ok((meta.len(), meta.modified().ok()))
 }
 
