@@ -825,44 +825,39 @@ enum LastAccessed<'a> {
 type JobsByName = std::collections::HashMap<String, crate::source::aws::JobOutcome>;
 
 /// One principal's Access Advisor data, or `Err(status)` naming why there
-/// is none, with where it came from.
-type AccessFound = (
-    PathBuf,
-    Result<crate::source::aws_json::ServiceLastAccessedDetails, &'static str>,
-);
+/// is none: `missing`, `failed`, `timed_out` (the `last_accessed_status`
+/// values, counted in `roles_without_last_accessed`).
+type Access<'d, 'a> =
+    Result<&'d crate::source::aws_json::ServiceLastAccessedDetails<'a>, &'static str>;
 
 impl LastAccessed<'_> {
-    /// The role's data, or `Err(status)` naming why there is none
-    /// (`missing`, `failed`, `timed_out`: the `roles.last_accessed_status`
-    /// values, counted in `roles_without_last_accessed`), and where it came
-    /// from for error messages.
-    fn get(&self, account_id: &str, role_name: &str) -> Result<AccessFound, SourceError> {
-        self.get_for(account_id, role_name, PrincipalType::Role)
-    }
-
-    /// As [`LastAccessed::get`], for a role or a user.
-    fn get_for(
+    /// Hands `f` the Access Advisor data of the role or user `name` (see
+    /// [`Access`]) and where it came from, for error messages.
+    fn with<R>(
         &self,
         account_id: &str,
         name: &str,
         principal: PrincipalType,
-    ) -> Result<AccessFound, SourceError> {
+        f: impl FnOnce(&Path, Access<'_, '_>) -> Result<R, SnapshotError>,
+    ) -> Result<R, SnapshotError> {
         match self {
             LastAccessed::Fixtures(source) => {
                 let path = match principal {
                     PrincipalType::Role => source.last_accessed_path(account_id, name),
                     PrincipalType::User => source.user_last_accessed_path(account_id, name),
                 };
-                let details = source.last_accessed_at(&path)?;
-                // A FAILED job is what AWS answers for a job that could not
-                // run: the role's services are unknown that day, which the
-                // lake records rather than refusing the whole snapshot.
-                let details = match details {
-                    None => Err("missing"),
-                    Some(d) if d.job_status == "FAILED" => Err("failed"),
-                    Some(d) => Ok(d),
-                };
-                Ok((path, details))
+                source.with_last_accessed_at(&path, |details| {
+                    // A FAILED job is what AWS answers for a job that could
+                    // not run: the role's services are unknown that day,
+                    // which the lake records rather than refusing the whole
+                    // snapshot.
+                    let details = match details {
+                        None => Err("missing"),
+                        Some(d) if d.job_status == "FAILED" => Err("failed"),
+                        Some(d) => Ok(d),
+                    };
+                    f(&path, details)
+                })?
             }
             LastAccessed::Live(roles, users) => {
                 use crate::source::aws::JobOutcome;
@@ -872,12 +867,12 @@ impl LastAccessed<'_> {
                 };
                 let path = PathBuf::from(format!("aws:{account_id}/{folder}/{name}"));
                 let details = match jobs.get(name) {
-                    Some(JobOutcome::Completed(d)) => Ok(d.clone()),
+                    Some(JobOutcome::Completed(d)) => Ok(d),
                     Some(JobOutcome::Failed(_)) => Err("failed"),
                     Some(JobOutcome::TimedOut) => Err("timed_out"),
                     None => Err("missing"),
                 };
-                Ok((path, details))
+                f(&path, details)
             }
         }
     }
@@ -890,13 +885,13 @@ fn access_rows<'d>(
     out: &mut last_accessed::Builder,
     account_id: &'d str,
     who: [&'d str; 3],
-    details: &'d crate::source::aws_json::ServiceLastAccessedDetails,
-    la_path: PathBuf,
+    details: &'d crate::source::aws_json::ServiceLastAccessedDetails<'_>,
+    la_path: &Path,
 ) -> Result<(), SnapshotError> {
     let [id, name, arn] = who;
     if details.job_status != "COMPLETED" {
         return Err(SourceError::Shape {
-            path: la_path,
+            path: la_path.to_path_buf(),
             field: "JobStatus".into(),
             message: format!(
                 "is {:?}; only COMPLETED jobs hold data (re-export once the job is done)",
@@ -907,7 +902,7 @@ fn access_rows<'d>(
     }
     let job_type = details.job_type.as_deref().unwrap_or("SERVICE_LEVEL");
     // A service's row; its tracked actions' rows differ only where they say.
-    let row = |svc: &'d crate::source::aws_json::ServiceLastAccessed| LastAccessedRow {
+    let row = |svc: &'d crate::source::aws_json::ServiceLastAccessed<'_>| LastAccessedRow {
         account_id,
         role_id: id,
         role_name: name,
@@ -1311,21 +1306,22 @@ impl<'a> RoleCx<'_, 'a> {
             out.simulations.push(simulation_row(&ids, action, decision));
         }
 
-        let (la_path, la) = last_accessed.get(&account.id, &role.role_name)?;
-        let last_accessed_status = match &la {
-            Ok(_) => "ok",
-            Err(status) => status,
-        };
-        match la {
-            Ok(details) => access_rows(
-                access,
-                &account.id,
-                [&role.role_id, &role.role_name, &role.arn],
-                &details,
-                la_path,
-            )?,
-            Err(_) => out.roles_without_last_accessed += 1,
-        }
+        let last_accessed_status = last_accessed.with(
+            &account.id,
+            &role.role_name,
+            PrincipalType::Role,
+            |la_path, la| match la {
+                Ok(details) => {
+                    let who = [&*role.role_id, &role.role_name, &role.arn];
+                    access_rows(access, &account.id, who, details, la_path)?;
+                    Ok("ok")
+                }
+                Err(status) => {
+                    out.roles_without_last_accessed += 1;
+                    Ok(status)
+                }
+            },
+        )?;
 
         let (description, max_session_duration) = data
             .listed

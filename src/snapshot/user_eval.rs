@@ -106,15 +106,19 @@ pub(super) fn collect_users<'a>(
                 .push(simulation_row(&ids, action, decision));
         }
 
-        let (la_path, la) =
-            last_accessed.get_for(&account.id, &user.user_name, PrincipalType::User)?;
-        out.users[i].last_accessed_status = match la {
-            Ok(found) => {
-                access_rows(&mut access, &account.id, who, &found, la_path)?;
-                "ok".to_string()
-            }
-            Err(status) => status.to_string(),
-        };
+        let status = last_accessed.with(
+            &account.id,
+            &user.user_name,
+            PrincipalType::User,
+            |la_path, la| match la {
+                Ok(found) => {
+                    access_rows(&mut access, &account.id, who, found, la_path)?;
+                    Ok("ok")
+                }
+                Err(status) => Ok(status),
+            },
+        )?;
+        out.users[i].last_accessed_status = status.to_string();
     }
     out.user_last_accessed
         .push(finish_access(&mut access, &account.id)?);

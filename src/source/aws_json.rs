@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A point in time as AWS prints it: ISO 8601 text (`2024-01-02T03:04:05Z`,
 /// `…+00:00`, with or without fractional seconds) or epoch seconds (what the
@@ -439,48 +440,56 @@ pub struct ListedRole {
 }
 
 /// `aws iam get-service-last-accessed-details` (one page or merged).
+///
+/// Its texts borrow from the JSON they are read from where they can (a
+/// fixture file, read once per principal: 20,000 times on a large account,
+/// each with a few dozen strings that only pass through to the
+/// `last_accessed` table); the live collector's are owned (`'static`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ServiceLastAccessedDetails {
+pub struct ServiceLastAccessedDetails<'a> {
     /// IN_PROGRESS | COMPLETED | FAILED.
-    pub job_status: String,
+    #[serde(borrow)]
+    pub job_status: Cow<'a, str>,
     /// SERVICE_LEVEL | ACTION_LEVEL; older outputs omit it (service level).
-    #[serde(default)]
-    pub job_type: Option<String>,
-    #[serde(default)]
-    pub services_last_accessed: Vec<ServiceLastAccessed>,
+    #[serde(default, borrow)]
+    pub job_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub services_last_accessed: Vec<ServiceLastAccessed<'a>>,
 }
 
 /// One service of Access Advisor's answer.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ServiceLastAccessed {
-    #[serde(default)]
-    pub service_name: Option<String>,
-    pub service_namespace: String,
+pub struct ServiceLastAccessed<'a> {
+    #[serde(default, borrow)]
+    pub service_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub service_namespace: Cow<'a, str>,
     #[serde(default)]
     pub last_authenticated: Option<AwsTime>,
-    #[serde(default)]
-    pub last_authenticated_entity: Option<String>,
-    #[serde(default)]
-    pub last_authenticated_region: Option<String>,
+    #[serde(default, borrow)]
+    pub last_authenticated_entity: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub last_authenticated_region: Option<Cow<'a, str>>,
     #[serde(default)]
     pub total_authenticated_entities: Option<i32>,
-    #[serde(default)]
-    pub tracked_actions_last_accessed: Vec<TrackedAction>,
+    #[serde(default, borrow)]
+    pub tracked_actions_last_accessed: Vec<TrackedAction<'a>>,
 }
 
 /// One tracked action (ACTION_LEVEL jobs only).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct TrackedAction {
-    pub action_name: String,
-    #[serde(default)]
-    pub last_accessed_entity: Option<String>,
+pub struct TrackedAction<'a> {
+    #[serde(borrow)]
+    pub action_name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub last_accessed_entity: Option<Cow<'a, str>>,
     #[serde(default)]
     pub last_accessed_time: Option<AwsTime>,
-    #[serde(default)]
-    pub last_accessed_region: Option<String>,
+    #[serde(default, borrow)]
+    pub last_accessed_region: Option<Cow<'a, str>>,
 }
 
 #[cfg(test)]

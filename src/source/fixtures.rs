@@ -292,40 +292,33 @@ impl FixtureSource {
             .join(format!("{user_name}.json"))
     }
 
-    /// Reads a role's Access Advisor data; `None` when the file is absent.
-    pub fn last_accessed(
-        &self,
-        account_id: &str,
-        role_name: &str,
-    ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
-        self.last_accessed_at(&self.last_accessed_path(account_id, role_name))
-    }
-
-    /// Reads the Access Advisor data at `path` (pages concatenated);
-    /// `None` when the file is absent.
-    pub fn last_accessed_at(
+    /// Reads the Access Advisor data at `path` (pages concatenated) and
+    /// hands it to `f`, `None` when the file is absent. The data borrows
+    /// from the file's text, read into a buffer each thread reuses, so `f`
+    /// must not read another Access Advisor file itself.
+    pub fn with_last_accessed_at<R>(
         &self,
         path: &Path,
-    ) -> Result<Option<ServiceLastAccessedDetails>, SourceError> {
-        // Read first and look at the path only when that fails: a stat per
-        // role was a visible share of a large account's snapshot.
-        let pages = SMALL_FILE.with_borrow_mut(|bytes| {
-            read_small(path, bytes)?;
-            Ok(pages_of::<ServiceLastAccessedDetails>(path, bytes)?.0)
-        });
-        let pages = match pages {
-            Err(SourceError::Read { .. }) if !path.is_file() => return Ok(None),
-            other => other?,
-        };
-        let mut pages = pages.into_iter();
-        let Some(mut all) = pages.next() else {
-            return Ok(None);
-        };
-        for page in pages {
-            all.services_last_accessed
-                .extend(page.services_last_accessed);
-        }
-        Ok(Some(all))
+        f: impl FnOnce(Option<&ServiceLastAccessedDetails<'_>>) -> R,
+    ) -> Result<R, SourceError> {
+        SMALL_FILE.with_borrow_mut(|bytes| {
+            // Read first and look at the path only when that fails: a stat
+            // per role was a visible share of a large account's snapshot.
+            if let Err(e) = read_small(path, bytes) {
+                return if path.is_file() { Err(e) } else { Ok(f(None)) };
+            }
+            let mut pages = pages_of::<ServiceLastAccessedDetails>(path, bytes)?
+                .0
+                .into_iter();
+            let Some(mut all) = pages.next() else {
+                return Ok(f(None));
+            };
+            for page in pages {
+                all.services_last_accessed
+                    .extend(page.services_last_accessed);
+            }
+            Ok(f(Some(&all)))
+        })
     }
 }
 

@@ -31,7 +31,7 @@ use tokio::task::JoinSet;
 #[derive(Debug, Clone)]
 pub enum JobOutcome {
     /// The job completed; all pages merged.
-    Completed(ServiceLastAccessedDetails),
+    Completed(ServiceLastAccessedDetails<'static>),
     /// Generating or reading the job failed, or the job itself FAILED.
     Failed(String),
     /// Still IN_PROGRESS `job_timeout` after it was generated.
@@ -921,9 +921,9 @@ async fn credential_report(
 async fn job_pages(
     ctx: &AccountCtx,
     job_id: &str,
-) -> Result<Option<ServiceLastAccessedDetails>, String> {
+) -> Result<Option<ServiceLastAccessedDetails<'static>>, String> {
     let mut pages = Pages::new(ctx.cfg.max_pages);
-    let mut all: Option<ServiceLastAccessedDetails> = None;
+    let mut all: Option<ServiceLastAccessedDetails<'static>> = None;
     while let Some(marker) = pages.next_request() {
         let page = {
             let _slot = ctx.slot().await;
@@ -957,7 +957,7 @@ async fn job_pages(
             None => {
                 all = Some(ServiceLastAccessedDetails {
                     job_status: "COMPLETED".into(),
-                    job_type: page.job_type.map(|t| t.as_str().to_string()),
+                    job_type: page.job_type.map(|t| t.as_str().to_string().into()),
                     services_last_accessed: services.collect(),
                 })
             }

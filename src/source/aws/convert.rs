@@ -146,13 +146,13 @@ pub fn listed_role(r: iam::Role) -> (String, (Option<String>, Option<i32>)) {
 }
 
 /// One service of GetServiceLastAccessedDetails.
-pub fn service_last_accessed(s: iam::ServiceLastAccessed) -> ServiceLastAccessed {
+pub fn service_last_accessed(s: iam::ServiceLastAccessed) -> ServiceLastAccessed<'static> {
     ServiceLastAccessed {
-        service_name: Some(s.service_name),
-        service_namespace: s.service_namespace,
+        service_name: Some(s.service_name.into()),
+        service_namespace: s.service_namespace.into(),
         last_authenticated: s.last_authenticated.as_ref().map(time),
-        last_authenticated_entity: s.last_authenticated_entity,
-        last_authenticated_region: s.last_authenticated_region,
+        last_authenticated_entity: s.last_authenticated_entity.map(Into::into),
+        last_authenticated_region: s.last_authenticated_region.map(Into::into),
         total_authenticated_entities: s.total_authenticated_entities,
         tracked_actions_last_accessed: s
             .tracked_actions_last_accessed
@@ -160,10 +160,10 @@ pub fn service_last_accessed(s: iam::ServiceLastAccessed) -> ServiceLastAccessed
             .into_iter()
             .filter_map(|a| {
                 Some(TrackedAction {
-                    action_name: a.action_name?,
-                    last_accessed_entity: a.last_accessed_entity,
+                    action_name: a.action_name?.into(),
+                    last_accessed_entity: a.last_accessed_entity.map(Into::into),
                     last_accessed_time: a.last_accessed_time.as_ref().map(time),
-                    last_accessed_region: a.last_accessed_region,
+                    last_accessed_region: a.last_accessed_region.map(Into::into),
                 })
             })
             .collect(),

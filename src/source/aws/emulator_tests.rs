@@ -235,7 +235,7 @@ async fn collects_the_whole_organization_as_seeded() {
             let got: Vec<&str> = la
                 .services_last_accessed
                 .iter()
-                .map(|s| s.service_namespace.as_str())
+                .map(|s| s.service_namespace.as_ref())
                 .collect();
             let want: Vec<&str> = want["services"]
                 .as_array()
@@ -335,7 +335,7 @@ async fn collects_the_whole_organization_as_seeded() {
         let namespaces: Vec<&str> = la
             .services_last_accessed
             .iter()
-            .map(|s| s.service_namespace.as_str())
+            .map(|s| s.service_namespace.as_ref())
             .collect();
         let want_ns: Vec<&str> = sample["services"]
             .as_array()
