@@ -878,17 +878,38 @@ impl LastAccessed<'_> {
     }
 }
 
+/// Appends the Access Advisor rows of the role or user `who` (`name`) to
+/// `access`, and returns its `last_accessed_status`: `ok`, or why it has no
+/// data (see [`Access`]).
+fn collect_access(
+    last_accessed: &LastAccessed,
+    access: &mut last_accessed::Builder,
+    who: &PrincipalIds,
+    principal: PrincipalType,
+) -> Result<&'static str, SnapshotError> {
+    last_accessed.with(
+        &who.account_id,
+        &who.name,
+        principal,
+        |la_path, la| match la {
+            Ok(details) => {
+                access_rows(access, who, details, la_path)?;
+                Ok("ok")
+            }
+            Err(status) => Ok(status),
+        },
+    )
+}
+
 /// Appends the `last_accessed` rows of one principal's completed Access
-/// Advisor job; `who` is its id, name and ARN. A job that is not COMPLETED
-/// holds no data: an error naming where it came from.
+/// Advisor job. A job that is not COMPLETED holds no data: an error naming
+/// where it came from.
 fn access_rows<'d>(
     out: &mut last_accessed::Builder,
-    account_id: &'d str,
-    who: [&'d str; 3],
+    who: &'d PrincipalIds,
     details: &'d crate::source::aws_json::ServiceLastAccessedDetails<'_>,
     la_path: &Path,
 ) -> Result<(), SnapshotError> {
-    let [id, name, arn] = who;
     if details.job_status != "COMPLETED" {
         return Err(SourceError::Shape {
             path: la_path.to_path_buf(),
@@ -903,10 +924,10 @@ fn access_rows<'d>(
     let job_type = details.job_type.as_deref().unwrap_or("SERVICE_LEVEL");
     // A service's row; its tracked actions' rows differ only where they say.
     let row = |svc: &'d crate::source::aws_json::ServiceLastAccessed<'_>| LastAccessedRow {
-        account_id,
-        role_id: id,
-        role_name: name,
-        role_arn: arn,
+        account_id: &who.account_id,
+        role_id: &who.id,
+        role_name: &who.name,
+        role_arn: &who.arn,
         service_namespace: &svc.service_namespace,
         service_name: svc.service_name.as_deref(),
         action_name: None,
@@ -975,12 +996,13 @@ impl NormalizedDoc {
     }
 }
 
-/// Roles the lake's writer gets at once: [`ROLE_CHUNK`] / [`ROLE_TASK`]
-/// tasks' rows, merged, make one batch of each table. An account costs its
-/// managed policies plus a few chunks in memory, however many roles it has
-/// (#13: a 20,000-role account held every role and row at once). On it, 256
-/// is as fast as 512 and holds about 10 MB less: the allocator keeps each
-/// chunk's freed buffers (128: 142 MB but 8% slower; 1,024: 171 MB).
+/// Roles the lake's writer gets at once: [`CHUNK_TASKS`] tasks' rows, merged,
+/// make one batch of each table. An account costs its managed policies plus
+/// a few chunks in memory, however many roles it has (#13: a 20,000-role
+/// account held every role and row at once). When each chunk was one
+/// parallel pass, 256 was as fast as 512 and held about 10 MB less (128:
+/// 8% slower; 1,024: 171 MB); with tasks flowing through the pool, windows
+/// of 2 to 12 tasks ran within noise of each other.
 const ROLE_CHUNK: usize = 256;
 
 /// Roles per parallel task: each task reads and parses its roles' text,
@@ -988,10 +1010,13 @@ const ROLE_CHUNK: usize = 256;
 /// balance the cores, large enough that merging the tasks' rows is cheap.
 const ROLE_TASK: usize = 32;
 
+/// Tasks per chunk.
+const CHUNK_TASKS: usize = ROLE_CHUNK / ROLE_TASK;
+
 /// Tasks started and not yet handed to the writer, at most: a chunk's worth,
 /// so that the next chunk is evaluated while this one is merged and sent,
 /// and memory stays at a few chunks' rows (see [`in_order::run`]).
-const TASKS_IN_FLIGHT: usize = ROLE_CHUNK / ROLE_TASK;
+const TASKS_IN_FLIGHT: usize = CHUNK_TASKS;
 
 /// Collects one account's rows, handing them to `sink` in chunks: first the
 /// SCPs and credentials, then the roles [`ROLE_CHUNK`] at a time in file
@@ -1047,7 +1072,7 @@ fn collect_account(
     };
     let role_count = data.roles.len();
     let tasks = role_count.div_ceil(ROLE_TASK);
-    let mut chunk: Vec<AccountRows> = Vec::with_capacity(TASKS_IN_FLIGHT);
+    let mut chunk: Vec<AccountRows> = Vec::with_capacity(CHUNK_TASKS);
     in_order::run(
         tasks,
         TASKS_IN_FLIGHT,
@@ -1057,7 +1082,7 @@ fn collect_account(
         },
         |rows| {
             chunk.push(rows?);
-            if chunk.len() == ROLE_CHUNK / ROLE_TASK {
+            if chunk.len() == CHUNK_TASKS {
                 sink(AccountRows::concat(std::mem::take(&mut chunk)))?;
             }
             Ok::<(), SnapshotError>(())
@@ -1306,22 +1331,11 @@ impl<'a> RoleCx<'_, 'a> {
             out.simulations.push(simulation_row(&ids, action, decision));
         }
 
-        let last_accessed_status = last_accessed.with(
-            &account.id,
-            &role.role_name,
-            PrincipalType::Role,
-            |la_path, la| match la {
-                Ok(details) => {
-                    let who = [&*role.role_id, &role.role_name, &role.arn];
-                    access_rows(access, &account.id, who, details, la_path)?;
-                    Ok("ok")
-                }
-                Err(status) => {
-                    out.roles_without_last_accessed += 1;
-                    Ok(status)
-                }
-            },
-        )?;
+        let last_accessed_status =
+            collect_access(last_accessed, access, &ids, PrincipalType::Role)?;
+        if last_accessed_status != "ok" {
+            out.roles_without_last_accessed += 1;
+        }
 
         let (description, max_session_duration) = data
             .listed
@@ -1692,10 +1706,7 @@ fn policy_row(
     doc: NormalizedDoc,
 ) -> RolePolicyRow {
     RolePolicyRow {
-        account_id: Arc::clone(&who.account_id),
-        role_id: Arc::clone(&who.id),
-        role_name: Arc::clone(&who.name),
-        role_arn: Arc::clone(&who.arn),
+        principal: who.clone(),
         kind,
         policy_name: name.to_string(),
         policy_arn: arn.map(str::to_string),
@@ -1728,10 +1739,7 @@ fn api_simulation_rows(
             })?;
         out.extend(decisions.iter().map(|d| {
             SimulationRow {
-                account_id: Arc::clone(&who.account_id),
-                role_id: Arc::clone(&who.id),
-                role_name: Arc::clone(&who.name),
-                role_arn: Arc::clone(&who.arn),
+                principal: who.clone(),
                 action: d.action.as_str().into(),
                 decision: d.verdict.decision(),
                 decided_by: Some(d.decided_by),
@@ -1770,10 +1778,7 @@ fn simulation_row(
     SimulationRow {
         breadth: b.breadth.map(eval::Breadth::as_str),
         breadth_decision: b.breadth_decision.as_str(),
-        account_id: Arc::clone(&who.account_id),
-        role_id: Arc::clone(&who.id),
-        role_name: Arc::clone(&who.name),
-        role_arn: Arc::clone(&who.arn),
+        principal: who.clone(),
         action: Arc::clone(action),
         decision: d.decision.as_str(),
         decided_by: d.decided_by.map(|l| l.as_str()),
@@ -1839,7 +1844,7 @@ mod tests {
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!(
-            (r.decision, r.decided_by, &*r.role_id),
+            (r.decision, r.decided_by, &*r.principal.id),
             ("explicit_deny", Some("scp"), "AROAX")
         );
         assert_eq!(r.matched_statements[0].statement_index, -1);

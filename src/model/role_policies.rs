@@ -4,10 +4,9 @@
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
-use super::principal::PrincipalType;
+use super::principal::{PrincipalIds, PrincipalType};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use std::sync::Arc;
 
 /// The table definition; see each column's `doc`.
 pub const TABLE: TableDef = TableDef {
@@ -98,12 +97,8 @@ impl PolicyKind {
 /// One (role, policy) pair as written to the lake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolePolicyRow {
-    /// The principal's account, id, name and ARN: shared by its rows (see
-    /// [`super::principal::PrincipalIds`]).
-    pub account_id: Arc<str>,
-    pub role_id: Arc<str>,
-    pub role_name: Arc<str>,
-    pub role_arn: Arc<str>,
+    /// The `account_id`, `role_id`, `role_name` and `role_arn` columns.
+    pub principal: PrincipalIds,
     pub kind: PolicyKind,
     pub policy_name: String,
     pub policy_arn: Option<String>,
@@ -125,10 +120,10 @@ pub fn to_batch(rows: &[RolePolicyRow]) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(
         TABLE.schema(),
         vec![
-            utf8_req(rows.iter().map(|r| &*r.account_id)),
-            utf8_req(rows.iter().map(|r| &*r.role_id)),
-            utf8_req(rows.iter().map(|r| &*r.role_name)),
-            utf8_req(rows.iter().map(|r| &*r.role_arn)),
+            utf8_req(rows.iter().map(|r| &*r.principal.account_id)),
+            utf8_req(rows.iter().map(|r| &*r.principal.id)),
+            utf8_req(rows.iter().map(|r| &*r.principal.name)),
+            utf8_req(rows.iter().map(|r| &*r.principal.arn)),
             utf8_req(rows.iter().map(|r| r.kind.as_str())),
             utf8_req(rows.iter().map(|r| r.policy_name.as_str())),
             utf8(rows.iter().map(|r| r.policy_arn.as_deref())),

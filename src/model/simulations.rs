@@ -7,7 +7,7 @@
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
-use super::principal::PrincipalType;
+use super::principal::{PrincipalIds, PrincipalType};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
@@ -108,12 +108,10 @@ pub struct MatchedStatementRow {
 #[derive(Debug, Clone, PartialEq)]
 ///
 /// The principal's account, id, name and ARN, and the action, are shared by
-/// its rows (see [`super::principal::PrincipalIds`]); the rest of the text is fixed.
+/// its rows; the rest of the text is fixed.
 pub struct SimulationRow {
-    pub account_id: Arc<str>,
-    pub role_id: Arc<str>,
-    pub role_name: Arc<str>,
-    pub role_arn: Arc<str>,
+    /// The `account_id`, `role_id`, `role_name` and `role_arn` columns.
+    pub principal: PrincipalIds,
     pub action: Arc<str>,
     pub decision: &'static str,
     pub decided_by: Option<&'static str>,
@@ -151,10 +149,10 @@ pub fn to_batch_of(
     RecordBatch::try_new(
         TABLE.schema(),
         vec![
-            utf8_req(rows.iter().map(|r| &*r.account_id)),
-            utf8_req(rows.iter().map(|r| &*r.role_id)),
-            utf8_req(rows.iter().map(|r| &*r.role_name)),
-            utf8_req(rows.iter().map(|r| &*r.role_arn)),
+            utf8_req(rows.iter().map(|r| &*r.principal.account_id)),
+            utf8_req(rows.iter().map(|r| &*r.principal.id)),
+            utf8_req(rows.iter().map(|r| &*r.principal.name)),
+            utf8_req(rows.iter().map(|r| &*r.principal.arn)),
             utf8_req(rows.iter().map(|r| &*r.action)),
             utf8_req(rows.iter().map(|_| "*")),
             utf8_req(rows.iter().map(|r| r.decision)),

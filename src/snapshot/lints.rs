@@ -116,7 +116,7 @@ impl<'m> Linter<'m> {
                     policy_kind: "inline",
                     policy_name: &row.policy_name,
                     policy_arn: None,
-                    role: Some((&row.role_name, &row.role_arn)),
+                    role: Some((&row.principal.name, &row.principal.arn)),
                 };
                 self.inline.extend(rows_of(&self.account_id, &src, &lints));
                 continue;

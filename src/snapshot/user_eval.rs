@@ -7,7 +7,7 @@
 
 use super::{
     AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    access_rows, decide_sensitive, finish_access, shared_actions, simulation_row,
+    collect_access, decide_sensitive, finish_access, shared_actions, simulation_row,
 };
 use crate::eval::{Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
@@ -48,12 +48,7 @@ pub(super) fn collect_users<'a>(
     let account_id: Arc<str> = Arc::from(account.id.as_str());
     let actions = shared_actions(cfg);
     for (i, user) in details.user_detail_list.iter().enumerate() {
-        let who = [
-            user.user_id.as_str(),
-            user.user_name.as_str(),
-            user.arn.as_str(),
-        ];
-        let ids = PrincipalIds::new(&account_id, who);
+        let ids = PrincipalIds::new(&account_id, [&user.user_id, &user.user_name, &user.arn]);
         let mut cx = UserCx {
             named: &ids,
             user,
@@ -106,18 +101,7 @@ pub(super) fn collect_users<'a>(
                 .push(simulation_row(&ids, action, decision));
         }
 
-        let status = last_accessed.with(
-            &account.id,
-            &user.user_name,
-            PrincipalType::User,
-            |la_path, la| match la {
-                Ok(found) => {
-                    access_rows(&mut access, &account.id, who, found, la_path)?;
-                    Ok("ok")
-                }
-                Err(status) => Ok(status),
-            },
-        )?;
+        let status = collect_access(last_accessed, &mut access, &ids, PrincipalType::User)?;
         out.users[i].last_accessed_status = status.to_string();
     }
     out.user_last_accessed
@@ -166,10 +150,7 @@ impl UserCx<'_, '_> {
         group: Option<&GroupDetail>,
     ) {
         self.rows.push(RolePolicyRow {
-            account_id: Arc::clone(&self.named.account_id),
-            role_id: Arc::clone(&self.named.id),
-            role_name: Arc::clone(&self.named.name),
-            role_arn: Arc::clone(&self.named.arn),
+            principal: self.named.clone(),
             kind,
             policy_name: name.to_string(),
             policy_arn: arn.map(str::to_string),
