@@ -16,7 +16,7 @@ use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -61,12 +61,24 @@ const FILE_ROWS: u64 = 4_000_000;
 /// pyarrow, polars) reads it. `coerce_types` writes the standard list and map
 /// names (`list`/`element`, `key_value`) that Athena and Snowflake expect.
 /// Columns marked [`Column::without_dictionary`](crate::model::columns::Column::without_dictionary)
-/// are written plain.
+/// are written plain, and those marked
+/// [`Column::without_statistics`](crate::model::columns::Column::without_statistics)
+/// without min/max statistics.
 pub fn writer_properties(table: &TableDef) -> WriterProperties {
-    let plain = table.columns.iter().filter(|c| !c.dictionary);
-    plain
-        .fold(WriterProperties::builder(), |b, c| {
-            b.set_column_dictionary_enabled(ColumnPath::from(c.name), false)
+    table
+        .columns
+        .iter()
+        .fold(WriterProperties::builder(), |mut b, c| {
+            if !c.dictionary {
+                b = b.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
+            }
+            if !c.statistics {
+                b = b.set_column_statistics_enabled(
+                    ColumnPath::from(c.name),
+                    EnabledStatistics::None,
+                );
+            }
+            b
         })
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))

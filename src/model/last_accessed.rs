@@ -72,14 +72,21 @@ const COLUMNS: &[Column] = &[
     super::principal::COLUMN,
 ];
 
-/// One Access Advisor entry, borrowed from the principal and the job's
-/// answer it comes from.
+/// Whose Access Advisor rows they are: the columns every row of one
+/// principal's job shares.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LastAccessedRow<'a> {
+pub struct Owner<'a> {
     pub account_id: &'a str,
     pub role_id: &'a str,
     pub role_name: &'a str,
     pub role_arn: &'a str,
+    pub job_type: &'a str,
+}
+
+/// One Access Advisor entry, borrowed from the job's answer it comes from;
+/// its [`Owner`]'s columns are added by [`Builder::end_owner`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LastAccessedRow<'a> {
     pub service_namespace: &'a str,
     pub service_name: Option<&'a str>,
     /// The action's name without its service (`GetObject`) for action
@@ -90,7 +97,6 @@ pub struct LastAccessedRow<'a> {
     pub last_authenticated_region: Option<&'a str>,
     pub last_authenticated_entity: Option<&'a str>,
     pub total_authenticated_entities: Option<i32>,
-    pub job_type: &'a str,
 }
 
 /// Builds the table's columns as rows arrive, for principals of one kind.
@@ -138,9 +144,9 @@ impl Builder {
         }
     }
 
-    /// Rows appended since the last [`Builder::finish`].
+    /// Rows appended since the last [`Builder::finish`], owner or not.
     pub fn len(&self) -> usize {
-        self.account_id.len()
+        self.service_namespace.len()
     }
 
     /// Whether no row was appended since the last [`Builder::finish`].
@@ -148,12 +154,8 @@ impl Builder {
         self.len() == 0
     }
 
-    /// Appends one row.
+    /// Appends one row; [`Builder::end_owner`] says whose it is.
     pub fn append(&mut self, row: LastAccessedRow<'_>) {
-        self.account_id.append_value(row.account_id);
-        self.role_id.append_value(row.role_id);
-        self.role_name.append_value(row.role_name);
-        self.role_arn.append_value(row.role_arn);
         self.service_namespace.append_value(row.service_namespace);
         self.service_name.append_option(row.service_name);
         match row.action_name {
@@ -177,11 +179,26 @@ impl Builder {
             .append_option(row.last_authenticated_entity);
         self.total_authenticated_entities
             .append_option(row.total_authenticated_entities);
-        self.job_type.append_value(row.job_type);
+    }
+
+    /// Gives the rows appended since the last call (or since
+    /// [`Builder::finish`]) their owner.
+    ///
+    /// Why not per row: the owner's ids, name and ARN are most of a row's
+    /// bytes, and copying them once per principal, space reserved up front,
+    /// replaced growing four columns row by row (#13).
+    pub fn end_owner(&mut self, owner: &Owner<'_>) {
+        let rows = self.len() - self.account_id.len();
+        self.account_id.append_value_n(owner.account_id, rows);
+        self.role_id.append_value_n(owner.role_id, rows);
+        self.role_name.append_value_n(owner.role_name, rows);
+        self.role_arn.append_value_n(owner.role_arn, rows);
+        self.job_type.append_value_n(owner.job_type, rows);
     }
 
     /// The rows appended so far as one record batch; the builder is empty
-    /// again afterwards.
+    /// again afterwards. Rows without an owner (no [`Builder::end_owner`]
+    /// after them) are an error: their columns would not line up.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let rows = self.len();
         let columns: Vec<ArrayRef> = vec![
@@ -212,10 +229,6 @@ mod tests {
 
     fn row(action_name: Option<&str>) -> LastAccessedRow<'_> {
         LastAccessedRow {
-            account_id: "111122223333",
-            role_id: "AROAEXAMPLE",
-            role_name: "app",
-            role_arn: "arn:aws:iam::111122223333:role/app",
             service_namespace: "s3",
             service_name: Some("Amazon S3"),
             action_name,
@@ -223,8 +236,24 @@ mod tests {
             last_authenticated_region: Some("eu-west-1"),
             last_authenticated_entity: None,
             total_authenticated_entities: action_name.is_none().then_some(2),
+        }
+    }
+
+    fn owner(name: &str) -> Owner<'_> {
+        Owner {
+            account_id: "111122223333",
+            role_id: "AROAEXAMPLE",
+            role_name: name,
+            role_arn: "arn:aws:iam::111122223333:role/app",
             job_type: "ACTION_LEVEL",
         }
+    }
+
+    fn text(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
+        let col = batch.column_by_name(name).unwrap().as_string::<i32>();
+        (0..col.len())
+            .map(|i| col.is_valid(i).then(|| col.value(i).to_string()))
+            .collect()
     }
 
     #[test]
@@ -232,20 +261,20 @@ mod tests {
         let mut b = Builder::new(PrincipalType::User);
         b.append(row(Some("GetObject")));
         b.append(row(None));
+        b.end_owner(&owner("app"));
         assert_eq!(b.len(), 2);
         let batch = b.finish().unwrap();
         assert!(b.is_empty());
         assert_eq!(batch.schema(), TABLE.schema());
-        let text = |name: &str| {
-            let col = batch.column_by_name(name).unwrap().as_string::<i32>();
-            (0..col.len())
-                .map(|i| col.is_valid(i).then(|| col.value(i).to_string()))
-                .collect::<Vec<_>>()
-        };
+        let text = |name: &str| text(&batch, name);
         let some = |s: &str| Some(s.to_string());
         assert_eq!(text("action"), [some("s3:GetObject"), None]);
         assert_eq!(text("granularity"), [some("action"), some("service")]);
         assert_eq!(text("principal_type"), [some("user"), some("user")]);
+        assert_eq!(
+            text("job_type"),
+            [some("ACTION_LEVEL"), some("ACTION_LEVEL")]
+        );
         assert_eq!(
             text("role_arn")[1],
             some("arn:aws:iam::111122223333:role/app")
@@ -265,8 +294,34 @@ mod tests {
 
         // The next batch holds only what came after `finish`.
         b.append(row(None));
+        b.end_owner(&owner("app"));
         let next = b.finish().unwrap();
         assert_eq!(next.num_rows(), 1);
         assert_eq!(b.finish().unwrap().num_rows(), 0);
+    }
+
+    #[test]
+    fn each_owner_gets_the_rows_appended_since_the_last_owner() {
+        let mut b = Builder::new(PrincipalType::Role);
+        b.append(row(None));
+        b.append(row(Some("GetObject")));
+        b.end_owner(&owner("first"));
+        // A principal without rows adds none.
+        b.end_owner(&owner("empty"));
+        b.append(row(None));
+        b.end_owner(&owner("second"));
+        let batch = b.finish().unwrap();
+        let names = text(&batch, "role_name");
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(names, [some("first"), some("first"), some("second")]);
+    }
+
+    #[test]
+    fn rows_without_an_owner_are_an_error_not_a_misaligned_batch() {
+        let mut b = Builder::new(PrincipalType::Role);
+        b.append(row(None));
+        b.end_owner(&owner("app"));
+        b.append(row(None));
+        assert!(b.finish().is_err());
     }
 }

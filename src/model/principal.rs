@@ -65,18 +65,21 @@ pub const ROLE_ID: Column = Column::required(
     "role_id",
     ColType::Utf8,
     "Role id (AROA...); the user id (AIDA...) on user rows.",
-);
+)
+.without_statistics();
 
 /// `role_name`: the role's name, or the user's on user rows.
 pub const ROLE_NAME: Column = Column::required(
     "role_name",
     ColType::Utf8,
     "Role name; the user name on user rows.",
-);
+)
+.without_statistics();
 
 /// `role_arn`: the role's ARN, or the user's on user rows.
 pub const ROLE_ARN: Column = Column::required(
     "role_arn",
     ColType::Utf8,
     "Role ARN; the user ARN on user rows.",
-);
+)
+.without_statistics();

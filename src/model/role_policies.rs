@@ -49,7 +49,8 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "The policy document as normalized JSON text (compact, keys sorted).",
     )
-    .without_dictionary(),
+    .without_dictionary()
+    .without_statistics(),
     Column::required(
         "statement_count",
         ColType::Int32,

@@ -27,9 +27,10 @@ const COLUMNS: &[Column] = &[
         "role_id",
         ColType::Utf8,
         "Stable unique id (AROA...); changes when a role is deleted and recreated under the same name.",
-    ),
-    Column::required("role_name", ColType::Utf8, "Role name."),
-    Column::required("arn", ColType::Utf8, "Role ARN."),
+    )
+    .without_statistics(),
+    Column::required("role_name", ColType::Utf8, "Role name.").without_statistics(),
+    Column::required("arn", ColType::Utf8, "Role ARN.").without_statistics(),
     Column::required("path", ColType::Utf8, "IAM path, e.g. / or /service-role/."),
     Column::required(
         "create_date",
@@ -55,7 +56,8 @@ const COLUMNS: &[Column] = &[
         "trust_policy",
         ColType::Utf8,
         "Trust (assume-role) policy as normalized JSON text.",
-    ),
+    )
+    .without_statistics(),
     Column::required(
         "trusted_principals",
         ColType::List(&ColType::Utf8),

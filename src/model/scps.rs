@@ -35,7 +35,8 @@ const COLUMNS: &[Column] = &[
         ColType::Utf8,
         "The policy document as normalized JSON text (compact, keys sorted).",
     )
-    .without_dictionary(),
+    .without_dictionary()
+    .without_statistics(),
 ];
 
 /// One (account, level, SCP) row as written to the lake.

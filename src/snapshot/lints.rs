@@ -1,20 +1,16 @@
 //! The snapshot's policy lints: every identity policy of an account checked against AWS's
-//! Service Authorization Reference ([`ServiceModel::lint_document`]) for actions and
-//! condition keys that do not exist, written to the `policy_lints` table. Each distinct
-//! document is decoded and checked once: a managed policy once per account however many
-//! roles attach it, an inline document once however many roles carry the same text.
+//! Service Authorization Reference ([`ServiceModel::lint_document`](crate::eval::ServiceModel::lint_document))
+//! for actions and condition keys that do not exist, written to the `policy_lints` table.
 //!
-//! It runs on the `role_policies` rows collection built (every document there already
-//! decoded and normalized once), chunk by chunk on the thread that writes them, beside the
-//! evaluating threads rather than between their chunks.
+//! Each document is checked where it is decoded (a managed policy once per account however
+//! many roles attach it, an inline one with its role, on the evaluating threads: see
+//! `NormalizedDoc`); this module turns those lints into rows, chunk by chunk on the thread
+//! that writes them, in the rows' order: each managed policy's once, each inline policy's
+//! with its role.
 
-use std::rc::Rc;
+use rustc_hash::FxHashSet;
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
-use serde_json::Value;
-
-use crate::eval::{DocumentLint, ModelLint, ServiceModel};
+use crate::eval::{DocumentLint, ModelLint};
 use crate::model::policy_lints::PolicyLintRow;
 use crate::model::role_policies::{PolicyKind, RolePolicyRow};
 
@@ -60,65 +56,45 @@ fn rows_of(account_id: &str, src: &Source<'_>, lints: &[DocumentLint]) -> Vec<Po
         .collect()
 }
 
-/// The lints of one account's identity policies, fed the account's `role_policies` rows as
-/// the snapshot builds them, a chunk of roles at a time. The rows carry each document
-/// already decoded and normalized (keys sorted, arrays and nesting kept, so JSON paths are
-/// the document's own), and only decodable documents become rows. Managed policies
-/// (attached or as a boundary) are checked once each, in order of first use; identical
-/// inline texts are checked once. [`Linter::finish`] lists the managed policies' lints,
-/// then each role's inline ones.
-pub(super) struct Linter<'m> {
+/// The lint rows of one account's identity policies, fed the account's `role_policies`
+/// rows and their documents' lints as the snapshot builds them, a chunk of roles at a
+/// time. Managed policies (attached or as a boundary) get rows once each, in order of
+/// first use; [`Linter::finish`] lists the managed policies' lints, then each role's
+/// inline ones.
+pub(super) struct Linter {
     account_id: String,
-    model: &'m ServiceModel,
     seen_managed: FxHashSet<String>,
     managed: Vec<PolicyLintRow>,
-    /// Lints per distinct inline text, shared by every role carrying it.
-    /// Keyed with the Fx hash: SipHash over every inline document's text was
-    /// a sixth of the linter's time (#13).
-    by_text: FxHashMap<std::sync::Arc<str>, Rc<Vec<DocumentLint>>>,
     inline: Vec<PolicyLintRow>,
 }
 
-impl<'m> Linter<'m> {
-    pub(super) fn new(account_id: &str, model: &'m ServiceModel) -> Linter<'m> {
+impl Linter {
+    pub(super) fn new(account_id: &str) -> Linter {
         Linter {
             account_id: account_id.to_string(),
-            model,
             seen_managed: FxHashSet::default(),
             managed: Vec::new(),
-            by_text: FxHashMap::default(),
             inline: Vec::new(),
         }
     }
 
-    fn lint(&self, text: &str) -> Rc<Vec<DocumentLint>> {
-        Rc::new(
-            serde_json::from_str::<Value>(text)
-                .map(|doc| self.model.lint_document(&doc))
-                .unwrap_or_default(),
-        )
-    }
-
-    /// Checks the documents of a chunk's rows not checked before.
-    pub(super) fn add(&mut self, policies: &[RolePolicyRow]) {
-        for row in policies {
+    /// Adds the lints of `policies`' documents: `lints[i]` are `policies[i]`'s.
+    pub(super) fn add(
+        &mut self,
+        policies: &[RolePolicyRow],
+        lints: &[Option<std::sync::Arc<[DocumentLint]>>],
+    ) {
+        debug_assert_eq!(policies.len(), lints.len());
+        for (row, lints) in policies.iter().zip(lints) {
+            let lints = lints.as_deref().unwrap_or_default();
             if row.kind == PolicyKind::Inline {
-                let lints = match self.by_text.get(&row.document) {
-                    Some(l) => Rc::clone(l),
-                    None => {
-                        let l = self.lint(&row.document);
-                        self.by_text
-                            .insert(std::sync::Arc::clone(&row.document), Rc::clone(&l));
-                        l
-                    }
-                };
                 let src = Source {
                     policy_kind: "inline",
                     policy_name: &row.policy_name,
                     policy_arn: None,
                     role: Some((&row.principal.name, &row.principal.arn)),
                 };
-                self.inline.extend(rows_of(&self.account_id, &src, &lints));
+                self.inline.extend(rows_of(&self.account_id, &src, lints));
                 continue;
             }
             let Some(arn) = row.policy_arn.as_deref() else {
@@ -134,8 +110,7 @@ impl<'m> Linter<'m> {
                 policy_arn: Some(arn),
                 role: None,
             };
-            let lints = self.lint(&row.document);
-            self.managed.extend(rows_of(&self.account_id, &src, &lints));
+            self.managed.extend(rows_of(&self.account_id, &src, lints));
         }
     }
 

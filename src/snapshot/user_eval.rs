@@ -7,7 +7,7 @@
 
 use super::{
     AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    collect_access, decide_sensitive, finish_access, shared_actions, simulation_row,
+    collect_access, decide_sensitive, finish_access, policy_row, shared_actions, simulation_row,
 };
 use crate::eval::{Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
@@ -149,16 +149,18 @@ impl UserCx<'_, '_> {
         doc: NormalizedDoc,
         group: Option<&GroupDetail>,
     ) {
-        self.rows.push(RolePolicyRow {
-            principal: self.named.clone(),
+        let row = policy_row(
+            self.named,
+            PrincipalType::User,
             kind,
-            policy_name: name.to_string(),
-            policy_arn: arn.map(str::to_string),
-            policy_version: version.map(str::to_string),
-            document: doc.text,
-            statement_count: doc.statement_count,
-            principal_type: PrincipalType::User,
+            name,
+            arn,
+            version,
+            doc,
+        );
+        self.rows.push(RolePolicyRow {
             via_group: group.map(|g| g.group_name.clone()),
+            ..row
         });
     }
 
