@@ -484,10 +484,7 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
         .into_iter()
         .filter(|a| cfg.shard.is_none_or(|s| s.contains(&a.id)))
         .collect();
-    let scp_levels = compile_scps(&accounts)?;
-    let mut run = Run::start(cfg)?;
-    let bar = progress_bar(cfg.progress, accounts.len() as u64);
-    std::thread::scope(|scope| -> Result<(), SnapshotError> {
+    std::thread::scope(|scope| -> Result<SnapshotOutcome, SnapshotError> {
         // The service model is decompressed and indexed beside the first
         // account's load rather than after it, when the first role asks:
         // both are serial work before the cores have roles to evaluate
@@ -503,7 +500,13 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
             let (source, id) = (&source, account.id.clone());
             scope.spawn(move || source.account(&id))
         };
+        // The first account loads while the SCPs compile and the partition's
+        // files are created (it only reads): its load is the longest serial
+        // step of a run, and SCP errors still come first.
         let mut next = accounts.first().map(load);
+        let scp_levels = compile_scps(&accounts)?;
+        let mut run = Run::start(cfg)?;
+        let bar = progress_bar(cfg.progress, accounts.len() as u64);
         for (i, (account, levels)) in accounts.iter().zip(&scp_levels).enumerate() {
             bar.set_message(format!("account {} · {} roles", account.id, run.roles));
             let loading = next.take().expect("each account is loaded before its turn");
@@ -521,10 +524,9 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
             drop_later(data);
             bar.inc(1);
         }
-        Ok(())
-    })?;
-    bar.finish_and_clear();
-    run.finish()
+        bar.finish_and_clear();
+        run.finish()
+    })
 }
 
 /// Live collection: accounts arrive as the collector finishes them (one in
