@@ -572,12 +572,14 @@ impl Hit<'_> {
 
 /// Room for an action name lower-cased on the stack (the longest AWS
 /// action is under 100 bytes).
-const ACTION_BUF: usize = 128;
+pub(crate) const ACTION_BUF: usize = 128;
 
 /// `action` lower-cased: itself when it already is, else in `buf` when it is
 /// ASCII and fits. The snapshot asks `iam:PassRole` and its like for every
-/// role, and allocating the lower-case copy each time showed in perf (#13).
-fn lower_action<'a>(action: &'a str, buf: &'a mut [u8; ACTION_BUF]) -> Cow<'a, str> {
+/// role, and allocating the lower-case copy each time showed in perf (#13);
+/// so did [`super::ServiceModel::action`]'s, asked for every action of every
+/// policy compiled and linted.
+pub(crate) fn lower_action<'a>(action: &'a str, buf: &'a mut [u8; ACTION_BUF]) -> Cow<'a, str> {
     if !action
         .bytes()
         .any(|b| b.is_ascii_uppercase() || !b.is_ascii())

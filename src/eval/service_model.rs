@@ -437,12 +437,10 @@ impl ServiceModel {
     /// Looks an action up by name, case-insensitively (`"S3:getobject"`). No wildcards.
     pub fn action(&self, name: &str) -> Option<ActionRef<'_>> {
         // The evaluator asks with lower-cased names, once per statement and
-        // decision: lower-case (allocating) only what is not already.
-        let lc = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            std::borrow::Cow::Owned(name.to_ascii_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(name)
-        };
+        // decision; policies and lints with names as written (`s3:GetObject`):
+        // lower-cased on the stack.
+        let mut buf = [0u8; super::evaluate::ACTION_BUF];
+        let lc = super::evaluate::lower_action(name, &mut buf);
         let lc = lc.as_ref();
         let (svc, _) = lc.split_once(':')?;
         let service = &self.services[*self.service_index.get(svc)? as usize];
