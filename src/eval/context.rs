@@ -1,12 +1,14 @@
 //! The request context: known condition keys and their (multi-)values.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Request context keys with their values. Key lookup is case-insensitive (IAM condition key
 /// names are), values are kept as given.
 #[derive(Clone, Debug)]
 pub struct Context {
-    values: HashMap<Box<str>, (Box<str>, Vec<String>)>,
+    /// By lower-cased key. FxHash: a snapshot builds one context per role
+    /// and asks it per condition; SipHash's DoS resistance buys nothing here.
+    values: FxHashMap<Box<str>, (Box<str>, Vec<String>)>,
     /// When true (the default, for "what can this role do" questions), a key a condition needs
     /// that is not in the context makes that condition Unknown and is reported as missing.
     /// When false, absent keys are absent with AWS semantics (IfExists true, Null per its value,
@@ -28,7 +30,7 @@ impl Context {
     /// An empty context where absent keys are unknown.
     pub fn new() -> Context {
         Context {
-            values: HashMap::new(),
+            values: FxHashMap::default(),
             absent_keys_unknown: true,
             complete_prefixes: Vec::new(),
         }
