@@ -15,6 +15,7 @@ pub mod lake;
 pub mod model;
 pub mod parity;
 pub mod plan;
+mod priority;
 pub mod report;
 pub mod simulate;
 pub mod snapshot;

@@ -490,7 +490,15 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
         // both are serial work before the cores have roles to evaluate
         // (about 20 ms of a 0.9 s run on 20,000 roles). A model that does
         // not load is reported where it is first used, as before.
-        scope.spawn(|| eval::ServiceModel::try_bundled().is_ok());
+        //
+        // It runs below the account's load, as the evaluators do: the load's
+        // index is serial and the longest step before the first role, and
+        // sharing two cores three ways (model, index, roles.json) held it
+        // back.
+        scope.spawn(|| {
+            crate::priority::lower_this_thread(in_order::EVALUATOR_NICE);
+            eval::ServiceModel::try_bundled().is_ok()
+        });
         // The next account's files are read and indexed on a thread of
         // their own while this one is evaluated: reading is serial work
         // that would otherwise leave the cores idle between accounts (on

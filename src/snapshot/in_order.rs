@@ -30,7 +30,7 @@ use std::sync::{Once, mpsc};
 /// Background threads of databases are lowered the same way (RocksDB's
 /// `LowerThreadPoolCPUPriority`). Only Linux has per-thread priorities;
 /// elsewhere the threads keep the process's.
-const EVALUATOR_NICE: i32 = 5;
+pub(crate) const EVALUATOR_NICE: i32 = 5;
 
 /// Starts rayon's global pool, the evaluating threads (one per core, as by
 /// default), each lowered by [`EVALUATOR_NICE`] as it starts. Nothing else
@@ -41,31 +41,10 @@ fn start_evaluators() {
     START.call_once(|| {
         let _ = rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("iamlake-eval-{i}"))
-            .start_handler(|_| lower_priority(EVALUATOR_NICE))
+            .start_handler(|_| crate::priority::lower_this_thread(EVALUATOR_NICE))
             .build_global();
     });
 }
-
-/// Lowers the calling thread's CPU priority by `steps` (never above 19, the
-/// lowest). Best effort: a failure leaves the priority as it was.
-#[cfg(target_os = "linux")]
-fn lower_priority(steps: i32) {
-    // SAFETY: plain system calls on this thread's own id. On Linux `nice`
-    // is per thread, so PRIO_PROCESS with a thread id changes only it.
-    unsafe {
-        let tid = libc::gettid() as libc::id_t;
-        // -1 is also a valid priority: errno tells them apart.
-        *libc::__errno_location() = 0;
-        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
-        if now == -1 && *libc::__errno_location() != 0 {
-            return;
-        }
-        libc::setpriority(libc::PRIO_PROCESS, tid, (now + steps).min(19));
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lower_priority(_steps: i32) {}
 
 /// Runs `job(0)`, `job(1)`, … `job(count - 1)` on the rayon pool, at most
 /// `window` started and not yet delivered at any time, and hands each result

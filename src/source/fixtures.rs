@@ -241,6 +241,9 @@ impl FixtureSource {
         let roles_path = dir.join("roles.json");
         let (indexed, listed) = std::thread::scope(|scope| {
             let listed = scope.spawn(|| -> Result<_, SourceError> {
+                // Below the index, the serial step the cores wait for (see
+                // `snapshot::run_fixtures`).
+                crate::priority::lower_this_thread(5);
                 if !roles_path.is_file() {
                     return Ok(HashMap::new());
                 }
