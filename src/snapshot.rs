@@ -264,19 +264,15 @@ impl<'c> Run<'c> {
             // One chunk waits while another is written: memory stays at a
             // few chunks' rows.
             let (tx, rx) = std::sync::mpsc::sync_channel::<AccountRows>(1);
-            // The writer lints the policies too, in the rows' order, beside
-            // the evaluating threads rather than between their chunks.
+            // The writer turns the policies' lints into rows too, in the
+            // rows' order (without the bundled model there are none).
             let writing = scope.spawn(move || -> Result<_, SnapshotError> {
-                let mut linter = eval::ServiceModel::try_bundled()
-                    .ok()
-                    .map(|_| lints::Linter::new(account_id));
+                let mut linter = lints::Linter::new(account_id);
                 for rows in rx {
-                    if let Some(linter) = &mut linter {
-                        linter.add(&rows.policies, &rows.policy_doc_lints);
-                    }
+                    linter.add(&rows.policies, &rows.policy_doc_lints);
                     write_account(writer, account_id, &rows)?;
                 }
-                Ok(linter.map(lints::Linter::finish))
+                Ok(linter.finish())
             });
             let collected = collect_account(
                 last_accessed,
@@ -329,13 +325,11 @@ impl<'c> Run<'c> {
             // The writer's error explains a send that failed.
             written.and_then(|lints| collected.map(|()| lints))
         })?;
-        if let Some(policy_lints) = lints {
-            let rows = AccountRows {
-                policy_lints,
-                ..AccountRows::default()
-            };
-            write_account(&mut self.writer, &account.id, &rows)?;
-        }
+        let rows = AccountRows {
+            policy_lints: lints,
+            ..AccountRows::default()
+        };
+        write_account(&mut self.writer, &account.id, &rows)?;
         self.roles += roles;
         self.accounts.push(AccountEntry {
             account_id: account.id.clone(),
@@ -496,7 +490,7 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
         // sharing two cores three ways (model, index, roles.json) held it
         // back.
         scope.spawn(|| {
-            crate::priority::lower_this_thread(in_order::EVALUATOR_NICE);
+            crate::priority::lower_this_thread();
             eval::ServiceModel::try_bundled().is_ok()
         });
         // The next account's files are read and indexed on a thread of
@@ -768,9 +762,9 @@ impl AccountRows {
         name: &str,
         arn: Option<&str>,
         version: Option<&str>,
-        doc: NormalizedDoc,
+        mut doc: NormalizedDoc,
     ) {
-        self.policy_doc_lints.push(doc.lints.clone());
+        self.policy_doc_lints.push(doc.lints.take());
         let row = policy_row(who, PrincipalType::Role, kind, name, arn, version, doc);
         self.policies.push(row);
     }
@@ -979,13 +973,7 @@ fn access_rows<'d>(
             ..row(svc)
         });
     }
-    out.end_owner(&last_accessed::Owner {
-        account_id: &who.account_id,
-        role_id: &who.id,
-        role_name: &who.name,
-        role_arn: &who.arn,
-        job_type: details.job_type.as_deref().unwrap_or("SERVICE_LEVEL"),
-    });
+    out.end_owner(who, details.job_type.as_deref().unwrap_or("SERVICE_LEVEL"));
     Ok(())
 }
 

@@ -194,15 +194,8 @@ where
     I: IntoIterator<Item = &'a str>,
     I::IntoIter: Clone,
 {
-    let values = values.into_iter();
-    let (rows, bytes) = values
-        .clone()
-        .fold((0, 0), |(n, b), v| (n + 1, b + v.len()));
-    let mut out = StringBuilder::with_capacity(rows, bytes);
-    for v in values {
-        out.append_value(v);
-    }
-    Arc::new(out.finish())
+    // No null is appended, so the array has no validity buffer either.
+    utf8(values.into_iter().map(Some))
 }
 
 /// A 32-bit integer column.

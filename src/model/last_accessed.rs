@@ -3,7 +3,7 @@
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
-use super::principal::PrincipalType;
+use super::principal::{PrincipalIds, PrincipalType};
 use arrow::array::{
     ArrayBuilder, ArrayRef, Int32Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
@@ -72,19 +72,8 @@ const COLUMNS: &[Column] = &[
     super::principal::COLUMN,
 ];
 
-/// Whose Access Advisor rows they are: the columns every row of one
-/// principal's job shares.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Owner<'a> {
-    pub account_id: &'a str,
-    pub role_id: &'a str,
-    pub role_name: &'a str,
-    pub role_arn: &'a str,
-    pub job_type: &'a str,
-}
-
 /// One Access Advisor entry, borrowed from the job's answer it comes from;
-/// its [`Owner`]'s columns are added by [`Builder::end_owner`].
+/// its principal is added by [`Builder::end_owner`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LastAccessedRow<'a> {
     pub service_namespace: &'a str,
@@ -182,18 +171,19 @@ impl Builder {
     }
 
     /// Gives the rows appended since the last call (or since
-    /// [`Builder::finish`]) their owner.
+    /// [`Builder::finish`]) their owner, the principal `who`, and the
+    /// `job_type` of its Access Advisor job.
     ///
     /// Why not per row: the owner's ids, name and ARN are most of a row's
     /// bytes, and copying them once per principal, space reserved up front,
     /// replaced growing four columns row by row (#13).
-    pub fn end_owner(&mut self, owner: &Owner<'_>) {
+    pub fn end_owner(&mut self, who: &PrincipalIds, job_type: &str) {
         let rows = self.len() - self.account_id.len();
-        self.account_id.append_value_n(owner.account_id, rows);
-        self.role_id.append_value_n(owner.role_id, rows);
-        self.role_name.append_value_n(owner.role_name, rows);
-        self.role_arn.append_value_n(owner.role_arn, rows);
-        self.job_type.append_value_n(owner.job_type, rows);
+        self.account_id.append_value_n(&*who.account_id, rows);
+        self.role_id.append_value_n(&*who.id, rows);
+        self.role_name.append_value_n(&*who.name, rows);
+        self.role_arn.append_value_n(&*who.arn, rows);
+        self.job_type.append_value_n(job_type, rows);
     }
 
     /// The rows appended so far as one record batch; the builder is empty
@@ -239,14 +229,11 @@ mod tests {
         }
     }
 
-    fn owner(name: &str) -> Owner<'_> {
-        Owner {
-            account_id: "111122223333",
-            role_id: "AROAEXAMPLE",
-            role_name: name,
-            role_arn: "arn:aws:iam::111122223333:role/app",
-            job_type: "ACTION_LEVEL",
-        }
+    fn owner(name: &str) -> PrincipalIds {
+        PrincipalIds::new(
+            &Arc::from("111122223333"),
+            ["AROAEXAMPLE", name, "arn:aws:iam::111122223333:role/app"],
+        )
     }
 
     fn text(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
@@ -261,7 +248,7 @@ mod tests {
         let mut b = Builder::new(PrincipalType::User);
         b.append(row(Some("GetObject")));
         b.append(row(None));
-        b.end_owner(&owner("app"));
+        b.end_owner(&owner("app"), "ACTION_LEVEL");
         assert_eq!(b.len(), 2);
         let batch = b.finish().unwrap();
         assert!(b.is_empty());
@@ -294,7 +281,7 @@ mod tests {
 
         // The next batch holds only what came after `finish`.
         b.append(row(None));
-        b.end_owner(&owner("app"));
+        b.end_owner(&owner("app"), "ACTION_LEVEL");
         let next = b.finish().unwrap();
         assert_eq!(next.num_rows(), 1);
         assert_eq!(b.finish().unwrap().num_rows(), 0);
@@ -305,11 +292,11 @@ mod tests {
         let mut b = Builder::new(PrincipalType::Role);
         b.append(row(None));
         b.append(row(Some("GetObject")));
-        b.end_owner(&owner("first"));
+        b.end_owner(&owner("first"), "ACTION_LEVEL");
         // A principal without rows adds none.
-        b.end_owner(&owner("empty"));
+        b.end_owner(&owner("empty"), "ACTION_LEVEL");
         b.append(row(None));
-        b.end_owner(&owner("second"));
+        b.end_owner(&owner("second"), "ACTION_LEVEL");
         let batch = b.finish().unwrap();
         let names = text(&batch, "role_name");
         let some = |s: &str| Some(s.to_string());
@@ -320,7 +307,7 @@ mod tests {
     fn rows_without_an_owner_are_an_error_not_a_misaligned_batch() {
         let mut b = Builder::new(PrincipalType::Role);
         b.append(row(None));
-        b.end_owner(&owner("app"));
+        b.end_owner(&owner("app"), "ACTION_LEVEL");
         b.append(row(None));
         assert!(b.finish().is_err());
     }

@@ -10,30 +10,17 @@
 //! jobs' results are in memory at once.
 //!
 //! The jobs run on a pool of their own whose threads run at a slightly lower
-//! CPU priority than the rest of the process (see [`EVALUATOR_NICE`]).
+//! CPU priority than the rest of the process (see
+//! [`BELOW_SERIAL_WORK`](crate::priority::BELOW_SERIAL_WORK)).
 
+use crate::priority::lower_this_thread;
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Once, mpsc};
 
-/// How much lower (in `nice` steps) the evaluating threads run than the
-/// thread that started them.
-///
-/// Why: a snapshot is a pipeline, the evaluating threads feeding one
-/// writing thread (Parquet encoding, about a third of the work). With one
-/// evaluating thread per core, the writer shares the cores with them; on
-/// two cores a fair scheduler gives it two-thirds of one, barely what it
-/// needs, so it fell behind, the window filled, the evaluators stopped,
-/// and a core sat idle while the writer caught up: about a tenth of a
-/// 20,000-role snapshot's wall time (#13). At five steps lower the writer
-/// gets a core whenever it has work, and the evaluators take what is left.
-/// Background threads of databases are lowered the same way (RocksDB's
-/// `LowerThreadPoolCPUPriority`). Only Linux has per-thread priorities;
-/// elsewhere the threads keep the process's.
-pub(crate) const EVALUATOR_NICE: i32 = 5;
-
 /// Starts rayon's global pool, the evaluating threads (one per core, as by
-/// default), each lowered by [`EVALUATOR_NICE`] as it starts. Nothing else
+/// default), each lowered by
+/// [`BELOW_SERIAL_WORK`](crate::priority::BELOW_SERIAL_WORK) as it starts. Nothing else
 /// in iamlake uses that pool (polars has its own). If it was started
 /// already, it is used as it is.
 fn start_evaluators() {
@@ -41,7 +28,7 @@ fn start_evaluators() {
     START.call_once(|| {
         let _ = rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("iamlake-eval-{i}"))
-            .start_handler(|_| crate::priority::lower_this_thread(EVALUATOR_NICE))
+            .start_handler(|_| lower_this_thread())
             .build_global();
     });
 }
@@ -214,7 +201,7 @@ mod tests {
             },
         )
         .unwrap();
-        let expected = (caller + EVALUATOR_NICE).min(19);
+        let expected = (caller + crate::priority::BELOW_SERIAL_WORK).min(19);
         assert!(
             seen.iter().all(|&n| n == expected),
             "{seen:?}, caller {caller}"

@@ -243,7 +243,7 @@ impl FixtureSource {
             let listed = scope.spawn(|| -> Result<_, SourceError> {
                 // Below the index, the serial step the cores wait for (see
                 // `snapshot::run_fixtures`).
-                crate::priority::lower_this_thread(5);
+                crate::priority::lower_this_thread();
                 if !roles_path.is_file() {
                     return Ok(HashMap::new());
                 }
@@ -276,29 +276,32 @@ impl FixtureSource {
         })
     }
 
-    /// The path Access Advisor data for a role is read from.
+    /// The path Access Advisor data for a role is read from:
+    /// `<account>/last-accessed/<role-name>.json`.
     pub fn last_accessed_path(&self, account_id: &str, role_name: &str) -> PathBuf {
-        // Built in one buffer: asked once per role, and the chain of joins
-        // and a format! was four allocations each time.
-        let root = self.root.as_os_str();
-        let mut path = PathBuf::with_capacity(root.len() + account_id.len() + role_name.len() + 32);
-        path.push(root);
-        path.push(account_id);
-        path.push("last-accessed");
-        path.push(role_name);
-        path.as_mut_os_string().push(".json");
-        path
+        self.access_path(account_id, "last-accessed", role_name)
     }
 
     /// The path Access Advisor data for an IAM user is read from:
     /// `last-accessed/users/<user-name>.json` (a folder no role's file can
     /// collide with, since role names cannot contain `/`).
     pub fn user_last_accessed_path(&self, account_id: &str, user_name: &str) -> PathBuf {
-        self.root
-            .join(account_id)
-            .join("last-accessed")
-            .join("users")
-            .join(format!("{user_name}.json"))
+        self.access_path(account_id, "last-accessed/users", user_name)
+    }
+
+    /// `<root>/<account_id>/<folder>/<name>.json`, built in one buffer: asked
+    /// once per role, and a chain of joins and a `format!` was four
+    /// allocations each time.
+    fn access_path(&self, account_id: &str, folder: &str, name: &str) -> PathBuf {
+        let root = self.root.as_os_str();
+        let mut path =
+            PathBuf::with_capacity(root.len() + account_id.len() + folder.len() + name.len() + 8);
+        path.push(root);
+        path.push(account_id);
+        path.push(folder);
+        path.push(name);
+        path.as_mut_os_string().push(".json");
+        path
     }
 
     /// Reads the Access Advisor data at `path` (pages concatenated) and
@@ -672,7 +675,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_roles_access_advisor_file_is_named_after_it_in_its_accounts_folder() {
+    fn a_principals_access_advisor_file_is_named_after_it_in_its_accounts_folder() {
         let source = FixtureSource {
             root: PathBuf::from("/data/org/2026-01-01"),
         };
@@ -680,6 +683,12 @@ mod tests {
             assert_eq!(
                 source.last_accessed_path("111122223333", name),
                 Path::new("/data/org/2026-01-01/111122223333/last-accessed")
+                    .join(format!("{name}.json")),
+                "{name:?}"
+            );
+            assert_eq!(
+                source.user_last_accessed_path("111122223333", name),
+                Path::new("/data/org/2026-01-01/111122223333/last-accessed/users")
                     .join(format!("{name}.json")),
                 "{name:?}"
             );
