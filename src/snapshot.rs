@@ -1061,6 +1061,8 @@ fn collect_account(
     cfg: &SnapshotConfig,
     sink: &mut dyn FnMut(AccountRows) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
+    // Most of an account's resource patterns name the account itself.
+    eval::forget_shared_patterns();
     let managed = ManagedPolicies::new(&data.details.policies);
     let mut head = AccountRows {
         credentials: data

@@ -32,7 +32,7 @@ pub use evaluate::{
     BreadthDecision, Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate,
     evaluate_breadth, evaluate_breadths,
 };
-pub use policy::{Effect, Policy, RequestResource};
+pub use policy::{Effect, Policy, RequestResource, forget_shared_patterns};
 pub use principal::trusted_principals;
 pub use request::{SimulateRequest, simulate_request};
 pub use resource::{Requester, ResourceSide, evaluate_with_resource};

@@ -465,25 +465,82 @@ fn compile_resource(r: &str, vars: bool) -> ResPat {
 /// compile.
 ///
 /// One memo per thread, so that the evaluating threads never wait on each
-/// other; each is emptied when it holds `CAP` patterns, so a long run over
-/// many accounts stays small.
+/// other. Each is emptied when it holds `CAP` patterns, and on its next use
+/// after [`forget_shared_patterns`] (the snapshot calls it as each account
+/// starts: most resource patterns name their own account, and memos that
+/// kept every account's were 15 MB more at the peak on 50 accounts).
 mod compiled {
     use super::{Arc, Pattern, ResPat};
     use rustc_hash::FxHashMap;
     use std::cell::RefCell;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Patterns a memo keeps before it is emptied (each a few hundred bytes).
     const CAP: usize = 16_384;
 
+    /// Bumped by [`forget`]; a memo filled in an earlier generation is
+    /// emptied on its next use.
+    static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+    thread_local! {
+        static MEMO: RefCell<Memo> = RefCell::default();
+    }
+
+    /// Lets every thread's memo go (on its next use).
+    pub(super) fn forget() {
+        GENERATION.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The action pattern `text` (matched case-insensitively).
+    pub(super) fn action(text: &str) -> Arc<Pattern> {
+        with_memo(|m| m.action(text))
+    }
+
+    /// The resource pattern `text`; `vars`: whether `${...}` is a policy
+    /// variable.
+    pub(super) fn resource(text: &str, vars: bool) -> Arc<ResPat> {
+        with_memo(|m| m.resource(text, vars))
+    }
+
+    /// Runs `f` on this thread's memo, renewed to the current generation.
+    fn with_memo<R>(f: impl FnOnce(&mut Memo) -> R) -> R {
+        MEMO.with_borrow_mut(|m| {
+            m.renew(GENERATION.load(Ordering::Relaxed));
+            f(m)
+        })
+    }
+
+    /// One thread's compiled patterns, by their text.
     #[derive(Default)]
     struct Memo {
+        generation: u64,
         actions: FxHashMap<Box<str>, Arc<Pattern>>,
         /// Indexed by whether policy variables are read.
         resources: [FxHashMap<Box<str>, Arc<ResPat>>; 2],
     }
 
-    thread_local! {
-        static MEMO: RefCell<Memo> = RefCell::default();
+    impl Memo {
+        /// Empties the memo if it was filled in another generation.
+        fn renew(&mut self, generation: u64) {
+            if self.generation != generation {
+                *self = Memo {
+                    generation,
+                    ..Memo::default()
+                };
+            }
+        }
+
+        fn action(&mut self, text: &str) -> Arc<Pattern> {
+            get_or_compile(&mut self.actions, text, || {
+                Pattern::new(&text.to_lowercase())
+            })
+        }
+
+        fn resource(&mut self, text: &str, vars: bool) -> Arc<ResPat> {
+            get_or_compile(&mut self.resources[usize::from(vars)], text, || {
+                super::compile_resource(text, vars)
+            })
+        }
     }
 
     /// Finds `text` in `map`, or compiles and keeps it.
@@ -503,73 +560,103 @@ mod compiled {
         compiled
     }
 
-    /// The action pattern `text` (matched case-insensitively).
-    pub(super) fn action(text: &str) -> Arc<Pattern> {
-        MEMO.with_borrow_mut(|m| {
-            get_or_compile(&mut m.actions, text, || Pattern::new(&text.to_lowercase()))
-        })
-    }
-
-    /// The resource pattern `text`; `vars`: whether `${...}` is a policy
-    /// variable.
-    pub(super) fn resource(text: &str, vars: bool) -> Arc<ResPat> {
-        MEMO.with_borrow_mut(|m| {
-            get_or_compile(&mut m.resources[usize::from(vars)], text, || {
-                super::compile_resource(text, vars)
-            })
-        })
-    }
-
     #[cfg(test)]
     mod tests {
         use super::*;
         use crate::eval::policy::ResMatcher;
 
         #[test]
-        fn the_same_text_is_compiled_once_per_thread() {
-            let a = resource("arn:aws:s3:::memo-bucket/*", true);
-            let b = resource("arn:aws:s3:::memo-bucket/*", true);
-            assert!(Arc::ptr_eq(&a, &b));
+        fn the_same_text_is_compiled_once() {
+            let mut m = Memo::default();
+            let a = m.resource("arn:aws:s3:::memo-bucket/*", true);
             assert!(Arc::ptr_eq(
-                &action("S3:GetObject"),
-                &action("S3:GetObject")
+                &a,
+                &m.resource("arn:aws:s3:::memo-bucket/*", true)
             ));
-            // Another thread compiles its own copy, equal to this one.
-            let there = std::thread::spawn(|| resource("arn:aws:s3:::memo-bucket/*", true))
+            assert!(Arc::ptr_eq(
+                &m.action("S3:GetObject"),
+                &m.action("S3:GetObject")
+            ));
+            // A copy is as good as a fresh compile.
+            let fresh = Memo::default().resource("arn:aws:s3:::memo-bucket/*", true);
+            assert_eq!(format!("{:?}", *a), format!("{:?}", *fresh));
+        }
+
+        #[test]
+        fn each_thread_has_its_own_memo() {
+            let here = resource("arn:aws:s3:::memo-thread/*", false);
+            let there = std::thread::spawn(|| resource("arn:aws:s3:::memo-thread/*", false))
                 .join()
                 .unwrap();
-            assert!(!Arc::ptr_eq(&a, &there));
-            assert_eq!(format!("{:?}", *a), format!("{:?}", *there));
+            assert!(!Arc::ptr_eq(&here, &there));
+            assert_eq!(format!("{:?}", *here), format!("{:?}", *there));
         }
 
         #[test]
         fn variables_are_part_of_the_key() {
+            let mut m = Memo::default();
             let text = "arn:aws:s3:::home/${aws:username}/*";
-            let with = resource(text, true);
-            let without = resource(text, false);
-            assert!(matches!(with.matcher, ResMatcher::Dynamic(_)));
-            assert!(matches!(without.matcher, ResMatcher::Static(_)));
+            assert!(matches!(
+                m.resource(text, true).matcher,
+                ResMatcher::Dynamic(_)
+            ));
+            assert!(matches!(
+                m.resource(text, false).matcher,
+                ResMatcher::Static(_)
+            ));
         }
 
         #[test]
         fn actions_are_matched_case_insensitively_whatever_their_first_spelling() {
-            let first = action("IAM:PassRole");
+            let mut m = Memo::default();
+            let first = m.action("IAM:PassRole");
             assert!(first.matches("iam:passrole"));
-            let other = action("iam:passrole");
+            let other = m.action("iam:passrole");
             assert!(other.matches("iam:passrole"));
             assert!(!Arc::ptr_eq(&first, &other), "keys are the text as written");
         }
 
         #[test]
+        fn a_new_generation_empties_the_memo() {
+            let mut m = Memo::default();
+            let before = m.resource("arn:aws:s3:::forget-me", false);
+            m.renew(m.generation);
+            assert!(Arc::ptr_eq(
+                &before,
+                &m.resource("arn:aws:s3:::forget-me", false)
+            ));
+            m.renew(m.generation + 1);
+            assert!(m.resources[0].is_empty());
+            assert!(!Arc::ptr_eq(
+                &before,
+                &m.resource("arn:aws:s3:::forget-me", false)
+            ));
+        }
+
+        #[test]
+        fn forgetting_starts_a_new_generation() {
+            let before = GENERATION.load(Ordering::Relaxed);
+            forget();
+            assert!(GENERATION.load(Ordering::Relaxed) > before);
+        }
+
+        #[test]
         fn a_full_memo_is_emptied_not_grown() {
+            let mut m = Memo::default();
             for i in 0..CAP + 10 {
-                resource(&format!("arn:aws:s3:::cap-{i}"), false);
+                m.resource(&format!("arn:aws:s3:::cap-{i}"), false);
             }
-            let len = MEMO.with_borrow(|m| m.resources[0].len());
-            assert!(len <= CAP, "{len} patterns kept");
-            assert!(len < 100, "emptied when full, then refilled: {len}");
+            assert_eq!(m.resources[0].len(), 10, "emptied when full, then refilled");
         }
     }
+}
+
+/// Lets the compiled patterns that policies share ([`compiled`]) go: they
+/// are kept per thread until this is called or a memo fills. The snapshot
+/// calls it as each account starts. Only memory changes: a pattern asked
+/// again is compiled again, the same.
+pub fn forget_shared_patterns() {
+    compiled::forget();
 }
 
 fn parse_condition(v: &Value, vars: bool) -> Result<Vec<Clause>, PolicyErrorPart> {
