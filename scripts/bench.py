@@ -320,7 +320,12 @@ def bench_iam_simulate(results):
     org_json.write_text(json.dumps(peer_org(day, account)))
     details = day / account / "authorization-details.json"
 
+    # The two tools' runs alternate, so that a slow phase of a shared machine
+    # (this VM's medians move by 10% within minutes) falls on both, not on
+    # one tool's block of runs.
     walls, rsss, rates = [], [], []
+    peer_walls, peer_rsss = [], []
+    answer = None
     for i in range(RUNS):
         lake = WORK / "lake-iamsim"
         shutil.rmtree(lake, ignore_errors=True)
@@ -331,9 +336,6 @@ def bench_iam_simulate(results):
         walls.append(wall)
         rsss.append(rss)
         rates.append(m["metrics"]["decisions"] / m["metrics"]["evaluation_seconds"])
-    peer_walls, peer_rsss = [], []
-    answer = None
-    for i in range(RUNS):
         log(f"iam-simulate on the same {IAMSIM_ROLES} roles, run {i + 1}/{RUNS}")
         out = WORK / "iam-simulate.out"
         with out.open("w") as f:
@@ -561,7 +563,7 @@ def write_report(results, m):
             measured("cloudsplaining"),
             "",
             f"cloudsplaining (`cloudsplaining scan`, one process per account) over {c['accounts']} of the "
-            f"{ACCOUNTS} accounts, against iamlake's whole snapshot (all four tables written as Parquet) "
+            f"{ACCOUNTS} accounts, against iamlake's whole snapshot (every table written as Parquet) "
             f"prorated to the same accounts.",
             "",
             "| tool | wall time (min / median / max) | peak RSS |",
@@ -619,7 +621,8 @@ def write_report(results, m):
             "on the same authorization-details JSON that iamlake's snapshot reads: each sensitive action "
             "on the resource `*`, with the role's identity policies, boundary and SCPs. iamlake's figure "
             "is the whole snapshot: reading the JSON, every role's breadth (up to four questions per "
-            "action), and all four tables written as Parquet.",
+            "action), and every table written as Parquet. The two tools' runs alternate, so that "
+            "a slow phase of the machine falls on both.",
             "",
             "| tool | wall time (min / median / max) | peak RSS |",
             "| --- | --- | --- |",
