@@ -313,24 +313,99 @@ impl FixtureSource {
         path: &Path,
         f: impl FnOnce(Option<&ServiceLastAccessedDetails<'_>>) -> R,
     ) -> Result<R, SourceError> {
-        SMALL_FILE.with_borrow_mut(|bytes| {
-            // Read first and look at the path only when that fails: a stat
+        SMALL_FILE.with_borrow_mut(|buf| {
+            let read_err = SourceError::read(path);
+            // Open first and look at the path only when that fails: a stat
             // per role was a visible share of a large account's snapshot.
-            if let Err(e) = read_small(path, bytes) {
-                return if path.is_file() { Err(e) } else { Ok(f(None)) };
-            }
-            let mut pages = pages_of::<ServiceLastAccessedDetails>(path, bytes)?
-                .0
-                .into_iter();
-            let Some(mut all) = pages.next() else {
-                return Ok(f(None));
+            let mut file = match fs::File::open(path) {
+                Ok(file) => file,
+                Err(e) if path.is_file() => return Err(read_err(e)),
+                Err(_) => return Ok(f(None)),
             };
-            for page in pages {
-                all.services_last_accessed
-                    .extend(page.services_last_accessed);
+            let mut read = SmallRead::default();
+            read.more(&mut file, buf).map_err(read_err)?;
+            loop {
+                let parsed = last_accessed_pages(path, &buf[..read.len]);
+                let error = match parsed {
+                    Ok(details) => return Ok(f(details.as_ref())),
+                    Err(e) => e,
+                };
+                // A short read that was not the end (see `SmallRead`): the
+                // text was cut short, so read on and parse again.
+                if read.at_end {
+                    return Err(error);
+                }
+                read.more(&mut file, buf).map_err(read_err)?;
             }
-            Ok(f(Some(&all)))
         })
+    }
+}
+
+/// An Access Advisor file's pages, concatenated; `None` for an empty list
+/// of pages.
+fn last_accessed_pages<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+) -> Result<Option<ServiceLastAccessedDetails<'b>>, SourceError> {
+    let mut pages = pages_of::<ServiceLastAccessedDetails>(path, bytes)?
+        .0
+        .into_iter();
+    let Some(mut all) = pages.next() else {
+        return Ok(None);
+    };
+    for page in pages {
+        all.services_last_accessed
+            .extend(page.services_last_accessed);
+    }
+    Ok(Some(all))
+}
+
+/// How much of a small file has been read into a thread's buffer.
+///
+/// The buffer is kept whole (its length is its capacity, its bytes
+/// initialized) from file to file, so no file pays for zeroing or
+/// allocating it; only `len` bytes of it are this file's.
+///
+/// A read that returns fewer bytes than asked is taken as the end of the
+/// file. For a regular file on a local file system it is, and confirming it
+/// with one more read (returning nothing) was a system call per role, 20,000
+/// on a large account. Where it is not (a pipe, some network file systems),
+/// the text is cut short and does not parse, and the caller reads on
+/// ([`SmallRead::more`] again) before it reports an error.
+#[derive(Debug, Default)]
+struct SmallRead {
+    /// Bytes of the file in the buffer so far.
+    len: usize,
+    /// Whether a read returned nothing: the end, confirmed.
+    at_end: bool,
+}
+
+impl SmallRead {
+    /// The buffer a thread starts with: room for a typical Access Advisor
+    /// file (a few kilobytes) in one read.
+    const START: usize = 16 * 1024;
+
+    /// Reads on from `len` until a read returns fewer bytes than asked
+    /// (or none), growing `buf` when it is full.
+    fn more(&mut self, file: &mut fs::File, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        use std::io::Read;
+        loop {
+            if self.len == buf.len() {
+                let grow = buf.len().max(Self::START);
+                buf.resize(buf.len() + grow, 0);
+            }
+            let asked = buf.len() - self.len;
+            let n = match file.read(&mut buf[self.len..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.len += n;
+            self.at_end = n == 0;
+            if n < asked {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -529,26 +604,6 @@ thread_local! {
     static SMALL_FILE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Reads a small file into `bytes`, reusing its allocation. Unlike
-/// `fs::read` it does not ask the file's size first (a `statx` per file):
-/// the buffer already has room for a typical file, and grows otherwise.
-fn read_small(path: &Path, bytes: &mut Vec<u8>) -> Result<(), SourceError> {
-    use std::io::Read;
-    /// A file whose size `read_to_end` does not look up.
-    struct Unsized(fs::File);
-    impl Read for Unsized {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.0.read(buf)
-        }
-    }
-    bytes.clear();
-    bytes.reserve(16 * 1024);
-    fs::File::open(path)
-        .and_then(|f| Unsized(f).read_to_end(bytes))
-        .map(drop)
-        .map_err(SourceError::read(path))
-}
-
 /// Reads a fixture file's bytes.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
     fs::read(path).map_err(SourceError::read(path))
@@ -673,6 +728,102 @@ fn pages_of<'de, P: Deserialize<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An Access Advisor answer with `services` services.
+    fn access_advisor_json(services: usize) -> String {
+        let services: Vec<String> = (0..services)
+            .map(|i| {
+                format!(
+                    r#"{{"ServiceName":"Service {i}","ServiceNamespace":"svc{i}","LastAuthenticated":"2026-01-0{}T00:00:00Z","TotalAuthenticatedEntities":1}}"#,
+                    1 + i % 9
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"JobStatus":"COMPLETED","JobType":"SERVICE_LEVEL","ServicesLastAccessed":[{}]}}"#,
+            services.join(",")
+        )
+    }
+
+    fn namespaces(source: &FixtureSource, path: &Path) -> Result<Vec<String>, SourceError> {
+        source.with_last_accessed_at(path, |d| {
+            d.map(|d| {
+                d.services_last_accessed
+                    .iter()
+                    .map(|s| s.service_namespace.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+    }
+
+    #[test]
+    fn access_advisor_files_of_any_size_are_read_whole_with_one_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = FixtureSource {
+            root: dir.path().to_path_buf(),
+        };
+        // Larger than the first buffer (several reads and a grown buffer),
+        // then smaller ones: what an earlier file left in the buffer past
+        // this file's length is never parsed.
+        for services in [400, 3, 0, 1] {
+            let path = dir.path().join(format!("{services}.json"));
+            std::fs::write(&path, access_advisor_json(services)).unwrap();
+            let got = namespaces(&source, &path).unwrap();
+            assert_eq!(got.len(), services, "{services} services");
+            assert_eq!(
+                got.last().cloned(),
+                services.checked_sub(1).map(|i| format!("svc{i}"))
+            );
+        }
+        assert!(access_advisor_json(400).len() > SmallRead::START);
+        // An absent file is no data; an empty one is not valid JSON.
+        assert_eq!(
+            namespaces(&source, &dir.path().join("absent.json")).unwrap(),
+            Vec::<String>::new()
+        );
+        let empty = dir.path().join("empty.json");
+        std::fs::write(&empty, "").unwrap();
+        let err = namespaces(&source, &empty).unwrap_err().to_string();
+        assert!(
+            err.contains("empty.json") && err.contains("not valid JSON"),
+            "{err}"
+        );
+    }
+
+    /// A short read that is not the end of the file (a pipe here; some
+    /// network file systems too) is read on, not taken as a cut-short file.
+    #[cfg(unix)]
+    #[test]
+    fn a_short_read_that_is_not_the_end_is_read_on() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pipe.json");
+        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path and a plain mode.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let text = access_advisor_json(5);
+        let (first, rest) = text.split_at(text.len() / 2);
+        let (first, rest) = (first.to_string(), rest.to_string());
+        let writer_path = path.clone();
+        let writer = std::thread::spawn(move || {
+            let mut pipe = std::fs::OpenOptions::new()
+                .write(true)
+                .open(writer_path)
+                .unwrap();
+            pipe.write_all(first.as_bytes()).unwrap();
+            pipe.flush().unwrap();
+            // The reader's first read returns the first half only.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            pipe.write_all(rest.as_bytes()).unwrap();
+        });
+        let source = FixtureSource {
+            root: dir.path().to_path_buf(),
+        };
+        let got = namespaces(&source, &path).unwrap();
+        writer.join().unwrap();
+        assert_eq!(got, ["svc0", "svc1", "svc2", "svc3", "svc4"]);
+    }
 
     #[test]
     fn a_principals_access_advisor_file_is_named_after_it_in_its_accounts_folder() {
