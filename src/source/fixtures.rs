@@ -322,20 +322,20 @@ impl FixtureSource {
                 Err(e) if path.is_file() => return Err(read_err(e)),
                 Err(_) => return Ok(f(None)),
             };
-            let mut read = SmallRead::default();
-            read.more(&mut file, buf).map_err(read_err)?;
+            let mut len = read_on(&mut file, buf, 0).map_err(read_err)?;
             loop {
-                let parsed = last_accessed_pages(path, &buf[..read.len]);
+                let parsed = last_accessed_pages(path, &buf[..len]);
                 let error = match parsed {
                     Ok(details) => return Ok(f(details.as_ref())),
                     Err(e) => e,
                 };
-                // A short read that was not the end (see `SmallRead`): the
-                // text was cut short, so read on and parse again.
-                if read.at_end {
+                // Perhaps a short read that was not the end (see `read_on`):
+                // read on, and parse again only if there was more.
+                let before = len;
+                len = read_on(&mut file, buf, len).map_err(read_err)?;
+                if len == before {
                     return Err(error);
                 }
-                read.more(&mut file, buf).map_err(read_err)?;
             }
         })
     }
@@ -360,51 +360,40 @@ fn last_accessed_pages<'b>(
     Ok(Some(all))
 }
 
-/// How much of a small file has been read into a thread's buffer.
+/// Room for a typical Access Advisor file (a few kilobytes) in one read:
+/// the size a thread's buffer starts at.
+const SMALL_FILE_START: usize = 16 * 1024;
+
+/// Reads `file` on into `buf` from `len` (the bytes of it read so far)
+/// until a read returns fewer bytes than asked, growing `buf` when it is
+/// full; returns the new length.
 ///
 /// The buffer is kept whole (its length is its capacity, its bytes
 /// initialized) from file to file, so no file pays for zeroing or
-/// allocating it; only `len` bytes of it are this file's.
+/// allocating it; only the returned length of it is this file's.
 ///
 /// A read that returns fewer bytes than asked is taken as the end of the
 /// file. For a regular file on a local file system it is, and confirming it
 /// with one more read (returning nothing) was a system call per role, 20,000
 /// on a large account. Where it is not (a pipe, some network file systems),
 /// the text is cut short and does not parse, and the caller reads on
-/// ([`SmallRead::more`] again) before it reports an error.
-#[derive(Debug, Default)]
-struct SmallRead {
-    /// Bytes of the file in the buffer so far.
-    len: usize,
-    /// Whether a read returned nothing: the end, confirmed.
-    at_end: bool,
-}
-
-impl SmallRead {
-    /// The buffer a thread starts with: room for a typical Access Advisor
-    /// file (a few kilobytes) in one read.
-    const START: usize = 16 * 1024;
-
-    /// Reads on from `len` until a read returns fewer bytes than asked
-    /// (or none), growing `buf` when it is full.
-    fn more(&mut self, file: &mut fs::File, buf: &mut Vec<u8>) -> std::io::Result<()> {
-        use std::io::Read;
-        loop {
-            if self.len == buf.len() {
-                let grow = buf.len().max(Self::START);
-                buf.resize(buf.len() + grow, 0);
-            }
-            let asked = buf.len() - self.len;
-            let n = match file.read(&mut buf[self.len..]) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            self.len += n;
-            self.at_end = n == 0;
-            if n < asked {
-                return Ok(());
-            }
+/// (calls this again) before it reports an error.
+fn read_on(file: &mut fs::File, buf: &mut Vec<u8>, mut len: usize) -> std::io::Result<usize> {
+    use std::io::Read;
+    loop {
+        if len == buf.len() {
+            let grow = buf.len().max(SMALL_FILE_START);
+            buf.resize(buf.len() + grow, 0);
+        }
+        let asked = buf.len() - len;
+        let n = match file.read(&mut buf[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        len += n;
+        if n < asked {
+            return Ok(len);
         }
     }
 }
@@ -776,7 +765,7 @@ mod tests {
                 services.checked_sub(1).map(|i| format!("svc{i}"))
             );
         }
-        assert!(access_advisor_json(400).len() > SmallRead::START);
+        assert!(access_advisor_json(400).len() > SMALL_FILE_START);
         // An absent file is no data; an empty one is not valid JSON.
         assert_eq!(
             namespaces(&source, &dir.path().join("absent.json")).unwrap(),
