@@ -149,9 +149,12 @@ impl Builder {
         self.service_name.append_option(row.service_name);
         match row.action_name {
             Some(name) => {
-                // Written in place: no `format!` per action row.
+                // Written in place, piece by piece: no `format!` (nor the
+                // formatting machinery) per action row.
                 let full = &mut self.action;
-                let _ = write!(full, "{}:{name}", row.service_namespace);
+                let _ = full.write_str(row.service_namespace);
+                let _ = full.write_str(":");
+                let _ = full.write_str(name);
                 full.append_value("");
                 self.granularity.append_value("action");
             }
