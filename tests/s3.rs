@@ -47,6 +47,8 @@ struct Faults {
 struct S3Server {
     endpoint: String,
     root: tempfile::TempDir,
+    /// The runs' `TMPDIR`, where they stage a partition before uploading it.
+    tmp: tempfile::TempDir,
     faults: Arc<Faults>,
 }
 
@@ -102,6 +104,7 @@ impl S3Server {
         S3Server {
             endpoint: format!("http://127.0.0.1:{port}"),
             root,
+            tmp: tempfile::tempdir().unwrap(),
             faults,
         }
     }
@@ -147,6 +150,15 @@ impl S3Server {
             .map(|b| serde_json::from_slice(&b).expect("manifest is JSON"))
     }
 
+    /// The upload folders runs left in their `TMPDIR`.
+    fn upload_folders(&self) -> Vec<String> {
+        std::fs::read_dir(self.tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("iamlake-upload-"))
+            .collect()
+    }
+
     fn log(&self) -> Vec<Logged> {
         self.faults.log.lock().unwrap().clone()
     }
@@ -156,6 +168,7 @@ impl S3Server {
     fn command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("iamlake"));
         cmd.current_dir(std::env::temp_dir())
+            .env("TMPDIR", self.tmp.path())
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .env("AWS_REGION", "us-east-1")
@@ -435,6 +448,8 @@ fn a_failed_upload_leaves_the_date_as_it_was() {
         before
     );
     assert_eq!(server.keys("lake"), keys_before);
+    // A run that fails removes its local copy of the date itself.
+    assert_eq!(server.upload_folders(), Vec::<String>::new());
 
     // A transient 500 is retried and the run succeeds.
     *server.faults.deny_data_puts_after.lock().unwrap() = None;
@@ -481,10 +496,15 @@ fn killed_during_upload_the_old_snapshot_stays_whole() {
             "{key}"
         );
     }
-    // The next run replaces it and leaves no orphan of the killed one.
+    // The killed run could not remove its local copy of the date.
+    assert_eq!(server.upload_folders().len(), 1);
+
+    // The next run replaces it and leaves no orphan of the killed one, in
+    // the bucket or in TMPDIR.
     server.snapshot("lake", &[]).success();
     let m = server.manifest("lake", "_manifests/").unwrap();
     assert_eq!(listed(&m, "lake"), data_keys(&server, "lake"));
+    assert_eq!(server.upload_folders(), Vec::<String>::new());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! live ([`layout`]), writing a date's partition atomically ([`writer`]), the
 //! manifest that marks a date complete ([`manifest`]), the lint that keeps
 //! files readable by Snowflake and Athena ([`lint`]), reading back
-//! ([`read`]) and lakes on S3 ([`s3`]).
+//! ([`read`]) and lakes on S3 ([`s3`], staged in an [`upload_folder`]).
 
 pub mod layout;
 pub mod lint;
@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod read;
 pub mod s3;
 pub mod shard;
+pub mod upload_folder;
 pub mod writer;
 
 pub use s3::{Lake, LakeLocation};

@@ -11,6 +11,7 @@ use super::layout::{self, STAGING_DIR, TRASH_DIR};
 use super::manifest::{FileEntry, Manifest, TableEntry};
 use super::s3::{Lake, S3Lake};
 use super::shard::Shard;
+use super::upload_folder::UploadFolder;
 use crate::model::TableDef;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
@@ -183,7 +184,7 @@ pub struct PartitionWriter {
     /// The S3 lake the partition is published to, if any.
     remote: Option<Arc<S3Lake>>,
     /// Holds the temporary folder of an S3 lake's run until the writer goes.
-    _temp: Option<tempfile::TempDir>,
+    _temp: Option<UploadFolder>,
     date: NaiveDate,
     snapshot_id: String,
     staging: PathBuf,
@@ -205,8 +206,8 @@ impl PartitionWriter {
     }
 
     /// Starts a partition of a local or S3 lake. For S3 the files are
-    /// written to a temporary folder (under `TMPDIR`) and uploaded by
-    /// [`Self::publish`].
+    /// written to a temporary folder (under `TMPDIR`; see [`UploadFolder`])
+    /// and uploaded by [`Self::publish`].
     pub fn create_in(
         lake: &Lake,
         date: NaiveDate,
@@ -217,13 +218,7 @@ impl PartitionWriter {
         match lake {
             Lake::Local(path) => Self::create_sharded(path, date, snapshot_id, tables, shard),
             Lake::S3(remote) => {
-                let temp = tempfile::Builder::new()
-                    .prefix("iamlake-upload-")
-                    .tempdir()
-                    .map_err(LakeError::io(
-                        std::env::temp_dir(),
-                        "creating a temporary folder",
-                    ))?;
+                let temp = UploadFolder::create()?;
                 let mut w = Self::create_sharded(temp.path(), date, snapshot_id, tables, shard)?;
                 w.remote = Some(Arc::clone(remote));
                 w._temp = Some(temp);
