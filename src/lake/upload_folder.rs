@@ -11,7 +11,7 @@
 //! concurrent shard, say) and is left alone.
 
 use super::LakeError;
-use std::fs::{self, File, TryLockError};
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -51,14 +51,9 @@ impl UploadFolder {
         // between its creation and its locking.
         let unlocked = dir.path().join(".iamlake-run.lock.new");
         let lock = File::create(&unlocked).map_err(LakeError::io(&unlocked, "creating"))?;
-        lock.try_lock().map_err(|e| LakeError::Io {
-            path: unlocked.clone(),
-            action: "locking",
-            source: match e {
-                TryLockError::Error(e) => e,
-                TryLockError::WouldBlock => io::ErrorKind::WouldBlock.into(),
-            },
-        })?;
+        lock.try_lock()
+            .map_err(io::Error::from)
+            .map_err(LakeError::io(&unlocked, "locking"))?;
         let path = dir.path().join(LOCK);
         fs::rename(&unlocked, &path).map_err(LakeError::io(&path, "creating"))?;
         Ok(UploadFolder { dir, _lock: lock })
