@@ -919,6 +919,7 @@ mod tests {
             account_id: id.into(),
             account_name: name.map(str::to_string),
             ou_path: None,
+            org_id: None,
             status: if ok { "ok" } else { "failed" }.into(),
             reason: (!ok).then(|| "AssumeRole: denied".to_string()),
             roles: 0,

@@ -103,10 +103,12 @@ pub enum SnapshotError {
         #[source]
         source: Box<eval::PolicyError>,
     },
-    /// An SCP does not parse as a policy.
-    #[error("{}: SCP {scp}: {source}", path.display())]
+    /// An SCP or RCP does not parse as a policy.
+    #[error("{}: {kind} {scp}: {source}", path.display())]
     Scp {
         path: PathBuf,
+        /// `SCP` or `RCP`.
+        kind: &'static str,
         scp: String,
         #[source]
         source: Box<eval::PolicyError>,
@@ -246,7 +248,7 @@ impl<'c> Run<'c> {
         &mut self,
         account: &AccountInfo,
         data: &AccountData,
-        scp_levels: &[Vec<Policy>],
+        org: &OrgPolicies,
         last_accessed: &LastAccessed,
         api: Option<&ApiDecisions>,
     ) -> Result<(), SnapshotError> {
@@ -274,13 +276,8 @@ impl<'c> Run<'c> {
                 }
                 Ok(linter.finish())
             });
-            let collected = collect_account(
-                last_accessed,
-                account,
-                data,
-                scp_levels,
-                cfg,
-                &mut |mut rows| {
+            let collected =
+                collect_account(last_accessed, account, data, org, cfg, &mut |mut rows| {
                     if let Some(api) = api {
                         // Parity mode: AWS's decisions replace the local evaluator's.
                         rows.simulations = api_simulation_rows(&rows.roles, api)?;
@@ -316,8 +313,7 @@ impl<'c> Run<'c> {
                     tx.send(rows).map_err(|_| SnapshotError::WriterStopped {
                         account_id: account_id.to_string(),
                     })
-                },
-            );
+                });
             drop(tx);
             let written = writing
                 .join()
@@ -335,6 +331,7 @@ impl<'c> Run<'c> {
             account_id: account.id.clone(),
             account_name: account.name.clone(),
             ou_path: account.ou_path.clone(),
+            org_id: account.org_id.clone(),
             status: "ok".into(),
             reason: None,
             roles,
@@ -349,6 +346,7 @@ impl<'c> Run<'c> {
             account_id: failure.account_id.clone(),
             account_name: failure.account_name.clone(),
             ou_path: failure.ou_path.clone(),
+            org_id: None,
             status: "failed".into(),
             reason: Some(format!("{}: {}", failure.stage, failure.message)),
             roles: 0,
@@ -506,10 +504,10 @@ fn run_fixtures(cfg: &SnapshotConfig, dir: &Path) -> Result<SnapshotOutcome, Sna
         // files are created (it only reads): its load is the longest serial
         // step of a run, and SCP errors still come first.
         let mut next = accounts.first().map(load);
-        let scp_levels = compile_scps(&accounts)?;
+        let org_policies = compile_org_policies(&accounts)?;
         let mut run = Run::start(cfg)?;
         let bar = progress_bar(cfg.progress, accounts.len() as u64);
-        for (i, (account, levels)) in accounts.iter().zip(&scp_levels).enumerate() {
+        for (i, (account, levels)) in accounts.iter().zip(&org_policies).enumerate() {
             bar.set_message(format!("account {} · {} roles", account.id, run.roles));
             let loading = next.take().expect("each account is loaded before its turn");
             let data = loading
@@ -575,20 +573,12 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                     name: live.account.name.clone(),
                     ou_path: live.ou_path.clone(),
                     management: live.management,
-                    scp_levels: live
-                        .scp_levels
-                        .iter()
-                        .map(|level| {
-                            level
-                                .iter()
-                                .map(|scp| crate::source::fixtures::Scp {
-                                    id: scp.id.clone(),
-                                    document: scp.document.clone(),
-                                    file: format!("aws:scp/{}", scp.id).into(),
-                                })
-                                .collect()
-                        })
-                        .collect(),
+                    scp_levels: live_levels(&live.scp_levels, "scp"),
+                    rcp_levels: crate::source::fixtures::complete_rcp_levels(live_levels(
+                        &live.rcp_levels,
+                        "rcp",
+                    )),
+                    org_id: live.org_id.clone(),
                 };
                 let (roles, details) = live.details.split_roles();
                 let data = AccountData {
@@ -598,15 +588,16 @@ fn run_live(cfg: &SnapshotConfig) -> Result<SnapshotOutcome, SnapshotError> {
                     listed: live.listed,
                     credentials: live.credentials,
                 };
-                let added = compile_scps(std::slice::from_ref(&account)).and_then(|levels| {
-                    run.add(
-                        &account,
-                        &data,
-                        &levels[0],
-                        &LastAccessed::Live(&live.last_accessed, &live.user_last_accessed),
-                        live.api_decisions.as_ref(),
-                    )
-                });
+                let added =
+                    compile_org_policies(std::slice::from_ref(&account)).and_then(|levels| {
+                        run.add(
+                            &account,
+                            &data,
+                            &levels[0],
+                            &LastAccessed::Live(&live.last_accessed, &live.user_last_accessed),
+                            live.api_decisions.as_ref(),
+                        )
+                    });
                 if let Err(e) = added {
                     first_error = Some(e);
                 }
@@ -676,27 +667,67 @@ fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
     bar
 }
 
-fn compile_scps(accounts: &[AccountInfo]) -> Result<Vec<Vec<Vec<Policy>>>, SnapshotError> {
+/// The live collector's SCP or RCP levels as the fixtures reader gives them;
+/// `kind` names where a policy came from in error messages (`aws:rcp/p-…`).
+fn live_levels(
+    levels: &[Vec<crate::source::aws::LiveScp>],
+    kind: &str,
+) -> Vec<Vec<crate::source::fixtures::Scp>> {
+    levels
+        .iter()
+        .map(|level| {
+            level
+                .iter()
+                .map(|p| crate::source::fixtures::Scp {
+                    id: p.id.clone(),
+                    document: p.document.clone(),
+                    file: format!("aws:{kind}/{}", p.id).into(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// An account's organization policies, compiled: the SCPs gate what its
+/// principals may do, the RCPs what may be done to its resources.
+#[derive(Debug, Default)]
+pub(crate) struct OrgPolicies {
+    /// SCP levels, root first.
+    pub(crate) scp_levels: Vec<Vec<Policy>>,
+    /// RCP levels over the account's resources, root first.
+    pub(crate) rcp_levels: Vec<Vec<Policy>>,
+}
+
+/// Each account's SCPs and RCPs, compiled; the first policy that does not
+/// parse is an error naming its file and id.
+fn compile_org_policies(accounts: &[AccountInfo]) -> Result<Vec<OrgPolicies>, SnapshotError> {
+    let compile = |levels: &[Vec<crate::source::fixtures::Scp>], kind: &'static str| {
+        levels
+            .iter()
+            .map(|level| {
+                level
+                    .iter()
+                    .map(|p| {
+                        Policy::parse(p.id.clone(), &p.document).map_err(|source| {
+                            SnapshotError::Scp {
+                                path: p.file.clone(),
+                                kind,
+                                scp: p.id.clone(),
+                                source: Box::new(source),
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<Policy>, SnapshotError>>()
+            })
+            .collect::<Result<Vec<_>, SnapshotError>>()
+    };
     accounts
         .iter()
         .map(|a| {
-            a.scp_levels
-                .iter()
-                .map(|level| {
-                    level
-                        .iter()
-                        .map(|scp| {
-                            Policy::parse(scp.id.clone(), &scp.document).map_err(|source| {
-                                SnapshotError::Scp {
-                                    path: scp.file.clone(),
-                                    scp: scp.id.clone(),
-                                    source: Box::new(source),
-                                }
-                            })
-                        })
-                        .collect()
-                })
-                .collect()
+            Ok(OrgPolicies {
+                scp_levels: compile(&a.scp_levels, "SCP")?,
+                rcp_levels: compile(&a.rcp_levels, "RCP")?,
+            })
         })
         .collect()
 }
@@ -713,6 +744,7 @@ struct AccountRows {
     /// Built by each task (see [`last_accessed::Builder`]), in role order.
     last_accessed: Vec<RecordBatch>,
     scps: Vec<ScpRow>,
+    rcps: Vec<ScpRow>,
     /// The account's credential report lines (none when it has no report).
     credentials: Vec<CredentialRow>,
     /// The account's IAM users (authorization details).
@@ -777,6 +809,7 @@ impl AccountRows {
         self.simulations.append(&mut other.simulations);
         self.last_accessed.append(&mut other.last_accessed);
         self.scps.append(&mut other.scps);
+        self.rcps.append(&mut other.rcps);
         self.credentials.append(&mut other.credentials);
         self.users.append(&mut other.users);
         self.policy_lints.append(&mut other.policy_lints);
@@ -818,7 +851,11 @@ fn write_account(
     }
     writer.write(
         scps::TABLE.name,
-        &scps::to_batch(&rows.scps).map_err(arrow_err(scps::TABLE.name))?,
+        &scps::to_batch(&scps::TABLE, &rows.scps).map_err(arrow_err(scps::TABLE.name))?,
+    )?;
+    writer.write(
+        scps::RCP_TABLE.name,
+        &scps::to_batch(&scps::RCP_TABLE, &rows.rcps).map_err(arrow_err(scps::RCP_TABLE.name))?,
     )?;
     writer.write(
         credentials::TABLE.name,
@@ -1057,7 +1094,7 @@ fn collect_account(
     last_accessed: &LastAccessed,
     account: &AccountInfo,
     data: &AccountData,
-    scp_levels: &[Vec<Policy>],
+    org: &OrgPolicies,
     cfg: &SnapshotConfig,
     sink: &mut dyn FnMut(AccountRows) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
@@ -1077,15 +1114,20 @@ fn collect_account(
             .collect(),
         ..AccountRows::default()
     };
-    // The SCPs as evaluated, so check-plan can apply them from the lake.
-    for (level, scps) in account.scp_levels.iter().enumerate() {
-        for scp in scps {
-            head.scps.push(ScpRow {
-                account_id: account.id.clone(),
-                level: i32::try_from(level).unwrap_or(i32::MAX),
-                policy_id: scp.id.clone(),
-                document: policy_doc::normalize(&scp.document),
-            });
+    // The SCPs and RCPs as evaluated, so check-plan can apply them from the lake.
+    for (levels, rows) in [
+        (&account.scp_levels, &mut head.scps),
+        (&account.rcp_levels, &mut head.rcps),
+    ] {
+        for (level, policies) in levels.iter().enumerate() {
+            for policy in policies {
+                rows.push(ScpRow {
+                    account_id: account.id.clone(),
+                    level: i32::try_from(level).unwrap_or(i32::MAX),
+                    policy_id: policy.id.clone(),
+                    document: policy_doc::normalize(&policy.document),
+                });
+            }
         }
     }
     sink(head)?;
@@ -1095,7 +1137,7 @@ fn collect_account(
         last_accessed,
         account,
         data,
-        scp_levels,
+        org,
         cfg,
         managed: &managed,
         trusts: &trusts,
@@ -1128,15 +1170,7 @@ fn collect_account(
         users: user_rows(account, &data.details, &cfg.owner_tag_keys),
         ..AccountRows::default()
     };
-    user_eval::collect_users(
-        &mut tail,
-        &managed,
-        last_accessed,
-        account,
-        data,
-        scp_levels,
-        cfg,
-    )?;
+    user_eval::collect_users(&mut tail, &managed, last_accessed, account, data, org, cfg)?;
     let sent = sink(tail);
     drop_later(managed.into_compiled());
     sent
@@ -1159,7 +1193,7 @@ struct RoleCx<'x, 'a> {
     last_accessed: &'x LastAccessed<'x>,
     account: &'x AccountInfo,
     data: &'a AccountData,
-    scp_levels: &'x [Vec<Policy>],
+    org: &'x OrgPolicies,
     cfg: &'x SnapshotConfig,
     managed: &'x ManagedPolicies<'a>,
     trusts: &'x trust::Trusts,
@@ -1230,7 +1264,7 @@ impl<'a> RoleCx<'_, 'a> {
                 ready
                     .iter()
                     .map(|r| {
-                        let set = r.policy_set(self.scp_levels);
+                        let set = r.policy_set(self.org);
                         decide_sensitive(self.cfg, &set, &r.context, &self.account.id)
                     })
                     .collect()
@@ -1430,22 +1464,20 @@ struct ReadyRole<'r> {
     boundary_arn: Option<String>,
     boundary: Option<Policy>,
     context: Context,
-    /// Why SCPs do not apply to the role, if they do not.
+    /// Why SCPs and RCPs do not apply to the role, if they do not.
     scp_exempt: Option<&'static str>,
 }
 
 impl ReadyRole<'_> {
-    /// The policies that apply to the role: the account's `scp_levels`
-    /// unless the role is exempt from SCPs.
-    fn policy_set<'s>(&'s self, scp_levels: &'s [Vec<Policy>]) -> PolicySet<'s> {
+    /// The policies that apply to the role: the account's SCP and RCP
+    /// levels unless the role is exempt from them.
+    fn policy_set<'s>(&'s self, org: &'s OrgPolicies) -> PolicySet<'s> {
+        let exempt = self.scp_exempt.is_some();
         PolicySet {
             identity: &self.identity,
             boundary: self.boundary.as_ref(),
-            scp_levels: if self.scp_exempt.is_some() {
-                &[]
-            } else {
-                scp_levels
-            },
+            scp_levels: if exempt { &[] } else { &org.scp_levels },
+            rcp_levels: if exempt { &[] } else { &org.rcp_levels },
             ..PolicySet::default()
         }
     }
@@ -1708,15 +1740,24 @@ fn scp_exemption(account: &AccountInfo, role: &RoleDetail) -> Option<&'static st
     }
 }
 
-/// What the snapshot knows about the principal: its ARN, account and tags.
+/// What the snapshot knows about the principal: its ARN, account, tags and
+/// organization, and how its requests are made ([`request_facts`]).
 /// Everything else a condition might ask (source IP, MFA, the resource's
 /// tags) is unknown, so conditions on it make a grant `conditionally_allowed`.
 fn principal_context(account: &AccountInfo, role: &RoleDetail) -> Context {
-    Context::for_role(
+    let mut ctx = Context::for_role(
         &account.id,
         &role.arn,
         role.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
-    )
+    );
+    request_facts(&mut ctx, account);
+    ctx
+}
+
+/// The keys every snapshot question knows beyond the principal itself
+/// (see [`Context::insert_request_facts`]), with the account's organization.
+pub(crate) fn request_facts(ctx: &mut Context, account: &AccountInfo) {
+    ctx.insert_request_facts(account.org_id.as_deref());
 }
 
 /// The first tag (by the configured key order, keys matched without regard

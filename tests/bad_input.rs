@@ -213,6 +213,22 @@ fn policy_with_an_unknown_operator_names_role_policy_and_statement() {
 }
 
 #[test]
+fn an_rcp_that_does_not_parse_names_its_file_and_id() {
+    fails_cleanly(
+        |src| {
+            write_rcp(
+                src,
+                "p-badrcp",
+                serde_json::json!([{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                                    "Resource": "*", "Condition": {"Boool": {"aws:SecureTransport": "false"}}}]),
+                &["111111111111"],
+            )
+        },
+        &["organization/rcps/p-badrcp.json", "RCP p-badrcp", "Boool"],
+    );
+}
+
+#[test]
 fn attached_policy_missing_from_the_file_is_named() {
     fails_cleanly(
         |src| {

@@ -321,6 +321,49 @@ fn scp_denied_and_already_allowed_grants_pass_with_the_lake() {
     }));
 }
 
+/// The account's RCPs, as the snapshot recorded them, gate a plan's grants as
+/// its SCPs do: an object read that an RCP denies on the account's resources
+/// is no finding, and the report counts the RCPs applied.
+#[test]
+fn rcp_denied_grants_pass_with_the_lake() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("org");
+    copy_tree(&data("mini"), &src);
+    write_rcp(
+        &src,
+        "p-noreads",
+        serde_json::json!([{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+                            "Resource": "*"}]),
+        &["111111111111"],
+    );
+    let lake = work.path().join("lake");
+    snapshot_ok(&src, &lake, DATE);
+    let violations = |r: &Value| -> Vec<(String, String)> {
+        rows(r, "violations")
+            .into_iter()
+            .map(|(address, action, _, _)| (address, action))
+            .collect()
+    };
+    // Without the RCP the policy update gives bounded every object (see
+    // policy_updates_detachments_and_inline_updates_of_deployed_roles).
+    let (plain_work, plain) = self::lake();
+    let (_, before) = json("lake_update.json", &[], Some(&plain));
+    assert!(violations(&before).contains(&(BOUNDED.into(), "s3:GetObject".into())));
+    assert_eq!(before["deployed"]["rcps"], 0);
+    drop(plain_work);
+
+    let (code, r) = json("lake_update.json", &[], Some(&lake));
+    assert_eq!(code, 1, "the ssm:GetParameter finding remains");
+    assert_eq!(
+        violations(&r),
+        [(APP.to_string(), "ssm:GetParameter".to_string())]
+    );
+    // RCPFullAWSAccess and p-noreads, on the account's level.
+    assert_eq!(r["deployed"]["rcps"], 2);
+    let (_, md, _) = check("lake_update.json", "text", &[], Some(&lake));
+    assert!(md.contains("4 SCPs applied · 2 RCPs applied"), "{md}");
+}
+
 /// `aws_iam_policy` updates reach the deployed roles that attach the policy;
 /// detachments and inline policy updates apply to the deployed role. The
 /// account comes from the ARN of the updated policy.

@@ -335,13 +335,7 @@ fn scps_skip_the_management_account_and_service_linked_roles() {
     let exempt = |why: &str| ("allowed".into(), "identity".into(), Some(why.into()));
 
     // describe-organization says 111111111111 is the management account.
-    let lake = snapshot_of(&|src| {
-        fs::write(
-            src.join("organization/organization.json"),
-            r#"{"Organization": {"Id": "o-example", "MasterAccountId": "111111111111"}}"#,
-        )
-        .unwrap()
-    });
+    let lake = snapshot_of(&|src| write_management_account(src, "111111111111"));
     assert_eq!(
         decision_of(lake.path(), "admin", "iam:CreateRole"),
         exempt("management_account")
@@ -368,6 +362,139 @@ fn scps_skip_the_management_account_and_service_linked_roles() {
     assert_eq!(
         decision_of(lake.path(), "app", "iam:CreateRole"),
         ("explicit_deny".into(), "scp".into(), None)
+    );
+}
+
+/// RCPs (AWS Organizations user guide, "Resource control policies (RCPs)",
+/// "RCP examples": <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>,
+/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_examples.html>)
+/// limit what can be done to an account's resources, for the services that
+/// support them, and do not apply to the management account's resources nor
+/// to service-linked roles. The snapshot's roles act inside their own
+/// organization, over TLS, with their own credentials: AWS's sample
+/// perimeter and HTTPS-only statements take nothing from them.
+#[test]
+fn rcps_gate_the_accounts_resources() {
+    let statements = serde_json::json!([
+        {"Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*",
+         "Action": ["sts:*", "s3:*", "dynamodb:*"], "Resource": "*",
+         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-example"},
+                       "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}},
+        {"Sid": "EnforceSecureTransport", "Effect": "Deny", "Principal": "*",
+         "Action": ["sts:*", "s3:*", "dynamodb:*"], "Resource": "*",
+         "Condition": {"BoolIfExists": {"aws:SecureTransport": "false"}}},
+        // IAM does not support RCPs: the PassRole deny has no effect.
+        {"Sid": "NoObjectReads", "Effect": "Deny", "Principal": "*",
+         "Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*"}
+    ]);
+    let snapshot_of = |edit: &dyn Fn(&std::path::Path)| {
+        let work = tempfile::tempdir().unwrap();
+        let src = work.path().join("org");
+        copy_tree(&data("mini"), &src);
+        write_rcp(&src, "p-perimeter", statements.clone(), &["111111111111"]);
+        edit(&src);
+        let lake = tempfile::tempdir().unwrap();
+        snapshot_ok(&src, lake.path(), DATE);
+        lake
+    };
+    let allowed = || ("allowed".to_string(), "identity".to_string(), None);
+
+    let base = tempfile::tempdir().unwrap();
+    snapshot_ok(&data("mini"), base.path(), DATE);
+    let lake = snapshot_of(&|_| {});
+    // admin (AdministratorAccess) in 111111111111: the unconditional deny
+    // holds; the organization's own roles pass the perimeter and HTTPS
+    // statements outright; IAM is not governed by RCPs.
+    assert_eq!(
+        decision_of(lake.path(), "admin", "s3:GetObject"),
+        ("explicit_deny".into(), "rcp".into(), None)
+    );
+    for action in ["sts:AssumeRole", "dynamodb:GetItem", "iam:PassRole"] {
+        assert_eq!(
+            decision_of(lake.path(), "admin", action),
+            allowed(),
+            "{action}"
+        );
+    }
+    // 222222222222 has no RCP: every decision there is as without RCPs.
+    for action in ["s3:GetObject", "sts:AssumeRole", "ssm:GetParameters"] {
+        assert_eq!(
+            decision_of(lake.path(), "ci", action),
+            decision_of(base.path(), "ci", action),
+            "{action}"
+        );
+    }
+    // The RCPs as evaluated: AWS's RCPFullAWSAccess (attached to every
+    // node, never detachable) is listed with the custom policy.
+    let rcps = read_table(lake.path(), "rcps", DATE);
+    let rows: Vec<(String, i32, String)> = (0..rcps.num_rows())
+        .map(|i| {
+            (
+                str_at(&rcps, "account_id", i).unwrap(),
+                rcps.column_by_name("level")
+                    .unwrap()
+                    .as_primitive::<Int32Type>()
+                    .value(i),
+                str_at(&rcps, "policy_id", i).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("111111111111".into(), 0, "p-RCPFullAWSAccess".into()),
+            ("111111111111".into(), 0, "p-perimeter".into())
+        ]
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&str_at(&rcps, "document", 1).unwrap()).unwrap();
+    assert_eq!(doc["Statement"][2]["Sid"], "NoObjectReads");
+    assert_eq!(read_table(base.path(), "rcps", DATE).num_rows(), 0);
+
+    // Without the organization's id (no organization.json, no ARNs naming
+    // it) the perimeter statement may deny: conditionally allowed.
+    let lake = snapshot_of(&|src| {
+        edit_json(&src.join("organization/accounts.json"), |v| {
+            for a in v["Accounts"].as_array_mut().unwrap() {
+                a.as_object_mut().unwrap().remove("Arn");
+            }
+        })
+    });
+    assert_eq!(
+        decision_of(lake.path(), "admin", "sts:AssumeRole"),
+        ("conditionally_allowed".into(), "rcp".into(), None)
+    );
+
+    // RCPs do not apply to the management account's resources.
+    let lake = snapshot_of(&|src| write_management_account(src, "111111111111"));
+    assert_eq!(
+        decision_of(lake.path(), "admin", "s3:GetObject"),
+        (
+            "allowed".into(),
+            "identity".into(),
+            Some("management_account".into())
+        )
+    );
+    // Nor to service-linked roles.
+    let lake = snapshot_of(&|src| {
+        edit_json(
+            &src.join("111111111111/authorization-details.json"),
+            |doc| {
+                for role in doc["RoleDetailList"].as_array_mut().unwrap() {
+                    if role["RoleName"] == "admin" {
+                        role["Path"] = "/aws-service-role/".into();
+                    }
+                }
+            },
+        )
+    });
+    assert_eq!(
+        decision_of(lake.path(), "admin", "s3:GetObject"),
+        (
+            "allowed".into(),
+            "identity".into(),
+            Some("service_linked_role".into())
+        )
     );
 }
 

@@ -150,3 +150,32 @@ pub const CHECK_PLAN_JSON: [&str; 6] = [
     "2026-11-21",
     "--plan",
 ];
+
+/// Writes an RCP file (describe-policy output with its targets, as the
+/// fixtures reader takes them) into `src`'s `organization/rcps/`.
+pub fn write_rcp(src: &Path, id: &str, statements: serde_json::Value, targets: &[&str]) {
+    let dir = src.join("organization/rcps");
+    fs::create_dir_all(&dir).unwrap();
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    let file = serde_json::json!({
+        "Policy": {
+            "PolicySummary": {"Id": id, "Name": id, "Type": "RESOURCE_CONTROL_POLICY"},
+            "Content": doc.to_string(),
+        },
+        "Targets": targets
+            .iter()
+            .map(|t| serde_json::json!({"TargetId": t, "Type": "ACCOUNT"}))
+            .collect::<Vec<_>>(),
+    });
+    fs::write(dir.join(format!("{id}.json")), file.to_string()).unwrap();
+}
+
+/// Writes `src`'s `organization/organization.json` (describe-organization
+/// output) naming `management` the management account of `o-example`.
+pub fn write_management_account(src: &Path, management: &str) {
+    fs::write(
+        src.join("organization/organization.json"),
+        format!(r#"{{"Organization": {{"Id": "o-example", "MasterAccountId": "{management}"}}}}"#),
+    )
+    .unwrap()
+}

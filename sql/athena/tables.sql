@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Amazon Athena over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect athena --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 4. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 5. Set-up: docs/WAREHOUSE.md.
 --
 -- Athena runs one statement per query: run them one by one (or split on the
 -- blank lines), with the database iamlake selected for the tables.
@@ -33,7 +33,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS roles (
   `managed_policy_arns` array<string> COMMENT 'ARNs of the attached managed policies (customer and AWS managed).',
   `inline_policy_names` array<string> COMMENT 'Names of the role\'s inline policies.',
   `last_accessed_status` string COMMENT 'Whether the role\'s Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role\'s last good data forward.',
-  `scp_exempt` string COMMENT 'Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account\'s SCPs apply (schema version 3).'
+  `scp_exempt` string COMMENT 'Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account\'s SCPs apply (schema version 3). The same reasons exempt it from the account\'s RCPs (schema version 5).'
 )
 COMMENT 'One row per IAM role in every collected account on the snapshot date.'
 PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
@@ -139,7 +139,7 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS scps (
   `account_id` string COMMENT '12-digit AWS account id the policy applies to.',
   `level` int COMMENT 'Position on the account\'s path: 0 is the organization root, the highest is the account itself. Every level must allow an action (at least one of its policies).',
-  `policy_id` string COMMENT 'SCP id (p-...), as decisions in simulations name it.',
+  `policy_id` string COMMENT 'Policy id (p-...), as decisions in simulations name it.',
   `document` string COMMENT 'The policy document as normalized JSON text (compact, keys sorted).'
 )
 COMMENT 'One row per service control policy applying to an account: every policy at every level of the account\'s path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.'
@@ -154,6 +154,26 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://YOUR-BUCKET/iamlake/scps/snapshot_date=${snapshot_date}/'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS rcps (
+  `account_id` string COMMENT '12-digit AWS account id the policy applies to.',
+  `level` int COMMENT 'Position on the account\'s path: 0 is the organization root, the highest is the account itself. Every level must allow an action (at least one of its policies).',
+  `policy_id` string COMMENT 'Policy id (p-...), as decisions in simulations name it.',
+  `document` string COMMENT 'The policy document as normalized JSON text (compact, keys sorted).'
+)
+COMMENT 'One row per resource control policy applying to an account\'s resources: every policy at every level of the account\'s path from the organization root (level 0) down to the account itself, with AWS\'s RCPFullAWSAccess (attached to every level, never detachable) listed at each level. An account without rows had no RCPs collected (or RCPs are not enabled in its organization).'
+PARTITIONED BY (`snapshot_date` string COMMENT 'The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).')
+STORED AS PARQUET
+LOCATION 's3://YOUR-BUCKET/iamlake/rcps/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2020-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://YOUR-BUCKET/iamlake/rcps/snapshot_date=${snapshot_date}/'
 );
 
 CREATE EXTERNAL TABLE IF NOT EXISTS credentials (

@@ -1,6 +1,6 @@
 -- iamlake warehouse tables for Snowflake over the lake at s3://YOUR-BUCKET/iamlake/
 -- Generated from src/model by `iamlake sql --dialect snowflake --location s3://YOUR-BUCKET/iamlake`;
--- do not edit by hand. Schema version 4. Set-up: docs/WAREHOUSE.md.
+-- do not edit by hand. Schema version 5. Set-up: docs/WAREHOUSE.md.
 --
 -- Run in the database and schema that should hold the tables (USE SCHEMA ...).
 -- Prerequisite, once per account (ACCOUNTADMIN): a storage integration the
@@ -56,7 +56,7 @@ CREATE OR REPLACE EXTERNAL TABLE roles (
     managed_policy_arns ARRAY AS (value:managed_policy_arns::ARRAY), -- ARNs of the attached managed policies (customer and AWS managed).
     inline_policy_names ARRAY AS (value:inline_policy_names::ARRAY), -- Names of the role's inline policies.
     last_accessed_status VARCHAR AS (value:last_accessed_status::VARCHAR), -- Whether the role's Access Advisor data was collected on this date: ok | failed | timed_out | missing. Anything but ok means its services are unknown that day (no last_accessed rows): analyze never calls them unused or used, and carries the role's last good data forward.
-    scp_exempt VARCHAR AS (value:scp_exempt::VARCHAR) -- Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account's SCPs apply (schema version 3).
+    scp_exempt VARCHAR AS (value:scp_exempt::VARCHAR) -- Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account's SCPs apply (schema version 3). The same reasons exempt it from the account's RCPs (schema version 5).
 )
 PARTITION BY (snapshot_date)
 LOCATION = @iamlake_lake/roles/
@@ -142,7 +142,7 @@ CREATE OR REPLACE EXTERNAL TABLE scps (
     snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
     account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id the policy applies to.
     level NUMBER(10,0) AS (value:level::NUMBER(10,0)), -- Position on the account's path: 0 is the organization root, the highest is the account itself. Every level must allow an action (at least one of its policies).
-    policy_id VARCHAR AS (value:policy_id::VARCHAR), -- SCP id (p-...), as decisions in simulations name it.
+    policy_id VARCHAR AS (value:policy_id::VARCHAR), -- Policy id (p-...), as decisions in simulations name it.
     document VARCHAR AS (value:document::VARCHAR) -- The policy document as normalized JSON text (compact, keys sorted).
 )
 PARTITION BY (snapshot_date)
@@ -151,6 +151,21 @@ PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
 AUTO_REFRESH = FALSE
 COMMENT = 'One row per service control policy applying to an account: every policy at every level of the account''s path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.';
+
+-- rcps: One row per resource control policy applying to an account's resources: every policy at every level of the account's path from the organization root (level 0) down to the account itself, with AWS's RCPFullAWSAccess (attached to every level, never detachable) listed at each level. An account without rows had no RCPs collected (or RCPs are not enabled in its organization).
+CREATE OR REPLACE EXTERNAL TABLE rcps (
+    snapshot_date DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'snapshot_date=', 2), '/', 1))), -- The snapshot date, from the folder name (snapshot_date=YYYY-MM-DD).
+    account_id VARCHAR AS (value:account_id::VARCHAR), -- 12-digit AWS account id the policy applies to.
+    level NUMBER(10,0) AS (value:level::NUMBER(10,0)), -- Position on the account's path: 0 is the organization root, the highest is the account itself. Every level must allow an action (at least one of its policies).
+    policy_id VARCHAR AS (value:policy_id::VARCHAR), -- Policy id (p-...), as decisions in simulations name it.
+    document VARCHAR AS (value:document::VARCHAR) -- The policy document as normalized JSON text (compact, keys sorted).
+)
+PARTITION BY (snapshot_date)
+LOCATION = @iamlake_lake/rcps/
+PATTERN = '.*/snapshot_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[0-9]+[.]parquet'
+FILE_FORMAT = (FORMAT_NAME = 'iamlake_parquet')
+AUTO_REFRESH = FALSE
+COMMENT = 'One row per resource control policy applying to an account''s resources: every policy at every level of the account''s path from the organization root (level 0) down to the account itself, with AWS''s RCPFullAWSAccess (attached to every level, never detachable) listed at each level. An account without rows had no RCPs collected (or RCPs are not enabled in its organization).';
 
 -- credentials: One row per line of each account's IAM credential report (GenerateCredentialReport / GetCredentialReport): the root user and every IAM user, with password, MFA, access keys and certificates. An account collected without a report has no rows (its credentials are unknown: every report has a root line).
 CREATE OR REPLACE EXTERNAL TABLE credentials (

@@ -103,6 +103,27 @@ impl Context {
         ctx
     }
 
+    /// Adds what is known of any request a principal of the organization
+    /// `org_id` makes through AWS's SDKs and CLI (the snapshot's and
+    /// check-plan's question):
+    ///
+    /// * `aws:PrincipalOrgID` = `org_id`, when known: the data-perimeter RCPs
+    ///   and SCPs AWS publishes deny requests whose principal is *outside* the
+    ///   organization, and a principal of the organization is not, so they must
+    ///   not make its grants `conditionally_allowed`;
+    /// * `aws:PrincipalIsAWSService` = `false`: the principal calls with its own
+    ///   credentials, it is not a service principal;
+    /// * `aws:SecureTransport` = `true`: the SDKs and the CLI always use TLS, so
+    ///   a guardrail that only denies plain HTTP (AWS's sample "HTTPS only" RCP)
+    ///   takes nothing away.
+    pub fn insert_request_facts(&mut self, org_id: Option<&str>) {
+        if let Some(org) = org_id {
+            self.insert("aws:PrincipalOrgID", vec![org.to_string()]);
+        }
+        self.insert("aws:PrincipalIsAWSService", vec!["false".to_string()]);
+        self.insert("aws:SecureTransport", vec!["true".to_string()]);
+    }
+
     /// The known keys (original spelling) with their values, sorted by key:
     /// e.g. to send the same context to AWS's simulator.
     pub fn entries(&self) -> Vec<(String, Vec<String>)> {

@@ -34,7 +34,7 @@ pub use evaluate::{
 };
 pub use policy::{Effect, Policy, RequestResource, forget_shared_patterns};
 pub use principal::trusted_principals;
-pub use request::{SimulateRequest, simulate_request};
+pub use request::{SimulateRequest, rcp_full_aws_access_document, simulate_request};
 pub use resource::{Requester, ResourceSide, evaluate_with_resource};
 pub use service_model::{
     AccessLevel, ActionRef, DocumentLint, ModelLint, ServiceModel, ServiceModelError,

@@ -260,13 +260,18 @@ fn requester(m: &serde_json::Map<String, Value>) -> Result<Option<Requester>, Re
     })
 }
 
-/// AWS's `RCPFullAWSAccess`, as the Organizations user guide prints it.
-fn rcp_full_aws_access() -> Policy {
-    let doc = serde_json::json!({
+/// AWS's `RCPFullAWSAccess` document, as the Organizations user guide prints it.
+pub fn rcp_full_aws_access_document() -> serde_json::Value {
+    serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
-    });
-    Policy::parse("RCPFullAWSAccess", &doc).expect("RCPFullAWSAccess is a valid policy")
+    })
+}
+
+/// AWS's `RCPFullAWSAccess`, compiled.
+fn rcp_full_aws_access() -> Policy {
+    Policy::parse("RCPFullAWSAccess", &rcp_full_aws_access_document())
+        .expect("RCPFullAWSAccess is a valid policy")
 }
 
 /// Parsed form of a simulate-request file, kept so callers can evaluate it more than once.

@@ -82,6 +82,11 @@ pub struct AccountEntry {
     /// (`r-…/ou-…/…`), when it is known: kept for failed accounts too.
     #[serde(default)]
     pub ou_path: Option<String>,
+    /// The organization's id (`o-…`), the `aws:PrincipalOrgID` its
+    /// principals were evaluated with, when it is known (since schema
+    /// version 5; `check-plan --lake` uses it the same way).
+    #[serde(default)]
+    pub org_id: Option<String>,
     /// `ok` or `failed`.
     pub status: String,
     /// Why it failed.

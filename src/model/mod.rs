@@ -59,7 +59,12 @@ pub use columns::Column;
 ///   `credential_findings.owner_team`/`owner_source`; `daily_summary.risky_users`.
 ///   New table `policy_lints` (unknown actions and condition keys in the
 ///   collected policies).
-pub const SCHEMA_VERSION: u32 = 4;
+/// - 5: resource control policies. New table `rcps` (the RCPs as evaluated, the
+///   same columns as `scps`); the snapshot applies them to its roles and users,
+///   and knows `aws:PrincipalOrgID`, `aws:PrincipalIsAWSService` and
+///   `aws:SecureTransport` (see docs/EVALUATION.md). `roles.scp_exempt` also
+///   says why RCPs do not apply (the same two reasons).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// A lake table: its name (the folder under the lake root) and its columns.
 #[derive(Debug, Clone, Copy)]
@@ -81,12 +86,13 @@ impl TableDef {
 }
 
 /// The tables `snapshot` writes, in the order they are written.
-pub const SNAPSHOT_TABLES: [TableDef; 8] = [
+pub const SNAPSHOT_TABLES: [TableDef; 9] = [
     roles::TABLE,
     role_policies::TABLE,
     simulations::TABLE,
     last_accessed::TABLE,
     scps::TABLE,
+    scps::RCP_TABLE,
     credentials::TABLE,
     users::TABLE,
     policy_lints::TABLE,

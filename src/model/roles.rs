@@ -93,7 +93,7 @@ const COLUMNS: &[Column] = &[
     Column::optional(
         "scp_exempt",
         ColType::Utf8,
-        "Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account's SCPs apply (schema version 3).",
+        "Why SCPs do not limit this role, as AWS exempts it: management_account | service_linked_role; null when the account's SCPs apply (schema version 3). The same reasons exempt it from the account's RCPs (schema version 5).",
     ),
 ];
 

@@ -1,6 +1,8 @@
-//! The `scps` table: the service control policies over each collected account,
-//! level by level, so a role's permissions can be re-evaluated from the lake
-//! with its organization's guardrails (`check-plan --lake`).
+//! The `scps` and `rcps` tables: the service control policies and the resource
+//! control policies over each collected account, level by level, as the snapshot
+//! evaluated them, so a role's permissions can be re-evaluated from the lake with
+//! its organization's guardrails (`check-plan --lake`). Both tables have the same
+//! columns.
 
 use super::TableDef;
 use super::columns::{self, ColType, Column};
@@ -11,6 +13,13 @@ use arrow::record_batch::RecordBatch;
 pub const TABLE: TableDef = TableDef {
     name: "scps",
     doc: "One row per service control policy applying to an account: every policy at every level of the account's path from the organization root (level 0) down to the account itself. An account without rows had no SCPs collected.",
+    columns: COLUMNS,
+};
+
+/// The `rcps` table: the same columns as [`TABLE`], for resource control policies.
+pub const RCP_TABLE: TableDef = TableDef {
+    name: "rcps",
+    doc: "One row per resource control policy applying to an account's resources: every policy at every level of the account's path from the organization root (level 0) down to the account itself, with AWS's RCPFullAWSAccess (attached to every level, never detachable) listed at each level. An account without rows had no RCPs collected (or RCPs are not enabled in its organization).",
     columns: COLUMNS,
 };
 
@@ -28,7 +37,7 @@ const COLUMNS: &[Column] = &[
     Column::required(
         "policy_id",
         ColType::Utf8,
-        "SCP id (p-...), as decisions in simulations name it.",
+        "Policy id (p-...), as decisions in simulations name it.",
     ),
     Column::required(
         "document",
@@ -39,7 +48,7 @@ const COLUMNS: &[Column] = &[
     .without_statistics(),
 ];
 
-/// One (account, level, SCP) row as written to the lake.
+/// One (account, level, policy) row of `scps` or `rcps` as written to the lake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScpRow {
     pub account_id: String,
@@ -48,11 +57,11 @@ pub struct ScpRow {
     pub document: String,
 }
 
-/// Builds one record batch from rows.
-pub fn to_batch(rows: &[ScpRow]) -> Result<RecordBatch, ArrowError> {
+/// Builds one record batch of `table` ([`TABLE`] or [`RCP_TABLE`]) from rows.
+pub fn to_batch(table: &TableDef, rows: &[ScpRow]) -> Result<RecordBatch, ArrowError> {
     use columns::*;
     RecordBatch::try_new(
-        TABLE.schema(),
+        table.schema(),
         vec![
             utf8_req(rows.iter().map(|r| r.account_id.as_str())),
             int32(rows.iter().map(|r| Some(r.level))),

@@ -152,10 +152,45 @@ fn named_principal<'r>(
     &mut principals[at]
 }
 
-/// The account's SCP levels from the deployed context (none without it); an SCP that does
-/// not parse is reported and left out.
-fn compile_scps(deployed: Option<&Deployed>, unknowns: &mut Vec<Unknown>) -> Vec<Vec<Policy>> {
-    let Some(levels) = deployed.and_then(|d| d.scp_levels.as_ref()) else {
+/// What gates every principal the plan touches: the account's SCP and RCP levels from the
+/// deployed context (none without it), and what is known of its requests.
+struct Guardrails {
+    scps: Vec<Vec<Policy>>,
+    rcps: Vec<Vec<Policy>>,
+    /// The snapshot's request facts ([`Context::insert_request_facts`]), with the
+    /// organization's id when the lake knows it: check-plan asks the snapshot's question.
+    context: Context,
+}
+
+impl Guardrails {
+    /// The deployed context's guardrails; a policy that does not parse is reported and left
+    /// out.
+    fn new(deployed: Option<&Deployed>, unknowns: &mut Vec<Unknown>) -> Guardrails {
+        let mut context = Context::new();
+        context.insert_request_facts(deployed.and_then(|d| d.org_id.as_deref()));
+        Guardrails {
+            scps: compile_levels(
+                deployed.and_then(|d| d.scp_levels.as_ref()),
+                "scp",
+                unknowns,
+            ),
+            rcps: compile_levels(
+                deployed.and_then(|d| d.rcp_levels.as_ref()),
+                "rcp",
+                unknowns,
+            ),
+            context,
+        }
+    }
+}
+
+/// Compiled SCP or RCP levels (`what`); a policy that does not parse is reported and left out.
+fn compile_levels(
+    levels: Option<&Vec<Vec<(String, Value)>>>,
+    what: &str,
+    unknowns: &mut Vec<Unknown>,
+) -> Vec<Vec<Policy>> {
+    let Some(levels) = levels else {
         return Vec::new();
     };
     levels
@@ -168,8 +203,11 @@ fn compile_scps(deployed: Option<&Deployed>, unknowns: &mut Vec<Unknown>) -> Vec
                     Err(e) => {
                         unknowns.push(Unknown {
                             address: id.clone(),
-                            what: "scp".into(),
-                            reason: format!("the SCP does not parse ({e}); evaluated without it"),
+                            what: what.into(),
+                            reason: format!(
+                                "the {} does not parse ({e}); evaluated without it",
+                                what.to_uppercase()
+                            ),
                         });
                         None
                     }
@@ -888,13 +926,13 @@ fn risky_decision(
 }
 
 /// Evaluates one subject for every sensitive action, after the change and (when known)
-/// before it, under the account's SCPs (`scps`, empty without deployed context), for
+/// before it, under the account's guardrails (none without deployed context), for
 /// principals of `account` when it is known.
 fn evaluate_target(
     t: &Target<'_>,
     cfg: &PlanCheckConfig,
     account: Option<&str>,
-    scps: &[Vec<Policy>],
+    guard: &Guardrails,
     ctx_unknowns: &mut Vec<Unknown>,
     findings: &mut Vec<Finding>,
 ) -> usize {
@@ -910,12 +948,13 @@ fn evaluate_target(
     let set = PolicySet {
         identity: &after.identity,
         boundary: after.boundary.as_ref(),
-        scp_levels: scps,
+        scp_levels: &guard.scps,
+        rcp_levels: &guard.rcps,
         ..PolicySet::default()
     };
-    let context = Context::new();
+    let context = &guard.context;
     for action in &cfg.sensitive_actions {
-        let Some((d, breadth)) = risky_decision(&set, action, &context, account) else {
+        let Some((d, breadth)) = risky_decision(&set, action, context, account) else {
             continue;
         };
         let allows: Vec<_> = d
@@ -932,14 +971,15 @@ fn evaluate_target(
                 let before_set = PolicySet {
                     identity: &b.identity,
                     boundary: b.boundary.as_ref(),
-                    scp_levels: scps,
+                    scp_levels: &guard.scps,
+                    rcp_levels: &guard.rcps,
                     ..PolicySet::default()
                 };
-                let bd = match risky_decision(&before_set, action, &context, account) {
+                let bd = match risky_decision(&before_set, action, context, account) {
                     Some((bd, _)) => bd,
                     // Not allowed at the breadth that counts (so not on `*` either):
                     // the decision on `*` says how it was denied.
-                    None => eval::evaluate(&before_set, &Request::any(action, &context)),
+                    None => eval::evaluate(&before_set, &Request::any(action, context)),
                 };
                 if bd.decision.permissiveness() >= d.decision.permissiveness() {
                     // Already as allowed before: context when the change grants it again.
@@ -1546,7 +1586,7 @@ pub(crate) fn run(
             file: s.file.clone(),
         });
     }
-    let scps = compile_scps(deployed, &mut unknowns);
+    let guard = Guardrails::new(deployed, &mut unknowns);
     // Whose grants these are: the deployed context's account, else the one account the
     // plan's ARNs name. Without one, only grants on any resource can be judged.
     let account: Option<String> = match deployed {
@@ -1563,7 +1603,7 @@ pub(crate) fn run(
             t,
             &cfg,
             account.as_deref(),
-            &scps,
+            &guard,
             &mut unknowns,
             &mut findings,
         );
@@ -1693,6 +1733,7 @@ pub(crate) fn run(
                 .filter(|n| d.roles.contains_key(n))
                 .collect(),
             scps: d.scp_levels.as_ref().map(|l| l.iter().map(Vec::len).sum()),
+            rcps: d.rcp_levels.as_ref().map(|l| l.iter().map(Vec::len).sum()),
         }),
     })
 }

@@ -1,6 +1,6 @@
 //! What is already deployed, from a lake snapshot: one account's roles with
 //! their inline, managed and boundary policies, its customer managed
-//! policies, and the SCPs over it. `check-plan --lake` applies a plan's
+//! policies, and the SCPs and RCPs over it. `check-plan --lake` applies a plan's
 //! changes on top of this, so a finding says what the change adds over what
 //! a role could already do.
 
@@ -42,6 +42,56 @@ pub struct Deployed {
     /// SCP levels over the account, root first: (policy id, document). `None` when the
     /// snapshot predates the `scps` table, so the guardrails are not known.
     pub scp_levels: Option<Vec<Vec<(String, Value)>>>,
+    /// RCP levels over the account's resources, likewise (`rcps` table, schema version 5).
+    pub rcp_levels: Option<Vec<Vec<(String, Value)>>>,
+    /// The organization's id, the principals' `aws:PrincipalOrgID`, when the snapshot knew it.
+    pub org_id: Option<String>,
+}
+
+/// The levels of `account` in `table` (`scps` or `rcps`, policies of `kind`), root first:
+/// (policy id, document).
+fn read_levels(
+    lake: &Lake,
+    manifest: &Manifest,
+    table: &str,
+    kind: &str,
+    account: &str,
+) -> Result<Vec<Vec<(String, Value)>>, PlanError> {
+    let mut levels: BTreeMap<i32, Vec<(String, Value)>> = BTreeMap::new();
+    if manifest
+        .tables
+        .get(table)
+        .is_none_or(|t| t.files.is_empty())
+    {
+        return Ok(Vec::new());
+    }
+    let date = manifest.snapshot_date;
+    let df = read::scan(
+        lake,
+        manifest,
+        table,
+        Some(col("account_id").eq(lit(account))),
+        &["level", "policy_id", "document"],
+    )?;
+    let err = read::frame_err(lake, date, table);
+    let lv: Vec<Option<i32>> = df
+        .column("level")
+        .and_then(|c| c.i32().map(|a| a.iter().collect()))
+        .map_err(&err)?;
+    let ids = read::strs(&df, "policy_id").map_err(&err)?;
+    let docs = read::strs(&df, "document").map_err(&err)?;
+    for ((level, id), text) in lv.into_iter().zip(ids).zip(docs) {
+        if let (Some(level), Some(id), Some(text)) = (level, id, text) {
+            let doc: Value = serde_json::from_str(&text).map_err(|e| LakeError::Read {
+                lake: lake.label(),
+                date,
+                table: table.into(),
+                message: format!("{kind} {id}: document is not JSON: {e}"),
+            })?;
+            levels.entry(level).or_default().push((id, doc));
+        }
+    }
+    Ok(levels.into_values().collect())
 }
 
 /// The latest complete snapshot date of `lake`, on or before `date` when given.
@@ -230,49 +280,25 @@ impl Deployed {
             }
         }
 
-        // Snapshots written before the `scps` table have no guardrails to apply; the
-        // management account has none (AWS exempts it from SCPs).
-        let table = crate::model::scps::TABLE.name;
-        let scp_levels = if management {
-            Some(Vec::new())
-        } else if manifest.tables.contains_key(table) {
-            let mut levels: BTreeMap<i32, Vec<(String, Value)>> = BTreeMap::new();
-            if manifest
-                .tables
-                .get(table)
-                .is_some_and(|t| !t.files.is_empty())
-            {
-                let df = read::scan(
-                    lake,
-                    &manifest,
-                    table,
-                    of_account(),
-                    &["level", "policy_id", "document"],
-                )?;
-                let err = read::frame_err(lake, chosen, table);
-                let lv: Vec<Option<i32>> = df
-                    .column("level")
-                    .and_then(|c| c.i32().map(|a| a.iter().collect()))
-                    .map_err(&err)?;
-                let ids = read::strs(&df, "policy_id").map_err(&err)?;
-                let docs = read::strs(&df, "document").map_err(&err)?;
-                for ((level, id), text) in lv.into_iter().zip(ids).zip(docs) {
-                    if let (Some(level), Some(id), Some(text)) = (level, id, text) {
-                        let doc: Value =
-                            serde_json::from_str(&text).map_err(|e| LakeError::Read {
-                                lake: lake.label(),
-                                date: chosen,
-                                table: table.into(),
-                                message: format!("SCP {id}: document is not JSON: {e}"),
-                            })?;
-                        levels.entry(level).or_default().push((id, doc));
-                    }
-                }
+        // Snapshots written before the `scps` table (schema version 3) have no SCPs to apply,
+        // before the `rcps` table (5) no RCPs; the management account has neither (AWS exempts
+        // its principals from SCPs and its resources from RCPs).
+        let levels_of = |table: crate::model::TableDef, kind: &str| {
+            if management {
+                Ok(Some(Vec::new()))
+            } else if manifest.tables.contains_key(table.name) {
+                read_levels(lake, &manifest, table.name, kind, account).map(Some)
+            } else {
+                Ok(None)
             }
-            Some(levels.into_values().collect())
-        } else {
-            None
         };
+        let scp_levels = levels_of(crate::model::scps::TABLE, "SCP")?;
+        let rcp_levels = levels_of(crate::model::scps::RCP_TABLE, "RCP")?;
+        let org_id = manifest
+            .accounts
+            .iter()
+            .find(|a| a.account_id == account)
+            .and_then(|a| a.org_id.clone());
         Ok(Deployed {
             lake: label,
             snapshot_date: chosen,
@@ -280,6 +306,8 @@ impl Deployed {
             roles,
             policies,
             scp_levels,
+            rcp_levels,
+            org_id,
         })
     }
 

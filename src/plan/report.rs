@@ -198,6 +198,9 @@ pub struct DeployedContext {
     /// SCPs applied (all levels); null when the snapshot recorded none (written before the
     /// `scps` table), so SCPs were not applied.
     pub scps: Option<usize>,
+    /// RCPs applied (all levels, `RCPFullAWSAccess` included); null when the snapshot
+    /// recorded none (written before the `rcps` table, schema version 5).
+    pub rcps: Option<usize>,
 }
 
 fn md_code(s: &str) -> String {
@@ -301,6 +304,11 @@ impl PlanReport {
                 || "no SCPs recorded in that snapshot (not applied)".to_string(),
                 |n| format!("{n} SCP{} applied", if n == 1 { "" } else { "s" }),
             );
+            let rcps = match d.rcps {
+                None => " · no RCPs recorded in that snapshot (not applied)".to_string(),
+                Some(0) => String::new(),
+                Some(n) => format!(" · {n} RCP{} applied", if n == 1 { "" } else { "s" }),
+            };
             let roles = if d.roles.is_empty() {
                 String::new()
             } else {
@@ -315,7 +323,7 @@ impl PlanReport {
             };
             let _ = writeln!(
                 s,
-                "Deployed context: lake {} snapshot {}, account {} · {scps}{roles}\n",
+                "Deployed context: lake {} snapshot {}, account {} · {scps}{rcps}{roles}\n",
                 md_code(&d.lake),
                 d.snapshot_date,
                 d.account_id

@@ -769,6 +769,8 @@ fn deployed() -> &'static Deployed {
                 ),
                 ],
             ]),
+            rcp_levels: Some(Vec::new()),
+            org_id: Some("o-example".into()),
         }
     })
 }

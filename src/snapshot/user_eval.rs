@@ -1,13 +1,14 @@
 //! IAM users evaluated exactly as roles are: a user's identity policies are
 //! its own inline and attached policies plus the inline and attached
 //! policies of every group it is in; its permissions boundary and the
-//! account's SCPs (none in the management account: users cannot be
+//! account's SCPs and RCPs (none in the management account: users cannot be
 //! service-linked) gate them. The rows go to `role_policies`, `simulations`
 //! and `last_accessed` with `principal_type` user, so one schema serves both.
 
 use super::{
-    AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, SnapshotConfig, SnapshotError, Who,
-    collect_access, decide_sensitive, finish_access, policy_row, shared_actions, simulation_row,
+    AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, OrgPolicies, SnapshotConfig,
+    SnapshotError, Who, collect_access, decide_sensitive, finish_access, policy_row, request_facts,
+    shared_actions, simulation_row,
 };
 use crate::eval::{Context, Policy, PolicySet};
 use crate::lake::writer::PartitionWriter;
@@ -29,7 +30,7 @@ pub(super) fn collect_users<'a>(
     last_accessed: &LastAccessed,
     account: &AccountInfo,
     data: &'a AccountData,
-    scp_levels: &[Vec<Policy>],
+    org: &OrgPolicies,
     cfg: &SnapshotConfig,
 ) -> Result<(), SnapshotError> {
     let details = &data.details;
@@ -42,8 +43,13 @@ pub(super) fn collect_users<'a>(
         .iter()
         .map(|g| (g.group_name.as_str(), g))
         .collect();
-    // SCPs do not affect users of the management account (as for roles).
-    let scps: &[Vec<Policy>] = if account.management { &[] } else { scp_levels };
+    // SCPs do not affect users of the management account, nor RCPs its
+    // resources (as for roles).
+    let (scps, rcps): (&[Vec<Policy>], &[Vec<Policy>]) = if account.management {
+        (&[], &[])
+    } else {
+        (&org.scp_levels, &org.rcp_levels)
+    };
     let mut access = last_accessed::Builder::new(PrincipalType::User);
     let account_id: Arc<str> = Arc::from(account.id.as_str());
     let actions = shared_actions(cfg);
@@ -90,6 +96,7 @@ pub(super) fn collect_users<'a>(
             identity: &identity,
             boundary: boundary.as_ref(),
             scp_levels: scps,
+            rcp_levels: rcps,
             ..PolicySet::default()
         };
         let context = user_context(account, user);
@@ -121,6 +128,7 @@ fn user_context(account: &AccountInfo, user: &UserDetail) -> Context {
     ctx.insert("aws:PrincipalType", vec!["User".to_string()]);
     ctx.insert("aws:username", vec![user.user_name.clone()]);
     ctx.insert("aws:userid", vec![user.user_id.clone()]);
+    request_facts(&mut ctx, account);
     ctx
 }
 

@@ -90,6 +90,9 @@ pub struct DescribeOrganization {
 #[serde(rename_all = "PascalCase")]
 pub struct DescribedOrganization {
     pub master_account_id: String,
+    /// The organization id (`o-…`).
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 /// One account of `list-accounts`.
@@ -127,6 +130,16 @@ impl OrgAccount {
             parts.next()?,
         );
         (arn_ == "arn" && service == "organizations" && account.len() == 12).then_some(account)
+    }
+
+    /// The organization id from the account's ARN
+    /// (`arn:aws:organizations::<management>:account/o-…/<id>`); `None`
+    /// without an ARN of that shape.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.management_account_id()?;
+        let resource = self.arn.as_deref()?.splitn(6, ':').nth(5)?;
+        let org = resource.strip_prefix("account/")?.split('/').next()?;
+        (org.starts_with("o-") && org.len() > 2).then_some(org)
     }
 
     /// Whether the account is active; accounts with neither field are taken
@@ -510,15 +523,23 @@ mod tests {
             "arn:aws:organizations::999999999999:account/o-example/111111111111",
         ));
         assert_eq!(a.management_account_id(), Some("999999999999"));
+        assert_eq!(a.organization_id(), Some("o-example"));
         let gov = account(Some(
             "arn:aws-us-gov:organizations::222222222222:account/o-x/111111111111",
         ));
         assert_eq!(gov.management_account_id(), Some("222222222222"));
+        assert_eq!(gov.organization_id(), Some("o-x"));
         assert_eq!(account(None).management_account_id(), None);
+        assert_eq!(account(None).organization_id(), None);
         assert_eq!(
             account(Some("arn:aws:iam::999999999999:role/x")).management_account_id(),
             None
         );
+        // Not an organization id where one should be.
+        let odd = account(Some(
+            "arn:aws:organizations::999999999999:account/x-example/111111111111",
+        ));
+        assert_eq!(odd.organization_id(), None);
     }
 
     #[test]

@@ -128,8 +128,18 @@ pub struct AccountInfo {
     /// SCP levels from the root down to the account; each level is the SCPs
     /// attached to that node. Empty when the folder has no SCPs.
     pub scp_levels: Vec<Vec<Scp>>,
+    /// RCP levels over the account's resources, like `scp_levels`, each
+    /// level starting with AWS's `RCPFullAWSAccess` (see
+    /// [`complete_rcp_levels`]). Empty when the folder has no RCPs
+    /// (`organization/rcps/`).
+    pub rcp_levels: Vec<Vec<Scp>>,
+    /// The organization's id (`o-…`), the value of `aws:PrincipalOrgID` for
+    /// the account's principals: from `organization/organization.json`
+    /// (`Id`) when present, else from the accounts' ARNs; `None` when
+    /// neither says.
+    pub org_id: Option<String>,
     /// The organization's management account: SCPs do not apply to its
-    /// roles. From `organization/organization.json` (DescribeOrganization's
+    /// roles, nor RCPs to its resources. From `organization/organization.json` (DescribeOrganization's
     /// `MasterAccountId`) when present, else from the accounts' ARNs.
     pub management: bool,
 }
@@ -185,17 +195,28 @@ impl FixtureSource {
         };
         let scps = self.read_scps(&org.join("scps"))?;
         let placement = ScpPlacement::new(tree.as_ref(), &tree_path, scps)?;
+        // RCPs sit in the same tree, in a folder of the same shape.
+        let rcps = self.read_scps(&org.join("rcps"))?;
+        let rcp_placement = ScpPlacement::new(tree.as_ref(), &tree_path, rcps)?;
         let described = org.join("organization.json");
-        let management: Option<String> = if described.is_file() {
-            Some(
-                read_json::<DescribeOrganization>(&described)?
-                    .organization
-                    .master_account_id,
-            )
-        } else {
+        let from_arns = || {
             accounts
                 .iter()
                 .find_map(|a| a.management_account_id().map(str::to_string))
+        };
+        let org_from_arns = || {
+            accounts
+                .iter()
+                .find_map(|a| a.organization_id().map(str::to_string))
+        };
+        let (management, org_id): (Option<String>, Option<String>) = if described.is_file() {
+            let described = read_json::<DescribeOrganization>(&described)?.organization;
+            (
+                Some(described.master_account_id),
+                described.id.or_else(org_from_arns),
+            )
+        } else {
+            (from_arns(), org_from_arns())
         };
 
         let mut out: Vec<AccountInfo> = accounts
@@ -204,6 +225,8 @@ impl FixtureSource {
             .map(|a| AccountInfo {
                 management: management.as_deref() == Some(a.id.as_str()),
                 scp_levels: placement.levels_for(&a.id),
+                rcp_levels: complete_rcp_levels(rcp_placement.levels_for(&a.id)),
+                org_id: org_id.clone(),
                 ou_path: placement.ou_path(&a.id),
                 id: a.id,
                 name: a.name,
@@ -398,7 +421,32 @@ fn read_on(file: &mut fs::File, buf: &mut Vec<u8>, mut len: usize) -> std::io::R
     }
 }
 
-/// Where each SCP sits in the tree, resolved to per-account levels.
+/// The id AWS gives `RCPFullAWSAccess`, the RCP attached to every root, OU and
+/// account of an organization with RCPs enabled.
+pub const RCP_FULL_AWS_ACCESS_ID: &str = "p-RCPFullAWSAccess";
+
+/// `levels` with AWS's `RCPFullAWSAccess` first on each level that does not
+/// list it. AWS attaches it to every node and it cannot be detached, so a
+/// level of an export that omits it (a hand-written fixture, an export of
+/// custom policies only) still allows what its Deny statements do not deny,
+/// instead of denying everything. The lake's `rcps` table lists it too.
+pub fn complete_rcp_levels(mut levels: Vec<Vec<Scp>>) -> Vec<Vec<Scp>> {
+    for level in &mut levels {
+        if !level.iter().any(|p| p.id == RCP_FULL_AWS_ACCESS_ID) {
+            level.insert(
+                0,
+                Scp {
+                    id: RCP_FULL_AWS_ACCESS_ID.to_string(),
+                    document: crate::eval::rcp_full_aws_access_document(),
+                    file: "aws:RCPFullAWSAccess".into(),
+                },
+            );
+        }
+    }
+    levels
+}
+
+/// Where each SCP (or RCP) sits in the tree, resolved to per-account levels.
 struct ScpPlacement {
     /// node id → parent id (accounts and OUs).
     parents: HashMap<String, String>,
@@ -717,6 +765,42 @@ fn pages_of<'de, P: Deserialize<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// AWS attaches RCPFullAWSAccess to every node: a level that lacks it
+    /// gets it first, a level that lists it is left as it is.
+    #[test]
+    fn rcp_levels_are_completed_with_rcp_full_aws_access() {
+        let deny = |id: &str| Scp {
+            id: id.into(),
+            document: serde_json::json!({"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}}),
+            file: "f.json".into(),
+        };
+        let full = Scp {
+            id: RCP_FULL_AWS_ACCESS_ID.into(),
+            document: crate::eval::rcp_full_aws_access_document(),
+            file: "export.json".into(),
+        };
+        let ids = |levels: &[Vec<Scp>]| -> Vec<Vec<String>> {
+            levels
+                .iter()
+                .map(|l| l.iter().map(|p| p.id.clone()).collect())
+                .collect()
+        };
+        let done = complete_rcp_levels(vec![vec![deny("p-a")], vec![deny("p-b"), full.clone()]]);
+        assert_eq!(
+            ids(&done),
+            [
+                vec!["p-RCPFullAWSAccess", "p-a"],
+                vec!["p-b", "p-RCPFullAWSAccess"]
+            ]
+        );
+        assert_eq!(done[1][1].file, Path::new("export.json"));
+        assert_eq!(
+            done[0][0].document,
+            crate::eval::rcp_full_aws_access_document()
+        );
+        assert!(complete_rcp_levels(Vec::new()).is_empty());
+    }
 
     /// An Access Advisor answer with `services` services.
     fn access_advisor_json(services: usize) -> String {

@@ -243,11 +243,26 @@ def main():
             {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}]}),
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=deny_leave, TargetId=accounts.get("small-a", prod))
+    # RCPs: AWS attaches RCPFullAWSAccess to the root when the type is enabled
+    # (moto only creates it), and one deny on the prod OU, on an action no
+    # test asks about, so the other tests' decisions stay as they are.
+    try:
+        org.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
+    except Exception:
+        pass  # enabled already
+    org.attach_policy(PolicyId="p-RCPFullAWSAccess", TargetId=root)
+    deny_queue_deletes = org.create_policy(
+        Name="deny-queue-deletes", Type="RESOURCE_CONTROL_POLICY", Description="test",
+        Content=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "sqs:DeleteQueue", "Resource": "*"}]}),
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=deny_queue_deletes, TargetId=prod)
 
     manifest = {"management": MANAGEMENT, "accounts": {MANAGEMENT: "management"}, "roles": {}, "users": {}, "groups": {}, "samples": [],
                 "member_role": MEMBER_ROLE, "external_id": EXTERNAL_ID, "root": root,
                 "ous": {"workloads": workloads, "prod": prod},
-                "scps": {"deny-regions": deny_regions, "deny-leave": deny_leave}}
+                "scps": {"deny-regions": deny_regions, "deny-leave": deny_leave},
+                "rcps": {"deny-queue-deletes": deny_queue_deletes}}
     for name, acct in accounts.items():
         manifest["accounts"][acct] = name
     advisor = {}

@@ -184,6 +184,44 @@ def test_mini_decisions_via_duckdb(mini_lake):
     assert created == 1_705_321_800_000_000
 
 
+def test_rcps_and_their_decisions_via_duckdb_and_pyarrow(iamlake_bin, tmp_path):
+    """tests/data/mini with one resource control policy on account
+    111111111111 (AWS's sample identity perimeter, and an outright deny of
+    object reads): the `rcps` table lists it after RCPFullAWSAccess, and
+    only the outright deny changes a decision of the organization's roles."""
+    import shutil
+    import subprocess
+
+    src = tmp_path / "org"
+    shutil.copytree(REPO / "tests/data/mini", src)
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Perimeter", "Effect": "Deny", "Principal": "*", "Action": ["s3:*", "sts:*"], "Resource": "*",
+         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-example"},
+                       "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}},
+        {"Sid": "NoReads", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}
+    (src / "organization/rcps").mkdir()
+    (src / "organization/rcps/p-perimeter.json").write_text(json.dumps({
+        "Policy": {"PolicySummary": {"Id": "p-perimeter", "Type": "RESOURCE_CONTROL_POLICY"},
+                   "Content": json.dumps(doc)},
+        "Targets": [{"TargetId": "111111111111", "Type": "ACCOUNT"}]}))
+    lake = tmp_path / "lake"
+    proc = subprocess.run([str(iamlake_bin), "snapshot", "--quiet", "--source", f"fixtures:{src}", "--lake", str(lake),
+                           "--date", "2026-10-01"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    con = duckdb.connect()
+    rcps = con.execute(f"""
+        select account_id, level, policy_id, json_extract_string(document, '$.Statement[1].Sid')
+        from read_parquet('{lake}/rcps/*/*.parquet', hive_partitioning=true) order by policy_id""").fetchall()
+    assert rcps == [("111111111111", 0, "p-RCPFullAWSAccess", None), ("111111111111", 0, "p-perimeter", "NoReads")]
+    assert ds.dataset(lake / "rcps", format="parquet", partitioning="hive").to_table().num_rows == 2
+    rows = con.execute(f"""
+        select action, decision, decided_by
+        from read_parquet('{lake}/simulations/*/*.parquet', hive_partitioning=true)
+        where role_name = 'admin' and action in ('s3:GetObject', 'sts:AssumeRole')
+        order by 1""").fetchall()
+    assert rows == [("s3:GetObject", "explicit_deny", "rcp"), ("sts:AssumeRole", "allowed", "identity")]
+
+
 ALL_TABLES = TABLES + ["credentials", "users", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas", "team_summary", "daily_summary",
                        "passrole_grants", "review_status", "alert_ledger"]
 

@@ -25,7 +25,7 @@ SQL = REPO / "sql"
 # In creation order: the others read account_data_dates and simulation_breadth.
 QUERIES = ["account_data_dates", "simulation_breadth", "risky_roles_trend", "team_counts", "new_unused_permissions", "review_progress", "failed_accounts",
            "unused_roles_by_team", "credential_findings_by_account"]
-LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "scps", "credentials", "users", "policy_lints", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas",
+LAKE_TABLES = ["roles", "role_policies", "simulations", "last_accessed", "scps", "rcps", "credentials", "users", "policy_lints", "unused_permissions", "unused_roles", "credential_findings", "unused_deltas",
                "team_summary", "daily_summary", "passrole_grants", "review_status", "alert_ledger",
                "role_owners", "alert_deliveries"]
 FAILED_ACCOUNT = "770696721453"

@@ -106,6 +106,11 @@ pub struct LiveAccountData {
     pub ou_path: Option<String>,
     /// SCP levels, root first (see [`super::org::ScpLayers`]).
     pub scp_levels: Vec<Vec<LiveScp>>,
+    /// RCP levels over the account's resources, root first, as listed by
+    /// Organizations (empty when RCPs are not enabled or not collected).
+    pub rcp_levels: Vec<Vec<LiveScp>>,
+    /// The organization's id (`o-…`); `None` when Organizations could not tell.
+    pub org_id: Option<String>,
     /// The account is the organization's management account (SCPs do not
     /// apply to it); false when Organizations could not tell.
     pub management: bool,
@@ -381,18 +386,20 @@ impl LiveCollector {
             counters: Arc::clone(&self.counters),
         });
 
-        // 2. SCPs and the OU path (caller identity), concurrently with the
-        // IAM reads; the path reuses the SCP walk's cached ListParents.
+        // 2. SCPs, RCPs and the OU path (caller identity), concurrently with
+        // the IAM reads; the path reuses the SCP walk's cached ListParents.
         let scps = async {
             if cfg.collect_scps {
                 let layers = self.org.scp_layers(&account.id).await;
+                let rcps = self.org.rcp_layers(&account.id).await;
                 let management = self.org.management_account_id().await;
                 (
-                    Some((layers, management)),
+                    Some((layers, rcps, management)),
                     self.org.ou_path(&account.id).await,
+                    self.org.organization_id().await,
                 )
             } else {
-                (None, None)
+                (None, None, None)
             }
         };
 
@@ -450,7 +457,7 @@ impl LiveCollector {
                 stats,
             ))
         };
-        let ((scps, ou_path), iam) = tokio::join!(scps, iam_reads);
+        let ((scps, ou_path, org_id), iam) = tokio::join!(scps, iam_reads);
         let (
             details,
             listed,
@@ -459,9 +466,10 @@ impl LiveCollector {
             credentials,
             stats,
         ) = iam?;
-        let (scp_levels, management, mut warnings) = match scps {
-            Some((layers, management)) => {
-                let mut warnings: Vec<String> = layers.warning.into_iter().collect();
+        let (scp_levels, rcp_levels, management, mut warnings) = match scps {
+            Some((layers, rcps, management)) => {
+                let mut warnings: Vec<String> =
+                    layers.warning.into_iter().chain(rcps.warning).collect();
                 let management = match management {
                     Ok(id) => id == account.id,
                     Err(e) => {
@@ -472,9 +480,9 @@ impl LiveCollector {
                         false
                     }
                 };
-                (layers.levels, management, warnings)
+                (layers.levels, rcps.levels, management, warnings)
             }
-            None => (Vec::new(), false, Vec::new()),
+            None => (Vec::new(), Vec::new(), false, Vec::new()),
         };
         let credentials = match credentials {
             Ok(rows) => Some(rows),
@@ -487,6 +495,8 @@ impl LiveCollector {
             account: account.clone(),
             ou_path,
             scp_levels,
+            rcp_levels,
+            org_id,
             management,
             details,
             listed,

@@ -49,8 +49,9 @@ pub struct AwsConfig {
     /// Collect exactly these account ids instead of Organizations'
     /// ListAccounts (`--accounts`). Default: [`default_accounts`] (`None`).
     pub accounts: Option<Vec<String>>,
-    /// Read the SCPs over each account (needs Organizations read access;
-    /// AccessDenied only drops the SCP layer, with a warning).
+    /// Read the SCPs and RCPs over each account (needs Organizations read
+    /// access; AccessDenied only drops the layer, with a warning; RCPs not
+    /// enabled in the organization means no RCP layer, without one).
     /// Default: [`default_collect_scps`] (`true`).
     pub collect_scps: bool,
     /// Run Access Advisor jobs for every role. Default:

@@ -382,6 +382,44 @@ async fn collects_the_whole_organization_as_seeded() {
             assert!(scp.document.is_object());
         }
     }
+    // RCP layers, as Organizations lists them: RCPFullAWSAccess on every
+    // node (root, workloads, prod, the account), the deny on the prod OU for
+    // "big" only.
+    let rcp_ids = |acct: &str| -> Vec<Vec<String>> {
+        results[acct]
+            .as_ref()
+            .unwrap()
+            .rcp_levels
+            .iter()
+            .map(|l| l.iter().map(|s| s.id.clone()).collect())
+            .collect()
+    };
+    let deny_deletes = emu.seeded["rcps"]["deny-queue-deletes"].as_str().unwrap();
+    let full = "p-RCPFullAWSAccess".to_string();
+    assert_eq!(
+        rcp_ids(&emu.account("big")),
+        [
+            vec![full.clone()],
+            vec![full.clone()],
+            vec![full.clone(), deny_deletes.to_string()],
+            vec![full.clone()]
+        ]
+    );
+    assert_eq!(
+        rcp_ids(&emu.account("small-b")),
+        [vec![full.clone()], vec![full]]
+    );
+    let big = results[&emu.account("big")].as_ref().unwrap();
+    assert_eq!(
+        big.rcp_levels[2][1].document["Statement"][0]["Action"],
+        "sqs:DeleteQueue"
+    );
+    // DescribeOrganization's id, the roles' aws:PrincipalOrgID.
+    assert!(
+        big.org_id.as_deref().is_some_and(|o| o.starts_with("o-")),
+        "{:?}",
+        big.org_id
+    );
 
     let p = *seen.lock().unwrap().last().unwrap();
     assert_eq!(p.accounts_done, want.len() as u64);

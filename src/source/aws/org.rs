@@ -1,7 +1,7 @@
-//! The organization: its accounts (ListAccounts) and the SCPs over each
-//! account (ListParents up to the root, ListPoliciesForTarget on every node,
-//! DescribePolicy), with the caller's own identity. Lookups are cached and
-//! single-flight across accounts: an OU's SCPs are read once per run.
+//! The organization: its accounts (ListAccounts) and the SCPs and RCPs over
+//! each account (ListParents up to the root, ListPoliciesForTarget on every
+//! node, DescribePolicy), with the caller's own identity. Lookups are cached
+//! and single-flight across accounts: an OU's policies are read once per run.
 
 use super::config::{AwsConfig, is_account_id};
 use super::convert;
@@ -27,7 +27,7 @@ pub struct LiveAccount {
     pub email: Option<String>,
 }
 
-/// One SCP attached to a node on an account's path.
+/// One SCP (or RCP) attached to a node on an account's path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveScp {
     /// Policy id (p-…).
@@ -48,8 +48,8 @@ pub struct ScpLayers {
     pub warning: Option<String>,
 }
 
-type Cached<T> = Arc<OnceCell<Result<T, String>>>;
-/// SCPs attached to a node: (policy id, name).
+type Cached<T> = Arc<OnceCell<Result<T, OrgError>>>;
+/// Policies of one type attached to a node: (policy id, name).
 type Attached = Vec<(String, Option<String>)>;
 
 /// Cached, single-flight Organizations lookups.
@@ -61,8 +61,9 @@ pub struct OrgReader {
     parents: Mutex<HashMap<String, Cached<(String, bool)>>>,
     attached: Mutex<HashMap<String, Cached<Attached>>>,
     documents: Mutex<HashMap<String, Cached<Value>>>,
-    /// The management account's id (DescribeOrganization), asked once.
-    management: Cached<String>,
+    /// The management account's id and the organization's id
+    /// (DescribeOrganization), asked once.
+    management: Cached<(String, Option<String>)>,
 }
 
 fn cell<T>(map: &Mutex<HashMap<String, Cached<T>>>, key: &str) -> Cached<T> {
@@ -96,6 +97,20 @@ impl OrgReader {
     /// or roles in the management account"), so the evaluator skips them
     /// there. `None` with the reason when Organizations cannot tell.
     pub async fn management_account_id(&self) -> Result<String, String> {
+        self.describe_organization()
+            .await
+            .map(|(management, _)| management)
+    }
+
+    /// The organization's id (`o-…`), the value of `aws:PrincipalOrgID` for
+    /// its principals; `None` when Organizations cannot tell. Shares
+    /// [`Self::management_account_id`]'s one call.
+    pub async fn organization_id(&self) -> Option<String> {
+        self.describe_organization().await.ok()?.1
+    }
+
+    /// DescribeOrganization's management account and organization ids.
+    async fn describe_organization(&self) -> Result<(String, Option<String>), String> {
         let fetch = async {
             let _permit = self.gate.acquire().await.map_err(|e| OrgError {
                 message: e.to_string(),
@@ -110,12 +125,15 @@ impl OrgReader {
                     denied: is_access_denied(&e),
                     message: format!("organizations:DescribeOrganization: {}", describe(&e)),
                 })?;
-            out.organization
-                .and_then(|o| o.master_account_id)
-                .ok_or_else(|| OrgError {
-                    message: "organizations:DescribeOrganization: no MasterAccountId".into(),
-                    denied: false,
-                })
+            let org = out.organization.ok_or_else(|| OrgError {
+                message: "organizations:DescribeOrganization: no Organization".into(),
+                denied: false,
+            })?;
+            let management = org.master_account_id.ok_or_else(|| OrgError {
+                message: "organizations:DescribeOrganization: no MasterAccountId".into(),
+                denied: false,
+            })?;
+            Ok((management, org.id))
         };
         Self::cached(Arc::clone(&self.management), fetch)
             .await
@@ -156,24 +174,34 @@ impl OrgReader {
     /// The SCP layers over `account_id`. Never fails: a refusal or error
     /// gives no layers and a warning.
     pub async fn scp_layers(&self, account_id: &str) -> ScpLayers {
-        match self.try_scp_layers(account_id).await {
+        self.layers(account_id, PolicyType::ServiceControlPolicy, "SCP")
+            .await
+    }
+
+    /// The RCP layers over `account_id`'s resources, root first. Never fails:
+    /// an organization that has not enabled RCPs lists none on any node (no
+    /// layer, no warning); a refusal or another error gives no layers and a
+    /// warning.
+    pub async fn rcp_layers(&self, account_id: &str) -> ScpLayers {
+        self.layers(account_id, PolicyType::ResourceControlPolicy, "RCP")
+            .await
+    }
+
+    /// The layers of policies of `kind` (`what`: `SCP`, `RCP`) over
+    /// `account_id`, or none and a warning naming the account.
+    async fn layers(&self, account_id: &str, kind: PolicyType, what: &str) -> ScpLayers {
+        match self.try_layers(account_id, kind).await {
             Ok(levels) => ScpLayers {
                 levels,
                 warning: None,
             },
             Err(e) => ScpLayers {
                 levels: Vec::new(),
-                warning: Some(if e.denied {
-                    format!(
-                        "account {account_id}: SCPs not collected (access denied): {}; the snapshot has no SCP layer for this account",
-                        e.message
-                    )
-                } else {
-                    format!(
-                        "account {account_id}: SCPs not collected: {}; the snapshot has no SCP layer for this account",
-                        e.message
-                    )
-                }),
+                warning: Some(format!(
+                    "account {account_id}: {what}s not collected{}: {}; the snapshot has no {what} layer for this account",
+                    if e.denied { " (access denied)" } else { "" },
+                    e.message
+                )),
             },
         }
     }
@@ -211,12 +239,17 @@ impl OrgReader {
         Ok(path)
     }
 
-    async fn try_scp_layers(&self, account_id: &str) -> Result<Vec<Vec<LiveScp>>, OrgError> {
+    /// The levels of policies of `kind` over `account_id`, root first.
+    async fn try_layers(
+        &self,
+        account_id: &str,
+        kind: PolicyType,
+    ) -> Result<Vec<Vec<LiveScp>>, OrgError> {
         let path = self.path_from_root(account_id).await?;
         let mut levels = Vec::new();
         for node in &path {
             let mut level = Vec::new();
-            for (id, name) in self.attached(node).await? {
+            for (id, name) in self.attached(node, &kind).await? {
                 level.push(LiveScp {
                     document: self.document(&id).await?,
                     id,
@@ -224,8 +257,9 @@ impl OrgReader {
                     target_id: node.clone(),
                 });
             }
-            // A node without SCPs is skipped (as the fixtures reader does):
-            // AWS requires one on every node, so none means a partial view.
+            // A node without policies is skipped (as the fixtures reader
+            // does): AWS attaches one to every node (FullAWSAccess,
+            // RCPFullAWSAccess), so none means a partial view.
             if !level.is_empty() {
                 levels.push(level);
             }
@@ -238,27 +272,7 @@ impl OrgReader {
         fetch: impl Future<Output = Result<T, OrgError>>,
     ) -> Result<T, OrgError> {
         // Refusals are cached like answers: asking again would be refused too.
-        let r = cell
-            .get_or_init(|| async {
-                fetch.await.map_err(|e| {
-                    if e.denied {
-                        format!("denied:{}", e.message)
-                    } else {
-                        e.message
-                    }
-                })
-            })
-            .await;
-        r.clone().map_err(|m| match m.strip_prefix("denied:") {
-            Some(m) => OrgError {
-                message: m.to_string(),
-                denied: true,
-            },
-            None => OrgError {
-                message: m,
-                denied: false,
-            },
-        })
+        cell.get_or_init(|| fetch).await.clone()
     }
 
     /// The parent of a node and whether it is the root.
@@ -290,19 +304,22 @@ impl OrgReader {
         Self::cached(cell(&self.parents, child), fetch).await
     }
 
-    /// The SCPs attached to a node: (id, name).
-    async fn attached(&self, target: &str) -> Result<Attached, OrgError> {
+    /// The policies of type `kind` attached to a node: (id, name).
+    async fn attached(&self, target: &str, kind: &PolicyType) -> Result<Attached, OrgError> {
         let fetch = async {
             let mut pages = Pages::new(self.max_pages);
             let mut out = Vec::new();
-            let op = format!("organizations:ListPoliciesForTarget {target}");
+            let op = format!(
+                "organizations:ListPoliciesForTarget {target} {}",
+                kind.as_str()
+            );
             while let Some(token) = pages.next_request() {
                 let _permit = self.gate.acquire().await.ok();
                 let page = self
                     .client
                     .list_policies_for_target()
                     .target_id(target)
-                    .filter(PolicyType::ServiceControlPolicy)
+                    .filter(kind.clone())
                     .set_next_token(token.map(str::to_string))
                     .send()
                     .await
@@ -326,7 +343,8 @@ impl OrgReader {
             out.sort();
             Ok(out)
         };
-        Self::cached(cell(&self.attached, target), fetch).await
+        let key = format!("{}:{target}", kind.as_str());
+        Self::cached(cell(&self.attached, &key), fetch).await
     }
 
     /// An SCP's decoded document.
