@@ -255,6 +255,23 @@ fn simulate_explains_a_role_from_the_lake() {
         quoted["statement"]["Condition"]["StringEquals"]["aws:SourceVpc"],
         "vpc-1234"
     );
+    // An SCP's deny is quoted from the `scps` table.
+    let create = v["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["action"] == "iam:CreateRole")
+        .unwrap();
+    assert_eq!(create["decided_by"], "scp");
+    let scp = create["matched_statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["layer"] == "scp")
+        .unwrap();
+    assert_eq!(scp["policy_id"], "p-denycreaterole");
+    assert_eq!(scp["statement"]["Sid"], "NoNewRoles");
+    assert_eq!(scp["statement"]["Action"], "iam:CreateRole");
     iamlake()
         .args([
             "simulate",
