@@ -2,7 +2,7 @@
 //! evaluates each role's sensitive actions locally, and writes one date's
 //! partition of the snapshot tables, one account at a time.
 
-use crate::eval::{self, Context, Policy, PolicySet};
+use crate::eval::{self, Context, Policy, PolicySet, RequestFacts};
 use crate::lake::LakeError;
 use crate::lake::layout::ManifestKind;
 use crate::lake::manifest::{AccountEntry, Manifest};
@@ -1133,7 +1133,9 @@ fn collect_account(
     sink(head)?;
 
     let trusts = trust::Trusts::default();
+    let facts = RequestFacts::new(account.org_id.as_deref());
     let cx = RoleCx {
+        facts: &facts,
         last_accessed,
         account,
         data,
@@ -1197,6 +1199,8 @@ struct RoleCx<'x, 'a> {
     cfg: &'x SnapshotConfig,
     managed: &'x ManagedPolicies<'a>,
     trusts: &'x trust::Trusts,
+    /// What is known of every request of the account's principals.
+    facts: &'x RequestFacts,
     /// The account id and the sensitive actions, shared by the rows.
     account_id: &'x Arc<str>,
     actions: &'x [Arc<str>],
@@ -1364,7 +1368,7 @@ impl<'a> RoleCx<'_, 'a> {
             identity,
             boundary_arn,
             boundary,
-            context: principal_context(account, role),
+            context: principal_context(account, role, self.facts),
             scp_exempt: scp_exemption(account, role),
         })
     }
@@ -1740,24 +1744,19 @@ fn scp_exemption(account: &AccountInfo, role: &RoleDetail) -> Option<&'static st
     }
 }
 
-/// What the snapshot knows about the principal: its ARN, account, tags and
-/// organization, and how its requests are made ([`request_facts`]).
-/// Everything else a condition might ask (source IP, MFA, the resource's
-/// tags) is unknown, so conditions on it make a grant `conditionally_allowed`.
-fn principal_context(account: &AccountInfo, role: &RoleDetail) -> Context {
+/// What the snapshot knows about the principal: its ARN, account and tags,
+/// and what is known of every request of the account's principals (`facts`:
+/// the organization, TLS; see [`RequestFacts`]). Everything else a condition
+/// might ask (source IP, MFA, the resource's tags) is unknown, so conditions
+/// on it make a grant `conditionally_allowed`.
+fn principal_context(account: &AccountInfo, role: &RoleDetail, facts: &RequestFacts) -> Context {
     let mut ctx = Context::for_role(
         &account.id,
         &role.arn,
         role.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
     );
-    request_facts(&mut ctx, account);
+    ctx.insert_request_facts(facts);
     ctx
-}
-
-/// The keys every snapshot question knows beyond the principal itself
-/// (see [`Context::insert_request_facts`]), with the account's organization.
-pub(crate) fn request_facts(ctx: &mut Context, account: &AccountInfo) {
-    ctx.insert_request_facts(account.org_id.as_deref());
 }
 
 /// The first tag (by the configured key order, keys matched without regard

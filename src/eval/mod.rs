@@ -26,7 +26,7 @@ mod proptests;
 mod tests;
 
 pub use breadth::{Breadth, Scope, action_breadth, action_not_resource_breadth, pattern_breadth};
-pub use context::Context;
+pub use context::{Context, RequestFacts};
 pub use error::{PolicyError, RequestError};
 pub use evaluate::{
     BreadthDecision, Decision, DecisionKind, Layer, MatchedStatement, PolicySet, Request, evaluate,

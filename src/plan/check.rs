@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::eval::{self, Context, DecisionKind, Layer, Policy, PolicySet, Request};
+use crate::eval::{self, Context, DecisionKind, Layer, Policy, PolicySet, Request, RequestFacts};
 use crate::plan::PlanCheckConfig;
 use crate::plan::deployed::{Deployed, DeployedRole};
 use crate::plan::error::PlanError;
@@ -167,7 +167,9 @@ impl Guardrails {
     /// out.
     fn new(deployed: Option<&Deployed>, unknowns: &mut Vec<Unknown>) -> Guardrails {
         let mut context = Context::new();
-        context.insert_request_facts(deployed.and_then(|d| d.org_id.as_deref()));
+        context.insert_request_facts(&RequestFacts::new(
+            deployed.and_then(|d| d.org_id.as_deref()),
+        ));
         Guardrails {
             scps: compile_levels(
                 deployed.and_then(|d| d.scp_levels.as_ref()),

@@ -7,10 +7,10 @@
 
 use super::{
     AccountRows, LastAccessed, ManagedPolicies, NormalizedDoc, OrgPolicies, SnapshotConfig,
-    SnapshotError, Who, collect_access, decide_sensitive, finish_access, policy_row, request_facts,
+    SnapshotError, Who, collect_access, decide_sensitive, finish_access, policy_row,
     shared_actions, simulation_row,
 };
-use crate::eval::{Context, Policy, PolicySet};
+use crate::eval::{Context, Policy, PolicySet, RequestFacts};
 use crate::lake::writer::PartitionWriter;
 use crate::model::principal::{PrincipalIds, PrincipalType};
 use crate::model::role_policies::{PolicyKind, RolePolicyRow};
@@ -50,6 +50,7 @@ pub(super) fn collect_users<'a>(
     } else {
         (&org.scp_levels, &org.rcp_levels)
     };
+    let facts = RequestFacts::new(account.org_id.as_deref());
     let mut access = last_accessed::Builder::new(PrincipalType::User);
     let account_id: Arc<str> = Arc::from(account.id.as_str());
     let actions = shared_actions(cfg);
@@ -99,7 +100,7 @@ pub(super) fn collect_users<'a>(
             rcp_levels: rcps,
             ..PolicySet::default()
         };
-        let context = user_context(account, user);
+        let context = user_context(account, user, &facts);
         let decisions = super::cpu_time::add_cpu_time(&mut out.evaluation, || {
             decide_sensitive(cfg, &set, &context, &account.id)
         });
@@ -119,7 +120,7 @@ pub(super) fn collect_users<'a>(
 /// What a condition may ask about a user: as for a role, but AWS's
 /// `aws:PrincipalType` is `User`, and `aws:username` / `aws:userid` are
 /// known (IAM user guide, "AWS global condition context keys").
-fn user_context(account: &AccountInfo, user: &UserDetail) -> Context {
+fn user_context(account: &AccountInfo, user: &UserDetail, facts: &RequestFacts) -> Context {
     let mut ctx = Context::for_role(
         &account.id,
         &user.arn,
@@ -128,7 +129,7 @@ fn user_context(account: &AccountInfo, user: &UserDetail) -> Context {
     ctx.insert("aws:PrincipalType", vec!["User".to_string()]);
     ctx.insert("aws:username", vec![user.user_name.clone()]);
     ctx.insert("aws:userid", vec![user.user_id.clone()]);
-    request_facts(&mut ctx, account);
+    ctx.insert_request_facts(facts);
     ctx
 }
 
