@@ -688,18 +688,22 @@ fn live_levels(
         .collect()
 }
 
-/// An account's organization policies, compiled: the SCPs gate what its
-/// principals may do, the RCPs what may be done to its resources.
-#[derive(Debug, Default)]
+/// What the organization says of an account, ready to evaluate with: its
+/// policies, compiled (the SCPs gate what its principals may do, the RCPs
+/// what may be done to its resources), and what is known of every request
+/// of its principals.
+#[derive(Debug)]
 pub(crate) struct OrgPolicies {
     /// SCP levels, root first.
     pub(crate) scp_levels: Vec<Vec<Policy>>,
     /// RCP levels over the account's resources, root first.
     pub(crate) rcp_levels: Vec<Vec<Policy>>,
+    /// Shared by the contexts of the account's roles and users.
+    pub(crate) facts: RequestFacts,
 }
 
-/// Each account's SCPs and RCPs, compiled; the first policy that does not
-/// parse is an error naming its file and id.
+/// Each account's SCPs and RCPs, compiled, and its request facts; the first
+/// policy that does not parse is an error naming its file and id.
 fn compile_org_policies(accounts: &[AccountInfo]) -> Result<Vec<OrgPolicies>, SnapshotError> {
     let compile = |levels: &[Vec<crate::source::fixtures::Scp>], kind: &'static str| {
         levels
@@ -727,6 +731,7 @@ fn compile_org_policies(accounts: &[AccountInfo]) -> Result<Vec<OrgPolicies>, Sn
             Ok(OrgPolicies {
                 scp_levels: compile(&a.scp_levels, "SCP")?,
                 rcp_levels: compile(&a.rcp_levels, "RCP")?,
+                facts: RequestFacts::new(a.org_id.as_deref()),
             })
         })
         .collect()
@@ -1133,9 +1138,7 @@ fn collect_account(
     sink(head)?;
 
     let trusts = trust::Trusts::default();
-    let facts = RequestFacts::new(account.org_id.as_deref());
     let cx = RoleCx {
-        facts: &facts,
         last_accessed,
         account,
         data,
@@ -1199,8 +1202,6 @@ struct RoleCx<'x, 'a> {
     cfg: &'x SnapshotConfig,
     managed: &'x ManagedPolicies<'a>,
     trusts: &'x trust::Trusts,
-    /// What is known of every request of the account's principals.
-    facts: &'x RequestFacts,
     /// The account id and the sensitive actions, shared by the rows.
     account_id: &'x Arc<str>,
     actions: &'x [Arc<str>],
@@ -1368,7 +1369,7 @@ impl<'a> RoleCx<'_, 'a> {
             identity,
             boundary_arn,
             boundary,
-            context: principal_context(account, role, self.facts),
+            context: principal_context(account, role, &self.org.facts),
             scp_exempt: scp_exemption(account, role),
         })
     }

@@ -50,7 +50,6 @@ pub(super) fn collect_users<'a>(
     } else {
         (&org.scp_levels, &org.rcp_levels)
     };
-    let facts = RequestFacts::new(account.org_id.as_deref());
     let mut access = last_accessed::Builder::new(PrincipalType::User);
     let account_id: Arc<str> = Arc::from(account.id.as_str());
     let actions = shared_actions(cfg);
@@ -100,7 +99,7 @@ pub(super) fn collect_users<'a>(
             rcp_levels: rcps,
             ..PolicySet::default()
         };
-        let context = user_context(account, user, &facts);
+        let context = user_context(account, user, &org.facts);
         let decisions = super::cpu_time::add_cpu_time(&mut out.evaluation, || {
             decide_sensitive(cfg, &set, &context, &account.id)
         });
