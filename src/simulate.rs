@@ -258,28 +258,8 @@ pub fn explain_role(
     // across policy types): an SCP or RCP decision quotes its statement too.
     let account = role_arn.split(':').nth(4).unwrap_or_default();
     for table in [crate::model::scps::TABLE, crate::model::scps::RCP_TABLE] {
-        if manifest
-            .tables
-            .get(table.name)
-            .is_none_or(|t| t.files.is_empty())
-        {
-            continue;
-        }
-        let org = read::scan(
-            lake,
-            &manifest,
-            table.name,
-            Some(polars::prelude::col("account_id").eq(polars::prelude::lit(account))),
-            &["policy_id", "document"],
-        )?;
-        let e = read::frame_err(lake, date, table.name);
-        let ids = read::strs(&org, "policy_id").map_err(&e)?;
-        let texts = read::strs(&org, "document").map_err(&e)?;
-        for (id, text) in ids.into_iter().zip(texts) {
-            if let (Some(id), Some(doc)) = (
-                id,
-                text.and_then(|t| serde_json::from_str::<Value>(&t).ok()),
-            ) {
+        for (_, id, text) in read::org_policies(lake, &manifest, table.name, account)? {
+            if let Ok(doc) = serde_json::from_str::<Value>(&text) {
                 by_id.entry(id).or_insert(doc);
             }
         }

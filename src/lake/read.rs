@@ -93,6 +93,44 @@ fn select(
         .map_err(|e| read_err(lake, manifest.snapshot_date, table, e))
 }
 
+/// One account's rows of an organization-policy table (`scps` or `rcps`, which share
+/// their columns): (level, policy id, document text), in file order. None when the
+/// snapshot wrote no file of `table` (it predates the table, or no account had any).
+pub fn org_policies(
+    lake: &Lake,
+    manifest: &Manifest,
+    table: &str,
+    account: &str,
+) -> Result<Vec<(i32, String, String)>, LakeError> {
+    if manifest
+        .tables
+        .get(table)
+        .is_none_or(|t| t.files.is_empty())
+    {
+        return Ok(Vec::new());
+    }
+    let df = scan(
+        lake,
+        manifest,
+        table,
+        Some(col("account_id").eq(lit(account))),
+        &["level", "policy_id", "document"],
+    )?;
+    let err = frame_err(lake, manifest.snapshot_date, table);
+    let levels: Vec<Option<i32>> = df
+        .column("level")
+        .and_then(|c| c.i32().map(|a| a.iter().collect()))
+        .map_err(&err)?;
+    let ids = strs(&df, "policy_id").map_err(&err)?;
+    let docs = strs(&df, "document").map_err(&err)?;
+    Ok(levels
+        .into_iter()
+        .zip(ids)
+        .zip(docs)
+        .filter_map(|((level, id), doc)| Some((level?, id?, doc?)))
+        .collect())
+}
+
 /// As [`scan`], keeping only roles' rows of a table that holds roles' and
 /// users' (`role_policies`, `simulations`, `last_accessed`: see
 /// [`crate::model::principal`]). Files written before `principal_type`

@@ -58,38 +58,14 @@ fn read_levels(
     account: &str,
 ) -> Result<Vec<Vec<(String, Value)>>, PlanError> {
     let mut levels: BTreeMap<i32, Vec<(String, Value)>> = BTreeMap::new();
-    if manifest
-        .tables
-        .get(table)
-        .is_none_or(|t| t.files.is_empty())
-    {
-        return Ok(Vec::new());
-    }
-    let date = manifest.snapshot_date;
-    let df = read::scan(
-        lake,
-        manifest,
-        table,
-        Some(col("account_id").eq(lit(account))),
-        &["level", "policy_id", "document"],
-    )?;
-    let err = read::frame_err(lake, date, table);
-    let lv: Vec<Option<i32>> = df
-        .column("level")
-        .and_then(|c| c.i32().map(|a| a.iter().collect()))
-        .map_err(&err)?;
-    let ids = read::strs(&df, "policy_id").map_err(&err)?;
-    let docs = read::strs(&df, "document").map_err(&err)?;
-    for ((level, id), text) in lv.into_iter().zip(ids).zip(docs) {
-        if let (Some(level), Some(id), Some(text)) = (level, id, text) {
-            let doc: Value = serde_json::from_str(&text).map_err(|e| LakeError::Read {
-                lake: lake.label(),
-                date,
-                table: table.into(),
-                message: format!("{kind} {id}: document is not JSON: {e}"),
-            })?;
-            levels.entry(level).or_default().push((id, doc));
-        }
+    for (level, id, text) in read::org_policies(lake, manifest, table, account)? {
+        let doc: Value = serde_json::from_str(&text).map_err(|e| LakeError::Read {
+            lake: lake.label(),
+            date: manifest.snapshot_date,
+            table: table.into(),
+            message: format!("{kind} {id}: document is not JSON: {e}"),
+        })?;
+        levels.entry(level).or_default().push((id, doc));
     }
     Ok(levels.into_values().collect())
 }
